@@ -1,0 +1,68 @@
+import compression from 'compression';
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { errorHandler, notFoundHandler } from './error-handler';
+import { type HealthCheck, Lifecycle, livenessHandler, readinessHandler } from './health';
+import { metricsEndpoint, metricsMiddleware, type ServiceMetrics } from './metrics';
+import { requestLogger } from './request-logging';
+
+export interface HttpAppOptions {
+  service: string;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  lifecycle?: Lifecycle;
+  readinessChecks?: Record<string, HealthCheck>;
+  corsOrigins?: string[];
+  /** Max JSON body size (express/body-parser syntax); false leaves the body unread, as a proxy needs. */
+  jsonBodyLimit?: string | false;
+  /** Number of reverse-proxy hops in front of this process, for the client IP; never `true`. */
+  trustProxyHops?: number;
+  /** Replaces the default GET /health (the gateway reports on its upstreams too). */
+  healthHandler?: express.RequestHandler;
+}
+
+function corsOptions(origins: string[] | undefined): cors.CorsOptions {
+  if (!origins || origins.includes('*')) return { origin: true, exposedHeaders: EXPOSED_HEADERS };
+  return { origin: origins, exposedHeaders: EXPOSED_HEADERS };
+}
+
+const EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'X-Cache',
+  'Retry-After',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+];
+
+/**
+ * Builds a service's Express app with the plumbing every service shares; `mountRoutes` adds the
+ * business routes between the common middleware and the 404/error handlers. Never listens.
+ */
+export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Express) => void): Express {
+  const app = express();
+  const lifecycle = options.lifecycle ?? new Lifecycle();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxyHops ?? false);
+  app.set('query parser', 'simple');
+
+  app.use(requestLogger(options.logger));
+  app.use(metricsMiddleware(options.metrics));
+  app.use(helmet());
+  app.use(cors(corsOptions(options.corsOrigins)));
+  app.use(compression());
+
+  app.get('/health', options.healthHandler ?? livenessHandler(options.service));
+  app.get('/ready', readinessHandler(options.readinessChecks ?? {}, lifecycle));
+  app.get('/metrics', metricsEndpoint(options.metrics));
+
+  if (options.jsonBodyLimit !== false) {
+    app.use(express.json({ limit: options.jsonBodyLimit ?? '100kb' }));
+  }
+  mountRoutes(app);
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,92 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { ConfigError } from './config';
+import type { Lifecycle } from './health';
+
+export type Closer = () => Promise<unknown> | unknown;
+
+export async function listen(app: Express, port: number, host = '0.0.0.0'): Promise<Server> {
+  const server = app.listen(port, host);
+  await once(server, 'listening');
+  // Longer than typical proxy idle timeouts so the proxy, not us, closes idle keep-alive sockets.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
+}
+
+async function closeServer(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  if ((await Promise.race([closed, deadline])) === 'timeout') {
+    logger.warn({ timeoutMs }, 'in-flight requests did not finish in time; closing their connections');
+    server.closeAllConnections();
+    await closed;
+  }
+  clearTimeout(timer);
+}
+
+export interface ShutdownOptions {
+  server: Server;
+  lifecycle: Lifecycle;
+  logger: Logger;
+  timeoutMs: number;
+  /** Run in order after the server stopped: background loops first, then clients. */
+  closers: Closer[];
+}
+
+/** Stop taking traffic, let in-flight requests finish (bounded), then release connections. */
+export async function shutdown(options: ShutdownOptions): Promise<void> {
+  const { logger } = options;
+  options.lifecycle.beginShutdown();
+  await closeServer(options.server, options.timeoutMs, logger);
+  for (const close of options.closers) {
+    try {
+      await close();
+    } catch (error) {
+      logger.error({ err: error }, 'error while closing a dependency');
+    }
+  }
+  logger.info('shutdown complete');
+}
+
+/** SIGTERM/SIGINT trigger a graceful shutdown; a second signal exits at once. */
+export function handleSignals(options: ShutdownOptions): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      options.logger.warn({ signal }, 'second signal, exiting immediately');
+      process.exit(1);
+    }
+    stopping = true;
+    options.logger.info({ signal }, 'shutting down');
+    shutdown(options).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        options.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+/** Runs a service's start-up; a configuration problem prints one line, anything else is logged. */
+export function runMain(start: () => Promise<void>): void {
+  start().catch((error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+    } else {
+      process.stderr.write(
+        `${JSON.stringify({ level: 'fatal', msg: 'start-up failed', err: String(error) })}\n`,
+      );
+    }
+    process.exit(1);
+  });
+}

@@ -1,0 +1,49 @@
+import mongoose, { type Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import { retryWithBackoff } from './retry';
+
+export interface MongoOptions {
+  poolSize?: number;
+  logger: Logger;
+  /** Attempts before giving up at start; each waits longer (capped) than the one before. */
+  attempts?: number;
+}
+
+/** Opens a dedicated connection (not the global mongoose one) so tests can hold several. */
+export async function connectMongo(url: string, options: MongoOptions): Promise<Connection> {
+  const { logger } = options;
+  const connection = await retryWithBackoff(
+    async () => {
+      const candidate = mongoose.createConnection(url, {
+        maxPoolSize: options.poolSize ?? 10,
+        minPoolSize: 1,
+        serverSelectionTimeoutMS: 5_000,
+        socketTimeoutMS: 45_000,
+        maxIdleTimeMS: 30_000,
+      });
+      try {
+        return await candidate.asPromise();
+      } catch (error) {
+        await candidate.close().catch(() => undefined);
+        throw error;
+      }
+    },
+    {
+      attempts: options.attempts ?? 10,
+      onRetry: (error, attempt) =>
+        logger.warn({ err: error, attempt }, 'MongoDB not reachable yet, retrying'),
+    },
+  );
+  connection.on('error', (error) => logger.error({ err: error }, 'MongoDB connection error'));
+  connection.on('disconnected', () => logger.warn('MongoDB disconnected'));
+  connection.on('reconnected', () => logger.info('MongoDB reconnected'));
+  logger.info({ database: connection.name }, 'connected to MongoDB');
+  return connection;
+}
+
+export function mongoHealthCheck(connection: Connection) {
+  return async (): Promise<void> => {
+    if (connection.readyState !== 1 || !connection.db) throw new Error('MongoDB not connected');
+    await connection.db.admin().ping();
+  };
+}

@@ -1,0 +1,60 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { retryWithBackoff } from './retry';
+
+export type { Redis } from 'ioredis';
+
+export interface RedisClientOptions {
+  logger: Logger;
+  /** Namespaces this service's keys in the shared Redis (e.g. "product:"). */
+  keyPrefix?: string;
+  /** Extra ioredis options, e.g. a dedicated connection for blocking stream reads. */
+  overrides?: RedisOptions;
+}
+
+/**
+ * Commands fail fast while Redis is away (no offline queue, one retry) so callers can fall back
+ * instead of hanging; the client keeps reconnecting in the background. Errors are logged once per
+ * outage rather than once per reconnect attempt.
+ */
+export function createRedis(url: string, options: RedisClientOptions): Redis {
+  const { logger } = options;
+  const client = new Redis(url, {
+    keyPrefix: options.keyPrefix,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    ...options.overrides,
+  });
+  let healthy = true;
+  client.on('error', (error) => {
+    if (!healthy) return;
+    healthy = false;
+    logger.error({ err: error }, 'Redis unavailable');
+  });
+  client.on('ready', () => {
+    if (!healthy) logger.info('Redis connection restored');
+    healthy = true;
+  });
+  return client;
+}
+
+/** Connects at start, retrying until Redis answers or attempts run out. */
+export async function connectRedis(client: Redis, logger: Logger, attempts = 10): Promise<void> {
+  // A failed first connect is retried by ioredis itself; we only wait for it to answer.
+  if (client.status === 'wait') client.connect().catch(() => undefined);
+  await retryWithBackoff(() => client.ping(), {
+    attempts,
+    onRetry: (error, attempt) => logger.warn({ err: error, attempt }, 'Redis not reachable yet, retrying'),
+  });
+  logger.info('connected to Redis');
+}
+
+export function redisHealthCheck(client: Redis) {
+  return async (): Promise<void> => {
+    if (client.status !== 'ready') throw new Error(`Redis ${client.status}`);
+    await client.ping();
+  };
+}

@@ -1,0 +1,24 @@
+import path from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+const root = __dirname;
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@ecom/service-kit': path.resolve(root, 'packages/service-kit/src/index.ts'),
+      '@ecom/test-support': path.resolve(root, 'packages/test-support/src/index.ts'),
+    },
+  },
+  test: {
+    include: ['**/test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    // Starts real FerretDB/MongoDB and Redis once (or uses MONGODB_URL / REDIS_URL).
+    globalSetup: [path.resolve(root, 'packages/test-support/src/global-setup.ts')],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: ['default', 'json'],
+    outputFile: { json: '.tmp/vitest-report.json' },
+  },
+});
