@@ -12,3 +12,4 @@ export * from './redis';
 export * from './request-logging';
 export * from './retry';
 export * from './validation';
+export * from './openapi';

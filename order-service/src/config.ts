@@ -1,0 +1,39 @@
+import {
+  baseEnvShape,
+  internalTokenShape,
+  jwtEnvShape,
+  loadConfig,
+  mongoEnvShape,
+  redisEnvShape,
+} from '@ecom/service-kit';
+import { z } from 'zod';
+
+const millis = (fallback: number, min = 1) => z.coerce.number().int().min(min).max(600_000).default(fallback);
+
+const envShape = {
+  ...baseEnvShape({ port: 3003 }),
+  ...mongoEnvShape('orders'),
+  ...redisEnvShape,
+  ...jwtEnvShape,
+  ...internalTokenShape,
+  PRODUCT_SERVICE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3002'),
+  // The issue caps the wait on product-service at 3 s so a client always gets a quick 503.
+  PRODUCT_SERVICE_TIMEOUT_MS: millis(2_500, 50).refine((ms) => ms <= 3_000, 'must be at most 3000'),
+  ORDER_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as USD')
+    .default('USD'),
+  OUTBOX_INTERVAL_MS: millis(1_000, 10),
+  RELEASE_RETRY_INTERVAL_MS: millis(2_000, 10),
+  EVENTS_STREAM_MAXLEN: z.coerce.number().int().min(1_000).default(100_000),
+};
+
+export type OrderServiceConfig = ReturnType<typeof loadOrderServiceConfig>;
+
+export function loadOrderServiceConfig(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(envShape, env);
+  return {
+    ...config,
+    jwt: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+  };
+}

@@ -1,0 +1,73 @@
+import { objectIdSchema, paginationShape } from '@ecom/service-kit';
+import { z } from 'zod';
+import { ORDER_STATUSES } from './model';
+
+export const MAX_ITEMS = 50;
+export const MAX_QUANTITY = 100;
+
+const quantity = z.number().int().min(1).max(MAX_QUANTITY);
+
+export const orderLineSchema = z.strictObject({ productId: objectIdSchema, quantity });
+export type OrderLine = z.output<typeof orderLineSchema>;
+
+/** One line per product, in first-seen order, so product-service never sees a product twice. */
+export function mergeLines(lines: OrderLine[]): OrderLine[] {
+  const merged = new Map<string, number>();
+  for (const line of lines) merged.set(line.productId, (merged.get(line.productId) ?? 0) + line.quantity);
+  return [...merged].map(([productId, total]) => ({ productId, quantity: total }));
+}
+
+// Strict: a `userId` (or anything else) in the body is refused; the owner comes from the token.
+export const createOrderBody = z.strictObject({
+  items: z
+    .array(orderLineSchema)
+    .min(1)
+    .max(MAX_ITEMS)
+    .superRefine((lines, ctx) => {
+      for (const line of mergeLines(lines)) {
+        if (line.quantity > MAX_QUANTITY) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `combined quantity for product ${line.productId} exceeds ${MAX_QUANTITY}`,
+          });
+        }
+      }
+    })
+    .transform(mergeLines),
+});
+export type CreateOrderInput = z.output<typeof createOrderBody>;
+
+export const idempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+export const statusBody = z.strictObject({ status: z.enum(ORDER_STATUSES) });
+
+export const listOrdersQuery = z.strictObject({
+  ...paginationShape,
+  userId: z.string().min(1).max(64).optional(),
+  status: z.enum(ORDER_STATUSES).optional(),
+});
+
+// Response shapes, for the OpenAPI document.
+const statusEntry = z.object({ status: z.enum(ORDER_STATUSES), at: z.iso.datetime(), by: z.string() });
+export const orderItemResponse = z.object({
+  productId: z.string(),
+  productName: z.string(),
+  quantity: z.number().int(),
+  unitPrice: z.number(),
+  lineTotal: z.number(),
+});
+export const orderResponse = z.object({
+  id: z.string(),
+  userId: z.string(),
+  items: z.array(orderItemResponse),
+  totalAmount: z.number(),
+  currency: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  statusHistory: z.array(statusEntry),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a Debian machine. Idempotent: only missing pieces are
+# installed, so running it again is quick.
+#   - redis-server                      (required: integration tests start a real Redis)
+#   - mongod or FerretDB                (required: FerretDB is built from source with Go)
+#   - nginx, prometheus, docker-compose (best effort: config validation / smoke tests)
+#   - npm ci                            (skipped when node_modules is current or SETUP_SKIP_NPM=1)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# FerretDB v1.24 needs Go >= 1.24. Debian bookworm's `golang` is 1.19, so when the apt Go is too
+# old we fall back to the official tarball of this version.
+GO_MIN_VERSION="1.24"
+GO_TARBALL_VERSION="${GO_TARBALL_VERSION:-1.24.3}"
+
+log() { echo "[setup] $*"; }
+warn() { echo "[setup] WARNING: $*" >&2; }
+die() {
+  echo "[setup] ERROR: $*" >&2
+  exit 1
+}
+have() { command -v "$1" >/dev/null 2>&1; }
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if have sudo; then SUDO=(sudo); fi
+fi
+
+APT_UPDATED=0
+# Returns non-zero (instead of exiting) on failure so callers choose between die and warn.
+apt_install() {
+  if ! have apt-get; then
+    warn "apt-get not found; install manually: $*"
+    return 1
+  fi
+  if [ "$(id -u)" -ne 0 ] && [ ${#SUDO[@]} -eq 0 ]; then
+    warn "not root and sudo is missing; install manually: $*"
+    return 1
+  fi
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    log "apt-get update"
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq || return 1
+    APT_UPDATED=1
+  fi
+  log "apt-get install $*"
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null || return 1
+}
+
+# --- redis (required) --------------------------------------------------------------------------
+if have redis-server; then
+  log "redis-server: present"
+else
+  apt_install redis-server || die "could not install redis-server"
+fi
+
+# --- nginx / prometheus / docker-compose (best effort) -----------------------------------------
+optional=()
+have nginx || optional+=(nginx-light)
+have prometheus || optional+=(prometheus)
+have docker-compose || optional+=(docker-compose)
+if [ ${#optional[@]} -eq 0 ]; then
+  log "nginx, prometheus, docker-compose: present"
+else
+  for pkg in "${optional[@]}"; do
+    apt_install "$pkg" || warn "could not install $pkg; checks that need it may fail"
+  done
+fi
+
+# --- MongoDB-compatible server -----------------------------------------------------------------
+find_ferretdb() {
+  local candidate
+  if have ferretdb; then
+    command -v ferretdb
+    return 0
+  fi
+  for candidate in \
+    "$(have go && go env GOPATH 2>/dev/null | cut -d: -f1)/bin/ferretdb" \
+    "$HOME/go/bin/ferretdb" \
+    /root/go/bin/ferretdb; do
+    if [ -x "$candidate" ]; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Prints e.g. "1.24" for "go version go1.24.3 linux/amd64"; empty when go is missing.
+go_version() {
+  have go || return 0
+  go version 2>/dev/null | sed -nE 's/.*go([0-9]+\.[0-9]+).*/\1/p'
+}
+
+go_is_recent() {
+  local v
+  v="$(go_version)"
+  [ -n "$v" ] || return 1
+  [ "$(printf '%s\n%s\n' "$GO_MIN_VERSION" "$v" | sort -V | head -n 1)" = "$GO_MIN_VERSION" ]
+}
+
+install_go_tarball() {
+  local arch
+  case "$(uname -m)" in
+    x86_64) arch=amd64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) die "no Go tarball for $(uname -m); install Go >= $GO_MIN_VERSION manually" ;;
+  esac
+  have curl || apt_install curl ca-certificates || die "could not install curl"
+  log "installing Go $GO_TARBALL_VERSION to /usr/local/go (apt's Go is older than $GO_MIN_VERSION)"
+  local tmp
+  tmp="$(mktemp -d)"
+  local url="https://go.dev/dl/go${GO_TARBALL_VERSION}.linux-${arch}.tar.gz"
+  if ! curl -fsSL "$url" -o "$tmp/go.tgz"; then
+    rm -rf "$tmp"
+    die "could not download $url"
+  fi
+  "${SUDO[@]}" rm -rf /usr/local/go
+  "${SUDO[@]}" tar -C /usr/local -xzf "$tmp/go.tgz"
+  rm -rf "$tmp"
+}
+
+if have mongod; then
+  log "mongod: present ($(command -v mongod))"
+elif ferretdb_bin="$(find_ferretdb)"; then
+  log "ferretdb: present ($ferretdb_bin)"
+else
+  export PATH="$PATH:/usr/local/go/bin" # where the official tarball lives
+  if ! have go; then
+    apt_install golang ca-certificates || die "could not install golang"
+  fi
+  if ! go_is_recent; then
+    install_go_tarball
+    export PATH="/usr/local/go/bin:$PATH"
+    go_is_recent || die "Go >= $GO_MIN_VERSION is required to build FerretDB (found: $(go_version))"
+  fi
+  # install-ferretdb.sh parses `go mod download -json` with python3.
+  have python3 || apt_install python3 || die "could not install python3"
+  log "building FerretDB with $(go version | cut -d' ' -f3)"
+  bash scripts/install-ferretdb.sh
+fi
+
+# --- node modules ------------------------------------------------------------------------------
+# npm keeps node_modules/.package-lock.json in sync with what it installed; when it is newer than
+# package-lock.json, node_modules is current and `npm ci` (a full reinstall) is skipped.
+# SETUP_FORCE_NPM=1 reinstalls anyway.
+if [ "${SETUP_SKIP_NPM:-0}" = "1" ]; then
+  log "npm ci: skipped (SETUP_SKIP_NPM=1)"
+elif [ "${SETUP_FORCE_NPM:-0}" != "1" ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+  log "node_modules: up to date with package-lock.json"
+else
+  have npm || die "Node.js/npm not found; install Node $(cat .nvmrc 2>/dev/null || echo 20) first"
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+log "done"

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`, `.ci/run`): setup, typecheck, lint, then every test suite.
+# The last line printed is always the summary `N passed, N failed` once the suites have run.
+# Exit status is non-zero when any suite failed or reported a failed test.
+#
+# Adding a suite: write a function that runs it and, if it can count its tests, writes
+# "<passed> <failed>" to the file named by $SUITE_COUNTS_FILE; then call `run_suite <name> <fn>`.
+# A suite that writes no counts counts as one test (passed if it exits 0, failed otherwise).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mkdir -p .tmp
+
+log() { echo "[test] $*"; }
+
+# --- setup, static checks (fail fast) ----------------------------------------------------------
+bash scripts/setup.sh
+log "typecheck"
+npm run --silent typecheck
+log "lint"
+npm run --silent lint
+
+# --- suites ------------------------------------------------------------------------------------
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+FAILED_SUITES=()
+
+# run_suite NAME COMMAND [ARGS...]: runs COMMAND without aborting on failure and adds its counts.
+run_suite() {
+  local name="$1"
+  shift
+  local counts_file=".tmp/suite-counts-${name//[^A-Za-z0-9_-]/_}"
+  rm -f "$counts_file"
+  log "suite: $name"
+
+  local rc=0
+  SUITE_COUNTS_FILE="$counts_file" "$@" || rc=$?
+
+  local passed=0 failed=0
+  if [ -s "$counts_file" ]; then
+    read -r passed failed <"$counts_file" || true
+    [[ "$passed" =~ ^[0-9]+$ ]] || passed=0
+    [[ "$failed" =~ ^[0-9]+$ ]] || failed=0
+    # A suite that breaks outside its tests (setup error, crash, missing report) must still
+    # show up as a failure in the summary.
+    if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+  elif [ "$rc" -eq 0 ]; then
+    passed=1
+  else
+    failed=1
+  fi
+
+  TOTAL_PASSED=$((TOTAL_PASSED + passed))
+  TOTAL_FAILED=$((TOTAL_FAILED + failed))
+  if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ]; then FAILED_SUITES+=("$name"); fi
+  log "suite $name: $passed passed, $failed failed (exit $rc)"
+}
+
+# Vitest: unit + integration tests (real FerretDB/MongoDB and Redis via packages/test-support).
+vitest_suite() {
+  local report=.tmp/vitest-report.json
+  rm -f "$report"
+  local rc=0
+  npx vitest run || rc=$?
+  if [ ! -s "$report" ]; then
+    echo "[test] vitest wrote no report at $report" >&2
+    return 1
+  fi
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const n = (v) => (Number.isInteger(v) ? v : 0);
+    process.stdout.write(`${n(r.numPassedTests)} ${n(r.numFailedTests)}\n`);
+  ' "$report" >"$SUITE_COUNTS_FILE" || return 1
+  return "$rc"
+}
+
+run_suite vitest vitest_suite
+# Later: run_suite smoke-load <fn>, run_suite config-validation <fn>
+
+# --- summary (keep it the very last line) ------------------------------------------------------
+if [ ${#FAILED_SUITES[@]} -gt 0 ]; then
+  log "failed suites: ${FAILED_SUITES[*]}"
+fi
+echo "${TOTAL_PASSED} passed, ${TOTAL_FAILED} failed"
+[ ${#FAILED_SUITES[@]} -eq 0 ]

@@ -1,0 +1,53 @@
+import {
+  createHttpApp,
+  type HealthCheck,
+  Lifecycle,
+  type Logger,
+  openApiHandler,
+  type Redis,
+  type ServiceMetrics,
+} from '@ecom/service-kit';
+import type { Express } from 'express';
+import { createPasswordHasher, type PasswordHasher } from './auth/passwords';
+import { createRefreshTokenStore } from './auth/refresh-tokens';
+import { authRoutes } from './auth/routes';
+import type { UserServiceConfig } from './config';
+import { userRoutesDoc } from './openapi';
+import { profileRoutes } from './profile/routes';
+import { createUserMetrics } from './user-metrics';
+import type { UserModel } from './users/model';
+
+export interface UserServiceDeps {
+  config: UserServiceConfig;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  users: UserModel;
+  redis: Redis;
+  passwords?: PasswordHasher;
+  lifecycle?: Lifecycle;
+  readinessChecks?: Record<string, HealthCheck>;
+}
+
+export function createApp(deps: UserServiceDeps): Express {
+  const { config, users } = deps;
+  const passwords = deps.passwords ?? createPasswordHasher(config.BCRYPT_ROUNDS);
+  const refreshTokens = createRefreshTokenStore(deps.redis, config.refreshTokenTtlSeconds);
+  const userMetrics = createUserMetrics(deps.metrics);
+
+  return createHttpApp(
+    {
+      service: 'user-service',
+      logger: deps.logger,
+      metrics: deps.metrics,
+      lifecycle: deps.lifecycle,
+      readinessChecks: deps.readinessChecks,
+      corsOrigins: config.CORS_ORIGINS,
+      jsonBodyLimit: config.BODY_LIMIT,
+    },
+    (app) => {
+      app.get('/openapi.json', openApiHandler({ title: 'user-service', version: '1.0.0' }, userRoutesDoc));
+      app.use('/auth/profile', profileRoutes({ config, users, passwords, refreshTokens }));
+      app.use('/auth', authRoutes({ config, users, passwords, refreshTokens, userMetrics }));
+    },
+  );
+}

@@ -1,0 +1,75 @@
+import { HttpError, parseInput } from '@ecom/service-kit';
+import { Router } from 'express';
+import type { UserServiceConfig } from '../config';
+import type { UserMetrics } from '../user-metrics';
+import type { UserModel } from '../users/model';
+import { loginBody, refreshBody, registerBody } from '../users/schemas';
+import type { PasswordHasher } from './passwords';
+import type { RefreshTokenStore } from './refresh-tokens';
+import { startSession } from './sessions';
+
+export interface AuthRouteDeps {
+  config: UserServiceConfig;
+  users: UserModel;
+  passwords: PasswordHasher;
+  refreshTokens: RefreshTokenStore;
+  userMetrics: UserMetrics;
+}
+
+const INVALID_CREDENTIALS = 'Invalid email or password';
+const MONGO_DUPLICATE_KEY = 11000;
+
+export function authRoutes(deps: AuthRouteDeps): Router {
+  const { users, passwords, refreshTokens, userMetrics, config } = deps;
+  const router = Router();
+
+  router.post('/register', async (req, res) => {
+    const input = parseInput(registerBody, req.body, 'body');
+    const passwordHash = await passwords.hash(input.password);
+    const user = await users
+      .create({ email: input.email, name: input.name, passwordHash, role: 'customer' })
+      .catch((error: { code?: number }) => {
+        if (error.code === MONGO_DUPLICATE_KEY)
+          throw HttpError.conflict('An account with this email already exists');
+        throw error;
+      });
+    userMetrics.registrations.inc();
+    res.status(201).json(await startSession(user, refreshTokens, config));
+  });
+
+  router.post('/login', async (req, res) => {
+    const input = parseInput(loginBody, req.body, 'body');
+    const user = await users.findOne({ email: input.email });
+    const valid = await passwords.verify(input.password, user?.passwordHash);
+    if (!user || !valid) {
+      userMetrics.logins.inc({ outcome: 'failure' });
+      throw HttpError.unauthorized(INVALID_CREDENTIALS);
+    }
+    userMetrics.logins.inc({ outcome: 'success' });
+    res.json(await startSession(user, refreshTokens, config));
+  });
+
+  router.post('/refresh', async (req, res) => {
+    const input = parseInput(refreshBody, req.body, 'body');
+    const userId = await refreshTokens.consume(input.refreshToken).catch((error: unknown) => {
+      userMetrics.refreshes.inc({ outcome: 'failure' });
+      throw error;
+    });
+    const user = await users.findById(userId);
+    if (!user) {
+      userMetrics.refreshes.inc({ outcome: 'failure' });
+      throw HttpError.unauthorized('Invalid or expired refresh token');
+    }
+    userMetrics.refreshes.inc({ outcome: 'success' });
+    res.json(await startSession(user, refreshTokens, config));
+  });
+
+  // Logout needs only the refresh token: it must work even after the access token expired.
+  router.post('/logout', async (req, res) => {
+    const input = parseInput(refreshBody, req.body, 'body');
+    await refreshTokens.revoke(input.refreshToken);
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,30 @@
+import { signAccessToken } from '@ecom/service-kit';
+import type { UserServiceConfig } from '../config';
+import { type PublicUser, toPublicUser, type UserDocument } from '../users/model';
+import type { RefreshTokenStore } from './refresh-tokens';
+
+export interface Session {
+  user: PublicUser;
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+/** Issues the access + refresh token pair every successful register, login and refresh returns. */
+export async function startSession(
+  user: UserDocument,
+  refreshTokens: RefreshTokenStore,
+  config: Pick<UserServiceConfig, 'jwt' | 'accessTokenTtlSeconds'>,
+): Promise<Session> {
+  const publicUser = toPublicUser(user);
+  const accessToken = signAccessToken({ id: publicUser.id, email: user.email, role: user.role }, config.jwt);
+  const refreshToken = await refreshTokens.issue(publicUser.id);
+  return {
+    user: publicUser,
+    accessToken,
+    refreshToken,
+    tokenType: 'Bearer',
+    expiresIn: config.accessTokenTtlSeconds,
+  };
+}

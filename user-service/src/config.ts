@@ -1,0 +1,55 @@
+import {
+  baseEnvShape,
+  ConfigError,
+  jwtEnvShape,
+  loadConfig,
+  mongoEnvShape,
+  redisEnvShape,
+} from '@ecom/service-kit';
+import { z } from 'zod';
+
+const DURATION = /^(\d+)([smhd]?)$/;
+const SECONDS_PER_UNIT: Record<string, number> = { '': 1, s: 1, m: 60, h: 3_600, d: 86_400 };
+
+/** "15m" → 900. Kept deliberately small: seconds, minutes, hours or days. */
+export function durationToSeconds(value: string): number {
+  const match = DURATION.exec(value);
+  if (!match) throw new Error(`not a duration: ${value}`);
+  return Number(match[1]) * SECONDS_PER_UNIT[match[2] ?? '']!;
+}
+
+const envShape = {
+  ...baseEnvShape({ port: 3001 }),
+  ...mongoEnvShape('users'),
+  ...redisEnvShape,
+  ...jwtEnvShape,
+  JWT_EXPIRES_IN: z.string().regex(DURATION, 'must be seconds or a span like 15m, 1h').default('15m'),
+  REFRESH_TOKEN_TTL: z.string().regex(DURATION, 'must be seconds or a span like 24h').default('24h'),
+  BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10),
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(8).optional(),
+  ADMIN_NAME: z.string().min(1).default('Administrator'),
+};
+
+export type UserServiceConfig = ReturnType<typeof loadUserServiceConfig>;
+
+export function loadUserServiceConfig(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(envShape, env);
+  if (config.NODE_ENV === 'production' && config.BCRYPT_ROUNDS < 10) {
+    throw new ConfigError('Unsafe configuration: BCRYPT_ROUNDS must be at least 10 in production');
+  }
+  if (Boolean(config.ADMIN_EMAIL) !== Boolean(config.ADMIN_PASSWORD)) {
+    throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  return {
+    ...config,
+    accessTokenTtlSeconds: durationToSeconds(config.JWT_EXPIRES_IN),
+    refreshTokenTtlSeconds: durationToSeconds(config.REFRESH_TOKEN_TTL),
+    jwt: {
+      secret: config.JWT_SECRET,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      expiresIn: durationToSeconds(config.JWT_EXPIRES_IN),
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import jwt from 'jsonwebtoken';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newEmail, register, startUserService, type UserServiceUnderTest } from './harness';
+
+let service: UserServiceUnderTest;
+beforeAll(async () => {
+  service = await startUserService();
+});
+afterAll(() => service.close());
+
+function expectErrorShape(body: Record<string, unknown>, status: number) {
+  expect(body).toMatchObject({ status, error: expect.any(String), requestId: expect.any(String) });
+  expect(new Date(body.timestamp as string).toISOString()).toBe(body.timestamp);
+  expect(body).not.toHaveProperty('stack');
+}
+
+describe('POST /auth/register', () => {
+  it('creates a customer account, returns tokens and never the password hash', async () => {
+    const email = newEmail();
+    const response = await request(service.app)
+      .post('/auth/register')
+      .send({ email: `  ${email.toUpperCase()} `, password: 'password123', name: 'Ada' });
+
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({
+      user: { id: expect.any(String), email, name: 'Ada', role: 'customer' },
+      accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+      tokenType: 'Bearer',
+      expiresIn: 900,
+    });
+    expect(JSON.stringify(response.body)).not.toContain('passwordHash');
+    const stored = await service.users.findOne({ email });
+    expect(stored?.passwordHash).toMatch(/^\$2[aby]\$04\$/);
+    expect(JSON.stringify(stored?.toJSON())).not.toContain('passwordHash');
+  });
+
+  it('issues an HS256 access token with sub, email, role, issuer and audience', async () => {
+    const { accessToken, user, email } = await register(service.app);
+    const decoded = jwt.verify(accessToken, service.config.JWT_SECRET, {
+      algorithms: ['HS256'],
+      issuer: 'ecommerce-user-service',
+      audience: 'ecommerce-api',
+    }) as jwt.JwtPayload;
+    expect(decoded).toMatchObject({ sub: user.id, email, role: 'customer' });
+    expect(decoded.exp! - decoded.iat!).toBe(900);
+  });
+
+  it('when the email is already registered (in any case), then 409', async () => {
+    const { email } = await register(service.app);
+    const response = await request(service.app)
+      .post('/auth/register')
+      .send({ email: email.toUpperCase(), password: 'password123', name: 'Copy' });
+    expect(response.status).toBe(409);
+    expectErrorShape(response.body, 409);
+    expect(await service.users.countDocuments({ email })).toBe(1);
+  });
+
+  it('when the password is shorter than 8 characters, then 400 naming the field', async () => {
+    const response = await request(service.app)
+      .post('/auth/register')
+      .send({ email: newEmail(), password: 'short', name: 'X' });
+    expect(response.status).toBe(400);
+    expectErrorShape(response.body, 400);
+    expect(response.body.details).toEqual([expect.objectContaining({ path: 'password' })]);
+  });
+
+  it('when the body has unknown keys (such as a role), then 400 and nothing is stored', async () => {
+    const email = newEmail();
+    const response = await request(service.app)
+      .post('/auth/register')
+      .send({ email, password: 'password123', name: 'Mallory', role: 'admin' });
+    expect(response.status).toBe(400);
+    expect(await service.users.countDocuments({ email })).toBe(0);
+  });
+
+  it('when the email is not an email, then 400', async () => {
+    const response = await request(service.app)
+      .post('/auth/register')
+      .send({ email: 'nope', password: 'password123', name: 'X' });
+    expect(response.status).toBe(400);
+    expect(response.body.details[0].path).toBe('email');
+  });
+});
+
+describe('POST /auth/login', () => {
+  it('returns a new token pair for the right password', async () => {
+    const { email, password, user } = await register(service.app);
+    const response = await request(service.app).post('/auth/login').send({ email: email.toUpperCase(), password });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ user: { id: user.id, email }, accessToken: expect.any(String) });
+  });
+
+  it('answers a wrong password and an unknown email with the same 401', async () => {
+    const { email } = await register(service.app);
+    const wrongPassword = await request(service.app).post('/auth/login').send({ email, password: 'wrong-password' });
+    const unknownEmail = await request(service.app)
+      .post('/auth/login')
+      .send({ email: newEmail(), password: 'wrong-password' });
+    expect(wrongPassword.status).toBe(401);
+    expect(unknownEmail.status).toBe(401);
+    expect(wrongPassword.body.error).toBe(unknownEmail.body.error);
+    expectErrorShape(wrongPassword.body, 401);
+  });
+
+  it('refuses operator objects in place of strings with 400 before any query', async () => {
+    const response = await request(service.app)
+      .post('/auth/login')
+      .send({ email: { $gt: '' }, password: { $gt: '' } });
+    expect(response.status).toBe(400);
+    expect(response.body.details.map((detail: { path: string }) => detail.path).sort()).toEqual([
+      'email',
+      'password',
+    ]);
+  });
+
+  it('counts successful and failed logins in the metrics', async () => {
+    const { email, password } = await register(service.app);
+    await request(service.app).post('/auth/login').send({ email, password });
+    await request(service.app).post('/auth/login').send({ email, password: 'bad-password' });
+    const metrics = await request(service.app).get('/metrics');
+    expect(metrics.text).toMatch(/user_logins_total\{outcome="success",service="user-service"\} [1-9]/);
+    expect(metrics.text).toMatch(/user_logins_total\{outcome="failure",service="user-service"\} [1-9]/);
+    expect(metrics.text).toMatch(/user_registrations_total\{service="user-service"\} [1-9]/);
+  });
+});
