@@ -1,4 +1,11 @@
-import { connectMongo, createLogger, createMetrics, createRedis, connectRedis, type Redis } from '@ecom/service-kit';
+import {
+  connectMongo,
+  createLogger,
+  createMetrics,
+  createRedis,
+  connectRedis,
+  type Redis,
+} from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import type { Connection } from 'mongoose';
 import request from 'supertest';
@@ -46,8 +53,17 @@ export function newEmail(): string {
   return `${uniqueName('user-')}@example.com`;
 }
 
-export async function register(app: UserServiceUnderTest['app'], email = newEmail(), password = 'correct horse') {
+export async function register(
+  app: UserServiceUnderTest['app'],
+  email = newEmail(),
+  password = 'correct horse',
+) {
   const response = await request(app).post('/auth/register').send({ email, password, name: 'Test User' });
-  if (response.status !== 201) throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
-  return { email, password, ...(response.body as { accessToken: string; refreshToken: string; user: { id: string } }) };
+  if (response.status !== 201)
+    throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return {
+    email,
+    password,
+    ...(response.body as { accessToken: string; refreshToken: string; user: { id: string } }),
+  };
 }

@@ -87,14 +87,18 @@ describe('POST /auth/register', () => {
 describe('POST /auth/login', () => {
   it('returns a new token pair for the right password', async () => {
     const { email, password, user } = await register(service.app);
-    const response = await request(service.app).post('/auth/login').send({ email: email.toUpperCase(), password });
+    const response = await request(service.app)
+      .post('/auth/login')
+      .send({ email: email.toUpperCase(), password });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ user: { id: user.id, email }, accessToken: expect.any(String) });
   });
 
   it('answers a wrong password and an unknown email with the same 401', async () => {
     const { email } = await register(service.app);
-    const wrongPassword = await request(service.app).post('/auth/login').send({ email, password: 'wrong-password' });
+    const wrongPassword = await request(service.app)
+      .post('/auth/login')
+      .send({ email, password: 'wrong-password' });
     const unknownEmail = await request(service.app)
       .post('/auth/login')
       .send({ email: newEmail(), password: 'wrong-password' });

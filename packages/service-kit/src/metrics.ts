@@ -21,20 +21,32 @@ export function createMetrics(service: string): ServiceMetrics {
 }
 
 /**
- * The route label is the matched pattern (`/products/:id`), never the raw URL, so ids in paths
- * cannot blow up the number of series. Requests that matched no route share one label.
+ * Labels requests with the matched route pattern (`/products/:id`), never the raw URL, so ids in
+ * paths cannot blow up the number of series. Express restores `req.baseUrl` when a mounted router
+ * hands over to the error handler, so the full pattern is captured at the moment the router
+ * assigns `req.route`, while the router's base path is still known.
  */
-export function routeLabel(req: Request): string {
-  const pattern = req.route?.path;
-  if (typeof pattern === 'string') return `${req.baseUrl}${pattern}`;
-  return req.res?.locals.routeLabel ?? 'unmatched';
+function trackRoutePattern(req: Request): () => string {
+  let current: unknown;
+  let pattern = 'unmatched';
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => current,
+    set: (route: { path?: unknown } | undefined) => {
+      current = route;
+      if (typeof route?.path === 'string') pattern = `${req.baseUrl}${route.path}`;
+    },
+  });
+  return () => pattern;
 }
 
 export function metricsMiddleware(metrics: ServiceMetrics): RequestHandler {
   return (req, res, next) => {
     const stopTimer = metrics.httpDuration.startTimer();
+    const routePattern = trackRoutePattern(req);
     res.once('finish', () => {
-      stopTimer({ method: req.method, route: routeLabel(req), status_code: String(res.statusCode) });
+      stopTimer({ method: req.method, route: routePattern(), status_code: String(res.statusCode) });
     });
     next();
   };

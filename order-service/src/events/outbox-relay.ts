@@ -1,0 +1,69 @@
+import type { Logger, Redis } from '@ecom/service-kit';
+import { BackgroundLoop } from '../background-loop';
+import type { OrderMetrics } from '../order-metrics';
+import type { OrderModel, OutboxEvent } from '../orders/model';
+import { ORDERS_STREAM } from './order-events';
+
+const BATCH = 100;
+
+export interface OutboxRelayDeps {
+  orders: OrderModel;
+  /** Must have no key prefix: the stream name is shared by every service. */
+  redis: Redis;
+  maxLen: number;
+  metrics: Pick<OrderMetrics, 'outboxBacklog'>;
+  logger: Logger;
+  intervalMs: number;
+  stream?: string;
+}
+
+const HAS_PENDING = { 'outbox.eventId': { $exists: true } };
+
+/**
+ * Moves events from order documents to the Redis stream. An event leaves the outbox only after
+ * XADD succeeded, so a Redis outage delays events but loses none; a crash between the two steps
+ * publishes it twice (at-least-once: consumers dedupe on `id`).
+ */
+export function createOutboxRelay(deps: OutboxRelayDeps): BackgroundLoop {
+  const { orders, redis, logger } = deps;
+  const stream = deps.stream ?? ORDERS_STREAM;
+
+  async function publish(order: { _id: { toHexString(): string }; userId: string }, event: OutboxEvent) {
+    await redis.xadd(
+      stream,
+      'MAXLEN',
+      '~',
+      String(deps.maxLen),
+      '*',
+      ...['id', event.eventId, 'type', event.type, 'orderId', order._id.toHexString()],
+      ...['userId', order.userId, 'occurredAt', event.occurredAt.toISOString(), 'data', event.data],
+    );
+  }
+
+  async function pass(): Promise<void> {
+    // Measured first too, so the gauge keeps growing while Redis is down and publishing fails.
+    deps.metrics.outboxBacklog.set(await orders.countDocuments(HAS_PENDING));
+    const pending = await orders
+      .find(HAS_PENDING, { userId: 1, outbox: 1 })
+      .sort({ updatedAt: 1 })
+      .limit(BATCH)
+      .lean();
+    for (const order of pending) {
+      // In order, so consumers see an order's events as they happened.
+      for (const event of order.outbox) {
+        await publish(order, event);
+        // Drop exactly the event just published, and only while it is still first in line.
+        await orders.updateOne(
+          { _id: order._id, 'outbox.0.eventId': event.eventId },
+          { $pop: { outbox: -1 } },
+          { timestamps: false },
+        );
+      }
+    }
+    deps.metrics.outboxBacklog.set(await orders.countDocuments(HAS_PENDING));
+    if (pending.length === BATCH) relay.kick();
+  }
+
+  const relay = new BackgroundLoop('outbox-relay', deps.intervalMs, pass, logger);
+  return relay;
+}

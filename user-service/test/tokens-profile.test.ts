@@ -1,0 +1,169 @@
+import jwt from 'jsonwebtoken';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { register, startUserService, type UserServiceUnderTest } from './harness';
+
+let service: UserServiceUnderTest;
+beforeAll(async () => {
+  service = await startUserService();
+});
+afterAll(() => service.close());
+
+const refresh = (refreshToken: string) => request(service.app).post('/auth/refresh').send({ refreshToken });
+
+describe('POST /auth/refresh', () => {
+  it('rotates the refresh token: the new pair works and the old token is refused', async () => {
+    const session = await register(service.app);
+    const rotated = await refresh(session.refreshToken);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.refreshToken).not.toBe(session.refreshToken);
+    expect(rotated.body.user.id).toBe(session.user.id);
+
+    const reused = await refresh(session.refreshToken);
+    expect(reused.status).toBe(401);
+  });
+
+  it('when a rotated token is replayed, then every refresh token of that user is revoked', async () => {
+    const session = await register(service.app);
+    const rotated = await refresh(session.refreshToken);
+    await refresh(session.refreshToken);
+
+    const afterTheft = await refresh(rotated.body.refreshToken);
+    expect(afterTheft.status).toBe(401);
+  });
+
+  it('stores only a hash of the refresh token, expiring after 24 hours', async () => {
+    const session = await register(service.app);
+    const keys = await service.redis.keys(`${service.redis.options.keyPrefix}refresh:*`);
+    expect(keys.some((key) => key.includes(session.refreshToken))).toBe(false);
+    const key = keys[0]!.slice(service.redis.options.keyPrefix!.length);
+    const ttl = await service.redis.ttl(key);
+    expect(ttl).toBeGreaterThan(24 * 3600 - 60);
+    expect(ttl).toBeLessThanOrEqual(24 * 3600);
+  });
+
+  it('refuses an unknown token with 401 and a malformed body with 400', async () => {
+    expect((await refresh('not-a-token')).status).toBe(401);
+    const malformed = await request(service.app).post('/auth/refresh').send({ refreshToken: 42 });
+    expect(malformed.status).toBe(400);
+  });
+});
+
+describe('POST /auth/logout', () => {
+  it('revokes the refresh token, and is idempotent', async () => {
+    const session = await register(service.app);
+    const logout = await request(service.app)
+      .post('/auth/logout')
+      .send({ refreshToken: session.refreshToken });
+    expect(logout.status).toBe(204);
+    expect((await refresh(session.refreshToken)).status).toBe(401);
+    const again = await request(service.app)
+      .post('/auth/logout')
+      .send({ refreshToken: session.refreshToken });
+    expect(again.status).toBe(204);
+  });
+});
+
+describe('GET /auth/profile', () => {
+  it('returns the signed-in user without the password hash', async () => {
+    const session = await register(service.app);
+    const response = await request(service.app)
+      .get('/auth/profile')
+      .set('Authorization', `Bearer ${session.accessToken}`);
+    expect(response.status).toBe(200);
+    expect(response.body.user).toMatchObject({ id: session.user.id, email: session.email, role: 'customer' });
+    expect(JSON.stringify(response.body)).not.toContain('password');
+  });
+
+  it.each([
+    ['no token', undefined],
+    ['a malformed token', 'Bearer nonsense'],
+    [
+      'a token signed with another secret',
+      `Bearer ${jwt.sign({ email: 'x', role: 'admin' }, 'another-secret-another-secret-12', { subject: 'x', issuer: 'ecommerce-user-service', audience: 'ecommerce-api' })}`,
+    ],
+    [
+      'an alg:none token',
+      `Bearer ${jwt.sign({ email: 'x', role: 'admin', sub: 'x', iss: 'ecommerce-user-service', aud: 'ecommerce-api' }, '', { algorithm: 'none' })}`,
+    ],
+  ])('with %s, then 401 in the error shape', async (_label, header) => {
+    const call = request(service.app).get('/auth/profile');
+    const response = await (header ? call.set('Authorization', header) : call);
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ status: 401, error: expect.any(String) });
+  });
+
+  it('with an expired token, then 401 saying it expired', async () => {
+    const session = await register(service.app);
+    const expired = jwt.sign({ email: session.email, role: 'customer' }, service.config.JWT_SECRET, {
+      subject: session.user.id,
+      issuer: service.config.JWT_ISSUER,
+      audience: service.config.JWT_AUDIENCE,
+      expiresIn: -10,
+    });
+    const response = await request(service.app)
+      .get('/auth/profile')
+      .set('Authorization', `Bearer ${expired}`);
+    expect(response.status).toBe(401);
+    expect(response.body.error).toMatch(/expired/i);
+  });
+});
+
+describe('PUT /auth/profile', () => {
+  it('changes the name', async () => {
+    const session = await register(service.app);
+    const response = await request(service.app)
+      .put('/auth/profile')
+      .set('Authorization', `Bearer ${session.accessToken}`)
+      .send({ name: 'Grace Hopper' });
+    expect(response.status).toBe(200);
+    expect(response.body.user.name).toBe('Grace Hopper');
+    expect((await service.users.findById(session.user.id))?.name).toBe('Grace Hopper');
+  });
+
+  it('changes the password only with the right current password, and ends other sessions', async () => {
+    const session = await register(service.app);
+    const auth = `Bearer ${session.accessToken}`;
+    const withoutCurrent = await request(service.app)
+      .put('/auth/profile')
+      .set('Authorization', auth)
+      .send({ password: 'new-password-1' });
+    expect(withoutCurrent.status).toBe(400);
+
+    const wrongCurrent = await request(service.app)
+      .put('/auth/profile')
+      .set('Authorization', auth)
+      .send({ password: 'new-password-1', currentPassword: 'not-it-at-all' });
+    expect(wrongCurrent.status).toBe(403);
+
+    const changed = await request(service.app)
+      .put('/auth/profile')
+      .set('Authorization', auth)
+      .send({ password: 'new-password-1', currentPassword: session.password });
+    expect(changed.status).toBe(200);
+
+    const oldLogin = await request(service.app)
+      .post('/auth/login')
+      .send({ email: session.email, password: session.password });
+    expect(oldLogin.status).toBe(401);
+    const newLogin = await request(service.app)
+      .post('/auth/login')
+      .send({ email: session.email, password: 'new-password-1' });
+    expect(newLogin.status).toBe(200);
+    expect((await refresh(session.refreshToken)).status).toBe(401);
+  });
+
+  it('refuses an empty update and a role change with 400', async () => {
+    const session = await register(service.app);
+    const auth = `Bearer ${session.accessToken}`;
+    expect((await request(service.app).put('/auth/profile').set('Authorization', auth).send({})).status).toBe(
+      400,
+    );
+    const escalate = await request(service.app)
+      .put('/auth/profile')
+      .set('Authorization', auth)
+      .send({ role: 'admin' });
+    expect(escalate.status).toBe(400);
+    expect((await service.users.findById(session.user.id))?.role).toBe('customer');
+  });
+});
