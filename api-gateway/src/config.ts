@@ -1,0 +1,66 @@
+import { baseEnvShape, jwtEnvShape, loadConfig, redisEnvShape, type JwtSettings } from '@ecom/service-kit';
+import { z } from 'zod';
+
+const httpUrl = (fallback: string) =>
+  z
+    .url({ protocol: /^https?$/ })
+    // A trailing slash would double up when paths are appended.
+    .transform((value) => value.replace(/\/+$/, ''))
+    .default(fallback);
+const millis = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+const optionalMillis = z.coerce.number().int().min(1).optional();
+const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+export const gatewayEnvShape = {
+  ...baseEnvShape({ port: 3000 }),
+  ...redisEnvShape,
+  ...jwtEnvShape,
+
+  USER_SERVICE_URL: httpUrl('http://127.0.0.1:3001'),
+  PRODUCT_SERVICE_URL: httpUrl('http://127.0.0.1:3002'),
+  ORDER_SERVICE_URL: httpUrl('http://127.0.0.1:3003'),
+  /** Until the upstream's response headers arrive; then the 504. Per-service values override it. */
+  UPSTREAM_TIMEOUT_MS: millis(10_000),
+  USER_SERVICE_TIMEOUT_MS: optionalMillis,
+  PRODUCT_SERVICE_TIMEOUT_MS: optionalMillis,
+  ORDER_SERVICE_TIMEOUT_MS: optionalMillis,
+  /** A TCP connect that takes longer means the upstream is gone; fail fast with a 503. */
+  UPSTREAM_CONNECT_TIMEOUT_MS: millis(1_000),
+
+  /** Reverse-proxy hops in front of the gateway (1 behind nginx); decides the client IP. */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+
+  RATE_LIMIT_WINDOW: millis(15 * 60 * 1000),
+  RATE_LIMIT_MAX: count(5_000),
+  AUTH_RATE_LIMIT_MAX: count(500),
+  /** Redis key prefix of the counters; every replica must use the same one to share limits. */
+  RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('gateway:rl:'),
+
+  CIRCUIT_ERROR_THRESHOLD_PERCENT: z.coerce.number().min(1).max(100).default(50),
+  /** Requests within the rolling window before the error rate may open the circuit. */
+  CIRCUIT_VOLUME_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  CIRCUIT_ROLLING_WINDOW_MS: millis(10_000),
+  /** How long an open circuit rejects before letting one trial request through. */
+  CIRCUIT_RESET_MS: millis(10_000),
+
+  HEALTH_CHECK_TIMEOUT_MS: millis(1_000),
+  OPENAPI_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
+};
+
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
+  return loadConfig(gatewayEnvShape, env);
+}
+
+export function jwtSettings(config: GatewayConfig): JwtSettings {
+  return { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+}
+
+/** "100kb" → 102400; the format is already checked by the BODY_LIMIT schema. */
+export function parseByteSize(value: string): number {
+  const match = /^(\d+)(b|kb|mb)$/i.exec(value);
+  if (!match) throw new Error(`not a byte size: ${value}`);
+  const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+  return Number(match[1]) * units[match[2]!.toLowerCase()]!;
+}

@@ -1,0 +1,61 @@
+/**
+ * The gateway's whole public surface in one table: which public prefix goes to which upstream, and
+ * who may call it. The proxy mounts, the access check and the OpenAPI filter all read this table,
+ * so an upstream path that is not listed here (e.g. product-service's /inventory) can never be
+ * reached or documented through the gateway.
+ */
+export const UPSTREAM_NAMES = ['user', 'product', 'order'] as const;
+export type UpstreamName = (typeof UPSTREAM_NAMES)[number];
+
+/** public: anyone; user: any valid access token; admin: a valid token with role admin. */
+export type Access = 'public' | 'user' | 'admin';
+
+export const API_PREFIX = '/api';
+
+export interface GatewayRoute {
+  upstream: UpstreamName;
+  /** Path prefix on the upstream; the gateway serves it under API_PREFIX + prefix. */
+  prefix: string;
+  /** `path` is relative to the prefix ("/login", "/", "/123/items"). */
+  access(method: string, path: string): Access;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const PUBLIC_AUTH_PATHS = new Set(['/register', '/login', '/refresh']);
+
+/** Lower-cased and without trailing slashes, because Express routes match that way too. */
+function normalise(path: string): string {
+  const trimmed = path.toLowerCase().replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
+}
+
+// Everything not explicitly public needs a token (logout and profile included): deny by default.
+const authAccess = (_method: string, path: string): Access =>
+  PUBLIC_AUTH_PATHS.has(normalise(path)) ? 'public' : 'user';
+const catalogAccess = (method: string): Access => (SAFE_METHODS.has(method) ? 'public' : 'admin');
+
+export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
+  { upstream: 'user', prefix: '/auth', access: authAccess },
+  { upstream: 'product', prefix: '/products', access: catalogAccess },
+  { upstream: 'product', prefix: '/categories', access: catalogAccess },
+  { upstream: 'order', prefix: '/orders', access: () => 'user' },
+];
+
+export function mountPath(route: GatewayRoute): string {
+  return `${API_PREFIX}${route.prefix}`;
+}
+
+function underPrefix(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
+
+/** The route serving a public path, matched case-insensitively like Express does. */
+export function routeForPublicPath(path: string): GatewayRoute | undefined {
+  const lower = path.toLowerCase();
+  return GATEWAY_ROUTES.find((route) => underPrefix(lower, mountPath(route)));
+}
+
+/** Whether an upstream's own path (as in its OpenAPI document) is exposed by the gateway. */
+export function isExposedUpstreamPath(upstream: UpstreamName, path: string): boolean {
+  return GATEWAY_ROUTES.some((route) => route.upstream === upstream && underPrefix(path, route.prefix));
+}

@@ -1,0 +1,95 @@
+import { HttpError } from '@ecom/service-kit';
+
+/** The upstream sent no response headers within its timeout. */
+export class UpstreamTimeoutError extends Error {
+  readonly code = 'EUPSTREAMTIMEOUT';
+  constructor(readonly timeoutMs: number) {
+    super(`upstream did not answer within ${timeoutMs} ms`);
+    this.name = 'UpstreamTimeoutError';
+  }
+}
+
+/** The TCP connection was not established in time: the host is gone or black-holed. */
+export class UpstreamConnectTimeoutError extends Error {
+  readonly code = 'ECONNECTTIMEOUT';
+  constructor(readonly timeoutMs: number) {
+    super(`could not connect to the upstream within ${timeoutMs} ms`);
+    this.name = 'UpstreamConnectTimeoutError';
+  }
+}
+
+/** The client went away before the upstream answered; nobody is waiting for an error response. */
+export class ClientClosedError extends Error {
+  readonly code = 'ECLIENTCLOSED';
+  constructor() {
+    super('client closed the connection before the upstream answered');
+    this.name = 'ClientClosedError';
+  }
+}
+
+export type UpstreamOutcome = 'forwarded' | 'circuit_open' | 'unavailable' | 'timeout' | 'client_closed' | 'error';
+
+export interface ClassifiedFailure {
+  outcome: Exclude<UpstreamOutcome, 'forwarded'>;
+  /** Undefined when there is no one left to answer (client closed). */
+  httpError?: HttpError;
+}
+
+// Failures to reach the upstream at all: the request never got a response, so retrying later is fine.
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNECTTIMEOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+/** Maps a proxy or breaker failure to the response the client gets. */
+export function classifyUpstreamFailure(
+  error: unknown,
+  service: string,
+  retryAfterSeconds: number,
+): ClassifiedFailure {
+  const code = (error as { code?: unknown })?.code;
+  const retryAfter = { 'Retry-After': String(retryAfterSeconds) };
+  if (error instanceof ClientClosedError) return { outcome: 'client_closed' };
+  if (code === 'EOPENBREAKER') {
+    return {
+      outcome: 'circuit_open',
+      httpError: new HttpError(503, `The ${service} service is temporarily unavailable`, {
+        headers: retryAfter,
+        details: { service, reason: 'circuit_open' },
+        cause: error,
+      }),
+    };
+  }
+  if (error instanceof UpstreamTimeoutError) {
+    return {
+      outcome: 'timeout',
+      httpError: new HttpError(504, `The ${service} service did not answer in time`, {
+        details: { service, reason: 'timeout', timeoutMs: error.timeoutMs },
+        cause: error,
+      }),
+    };
+  }
+  if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) {
+    return {
+      outcome: 'unavailable',
+      httpError: new HttpError(503, `The ${service} service is unavailable`, {
+        headers: retryAfter,
+        details: { service, reason: 'unreachable' },
+        cause: error,
+      }),
+    };
+  }
+  return {
+    outcome: 'error',
+    httpError: new HttpError(502, `Bad response from the ${service} service`, {
+      details: { service, reason: 'proxy_error' },
+      cause: error,
+    }),
+  };
+}

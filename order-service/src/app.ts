@@ -1,0 +1,66 @@
+import {
+  createHttpApp,
+  type HealthCheck,
+  type JwtSettings,
+  type Lifecycle,
+  type Logger,
+  openApiHandler,
+  type ServiceMetrics,
+} from '@ecom/service-kit';
+import type { Express } from 'express';
+import type { IdempotencyStore } from './idempotency/store';
+import type { ReleaseQueue } from './inventory-client/pending-releases';
+import type { OrderMetrics } from './order-metrics';
+import { orderRoutesDoc } from './openapi';
+import type { PlaceOrderDeps } from './orders/place-order';
+import type { OrderModel } from './orders/model';
+import { orderRoutes } from './orders/routes';
+
+export interface OrderServiceDeps {
+  settings: { jwt: JwtSettings; corsOrigins: string[]; bodyLimit: string; currency: string };
+  logger: Logger;
+  metrics: ServiceMetrics;
+  orderMetrics: OrderMetrics;
+  orders: OrderModel;
+  idempotency: IdempotencyStore;
+  inventory: PlaceOrderDeps['inventory'];
+  releases: ReleaseQueue;
+  /** Background loops the request path nudges when it leaves them work. */
+  outboxRelay: { kick(): void };
+  releaseRetrier: { kick(): void };
+  lifecycle?: Lifecycle;
+  readinessChecks?: Record<string, HealthCheck>;
+}
+
+export function createApp(deps: OrderServiceDeps): Express {
+  const { settings } = deps;
+  return createHttpApp(
+    {
+      service: 'order-service',
+      logger: deps.logger,
+      metrics: deps.metrics,
+      lifecycle: deps.lifecycle,
+      readinessChecks: deps.readinessChecks,
+      corsOrigins: settings.corsOrigins,
+      jsonBodyLimit: settings.bodyLimit,
+    },
+    (app) => {
+      app.get('/openapi.json', openApiHandler({ title: 'order-service', version: '1.0.0' }, orderRoutesDoc));
+      app.use(
+        '/orders',
+        orderRoutes({
+          jwt: settings.jwt,
+          currency: settings.currency,
+          logger: deps.logger,
+          orders: deps.orders,
+          idempotency: deps.idempotency,
+          inventory: deps.inventory,
+          releases: deps.releases,
+          outboxRelay: deps.outboxRelay,
+          releaseRetrier: deps.releaseRetrier,
+          metrics: deps.orderMetrics,
+        }),
+      );
+    },
+  );
+}

@@ -1,0 +1,142 @@
+import { createMetrics, type HealthCheck, type JwtSettings, type Lifecycle, type Logger, type Redis } from '@ecom/service-kit';
+import type { Connection } from 'mongoose';
+import { createApp } from './app';
+import { BackgroundLoop } from './background-loop';
+import type { OrderServiceConfig } from './config';
+import { createOutboxRelay } from './events/outbox-relay';
+import { createIdempotencyModel } from './idempotency/model';
+import { createIdempotencyStore } from './idempotency/store';
+import { type BreakerOptions, createInventory } from './inventory-client/inventory';
+import { createPendingReleaseModel, createReleaseQueue } from './inventory-client/pending-releases';
+import { createReleaseRetrier } from './inventory-client/release-retrier';
+import { createOrderMetrics } from './order-metrics';
+import { createOrderModel } from './orders/model';
+import { toOrderJson } from './orders/serialize';
+
+/** Everything tunable, in one plain object: main maps the config to it, tests write it directly. */
+export interface OrderServiceSettings {
+  jwt: JwtSettings;
+  corsOrigins: string[];
+  bodyLimit: string;
+  currency: string;
+  productServiceUrl: string;
+  internalToken: string;
+  productTimeoutMs: number;
+  outboxIntervalMs: number;
+  releaseRetryIntervalMs: number;
+  streamMaxLen: number;
+  /** Tests publish to a stream of their own; production uses the shared `events:orders`. */
+  stream?: string;
+  breaker?: BreakerOptions;
+  idempotencyWaitMs?: number;
+}
+
+export function settingsFromConfig(config: OrderServiceConfig): OrderServiceSettings {
+  return {
+    jwt: config.jwt,
+    corsOrigins: config.CORS_ORIGINS,
+    bodyLimit: config.BODY_LIMIT,
+    currency: config.ORDER_CURRENCY,
+    productServiceUrl: config.PRODUCT_SERVICE_URL,
+    internalToken: config.INTERNAL_TOKEN,
+    productTimeoutMs: config.PRODUCT_SERVICE_TIMEOUT_MS,
+    outboxIntervalMs: config.OUTBOX_INTERVAL_MS,
+    releaseRetryIntervalMs: config.RELEASE_RETRY_INTERVAL_MS,
+    streamMaxLen: config.EVENTS_STREAM_MAXLEN,
+  };
+}
+
+export interface ComposeOptions {
+  settings: OrderServiceSettings;
+  connection: Connection;
+  /** Without a key prefix: the events stream name is shared between services. */
+  redis: Redis;
+  logger: Logger;
+  lifecycle?: Lifecycle;
+  readinessChecks?: Record<string, HealthCheck>;
+}
+
+const SWEEP_INTERVAL_MS = 10 * 60_000;
+
+/** Builds models, clients, background loops and the app; nothing connects or listens here. */
+export function composeOrderService(options: ComposeOptions) {
+  const { settings, connection, logger } = options;
+  const metrics = createMetrics('order-service');
+  const orderMetrics = createOrderMetrics(metrics);
+  const orders = createOrderModel(connection);
+  const idempotencyModel = createIdempotencyModel(connection);
+  const pendingReleases = createPendingReleaseModel(connection);
+
+  const inventory = createInventory(
+    {
+      baseUrl: settings.productServiceUrl,
+      internalToken: settings.internalToken,
+      timeoutMs: settings.productTimeoutMs,
+      breaker: settings.breaker,
+    },
+    orderMetrics,
+  );
+  const idempotency = createIdempotencyStore(idempotencyModel, {
+    waitMs: settings.idempotencyWaitMs ?? settings.productTimeoutMs + 5_000,
+    replayOrder: async (orderId) => {
+      const order = await orders.findById(orderId, { outbox: 0 }).lean();
+      return order ? { status: 201, body: toOrderJson(order) } : undefined;
+    },
+  });
+  const outboxRelay = createOutboxRelay({
+    orders,
+    redis: options.redis,
+    maxLen: settings.streamMaxLen,
+    stream: settings.stream,
+    metrics: orderMetrics,
+    logger,
+    intervalMs: settings.outboxIntervalMs,
+  });
+  const releaseRetrier = createReleaseRetrier({
+    pendingReleases,
+    orders,
+    inventory,
+    metrics: orderMetrics,
+    logger,
+    intervalMs: settings.releaseRetryIntervalMs,
+  });
+  const sweeper = new BackgroundLoop('idempotency-sweep', SWEEP_INTERVAL_MS, async () => {
+    await idempotency.sweepExpired();
+  }, logger);
+  const loops = [outboxRelay, releaseRetrier, sweeper];
+
+  const app = createApp({
+    settings,
+    logger,
+    metrics,
+    orderMetrics,
+    orders,
+    idempotency,
+    inventory,
+    releases: createReleaseQueue(pendingReleases),
+    outboxRelay,
+    releaseRetrier,
+    lifecycle: options.lifecycle,
+    readinessChecks: options.readinessChecks,
+  });
+
+  return {
+    app,
+    metrics,
+    orderMetrics,
+    models: { orders, idempotency: idempotencyModel, pendingReleases },
+    inventory,
+    outboxRelay,
+    releaseRetrier,
+    /** Creates the indexes (the unique idempotency index is what makes duplicates safe). */
+    init: () => Promise.all([orders.init(), idempotencyModel.init(), pendingReleases.init()]),
+    start: () => loops.forEach((loop) => loop.start()),
+    /** Loops first (they use the clients), then the product-service connection pool. */
+    async stop() {
+      await Promise.all(loops.map((loop) => loop.stop()));
+      await inventory.close();
+    },
+  };
+}
+
+export type OrderService = ReturnType<typeof composeOrderService>;

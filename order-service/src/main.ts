@@ -1,0 +1,45 @@
+import {
+  connectMongo,
+  connectRedis,
+  createLogger,
+  createRedis,
+  handleSignals,
+  Lifecycle,
+  listen,
+  mongoHealthCheck,
+  runMain,
+} from '@ecom/service-kit';
+import { composeOrderService, settingsFromConfig } from './compose';
+import { loadOrderServiceConfig } from './config';
+
+runMain(async () => {
+  const config = loadOrderServiceConfig();
+  const logger = createLogger('order-service', config.LOG_LEVEL);
+  const connection = await connectMongo(config.MONGODB_URL, { poolSize: config.MONGO_POOL_SIZE, logger });
+  // No key prefix: `events:orders` is a name every service agrees on.
+  const redis = createRedis(config.REDIS_URL, { logger });
+  await connectRedis(redis, logger);
+
+  const lifecycle = new Lifecycle();
+  const service = composeOrderService({
+    settings: settingsFromConfig(config),
+    connection,
+    redis,
+    logger,
+    lifecycle,
+    // Redis is left out on purpose: orders are taken while it is down (events wait in the outbox).
+    readinessChecks: { mongo: mongoHealthCheck(connection) },
+  });
+  await service.init();
+  service.start();
+
+  const server = await listen(service.app, config.PORT, config.HOST);
+  logger.info({ port: config.PORT }, 'order-service listening');
+  handleSignals({
+    server,
+    lifecycle,
+    logger,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    closers: [() => service.stop(), () => connection.close(), () => redis.quit()],
+  });
+});

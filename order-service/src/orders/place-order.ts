@@ -1,0 +1,115 @@
+import { HttpError, type Logger } from '@ecom/service-kit';
+import type { Types } from 'mongoose';
+import { orderCreatedEvent } from '../events/order-events';
+import { InventoryRejection, InventoryUnavailable } from '../inventory-client/errors';
+import type { ReservationLine, ReservedItem } from '../inventory-client/http-client';
+import type { ReleaseQueue } from '../inventory-client/pending-releases';
+import type { OrderMetrics } from '../order-metrics';
+import { fromCents, toCents } from './money';
+import type { OrderItem, OrderModel } from './model';
+import { type OrderJson, toOrderJson } from './serialize';
+
+export interface PlaceOrderDeps {
+  orders: OrderModel;
+  inventory: {
+    reserve(orderId: string, lines: ReservationLine[]): Promise<ReservedItem[]>;
+    retryAfterSeconds(): number;
+  };
+  releases: ReleaseQueue;
+  releaseRetrier: { kick(): void };
+  outboxRelay: { kick(): void };
+  metrics: OrderMetrics;
+  currency: string;
+}
+
+export interface PlaceOrderInput {
+  orderId: Types.ObjectId;
+  userId: string;
+  lines: ReservationLine[];
+  idempotencyKey?: string;
+}
+
+/** Items in the customer's order, priced with what product-service charged for the reservation. */
+function pricedItems(lines: ReservationLine[], reserved: ReservedItem[]): OrderItem[] {
+  const byProduct = new Map(reserved.map((item) => [item.productId, item]));
+  return lines.map((line) => {
+    const item = byProduct.get(line.productId)!;
+    return {
+      productId: line.productId,
+      productName: item.name,
+      quantity: line.quantity,
+      unitPriceCents: toCents(item.unitPrice),
+    };
+  });
+}
+
+/** Turns a failed reservation into the client's answer, making sure no stock stays taken. */
+async function reservationFailed(deps: PlaceOrderDeps, orderId: string, error: unknown, log: Logger) {
+  const { metrics, releases } = deps;
+  if (error instanceof InventoryRejection) {
+    await releases.forget(orderId).catch(() => undefined);
+    metrics.failed.inc({ reason: error.status === 409 ? 'insufficient_stock' : 'invalid_items' });
+    return error.status === 409
+      ? HttpError.conflict(error.message, error.details)
+      : HttpError.unprocessable(error.message, error.details);
+  }
+  const unknown = !(error instanceof InventoryUnavailable) || error.outcomeUnknown;
+  if (unknown) {
+    // product-service may have reserved after we stopped waiting: release, retried until acknowledged.
+    await releases.releaseNow(orderId, 'unknown_outcome').catch((cause: unknown) => {
+      log.error({ err: cause, orderId }, 'could not schedule release; the guard will release it later');
+    });
+    deps.releaseRetrier.kick();
+  } else {
+    await releases.forget(orderId).catch(() => undefined);
+  }
+  const circuitOpen = error instanceof InventoryUnavailable && error.circuitOpen;
+  metrics.failed.inc({ reason: circuitOpen ? 'circuit_open' : 'product_service_unavailable' });
+  return new HttpError(503, 'Product service is unavailable; please retry shortly', {
+    headers: { 'Retry-After': String(deps.inventory.retryAfterSeconds()) },
+    cause: error,
+  });
+}
+
+/**
+ * Reserve stock under a fresh order id, then save the order as pending. Every path that ends
+ * without a saved order ends without reserved stock too (now, or via the release retrier).
+ */
+export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput, log: Logger): Promise<OrderJson> {
+  const orderId = input.orderId.toHexString();
+  await deps.releases.guard(orderId);
+  let items: OrderItem[];
+  try {
+    items = pricedItems(input.lines, await deps.inventory.reserve(orderId, input.lines));
+  } catch (error) {
+    throw await reservationFailed(deps, orderId, error, log);
+  }
+
+  const totalCents = items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
+  const now = new Date();
+  let saved;
+  try {
+    saved = await deps.orders.create({
+      _id: input.orderId,
+      userId: input.userId,
+      items,
+      totalCents,
+      currency: deps.currency,
+      status: 'pending',
+      statusHistory: [{ status: 'pending', at: now, by: input.userId }],
+      idempotencyKey: input.idempotencyKey,
+      outbox: [orderCreatedEvent({ items, totalAmount: fromCents(totalCents), currency: deps.currency }, now)],
+    });
+  } catch (error) {
+    deps.metrics.failed.inc({ reason: 'persist_failed' });
+    await deps.releases.releaseNow(orderId, 'persist_failed').catch(() => undefined);
+    deps.releaseRetrier.kick();
+    throw error;
+  }
+  // The order owns the reservation now; if this delete fails the retrier drops the guard itself.
+  await deps.releases.forget(orderId).catch(() => undefined);
+  deps.metrics.created.inc();
+  deps.metrics.value.inc({ currency: deps.currency }, fromCents(totalCents));
+  deps.outboxRelay.kick();
+  return toOrderJson(saved.toObject());
+}

@@ -1,0 +1,80 @@
+import { type AuthUser, HttpError } from '@ecom/service-kit';
+import { statusChangeEvents } from '../events/order-events';
+import type { OrderMetrics } from '../order-metrics';
+import type { OrderModel, OrderStatus } from './model';
+import { findVisibleOrder } from './queries';
+import { type OrderJson, toOrderJson } from './serialize';
+
+/** The order lifecycle: anything not listed here is refused. */
+export const NEXT_STATUSES: Record<OrderStatus, readonly OrderStatus[]> = {
+  pending: ['confirmed', 'cancelled'],
+  confirmed: ['shipped', 'cancelled'],
+  shipped: ['delivered'],
+  delivered: [],
+  cancelled: [],
+};
+
+/** Admins may make any legal transition; an owner may only cancel while the order is pending. */
+export function assertTransitionAllowed(from: OrderStatus, to: OrderStatus, isAdmin: boolean): void {
+  if (!isAdmin && to !== 'cancelled') {
+    throw HttpError.forbidden(`Only an admin can set an order to ${to}`);
+  }
+  if (!NEXT_STATUSES[from].includes(to)) {
+    throw HttpError.conflict(`Order is ${from} and cannot become ${to}`, {
+      currentStatus: from,
+      allowed: NEXT_STATUSES[from],
+    });
+  }
+  if (!isAdmin && from !== 'pending') {
+    throw HttpError.conflict(`Order is ${from}; only pending orders can be cancelled by the customer`, {
+      currentStatus: from,
+    });
+  }
+}
+
+export interface StatusChangeDeps {
+  orders: OrderModel;
+  metrics: Pick<OrderMetrics, 'transitions'>;
+  outboxRelay: { kick(): void };
+}
+
+// Each retry means another writer changed this very order in between; a few are plenty.
+const ATTEMPTS = 5;
+
+/**
+ * Applies a transition with a conditional update on the status we judged it against, so two
+ * concurrent changes can never both apply to the same starting status: the loser re-reads the
+ * order and is judged again (cancelling a just-confirmed order is still fine for an admin).
+ */
+export async function changeStatus(
+  deps: StatusChangeDeps,
+  orderId: string,
+  target: OrderStatus,
+  user: AuthUser,
+): Promise<OrderJson> {
+  const isAdmin = user.role === 'admin';
+  for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+    const current = await findVisibleOrder(deps.orders, orderId, user);
+    assertTransitionAllowed(current.status, target, isAdmin);
+    const at = new Date();
+    const events = statusChangeEvents(current, { from: current.status, to: target, by: user.id, at });
+    const updated = await deps.orders
+      .findOneAndUpdate(
+        { _id: current._id, status: current.status },
+        {
+          $set: { status: target },
+          $push: { statusHistory: { status: target, at, by: user.id }, outbox: { $each: events } },
+        },
+        { new: true, projection: { outbox: 0 } },
+      )
+      .lean();
+    if (updated) {
+      deps.metrics.transitions.inc({ from: current.status, to: target });
+      deps.outboxRelay.kick();
+      return toOrderJson(updated);
+    }
+  }
+  throw new HttpError(409, 'Order is being changed by someone else; please retry', {
+    headers: { 'Retry-After': '1' },
+  });
+}

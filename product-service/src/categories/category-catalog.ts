@@ -1,0 +1,111 @@
+import { HttpError } from '@ecom/service-kit';
+import type { Types } from 'mongoose';
+import { type CacheRead, type CatalogCache, versionKeys } from '../cache/catalog-cache';
+import { type DocumentLocks, lockKeys } from '../concurrency/document-locks';
+import type { Models } from '../models';
+import { isDuplicateKey } from '../mongo-errors';
+import { categoryKey } from './category-model';
+import type { CategoryInput, CategoryView } from './category-schemas';
+
+interface CategoryRecord {
+  _id: Types.ObjectId;
+  name: string;
+  description?: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+function categoryView(record: CategoryRecord): CategoryView {
+  return {
+    id: record._id.toString(),
+    name: record.name,
+    description: record.description ?? '',
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+  };
+}
+
+function duplicateName(error: unknown): never {
+  if (isDuplicateKey(error)) throw HttpError.conflict('A category with this name already exists');
+  throw error;
+}
+
+export interface CategoryCatalogDeps {
+  models: Models;
+  cache: CatalogCache;
+  locks: DocumentLocks;
+}
+
+export class CategoryCatalog {
+  constructor(private readonly deps: CategoryCatalogDeps) {}
+
+  list(): Promise<CacheRead<CategoryView[]>> {
+    const { cache, models } = this.deps;
+    return cache.read('category_list', versionKeys.categories, 'categories:list', cache.ttls.category, async () => {
+      const records = await models.categories.find().sort({ nameKey: 1 }).lean<CategoryRecord[]>();
+      return records.map(categoryView);
+    });
+  }
+
+  get(id: string): Promise<CacheRead<CategoryView>> {
+    const { cache, models } = this.deps;
+    return cache.read('category', versionKeys.categories, `categories:item:${id}`, cache.ttls.category, async () => {
+      const record = await models.categories.findById(id).lean<CategoryRecord>();
+      if (!record) throw HttpError.notFound('Category not found');
+      return categoryView(record);
+    });
+  }
+
+  async create(input: CategoryInput): Promise<CategoryView> {
+    const created = await this.deps.models.categories
+      .create({ name: input.name, nameKey: categoryKey(input.name), description: input.description })
+      .catch(duplicateName);
+    await this.deps.cache.categoriesChanged();
+    return categoryView(created.toObject() as CategoryRecord);
+  }
+
+  /** PUT replaces name and description; a rename is carried to the products of the category. */
+  async replace(id: string, input: CategoryInput): Promise<CategoryView> {
+    const { models, cache } = this.deps;
+    const before = await models.categories.findById(id).lean<CategoryRecord>();
+    if (!before) throw HttpError.notFound('Category not found');
+    const record = await models.categories
+      .findByIdAndUpdate(
+        id,
+        { $set: { name: input.name, nameKey: categoryKey(input.name), description: input.description } },
+        { new: true },
+      )
+      .lean<CategoryRecord>()
+      .catch(duplicateName);
+    if (!record) throw HttpError.notFound('Category not found');
+    if (before.name !== record.name) await this.renameInProducts(categoryKey(before.name), record.name);
+    await cache.categoriesChanged();
+    return categoryView(record);
+  }
+
+  async remove(id: string): Promise<void> {
+    const { models, cache } = this.deps;
+    const record = await models.categories.findById(id).lean<CategoryRecord>();
+    if (!record) throw HttpError.notFound('Category not found');
+    const products = await models.products.countDocuments({ categoryKey: categoryKey(record.name) });
+    if (products > 0) {
+      throw HttpError.conflict('Category still has products; move or delete them first', { products });
+    }
+    await models.categories.deleteOne({ _id: id });
+    await cache.categoriesChanged();
+  }
+
+  /** One locked update per product: a bulk update could overwrite concurrent stock changes on FerretDB. */
+  private async renameInProducts(oldKey: string, name: string): Promise<void> {
+    const { models, locks, cache } = this.deps;
+    const ids = (await models.products.find({ categoryKey: oldKey }).select('_id').lean()).map((p) =>
+      p._id.toString(),
+    );
+    for (const id of ids) {
+      await locks.withLocks([lockKeys.product(id)], () =>
+        models.products.updateOne({ _id: id }, { $set: { category: name, categoryKey: categoryKey(name) } }),
+      );
+    }
+    if (ids.length > 0) await cache.productsChanged(ids);
+  }
+}

@@ -1,0 +1,22 @@
+import { type Connection, type InferSchemaType, type Model, Schema } from 'mongoose';
+
+const categorySchema = new Schema(
+  {
+    name: { type: String, required: true },
+    /** Lowercased name: uniqueness is case-insensitive (FerretDB v1 has no collations). */
+    nameKey: { type: String, required: true, unique: true },
+    description: { type: String, default: '' },
+  },
+  { timestamps: true, versionKey: false },
+);
+
+export type CategoryFields = InferSchemaType<typeof categorySchema>;
+export type CategoryModel = Model<CategoryFields>;
+
+export function categoryKey(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+export function categoryModel(connection: Connection): CategoryModel {
+  return connection.model('Category', categorySchema, 'categories');
+}

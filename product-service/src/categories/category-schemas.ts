@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+/** POST /categories and PUT /categories/:id (PUT replaces both fields). */
+export const categoryInputSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100).describe('Unique, case-insensitive'),
+  description: z.string().trim().max(2_000).default(''),
+});
+
+export type CategoryInput = z.output<typeof categoryInputSchema>;
+
+export interface CategoryView {
+  id: string;
+  name: string;
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+}

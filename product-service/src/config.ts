@@ -1,0 +1,34 @@
+import os from 'node:os';
+import { z } from 'zod';
+import {
+  baseEnvShape,
+  internalTokenShape,
+  jwtEnvShape,
+  loadConfig,
+  mongoEnvShape,
+  redisEnvShape,
+} from '@ecom/service-kit';
+
+const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+export const productEnvShape = {
+  ...baseEnvShape({ port: 3002 }),
+  ...mongoEnvShape('products'),
+  ...redisEnvShape,
+  ...jwtEnvShape,
+  ...internalTokenShape,
+  REDIS_KEY_PREFIX: z.string().default('product:'),
+  CACHE_TTL_PRODUCT_SECONDS: seconds(300),
+  CACHE_TTL_LIST_SECONDS: seconds(120),
+  CACHE_TTL_CATEGORY_SECONDS: seconds(600),
+  /** Redis Stream the order-service publishes to; read without the key prefix. */
+  ORDER_EVENTS_STREAM: z.string().min(1).default('events:orders'),
+  ORDER_EVENTS_GROUP: z.string().min(1).default('product-service'),
+  ORDER_EVENTS_CONSUMER: z.string().min(1).default(`${os.hostname()}-${process.pid}`),
+};
+
+export type ProductConfig = ReturnType<typeof loadProductConfig>;
+
+export function loadProductConfig(env: NodeJS.ProcessEnv = process.env) {
+  return loadConfig(productEnvShape, env);
+}

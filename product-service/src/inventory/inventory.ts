@@ -1,0 +1,222 @@
+import { HttpError, type Logger } from '@ecom/service-kit';
+import type { CatalogCache } from '../cache/catalog-cache';
+import { type DocumentLocks, lockKeys } from '../concurrency/document-locks';
+import type { CatalogMetrics } from '../metrics';
+import type { Models } from '../models';
+import type { RequestedItem } from './inventory-schemas';
+import type { ReservationFields, ReservedItem } from './reservation-model';
+import { type ReservationView, reservationView } from './reservation-view';
+
+export interface InventoryDeps {
+  models: Models;
+  locks: DocumentLocks;
+  cache: CatalogCache;
+  metrics: CatalogMetrics;
+  logger: Logger;
+}
+
+export interface InventoryResult {
+  reservation: ReservationView;
+  /** True when the call changed nothing because an earlier identical call already did it. */
+  replayed: boolean;
+}
+
+/** Repeated productIds are merged; the result is sorted so two requests compare item by item. */
+export function mergeItems(items: RequestedItem[]): RequestedItem[] {
+  const quantities = new Map<string, number>();
+  for (const { productId, quantity } of items) {
+    const id = productId.toLowerCase();
+    quantities.set(id, (quantities.get(id) ?? 0) + quantity);
+  }
+  return [...quantities]
+    .map(([productId, quantity]) => ({ productId, quantity }))
+    .sort((a, b) => a.productId.localeCompare(b.productId));
+}
+
+function sameItems(stored: ReservedItem[], requested: RequestedItem[]): boolean {
+  return (
+    stored.length === requested.length &&
+    stored.every((item, i) => item.productId === requested[i]!.productId && item.quantity === requested[i]!.quantity)
+  );
+}
+
+function outcomeOf(error: unknown): string {
+  if (!(error instanceof HttpError)) return 'error';
+  const reason = (error.details as { reason?: string } | undefined)?.reason;
+  return reason ?? (error.status === 503 ? 'busy' : 'error');
+}
+
+/**
+ * Reservations take stock for an order, all or nothing, and releases put it back exactly once.
+ *
+ * Every step runs under the order's lock and the locks of its products (see DocumentLocks). Each
+ * product update takes the units *and* records the order in `holds` in one single-document write;
+ * releases likewise restore the units and record the order in `releases`. So a crash at any point
+ * leaves an exact trace: a retried reserve or a release finds a `pending` reservation and puts back
+ * precisely the units whose holds are present, and a retried release skips products that already
+ * carry its marker. The markers are removed once the reservation or release has completed.
+ */
+export class Inventory {
+  constructor(private readonly deps: InventoryDeps) {}
+
+  async reserve(orderId: string, requested: RequestedItem[]): Promise<InventoryResult> {
+    const items = mergeItems(requested);
+    const productIds = items.map((item) => item.productId);
+    const keys = [lockKeys.order(orderId), ...productIds.map(lockKeys.product)];
+    try {
+      const result = await this.deps.locks.withLocks(keys, () => this.reserveLocked(orderId, items));
+      this.deps.metrics.reservations.inc({ outcome: result.replayed ? 'replayed' : 'reserved' });
+      if (!result.replayed) await this.deps.cache.productsChanged(productIds);
+      return result;
+    } catch (error) {
+      this.deps.metrics.reservations.inc({ outcome: outcomeOf(error) });
+      throw error;
+    }
+  }
+
+  async release(orderId: string): Promise<InventoryResult> {
+    try {
+      const { result, outcome } = await this.deps.locks.withLocks([lockKeys.order(orderId)], () =>
+        this.releaseLocked(orderId),
+      );
+      this.deps.metrics.releases.inc({ outcome });
+      if (outcome === 'released') {
+        await this.deps.cache.productsChanged(result.reservation.items.map((item) => item.productId));
+      }
+      return result;
+    } catch (error) {
+      this.deps.metrics.releases.inc({ outcome: outcomeOf(error) });
+      throw error;
+    }
+  }
+
+  async get(orderId: string): Promise<ReservationView> {
+    const record = await this.deps.models.reservations.findById(orderId).lean<ReservationFields>();
+    if (!record) throw HttpError.notFound('No reservation for this order');
+    return reservationView(record);
+  }
+
+  private async reserveLocked(orderId: string, items: RequestedItem[]): Promise<InventoryResult> {
+    const { products, reservations } = this.deps.models;
+    const existing = await reservations.findById(orderId).lean<ReservationFields>();
+    if (existing?.status === 'reserved') {
+      if (!sameItems(existing.items, items)) {
+        throw HttpError.unprocessable('This orderId already has a reservation with other items', {
+          reason: 'order_id_reused',
+        });
+      }
+      return { reservation: reservationView(existing), replayed: true };
+    }
+    if (existing && existing.status !== 'pending') {
+      throw HttpError.conflict('The reservation for this order was released; use a new orderId', {
+        reason: 'released',
+      });
+    }
+    if (existing) {
+      this.deps.logger.warn({ orderId }, 'resuming a reservation interrupted midway; putting its units back first');
+      await this.putBackHolds(orderId, existing.items);
+    }
+
+    const found = await products
+      .find({ _id: { $in: items.map((item) => item.productId) } })
+      .select('name priceCents stock isActive')
+      .lean();
+    const byId = new Map(found.map((product) => [product._id.toString(), product]));
+    const abandon = async (error: HttpError): Promise<never> => {
+      if (existing) await reservations.deleteOne({ _id: orderId });
+      throw error;
+    };
+
+    const unavailable = items.flatMap(({ productId }) => {
+      const product = byId.get(productId);
+      if (!product) return [{ productId, reason: 'not_found' }];
+      return product.isActive === false ? [{ productId, reason: 'inactive' }] : [];
+    });
+    if (unavailable.length > 0) {
+      return abandon(
+        HttpError.unprocessable('Some products cannot be ordered', { reason: 'unavailable', items: unavailable }),
+      );
+    }
+    const short = items.flatMap(({ productId, quantity }) => {
+      const available = byId.get(productId)!.stock;
+      return available < quantity ? [{ productId, requested: quantity, available }] : [];
+    });
+    if (short.length > 0) {
+      return abandon(HttpError.conflict('Insufficient stock', { reason: 'insufficient_stock', items: short }));
+    }
+
+    const reserved: ReservedItem[] = items.map(({ productId, quantity }) => {
+      const product = byId.get(productId)!;
+      return { productId, quantity, name: product.name, unitPriceCents: product.priceCents };
+    });
+    await reservations.updateOne({ _id: orderId }, { $set: { status: 'pending', items: reserved } }, { upsert: true });
+    for (const item of reserved) {
+      const taken = await products.updateOne(
+        { _id: item.productId, isActive: true, stock: { $gte: item.quantity }, holds: { $ne: orderId } },
+        { $inc: { stock: -item.quantity }, $push: { holds: orderId } },
+      );
+      if (taken.modifiedCount !== 1) {
+        // Unreachable while every product writer holds the product's lock; kept so a writer that
+        // forgets the lock produces a refusal, never negative stock.
+        await this.putBackHolds(orderId, reserved);
+        await reservations.deleteOne({ _id: orderId });
+        throw HttpError.conflict('Insufficient stock', {
+          reason: 'insufficient_stock',
+          items: [{ productId: item.productId, requested: item.quantity, available: 0 }],
+        });
+      }
+    }
+    await reservations.updateOne({ _id: orderId }, { $set: { status: 'reserved' } });
+    await products.updateMany(
+      { _id: { $in: reserved.map((item) => item.productId) }, holds: orderId },
+      { $pull: { holds: orderId } },
+    );
+    for (const item of reserved) {
+      if (byId.get(item.productId)!.stock === item.quantity) this.deps.metrics.stockouts.inc();
+    }
+    const saved = await reservations.findById(orderId).lean<ReservationFields>();
+    return { reservation: reservationView(saved!), replayed: false };
+  }
+
+  private async releaseLocked(orderId: string): Promise<{ result: InventoryResult; outcome: string }> {
+    const { products, reservations } = this.deps.models;
+    const existing = await reservations.findById(orderId).lean<ReservationFields>();
+    if (!existing) {
+      // A tombstone: a reserve for this order that arrives late (after a timeout) is refused.
+      const tombstone = await reservations.create({ _id: orderId, status: 'released', items: [] });
+      return { result: { reservation: reservationView(tombstone.toObject()), replayed: false }, outcome: 'tombstone' };
+    }
+    if (existing.status === 'released') {
+      return { result: { reservation: reservationView(existing), replayed: true }, outcome: 'already_released' };
+    }
+
+    const productIds = existing.items.map((item) => item.productId);
+    await this.deps.locks.withLocks(productIds.map(lockKeys.product), async () => {
+      if (existing.status === 'pending') {
+        await this.putBackHolds(orderId, existing.items);
+      } else {
+        await reservations.updateOne({ _id: orderId }, { $set: { status: 'releasing' } });
+        for (const item of existing.items) {
+          await products.updateOne(
+            { _id: item.productId, releases: { $ne: orderId } },
+            { $inc: { stock: item.quantity }, $push: { releases: orderId }, $pull: { holds: orderId } },
+          );
+        }
+      }
+      await reservations.updateOne({ _id: orderId }, { $set: { status: 'released' } });
+      await products.updateMany({ _id: { $in: productIds }, releases: orderId }, { $pull: { releases: orderId } });
+    });
+    const saved = await reservations.findById(orderId).lean<ReservationFields>();
+    return { result: { reservation: reservationView(saved!), replayed: false }, outcome: 'released' };
+  }
+
+  /** Restores the units of products that still hold this order. Caller holds the product locks. */
+  private async putBackHolds(orderId: string, items: ReservedItem[]): Promise<void> {
+    for (const item of items) {
+      await this.deps.models.products.updateOne(
+        { _id: item.productId, holds: orderId },
+        { $inc: { stock: item.quantity }, $pull: { holds: orderId } },
+      );
+    }
+  }
+}

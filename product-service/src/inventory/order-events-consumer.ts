@@ -1,0 +1,182 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger, Redis } from '@ecom/service-kit';
+import type { CatalogMetrics } from '../metrics';
+import type { Inventory } from './inventory';
+import { orderIdSchema } from './inventory-schemas';
+
+export interface OrderEventsOptions {
+  stream: string;
+  group: string;
+  consumer: string;
+  /** How long one XREADGROUP waits for new entries. */
+  blockMs?: number;
+  /** Entries pending longer than this (a consumer died, or handling failed) are claimed again. */
+  claimIdleMs?: number;
+  /** How often to look for such entries. */
+  claimEveryMs?: number;
+  batchSize?: number;
+}
+
+type StreamEntry = [id: string, fields: string[]];
+
+function isEntry(value: unknown): value is StreamEntry {
+  return Array.isArray(value) && typeof value[0] === 'string' && Array.isArray(value[1]);
+}
+
+/** XREADGROUP answers [[stream, entries]] or null; XAUTOCLAIM answers [cursor, entries, deletedIds]. */
+function entriesOf(reply: unknown): StreamEntry[] {
+  if (!Array.isArray(reply)) return [];
+  return reply.filter(isEntry);
+}
+
+function fieldsOf(flat: string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  return fields;
+}
+
+/**
+ * Reads the order-service's event stream with this service's own consumer group and releases the
+ * reservation of every cancelled order. An entry is acknowledged only after it was handled, so a
+ * crash or a MongoDB outage leaves it pending; pending entries idle for `claimIdleMs` are claimed
+ * again (XAUTOCLAIM) by whichever replica looks next. Releasing is idempotent, so handling an entry
+ * twice is harmless. Needs a Redis connection of its own (blocking reads) without a key prefix.
+ */
+export class OrderEventsConsumer {
+  private running = false;
+  private loop?: Promise<void>;
+  private lastClaim = 0;
+  private failing = false;
+  private readonly blockMs: number;
+  private readonly claimIdleMs: number;
+  private readonly claimEveryMs: number;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly inventory: Inventory,
+    private readonly logger: Logger,
+    private readonly metrics: CatalogMetrics,
+    private readonly options: OrderEventsOptions,
+  ) {
+    this.blockMs = options.blockMs ?? 5_000;
+    this.claimIdleMs = options.claimIdleMs ?? 60_000;
+    this.claimEveryMs = options.claimEveryMs ?? 15_000;
+    this.batchSize = options.batchSize ?? 20;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops reading; an entry being handled finishes first. Disconnecting ends a blocked read. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.redis.disconnect();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        if (this.redis.status === 'wait') await this.redis.connect();
+        await this.ensureGroup();
+        if (Date.now() - this.lastClaim >= this.claimEveryMs) await this.claimAbandoned();
+        const reply = await this.redis.xreadgroup(
+          'GROUP',
+          this.options.group,
+          this.options.consumer,
+          'COUNT',
+          this.batchSize,
+          'BLOCK',
+          this.blockMs,
+          'STREAMS',
+          this.options.stream,
+          '>',
+        );
+        const streams = Array.isArray(reply) ? reply : [];
+        for (const stream of streams) {
+          if (Array.isArray(stream)) await this.handleAll(entriesOf(stream[1]));
+        }
+        this.recovered();
+      } catch (error) {
+        if (!this.running) break;
+        if (String(error).includes('NOGROUP')) this.groupReady = false;
+        this.failed(error);
+        await sleep(1_000);
+      }
+    }
+  }
+
+  private groupReady = false;
+
+  /** Starts at the stream's beginning, so cancellations published before the first start count too. */
+  private async ensureGroup(): Promise<void> {
+    if (this.groupReady) return;
+    try {
+      await this.redis.xgroup('CREATE', this.options.stream, this.options.group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!String(error).includes('BUSYGROUP')) throw error;
+    }
+    this.groupReady = true;
+  }
+
+  private async claimAbandoned(): Promise<void> {
+    let cursor = '0-0';
+    do {
+      const reply = await this.redis.xautoclaim(
+        this.options.stream,
+        this.options.group,
+        this.options.consumer,
+        this.claimIdleMs,
+        cursor,
+        'COUNT',
+        this.batchSize,
+      );
+      cursor = typeof reply[0] === 'string' ? reply[0] : '0-0';
+      const entries = entriesOf(reply[1]);
+      if (entries.length > 0) this.logger.info({ count: entries.length }, 'claimed abandoned order events');
+      await this.handleAll(entries);
+    } while (cursor !== '0-0' && this.running);
+    this.lastClaim = Date.now();
+  }
+
+  private async handleAll(entries: StreamEntry[]): Promise<void> {
+    for (const [id, flat] of entries) {
+      if (!this.running) return;
+      await this.handle(id, fieldsOf(flat));
+    }
+  }
+
+  private async handle(entryId: string, fields: Record<string, string>): Promise<void> {
+    const type = fields.type ?? 'unknown';
+    if (type === 'order.cancelled') {
+      const orderId = orderIdSchema.safeParse(fields.orderId);
+      if (!orderId.success) {
+        this.logger.warn({ entryId, fields }, 'order.cancelled event without a valid orderId; skipped');
+        this.metrics.orderEvents.inc({ type, outcome: 'malformed' });
+      } else {
+        // A failure throws before the XACK: the entry stays pending and is claimed again later.
+        await this.inventory.release(orderId.data);
+        this.metrics.orderEvents.inc({ type, outcome: 'released' });
+      }
+    } else {
+      this.metrics.orderEvents.inc({ type: type.startsWith('order.') ? type : 'unknown', outcome: 'ignored' });
+    }
+    await this.redis.xack(this.options.stream, this.options.group, entryId);
+  }
+
+  private failed(error: unknown): void {
+    if (this.failing) return;
+    this.failing = true;
+    this.logger.error({ err: error }, 'order events consumer failing; retrying every second');
+  }
+
+  private recovered(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.logger.info('order events consumer running again');
+  }
+}

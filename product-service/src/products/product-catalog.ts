@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { HttpError, type Page, toPage } from '@ecom/service-kit';
+import { type CacheRead, type CatalogCache, versionKeys } from '../cache/catalog-cache';
+import { categoryKey } from '../categories/category-model';
+import { type DocumentLocks, lockKeys } from '../concurrency/document-locks';
+import type { Models } from '../models';
+import { toCents } from '../money';
+import { isDuplicateKey } from '../mongo-errors';
+import { productListFilter, productListSort } from './product-query';
+import type { ProductInput, ProductListQuery, ProductPatch } from './product-schemas';
+import { PRODUCT_PROJECTION, type ProductRecord, type ProductView, productView } from './product-view';
+
+export interface ProductCatalogDeps {
+  models: Models;
+  cache: CatalogCache;
+  locks: DocumentLocks;
+}
+
+function duplicateSku(error: unknown): never {
+  if (isDuplicateKey(error)) throw HttpError.conflict('A product with this SKU already exists');
+  throw error;
+}
+
+/** Product reads (cache-aside) and admin writes (under the product's lock, then cache invalidation). */
+export class ProductCatalog {
+  constructor(private readonly deps: ProductCatalogDeps) {}
+
+  list(query: ProductListQuery): Promise<CacheRead<Page<ProductView>>> {
+    const { cache, models } = this.deps;
+    const digest = createHash('sha1').update(JSON.stringify(query)).digest('hex');
+    return cache.read('product_list', versionKeys.productLists, `products:list:${digest}`, cache.ttls.list, async () => {
+      const filter = productListFilter(query);
+      const [records, total] = await Promise.all([
+        models.products
+          .find(filter)
+          .select(PRODUCT_PROJECTION)
+          .sort(productListSort(query.sort))
+          .skip((query.page - 1) * query.limit)
+          .limit(query.limit)
+          .lean<ProductRecord[]>(),
+        models.products.countDocuments(filter),
+      ]);
+      return toPage(records.map(productView), total, query.page, query.limit);
+    });
+  }
+
+  get(id: string): Promise<CacheRead<ProductView>> {
+    const { cache } = this.deps;
+    return cache.read('product', versionKeys.product(id), `products:item:${id}`, cache.ttls.product, async () => {
+      const record = await this.deps.models.products.findById(id).select(PRODUCT_PROJECTION).lean<ProductRecord>();
+      if (!record) throw HttpError.notFound('Product not found');
+      return productView(record);
+    });
+  }
+
+  async create(input: ProductInput): Promise<ProductView> {
+    const category = await this.resolveCategory(input.category);
+    const created = await this.deps.models.products
+      .create({
+        name: input.name,
+        description: input.description,
+        priceCents: toCents(input.price),
+        ...category,
+        stock: input.stock,
+        sku: input.sku,
+        isActive: input.isActive,
+      })
+      .catch(duplicateSku);
+    const view = productView(created.toObject() as ProductRecord);
+    await this.deps.cache.productsChanged([view.id]);
+    return view;
+  }
+
+  /** PUT: every field is replaced; an absent SKU removes the product's SKU. */
+  async replace(id: string, input: ProductInput): Promise<ProductView> {
+    const category = await this.resolveCategory(input.category);
+    const set = {
+      name: input.name,
+      description: input.description,
+      priceCents: toCents(input.price),
+      ...category,
+      stock: input.stock,
+      isActive: input.isActive,
+      ...(input.sku ? { sku: input.sku } : {}),
+    };
+    return this.update(id, { $set: set, ...(input.sku ? {} : { $unset: { sku: 1 } }) });
+  }
+
+  async patch(id: string, patch: ProductPatch): Promise<ProductView> {
+    const { price, category, ...rest } = patch;
+    const set: Record<string, unknown> = { ...rest };
+    if (price !== undefined) set.priceCents = toCents(price);
+    if (category !== undefined) Object.assign(set, await this.resolveCategory(category));
+    return this.update(id, { $set: set });
+  }
+
+  async remove(id: string): Promise<void> {
+    const { models, locks, cache } = this.deps;
+    const result = await locks.withLocks([lockKeys.product(id)], () => models.products.deleteOne({ _id: id }));
+    if (result.deletedCount === 0) throw HttpError.notFound('Product not found');
+    await cache.productsChanged([id]);
+  }
+
+  private async update(id: string, update: Record<string, unknown>): Promise<ProductView> {
+    const { models, locks, cache } = this.deps;
+    const record = await locks
+      .withLocks([lockKeys.product(id)], () =>
+        models.products
+          .findByIdAndUpdate(id, update, { new: true, runValidators: true })
+          .select(PRODUCT_PROJECTION)
+          .lean<ProductRecord>(),
+      )
+      .catch(duplicateSku);
+    if (!record) throw HttpError.notFound('Product not found');
+    await cache.productsChanged([id]);
+    return productView(record);
+  }
+
+  /** Products name an existing category; the stored name is the category's own spelling. */
+  private async resolveCategory(name: string): Promise<{ category: string; categoryKey: string }> {
+    const key = categoryKey(name);
+    const found = await this.deps.models.categories.findOne({ nameKey: key }).select('name').lean();
+    if (!found) {
+      throw HttpError.unprocessable('Unknown category', [
+        { path: 'category', message: `no category named "${name}"; create it first with POST /categories` },
+      ]);
+    }
+    return { category: found.name, categoryKey: key };
+  }
+}

@@ -1,0 +1,63 @@
+import { paginationShape } from '@ecom/service-kit';
+import { z } from 'zod';
+import { MAX_PRICE, priceSchema } from '../money';
+
+const name = z.string().trim().min(1).max(200);
+const description = z.string().trim().max(5_000);
+const category = z.string().trim().min(1).max(100).describe('Category name (case-insensitive); must exist');
+const stock = z.number().int().min(0).max(1_000_000_000);
+const sku = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"');
+
+/** POST /products, and PUT /products/:id (which replaces every field, so the same shape). */
+export const productInputSchema = z.strictObject({
+  name,
+  description: description.default(''),
+  price: priceSchema.describe('Decimal amount with at most 2 decimals, e.g. 29.99'),
+  category,
+  stock,
+  sku: sku.optional(),
+  isActive: z.boolean().default(true),
+});
+
+/** PATCH /products/:id: any subset of the fields, at least one. */
+export const productPatchSchema = z
+  .strictObject({
+    name: name.optional(),
+    description: description.optional(),
+    price: priceSchema.optional(),
+    category: category.optional(),
+    stock: stock.optional(),
+    sku: sku.optional(),
+    isActive: z.boolean().optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'at least one field is required');
+
+export const PRODUCT_SORTS = ['price', '-price', 'createdAt', '-createdAt', 'name', '-name'] as const;
+
+const queryPrice = z.coerce.number().min(0).max(MAX_PRICE);
+
+/** GET /products. Empty parameters (`?q=`) count as absent. */
+export const productListQuerySchema = z
+  .strictObject({
+    ...paginationShape,
+    category: z.string().trim().min(1).max(100).optional(),
+    minPrice: queryPrice.optional(),
+    maxPrice: queryPrice.optional(),
+    inStock: z
+      .enum(['true', 'false'])
+      .transform((value) => value === 'true')
+      .optional(),
+    q: z.string().trim().min(1).max(100).optional().describe('Case-insensitive text in name or description'),
+    sort: z.enum(PRODUCT_SORTS).default('-createdAt'),
+  })
+  .refine((query) => query.minPrice === undefined || query.maxPrice === undefined || query.minPrice <= query.maxPrice, {
+    message: 'minPrice must not exceed maxPrice',
+    path: ['minPrice'],
+  });
+
+export type ProductInput = z.output<typeof productInputSchema>;
+export type ProductPatch = z.output<typeof productPatchSchema>;
+export type ProductListQuery = z.output<typeof productListQuerySchema>;

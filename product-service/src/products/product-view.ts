@@ -1,0 +1,47 @@
+import type { Types } from 'mongoose';
+import { fromCents } from '../money';
+
+export interface ProductView {
+  id: string;
+  name: string;
+  description: string;
+  price: number;
+  category: string;
+  stock: number;
+  sku?: string;
+  isActive: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What a lean product read returns (internal fields such as holds are never selected). */
+export interface ProductRecord {
+  _id: Types.ObjectId;
+  name: string;
+  description?: string | null;
+  priceCents: number;
+  category: string;
+  stock: number;
+  sku?: string | null;
+  isActive?: boolean | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const PRODUCT_PROJECTION = 'name description priceCents category stock sku isActive createdAt updatedAt';
+
+export function productView(record: ProductRecord): ProductView {
+  const view: ProductView = {
+    id: record._id.toString(),
+    name: record.name,
+    description: record.description ?? '',
+    price: fromCents(record.priceCents),
+    category: record.category,
+    stock: record.stock,
+    isActive: record.isActive ?? true,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+  };
+  if (record.sku) view.sku = record.sku;
+  return view;
+}
