@@ -3,7 +3,16 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.tmp/**', '.data/**', 'load-tests/reports/**', 'monitoring/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '.tmp/**',
+      '.data/**',
+      'load-tests/reports/**',
+      'monitoring/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -13,12 +13,8 @@ mkdir -p .tmp
 
 log() { echo "[test] $*"; }
 
-# --- setup, static checks (fail fast) ----------------------------------------------------------
+# --- setup (fail fast: nothing below can run without it) ---------------------------------------
 bash scripts/setup.sh
-log "typecheck"
-npm run --silent typecheck
-log "lint"
-npm run --silent lint
 
 # --- suites ------------------------------------------------------------------------------------
 TOTAL_PASSED=0
@@ -74,8 +70,11 @@ vitest_suite() {
   return "$rc"
 }
 
+# Static checks count as one test each, so a type error still ends in the summary line.
+run_suite typecheck npm run --silent typecheck
+run_suite lint npm run --silent lint
+run_suite format npm run --silent format:check
 run_suite vitest vitest_suite
-# Later: run_suite smoke-load <fn>, run_suite config-validation <fn>
 
 # --- summary (keep it the very last line) ------------------------------------------------------
 if [ ${#FAILED_SUITES[@]} -gt 0 ]; then
