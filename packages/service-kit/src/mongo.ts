@@ -9,14 +9,20 @@ export interface MongoOptions {
   attempts?: number;
 }
 
+function poolSizeInUrl(url: string): number | undefined {
+  const match = /[?&]maxPoolSize=(\d+)/i.exec(url);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** Opens a dedicated connection (not the global mongoose one) so tests can hold several. */
 export async function connectMongo(url: string, options: MongoOptions): Promise<Connection> {
   const { logger } = options;
   const connection = await retryWithBackoff(
     async () => {
       const candidate = mongoose.createConnection(url, {
-        maxPoolSize: options.poolSize ?? 10,
-        minPoolSize: 1,
+        // A pool size written in the URL wins (the FerretDB set-up relies on maxPoolSize=1).
+        maxPoolSize: poolSizeInUrl(url) ?? options.poolSize ?? 10,
+        minPoolSize: 0,
         serverSelectionTimeoutMS: 5_000,
         socketTimeoutMS: 45_000,
         maxIdleTimeMS: 30_000,

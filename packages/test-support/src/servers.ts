@@ -407,6 +407,10 @@ export function startMongo(options: StartOptions = {}): Promise<RunningServer> {
 
   const ferretdb = findFerretDb();
   if (ferretdb) {
+    // FerretDB v1 applies a conditional update as read-then-write, so two connections can both
+    // pass `stock >= n` and one decrement is lost (see README, "MongoDB features"). One
+    // connection per client process serialises that process's commands; MongoDB needs no such thing.
+    const ferretUrl = (port: number): string => `mongodb://${HOST}:${port}/?maxPoolSize=1`;
     return launch({
       name: 'ferretdb',
       command: ferretdb,
@@ -421,7 +425,7 @@ export function startMongo(options: StartOptions = {}): Promise<RunningServer> {
         '--log-level=error',
         `--state-dir=${dir}`,
       ],
-      url,
+      url: ferretUrl,
       probe,
       timeoutMs,
     });
