@@ -8,6 +8,7 @@ import {
   type ServiceMetrics,
 } from '@ecom/service-kit';
 import type { Express } from 'express';
+import type { DocumentLocks } from './concurrency/document-locks';
 import type { IdempotencyStore } from './idempotency/store';
 import type { ReleaseQueue } from './inventory-client/pending-releases';
 import type { OrderMetrics } from './order-metrics';
@@ -22,6 +23,7 @@ export interface OrderServiceDeps {
   metrics: ServiceMetrics;
   orderMetrics: OrderMetrics;
   orders: OrderModel;
+  locks: DocumentLocks;
   idempotency: IdempotencyStore;
   inventory: PlaceOrderDeps['inventory'];
   releases: ReleaseQueue;
@@ -53,6 +55,7 @@ export function createApp(deps: OrderServiceDeps): Express {
           currency: settings.currency,
           logger: deps.logger,
           orders: deps.orders,
+          locks: deps.locks,
           idempotency: deps.idempotency,
           inventory: deps.inventory,
           releases: deps.releases,

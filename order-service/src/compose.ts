@@ -1,50 +1,18 @@
-import { createMetrics, type HealthCheck, type JwtSettings, type Lifecycle, type Logger, type Redis } from '@ecom/service-kit';
+import { createMetrics, type HealthCheck, type Lifecycle, type Logger, type Redis } from '@ecom/service-kit';
 import type { Connection } from 'mongoose';
 import { createApp } from './app';
 import { BackgroundLoop } from './background-loop';
-import type { OrderServiceConfig } from './config';
+import { createDocumentLocks } from './concurrency/document-locks';
 import { createOutboxRelay } from './events/outbox-relay';
 import { createIdempotencyModel } from './idempotency/model';
 import { createIdempotencyStore } from './idempotency/store';
-import { type BreakerOptions, createInventory } from './inventory-client/inventory';
+import { createInventory } from './inventory-client/inventory';
 import { createPendingReleaseModel, createReleaseQueue } from './inventory-client/pending-releases';
 import { createReleaseRetrier } from './inventory-client/release-retrier';
 import { createOrderMetrics } from './order-metrics';
 import { createOrderModel } from './orders/model';
 import { toOrderJson } from './orders/serialize';
-
-/** Everything tunable, in one plain object: main maps the config to it, tests write it directly. */
-export interface OrderServiceSettings {
-  jwt: JwtSettings;
-  corsOrigins: string[];
-  bodyLimit: string;
-  currency: string;
-  productServiceUrl: string;
-  internalToken: string;
-  productTimeoutMs: number;
-  outboxIntervalMs: number;
-  releaseRetryIntervalMs: number;
-  streamMaxLen: number;
-  /** Tests publish to a stream of their own; production uses the shared `events:orders`. */
-  stream?: string;
-  breaker?: BreakerOptions;
-  idempotencyWaitMs?: number;
-}
-
-export function settingsFromConfig(config: OrderServiceConfig): OrderServiceSettings {
-  return {
-    jwt: config.jwt,
-    corsOrigins: config.CORS_ORIGINS,
-    bodyLimit: config.BODY_LIMIT,
-    currency: config.ORDER_CURRENCY,
-    productServiceUrl: config.PRODUCT_SERVICE_URL,
-    internalToken: config.INTERNAL_TOKEN,
-    productTimeoutMs: config.PRODUCT_SERVICE_TIMEOUT_MS,
-    outboxIntervalMs: config.OUTBOX_INTERVAL_MS,
-    releaseRetryIntervalMs: config.RELEASE_RETRY_INTERVAL_MS,
-    streamMaxLen: config.EVENTS_STREAM_MAXLEN,
-  };
-}
+import type { OrderServiceSettings } from './settings';
 
 export interface ComposeOptions {
   settings: OrderServiceSettings;
@@ -66,6 +34,7 @@ export function composeOrderService(options: ComposeOptions) {
   const orders = createOrderModel(connection);
   const idempotencyModel = createIdempotencyModel(connection);
   const pendingReleases = createPendingReleaseModel(connection);
+  const locks = createDocumentLocks(connection);
 
   const inventory = createInventory(
     {
@@ -77,6 +46,7 @@ export function composeOrderService(options: ComposeOptions) {
     orderMetrics,
   );
   const idempotency = createIdempotencyStore(idempotencyModel, {
+    locks,
     waitMs: settings.idempotencyWaitMs ?? settings.productTimeoutMs + 5_000,
     replayOrder: async (orderId) => {
       const order = await orders.findById(orderId, { outbox: 0 }).lean();
@@ -85,6 +55,7 @@ export function composeOrderService(options: ComposeOptions) {
   });
   const outboxRelay = createOutboxRelay({
     orders,
+    locks,
     redis: options.redis,
     maxLen: settings.streamMaxLen,
     stream: settings.stream,
@@ -100,9 +71,14 @@ export function composeOrderService(options: ComposeOptions) {
     logger,
     intervalMs: settings.releaseRetryIntervalMs,
   });
-  const sweeper = new BackgroundLoop('idempotency-sweep', SWEEP_INTERVAL_MS, async () => {
-    await idempotency.sweepExpired();
-  }, logger);
+  const sweeper = new BackgroundLoop(
+    'idempotency-sweep',
+    SWEEP_INTERVAL_MS,
+    async () => {
+      await idempotency.sweepExpired();
+    },
+    logger,
+  );
   const loops = [outboxRelay, releaseRetrier, sweeper];
 
   const app = createApp({
@@ -111,6 +87,7 @@ export function composeOrderService(options: ComposeOptions) {
     metrics,
     orderMetrics,
     orders,
+    locks,
     idempotency,
     inventory,
     releases: createReleaseQueue(pendingReleases),

@@ -9,15 +9,17 @@ import {
   mongoHealthCheck,
   runMain,
 } from '@ecom/service-kit';
-import { composeOrderService, settingsFromConfig } from './compose';
+import { composeOrderService } from './compose';
 import { loadOrderServiceConfig } from './config';
+import { settingsFromConfig } from './settings';
 
 runMain(async () => {
   const config = loadOrderServiceConfig();
   const logger = createLogger('order-service', config.LOG_LEVEL);
   const connection = await connectMongo(config.MONGODB_URL, { poolSize: config.MONGO_POOL_SIZE, logger });
-  // No key prefix: `events:orders` is a name every service agrees on.
-  const redis = createRedis(config.REDIS_URL, { logger });
+  // No key prefix: `events:orders` is a name every service agrees on. A stalled Redis must not
+  // stall the outbox relay forever, hence the command timeout.
+  const redis = createRedis(config.REDIS_URL, { logger, overrides: { commandTimeout: 2_000 } });
   await connectRedis(redis, logger);
 
   const lifecycle = new Lifecycle();

@@ -11,7 +11,13 @@ import {
 const tags = ['Orders'];
 const auth = 'bearer' as const;
 const pageOf = (item: z.ZodType) =>
-  z.object({ items: z.array(item), page: z.number(), limit: z.number(), total: z.number(), pages: z.number() });
+  z.object({
+    items: z.array(item),
+    page: z.number(),
+    limit: z.number(),
+    total: z.number(),
+    pages: z.number(),
+  });
 
 export const orderRoutesDoc: RouteDoc[] = [
   {

@@ -16,12 +16,14 @@ export interface GatewayRoute {
   upstream: UpstreamName;
   /** Path prefix on the upstream; the gateway serves it under API_PREFIX + prefix. */
   prefix: string;
-  /** `path` is relative to the prefix ("/login", "/", "/123/items"). */
+  /** `path` is relative to the mount path ("/login", "/", "/123/items"). */
   access(method: string, path: string): Access;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const PUBLIC_AUTH_PATHS = new Set(['/register', '/login', '/refresh']);
+// Logout only needs the refresh token it revokes, so a client with an expired access token can
+// still log out.
+const PUBLIC_AUTH_PATHS = new Set(['/register', '/login', '/refresh', '/logout']);
 
 /** Lower-cased and without trailing slashes, because Express routes match that way too. */
 function normalise(path: string): string {
@@ -29,7 +31,7 @@ function normalise(path: string): string {
   return trimmed === '' ? '/' : trimmed;
 }
 
-// Everything not explicitly public needs a token (logout and profile included): deny by default.
+// Everything else under /auth (the profile, and any route added later) needs a token: deny by default.
 const authAccess = (_method: string, path: string): Access =>
   PUBLIC_AUTH_PATHS.has(normalise(path)) ? 'public' : 'user';
 const catalogAccess = (method: string): Access => (SAFE_METHODS.has(method) ? 'public' : 'admin');
@@ -45,14 +47,18 @@ export function mountPath(route: GatewayRoute): string {
   return `${API_PREFIX}${route.prefix}`;
 }
 
-function underPrefix(path: string, prefix: string): boolean {
-  return path === prefix || path.startsWith(`${prefix}/`);
+/** Express route pattern for the prefix and everything below it: /api/products{/*path}. */
+export function routePattern(route: GatewayRoute): string {
+  return `${mountPath(route)}{/*path}`;
 }
 
-/** The route serving a public path, matched case-insensitively like Express does. */
-export function routeForPublicPath(path: string): GatewayRoute | undefined {
-  const lower = path.toLowerCase();
-  return GATEWAY_ROUTES.find((route) => underPrefix(lower, mountPath(route)));
+/** The part of a matched public path below the route's mount path ("/", "/42/items"). */
+export function pathBelowMount(route: GatewayRoute, publicPath: string): string {
+  return publicPath.slice(mountPath(route).length) || '/';
+}
+
+function underPrefix(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`);
 }
 
 /** Whether an upstream's own path (as in its OpenAPI document) is exposed by the gateway. */

@@ -27,7 +27,8 @@ export class ClientClosedError extends Error {
   }
 }
 
-export type UpstreamOutcome = 'forwarded' | 'circuit_open' | 'unavailable' | 'timeout' | 'client_closed' | 'error';
+export type UpstreamOutcome =
+  'forwarded' | 'circuit_open' | 'unavailable' | 'timeout' | 'client_closed' | 'error';
 
 export interface ClassifiedFailure {
   outcome: Exclude<UpstreamOutcome, 'forwarded'>;

@@ -26,7 +26,9 @@ export function statusChangeEvents(
   order: { items: OrderItem[] },
   change: { from: OrderStatus; to: OrderStatus; by: string; at: Date },
 ): OutboxEvent[] {
-  const events = [outboxEvent('order.status_changed', change.at, { from: change.from, to: change.to, by: change.by })];
+  const events = [
+    outboxEvent('order.status_changed', change.at, { from: change.from, to: change.to, by: change.by }),
+  ];
   if (change.to === 'cancelled') {
     events.push(
       outboxEvent('order.cancelled', change.at, {

@@ -1,13 +1,16 @@
 import type { Logger, Redis } from '@ecom/service-kit';
 import { BackgroundLoop } from '../background-loop';
+import { type DocumentLocks, lockKeys } from '../concurrency/document-locks';
 import type { OrderMetrics } from '../order-metrics';
 import type { OrderModel, OutboxEvent } from '../orders/model';
 import { ORDERS_STREAM } from './order-events';
 
 const BATCH = 100;
+const LOCK_WAIT_MS = 1_000;
 
 export interface OutboxRelayDeps {
   orders: OrderModel;
+  locks: DocumentLocks;
   /** Must have no key prefix: the stream name is shared by every service. */
   redis: Redis;
   maxLen: number;
@@ -22,21 +25,39 @@ const HAS_PENDING = { 'outbox.eventId': { $exists: true } };
 /**
  * Moves events from order documents to the Redis stream. An event leaves the outbox only after
  * XADD succeeded, so a Redis outage delays events but loses none; a crash between the two steps
- * publishes it twice (at-least-once: consumers dedupe on `id`).
+ * (or two instances relaying at once) publishes it twice: at-least-once, consumers dedupe on `id`.
  */
 export function createOutboxRelay(deps: OutboxRelayDeps): BackgroundLoop {
   const { orders, redis, logger } = deps;
   const stream = deps.stream ?? ORDERS_STREAM;
 
-  async function publish(order: { _id: { toHexString(): string }; userId: string }, event: OutboxEvent) {
+  async function publish(orderId: string, userId: string, event: OutboxEvent) {
     await redis.xadd(
       stream,
       'MAXLEN',
       '~',
       String(deps.maxLen),
       '*',
-      ...['id', event.eventId, 'type', event.type, 'orderId', order._id.toHexString()],
-      ...['userId', order.userId, 'occurredAt', event.occurredAt.toISOString(), 'data', event.data],
+      ...['id', event.eventId, 'type', event.type, 'orderId', orderId],
+      ...['userId', userId, 'occurredAt', event.occurredAt.toISOString(), 'data', event.data],
+    );
+  }
+
+  /** Under the order's lock: a status change writing the same document must not be overwritten. */
+  async function dropPublished(orderId: string, events: OutboxEvent[]) {
+    await deps.locks.withLock(
+      lockKeys.order(orderId),
+      async () => {
+        for (const event of events) {
+          // Only while it is still first in line, so a repeated pass never drops a newer event.
+          await orders.updateOne(
+            { _id: orderId, 'outbox.0.eventId': event.eventId },
+            { $pop: { outbox: -1 } },
+            { timestamps: false },
+          );
+        }
+      },
+      LOCK_WAIT_MS,
     );
   }
 
@@ -49,16 +70,13 @@ export function createOutboxRelay(deps: OutboxRelayDeps): BackgroundLoop {
       .limit(BATCH)
       .lean();
     for (const order of pending) {
+      const orderId = order._id.toHexString();
       // In order, so consumers see an order's events as they happened.
-      for (const event of order.outbox) {
-        await publish(order, event);
-        // Drop exactly the event just published, and only while it is still first in line.
-        await orders.updateOne(
-          { _id: order._id, 'outbox.0.eventId': event.eventId },
-          { $pop: { outbox: -1 } },
-          { timestamps: false },
-        );
-      }
+      for (const event of order.outbox) await publish(orderId, order.userId, event);
+      await dropPublished(orderId, order.outbox).catch((error: unknown) => {
+        // Busy with a status change: the events go out again next pass (harmless duplicates).
+        logger.debug({ err: error, orderId }, 'outbox entries left for the next pass');
+      });
     }
     deps.metrics.outboxBacklog.set(await orders.countDocuments(HAS_PENDING));
     if (pending.length === BATCH) relay.kick();

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpError } from '@ecom/service-kit';
 import { Types } from 'mongoose';
+import { type DocumentLocks, lockKeys } from '../concurrency/document-locks';
 import type { IdempotencyModel, IdempotencyRecord } from './model';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1_000;
@@ -11,10 +12,10 @@ const POLL_MS = 100;
 const MONGO_DUPLICATE_KEY = 11000;
 
 export type Claim =
-  | { kind: 'owner'; orderId: Types.ObjectId }
-  | { kind: 'replay'; status: number; body: unknown };
+  { kind: 'owner'; orderId: Types.ObjectId } | { kind: 'replay'; status: number; body: unknown };
 
 export interface IdempotencyOptions {
+  locks: DocumentLocks;
   /** How long a duplicate waits for the first request to finish before answering 409. */
   waitMs: number;
   /** When an abandoned attempt's order turns out to exist, how to answer for it. */
@@ -53,16 +54,36 @@ export function createIdempotencyStore(model: IdempotencyModel, options: Idempot
     }
   }
 
-  /** The previous holder died mid-request: finish its work for it or start afresh. */
-  async function takeOver(record: IdempotencyRecord & { _id: unknown }): Promise<Claim | undefined> {
-    const saved = await options.replayOrder(record.orderId);
-    if (saved) return { kind: 'replay', ...saved };
-    const orderId = new Types.ObjectId();
-    const result = await model.updateOne(
-      { _id: record._id, state: 'in_progress', leaseUntil: record.leaseUntil },
-      { $set: { orderId: orderId.toHexString(), leaseUntil: new Date(Date.now() + LEASE_MS) } },
-    );
-    return result.modifiedCount === 1 ? { kind: 'owner', orderId } : undefined;
+  /**
+   * The previous holder died mid-request: finish its work for it or start afresh. Under a lock,
+   * because on FerretDB two conditional updates of the same record could both "win".
+   */
+  async function takeOver(userId: string, key: string): Promise<Claim | undefined> {
+    return options.locks.withLock(lockKeys.idempotency(userId, key), async () => {
+      const record = await model.findOne({ userId, key }).lean();
+      if (!record || record.state !== 'in_progress' || record.leaseUntil.getTime() > Date.now())
+        return undefined;
+      const saved = await options.replayOrder(record.orderId);
+      if (saved) {
+        await model.updateOne(
+          { _id: record._id },
+          {
+            $set: {
+              state: 'completed',
+              responseStatus: saved.status,
+              responseBody: JSON.stringify(saved.body),
+            },
+          },
+        );
+        return { kind: 'replay', ...saved };
+      }
+      const orderId = new Types.ObjectId();
+      await model.updateOne(
+        { _id: record._id },
+        { $set: { orderId: orderId.toHexString(), leaseUntil: new Date(Date.now() + LEASE_MS) } },
+      );
+      return { kind: 'owner', orderId };
+    });
   }
 
   return {
@@ -79,7 +100,7 @@ export function createIdempotencyStore(model: IdempotencyModel, options: Idempot
         }
         if (existing?.state === 'completed') return replayOf(existing);
         if (existing && existing.leaseUntil.getTime() <= Date.now()) {
-          const taken = await takeOver(existing);
+          const taken = await takeOver(userId, key);
           if (taken) return taken;
         }
         if (Date.now() >= deadline) {

@@ -48,6 +48,20 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * product-service lists the products a refusal is about either directly (`details: [...]`) or
+ * under `details.items`; entries are objects with a productId or bare productIds. Clients of this
+ * service always get an array of objects: `{productId, requested, available}` for stock,
+ * `{productId, reason?}` for unknown or inactive products.
+ */
+export function refusalDetails(details: unknown): Array<Record<string, unknown>> | undefined {
+  const list = Array.isArray(details) ? details : (details as { items?: unknown } | undefined)?.items;
+  if (!Array.isArray(list)) return undefined;
+  return list.map((entry: unknown) =>
+    typeof entry === 'string' ? { productId: entry } : (entry as Record<string, unknown>),
+  );
+}
+
 /** The reservation must cover exactly what we asked for, or we cannot price the order. */
 function matchesRequest(items: ReservedItem[], lines: ReservationLine[]): boolean {
   const wanted = new Map(lines.map((line) => [line.productId, line.quantity]));
@@ -101,7 +115,8 @@ export function createProductHttpClient(options: ProductHttpClientOptions) {
       if (REFUSALS.has(response.status)) {
         const refusal = errorResponse.safeParse(response.body);
         const message = (refusal.success && refusal.data.error) || 'Reservation refused';
-        throw new InventoryRejection(response.status, message, refusal.success ? refusal.data.details : undefined);
+        const details = refusal.success ? refusalDetails(refusal.data.details) : undefined;
+        throw new InventoryRejection(response.status, message, details);
       }
       throw new InventoryUnavailable(`product-service answered ${response.status}`, {
         outcomeUnknown: response.status >= 500,

@@ -75,7 +75,11 @@ async function reservationFailed(deps: PlaceOrderDeps, orderId: string, error: u
  * Reserve stock under a fresh order id, then save the order as pending. Every path that ends
  * without a saved order ends without reserved stock too (now, or via the release retrier).
  */
-export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput, log: Logger): Promise<OrderJson> {
+export async function placeOrder(
+  deps: PlaceOrderDeps,
+  input: PlaceOrderInput,
+  log: Logger,
+): Promise<OrderJson> {
   const orderId = input.orderId.toHexString();
   await deps.releases.guard(orderId);
   let items: OrderItem[];
@@ -98,13 +102,16 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput, l
       status: 'pending',
       statusHistory: [{ status: 'pending', at: now, by: input.userId }],
       idempotencyKey: input.idempotencyKey,
-      outbox: [orderCreatedEvent({ items, totalAmount: fromCents(totalCents), currency: deps.currency }, now)],
+      outbox: [
+        orderCreatedEvent({ items, totalAmount: fromCents(totalCents), currency: deps.currency }, now),
+      ],
     });
   } catch (error) {
     deps.metrics.failed.inc({ reason: 'persist_failed' });
     await deps.releases.releaseNow(orderId, 'persist_failed').catch(() => undefined);
     deps.releaseRetrier.kick();
-    throw error;
+    // Wrapped so no database error (a duplicate key would read as 409) is mistaken for a client error.
+    throw new Error(`could not save order ${orderId}`, { cause: error });
   }
   // The order owns the reservation now; if this delete fails the retrier drops the guard itself.
   await deps.releases.forget(orderId).catch(() => undefined);

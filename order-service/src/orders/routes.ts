@@ -10,6 +10,7 @@ import {
 } from '@ecom/service-kit';
 import { Router } from 'express';
 import { Types } from 'mongoose';
+import type { DocumentLocks } from '../concurrency/document-locks';
 import { fingerprintOf, type IdempotencyStore } from '../idempotency/store';
 import { type PlaceOrderDeps, placeOrder } from './place-order';
 import { findVisibleOrder, listOrders } from './queries';
@@ -19,6 +20,7 @@ import { changeStatus } from './status-change';
 
 export interface OrderRouteDeps extends PlaceOrderDeps {
   jwt: JwtSettings;
+  locks: DocumentLocks;
   idempotency: IdempotencyStore;
   logger: Logger;
 }

@@ -1,5 +1,6 @@
 import { type AuthUser, HttpError } from '@ecom/service-kit';
 import { statusChangeEvents } from '../events/order-events';
+import { type DocumentLocks, lockKeys } from '../concurrency/document-locks';
 import type { OrderMetrics } from '../order-metrics';
 import type { OrderModel, OrderStatus } from './model';
 import { findVisibleOrder } from './queries';
@@ -34,17 +35,15 @@ export function assertTransitionAllowed(from: OrderStatus, to: OrderStatus, isAd
 
 export interface StatusChangeDeps {
   orders: OrderModel;
+  locks: DocumentLocks;
   metrics: Pick<OrderMetrics, 'transitions'>;
   outboxRelay: { kick(): void };
 }
 
-// Each retry means another writer changed this very order in between; a few are plenty.
-const ATTEMPTS = 5;
-
 /**
- * Applies a transition with a conditional update on the status we judged it against, so two
- * concurrent changes can never both apply to the same starting status: the loser re-reads the
- * order and is judged again (cancelling a just-confirmed order is still fine for an admin).
+ * Judges the request against the order's status and applies it while holding the order's lock,
+ * so of two concurrent changes the second is judged against the first one's result (cancelling
+ * a just-confirmed order is still fine for an admin) and no transition overwrites another.
  */
 export async function changeStatus(
   deps: StatusChangeDeps,
@@ -53,11 +52,12 @@ export async function changeStatus(
   user: AuthUser,
 ): Promise<OrderJson> {
   const isAdmin = user.role === 'admin';
-  for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+  return deps.locks.withLock(lockKeys.order(orderId), async () => {
     const current = await findVisibleOrder(deps.orders, orderId, user);
     assertTransitionAllowed(current.status, target, isAdmin);
     const at = new Date();
     const events = statusChangeEvents(current, { from: current.status, to: target, by: user.id, at });
+    // The status filter is redundant under the lock, and what keeps MongoDB safe should a lease expire.
     const updated = await deps.orders
       .findOneAndUpdate(
         { _id: current._id, status: current.status },
@@ -65,16 +65,17 @@ export async function changeStatus(
           $set: { status: target },
           $push: { statusHistory: { status: target, at, by: user.id }, outbox: { $each: events } },
         },
-        { new: true, projection: { outbox: 0 } },
+        // No projection: FerretDB v1 does not implement one on findAndModify.
+        { new: true },
       )
       .lean();
-    if (updated) {
-      deps.metrics.transitions.inc({ from: current.status, to: target });
-      deps.outboxRelay.kick();
-      return toOrderJson(updated);
+    if (!updated) {
+      throw new HttpError(409, 'Order was changed by someone else; please retry', {
+        headers: { 'Retry-After': '1' },
+      });
     }
-  }
-  throw new HttpError(409, 'Order is being changed by someone else; please retry', {
-    headers: { 'Retry-After': '1' },
+    deps.metrics.transitions.inc({ from: current.status, to: target });
+    deps.outboxRelay.kick();
+    return toOrderJson(updated);
   });
 }

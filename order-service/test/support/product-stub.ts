@@ -45,15 +45,25 @@ export async function startProductStub() {
     const existing = reservations.get(orderId);
     if (existing?.released) return [409, { error: `Reservation for order ${orderId} was released` }] as const;
     const unknown = items.filter((item) => !products.has(item.productId)).map((item) => item.productId);
-    if (unknown.length > 0) return [422, { error: 'Unknown or inactive products', details: unknown }] as const;
+    if (unknown.length > 0)
+      return [422, { error: 'Unknown or inactive products', details: unknown }] as const;
     const view = () =>
       items.map((item) => {
         const product = products.get(item.productId)!;
-        return { productId: item.productId, name: product.name, unitPrice: product.unitPrice, quantity: item.quantity };
+        return {
+          productId: item.productId,
+          name: product.name,
+          unitPrice: product.unitPrice,
+          quantity: item.quantity,
+        };
       });
     if (existing) return [200, { orderId, items: view() }] as const;
     const short = items
-      .map((item) => ({ productId: item.productId, requested: item.quantity, available: products.get(item.productId)!.stock }))
+      .map((item) => ({
+        productId: item.productId,
+        requested: item.quantity,
+        available: products.get(item.productId)!.stock,
+      }))
       .filter((line) => line.available < line.requested);
     if (short.length > 0) return [409, { error: 'Insufficient stock', details: short }] as const;
     for (const item of items) products.get(item.productId)!.stock -= item.quantity;
@@ -79,7 +89,10 @@ export async function startProductStub() {
     for await (const chunk of req) text += chunk;
     const url = req.url ?? '';
     if (req.method === 'POST' && url === '/inventory/reservations') {
-      const body = JSON.parse(text) as { orderId: string; items: Array<{ productId: string; quantity: number }> };
+      const body = JSON.parse(text) as {
+        orderId: string;
+        items: Array<{ productId: string; quantity: number }>;
+      };
       calls.reserve.push(body.orderId);
       await sleep(behaviour.reserveDelayMs);
       if (behaviour.reserveStatus) return send(res, behaviour.reserveStatus, { error: 'stub failure' });
@@ -114,6 +127,9 @@ export async function startProductStub() {
       return id;
     },
     stockOf: (productId: string) => products.get(productId)?.stock,
+    restock(productId: string, quantity: number) {
+      products.get(productId)!.stock += quantity;
+    },
     /** What product-service's `order.cancelled` consumer does. */
     release,
     async stop() {

@@ -41,19 +41,31 @@ export class CategoryCatalog {
 
   list(): Promise<CacheRead<CategoryView[]>> {
     const { cache, models } = this.deps;
-    return cache.read('category_list', versionKeys.categories, 'categories:list', cache.ttls.category, async () => {
-      const records = await models.categories.find().sort({ nameKey: 1 }).lean<CategoryRecord[]>();
-      return records.map(categoryView);
-    });
+    return cache.read(
+      'category_list',
+      versionKeys.categories,
+      'categories:list',
+      cache.ttls.category,
+      async () => {
+        const records = await models.categories.find().sort({ nameKey: 1 }).lean<CategoryRecord[]>();
+        return records.map(categoryView);
+      },
+    );
   }
 
   get(id: string): Promise<CacheRead<CategoryView>> {
     const { cache, models } = this.deps;
-    return cache.read('category', versionKeys.categories, `categories:item:${id}`, cache.ttls.category, async () => {
-      const record = await models.categories.findById(id).lean<CategoryRecord>();
-      if (!record) throw HttpError.notFound('Category not found');
-      return categoryView(record);
-    });
+    return cache.read(
+      'category',
+      versionKeys.categories,
+      `categories:item:${id}`,
+      cache.ttls.category,
+      async () => {
+        const record = await models.categories.findById(id).lean<CategoryRecord>();
+        if (!record) throw HttpError.notFound('Category not found');
+        return categoryView(record);
+      },
+    );
   }
 
   async create(input: CategoryInput): Promise<CategoryView> {
@@ -69,14 +81,14 @@ export class CategoryCatalog {
     const { models, cache } = this.deps;
     const before = await models.categories.findById(id).lean<CategoryRecord>();
     if (!before) throw HttpError.notFound('Category not found');
-    const record = await models.categories
-      .findByIdAndUpdate(
-        id,
+    // updateOne, not findOneAndUpdate: FerretDB v1 reports a unique violation there without code 11000.
+    await models.categories
+      .updateOne(
+        { _id: id },
         { $set: { name: input.name, nameKey: categoryKey(input.name), description: input.description } },
-        { new: true },
       )
-      .lean<CategoryRecord>()
       .catch(duplicateName);
+    const record = await models.categories.findById(id).lean<CategoryRecord>();
     if (!record) throw HttpError.notFound('Category not found');
     if (before.name !== record.name) await this.renameInProducts(categoryKey(before.name), record.name);
     await cache.categoriesChanged();

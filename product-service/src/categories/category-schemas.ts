@@ -8,10 +8,12 @@ export const categoryInputSchema = z.strictObject({
 
 export type CategoryInput = z.output<typeof categoryInputSchema>;
 
-export interface CategoryView {
-  id: string;
-  name: string;
-  description: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export const categoryResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export type CategoryView = z.output<typeof categoryResponse>;

@@ -32,10 +32,13 @@ class LocalMutex {
         clearTimeout(timer);
         resolve();
       };
-      const timer = setTimeout(() => {
-        queue.splice(queue.indexOf(waiter), 1);
-        reject(busy());
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          queue.splice(queue.indexOf(waiter), 1);
+          reject(busy());
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       queue.push(waiter);
     });
   }

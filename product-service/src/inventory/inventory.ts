@@ -1,4 +1,5 @@
 import { HttpError, type Logger } from '@ecom/service-kit';
+import type { Types } from 'mongoose';
 import type { CatalogCache } from '../cache/catalog-cache';
 import { type DocumentLocks, lockKeys } from '../concurrency/document-locks';
 import type { CatalogMetrics } from '../metrics';
@@ -36,8 +37,43 @@ export function mergeItems(items: RequestedItem[]): RequestedItem[] {
 function sameItems(stored: ReservedItem[], requested: RequestedItem[]): boolean {
   return (
     stored.length === requested.length &&
-    stored.every((item, i) => item.productId === requested[i]!.productId && item.quantity === requested[i]!.quantity)
+    stored.every(
+      (item, i) => item.productId === requested[i]!.productId && item.quantity === requested[i]!.quantity,
+    )
   );
+}
+
+interface ProductSnapshot {
+  name: string;
+  priceCents: number;
+  stock: number;
+  isActive?: boolean | null;
+}
+
+/** Why these items cannot be reserved from these products (422 before 409), or undefined. */
+function availabilityProblem(
+  items: RequestedItem[],
+  byId: Map<string, ProductSnapshot>,
+): HttpError | undefined {
+  const unavailable = items.flatMap(({ productId }) => {
+    const product = byId.get(productId);
+    if (!product) return [{ productId, reason: 'not_found' }];
+    return product.isActive === false ? [{ productId, reason: 'inactive' }] : [];
+  });
+  if (unavailable.length > 0) {
+    return HttpError.unprocessable('Some products cannot be ordered', {
+      reason: 'unavailable',
+      items: unavailable,
+    });
+  }
+  const short = items.flatMap(({ productId, quantity }) => {
+    const available = byId.get(productId)!.stock;
+    return available < quantity ? [{ productId, requested: quantity, available }] : [];
+  });
+  if (short.length > 0) {
+    return HttpError.conflict('Insufficient stock', { reason: 'insufficient_stock', items: short });
+  }
+  return undefined;
 }
 
 function outcomeOf(error: unknown): string {
@@ -64,6 +100,13 @@ export class Inventory {
     const productIds = items.map((item) => item.productId);
     const keys = [lockKeys.order(orderId), ...productIds.map(lockKeys.product)];
     try {
+      // Lock-free early refusal: when stock is short at this read, refusing is a correct answer and
+      // records nothing, so a sold-out product's callers do not queue for its lock. Orders that
+      // already have a reservation (replays, tombstones) always take the locked path.
+      if (!(await this.deps.models.reservations.exists({ _id: orderId }))) {
+        const problem = availabilityProblem(items, await this.loadProducts(items));
+        if (problem) throw problem;
+      }
       const result = await this.deps.locks.withLocks(keys, () => this.reserveLocked(orderId, items));
       this.deps.metrics.reservations.inc({ outcome: result.replayed ? 'replayed' : 'reserved' });
       if (!result.replayed) await this.deps.cache.productsChanged(productIds);
@@ -113,43 +156,29 @@ export class Inventory {
       });
     }
     if (existing) {
-      this.deps.logger.warn({ orderId }, 'resuming a reservation interrupted midway; putting its units back first');
+      this.deps.logger.warn(
+        { orderId },
+        'resuming a reservation interrupted midway; putting its units back first',
+      );
       await this.putBackHolds(orderId, existing.items);
     }
 
-    const found = await products
-      .find({ _id: { $in: items.map((item) => item.productId) } })
-      .select('name priceCents stock isActive')
-      .lean();
-    const byId = new Map(found.map((product) => [product._id.toString(), product]));
-    const abandon = async (error: HttpError): Promise<never> => {
+    const byId = await this.loadProducts(items);
+    const problem = availabilityProblem(items, byId);
+    if (problem) {
       if (existing) await reservations.deleteOne({ _id: orderId });
-      throw error;
-    };
-
-    const unavailable = items.flatMap(({ productId }) => {
-      const product = byId.get(productId);
-      if (!product) return [{ productId, reason: 'not_found' }];
-      return product.isActive === false ? [{ productId, reason: 'inactive' }] : [];
-    });
-    if (unavailable.length > 0) {
-      return abandon(
-        HttpError.unprocessable('Some products cannot be ordered', { reason: 'unavailable', items: unavailable }),
-      );
-    }
-    const short = items.flatMap(({ productId, quantity }) => {
-      const available = byId.get(productId)!.stock;
-      return available < quantity ? [{ productId, requested: quantity, available }] : [];
-    });
-    if (short.length > 0) {
-      return abandon(HttpError.conflict('Insufficient stock', { reason: 'insufficient_stock', items: short }));
+      throw problem;
     }
 
     const reserved: ReservedItem[] = items.map(({ productId, quantity }) => {
       const product = byId.get(productId)!;
       return { productId, quantity, name: product.name, unitPriceCents: product.priceCents };
     });
-    await reservations.updateOne({ _id: orderId }, { $set: { status: 'pending', items: reserved } }, { upsert: true });
+    await reservations.updateOne(
+      { _id: orderId },
+      { $set: { status: 'pending', items: reserved } },
+      { upsert: true },
+    );
     for (const item of reserved) {
       const taken = await products.updateOne(
         { _id: item.productId, isActive: true, stock: { $gte: item.quantity }, holds: { $ne: orderId } },
@@ -184,10 +213,16 @@ export class Inventory {
     if (!existing) {
       // A tombstone: a reserve for this order that arrives late (after a timeout) is refused.
       const tombstone = await reservations.create({ _id: orderId, status: 'released', items: [] });
-      return { result: { reservation: reservationView(tombstone.toObject()), replayed: false }, outcome: 'tombstone' };
+      return {
+        result: { reservation: reservationView(tombstone.toObject()), replayed: false },
+        outcome: 'tombstone',
+      };
     }
     if (existing.status === 'released') {
-      return { result: { reservation: reservationView(existing), replayed: true }, outcome: 'already_released' };
+      return {
+        result: { reservation: reservationView(existing), replayed: true },
+        outcome: 'already_released',
+      };
     }
 
     const productIds = existing.items.map((item) => item.productId);
@@ -204,10 +239,21 @@ export class Inventory {
         }
       }
       await reservations.updateOne({ _id: orderId }, { $set: { status: 'released' } });
-      await products.updateMany({ _id: { $in: productIds }, releases: orderId }, { $pull: { releases: orderId } });
+      await products.updateMany(
+        { _id: { $in: productIds }, releases: orderId },
+        { $pull: { releases: orderId } },
+      );
     });
     const saved = await reservations.findById(orderId).lean<ReservationFields>();
     return { result: { reservation: reservationView(saved!), replayed: false }, outcome: 'released' };
+  }
+
+  private async loadProducts(items: RequestedItem[]): Promise<Map<string, ProductSnapshot>> {
+    const found = await this.deps.models.products
+      .find({ _id: { $in: items.map((item) => item.productId) } })
+      .select('name priceCents stock isActive')
+      .lean<Array<ProductSnapshot & { _id: Types.ObjectId }>>();
+    return new Map(found.map((product) => [product._id.toString(), product]));
   }
 
   /** Restores the units of products that still hold this order. Caller holds the product locks. */

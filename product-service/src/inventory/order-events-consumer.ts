@@ -47,6 +47,7 @@ export class OrderEventsConsumer {
   private loop?: Promise<void>;
   private lastClaim = 0;
   private failing = false;
+  private groupReady = false;
   private readonly blockMs: number;
   private readonly claimIdleMs: number;
   private readonly claimEveryMs: number;
@@ -110,8 +111,6 @@ export class OrderEventsConsumer {
     }
   }
 
-  private groupReady = false;
-
   /** Starts at the stream's beginning, so cancellations published before the first start count too. */
   private async ensureGroup(): Promise<void> {
     if (this.groupReady) return;
@@ -163,7 +162,10 @@ export class OrderEventsConsumer {
         this.metrics.orderEvents.inc({ type, outcome: 'released' });
       }
     } else {
-      this.metrics.orderEvents.inc({ type: type.startsWith('order.') ? type : 'unknown', outcome: 'ignored' });
+      this.metrics.orderEvents.inc({
+        type: type.startsWith('order.') ? type : 'unknown',
+        outcome: 'ignored',
+      });
     }
     await this.redis.xack(this.options.stream, this.options.group, entryId);
   }

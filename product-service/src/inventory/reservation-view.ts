@@ -4,7 +4,13 @@ import type { ReservationFields, ReservationStatus } from './reservation-model';
 export interface ReservationView {
   orderId: string;
   status: ReservationStatus;
-  items: Array<{ productId: string; name: string; quantity: number; unitPrice: number; unitPriceCents: number }>;
+  items: Array<{
+    productId: string;
+    name: string;
+    quantity: number;
+    unitPrice: number;
+    unitPriceCents: number;
+  }>;
   totalAmount: number;
   totalAmountCents: number;
   createdAt: string;

@@ -28,29 +28,44 @@ export class ProductCatalog {
   list(query: ProductListQuery): Promise<CacheRead<Page<ProductView>>> {
     const { cache, models } = this.deps;
     const digest = createHash('sha1').update(JSON.stringify(query)).digest('hex');
-    return cache.read('product_list', versionKeys.productLists, `products:list:${digest}`, cache.ttls.list, async () => {
-      const filter = productListFilter(query);
-      const [records, total] = await Promise.all([
-        models.products
-          .find(filter)
-          .select(PRODUCT_PROJECTION)
-          .sort(productListSort(query.sort))
-          .skip((query.page - 1) * query.limit)
-          .limit(query.limit)
-          .lean<ProductRecord[]>(),
-        models.products.countDocuments(filter),
-      ]);
-      return toPage(records.map(productView), total, query.page, query.limit);
-    });
+    return cache.read(
+      'product_list',
+      versionKeys.productLists,
+      `products:list:${digest}`,
+      cache.ttls.list,
+      async () => {
+        const filter = productListFilter(query);
+        const [records, total] = await Promise.all([
+          models.products
+            .find(filter)
+            .select(PRODUCT_PROJECTION)
+            .sort(productListSort(query.sort))
+            .skip((query.page - 1) * query.limit)
+            .limit(query.limit)
+            .lean<ProductRecord[]>(),
+          models.products.countDocuments(filter),
+        ]);
+        return toPage(records.map(productView), total, query.page, query.limit);
+      },
+    );
   }
 
   get(id: string): Promise<CacheRead<ProductView>> {
     const { cache } = this.deps;
-    return cache.read('product', versionKeys.product(id), `products:item:${id}`, cache.ttls.product, async () => {
-      const record = await this.deps.models.products.findById(id).select(PRODUCT_PROJECTION).lean<ProductRecord>();
-      if (!record) throw HttpError.notFound('Product not found');
-      return productView(record);
-    });
+    return cache.read(
+      'product',
+      versionKeys.product(id),
+      `products:item:${id}`,
+      cache.ttls.product,
+      async () => {
+        const record = await this.deps.models.products
+          .findById(id)
+          .select(PRODUCT_PROJECTION)
+          .lean<ProductRecord>();
+        if (!record) throw HttpError.notFound('Product not found');
+        return productView(record);
+      },
+    );
   }
 
   async create(input: ProductInput): Promise<ProductView> {
@@ -96,20 +111,22 @@ export class ProductCatalog {
 
   async remove(id: string): Promise<void> {
     const { models, locks, cache } = this.deps;
-    const result = await locks.withLocks([lockKeys.product(id)], () => models.products.deleteOne({ _id: id }));
+    const result = await locks.withLocks([lockKeys.product(id)], () =>
+      models.products.deleteOne({ _id: id }),
+    );
     if (result.deletedCount === 0) throw HttpError.notFound('Product not found');
     await cache.productsChanged([id]);
   }
 
   private async update(id: string, update: Record<string, unknown>): Promise<ProductView> {
     const { models, locks, cache } = this.deps;
+    // updateOne + read rather than findOneAndUpdate: FerretDB v1 has no projection on findAndModify.
     const record = await locks
-      .withLocks([lockKeys.product(id)], () =>
-        models.products
-          .findByIdAndUpdate(id, update, { new: true, runValidators: true })
-          .select(PRODUCT_PROJECTION)
-          .lean<ProductRecord>(),
-      )
+      .withLocks([lockKeys.product(id)], async () => {
+        const result = await models.products.updateOne({ _id: id }, update, { runValidators: true });
+        if (result.matchedCount === 0) return null;
+        return models.products.findById(id).select(PRODUCT_PROJECTION).lean<ProductRecord>();
+      })
       .catch(duplicateSku);
     if (!record) throw HttpError.notFound('Product not found');
     await cache.productsChanged([id]);

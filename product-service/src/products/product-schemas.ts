@@ -53,11 +53,30 @@ export const productListQuerySchema = z
     q: z.string().trim().min(1).max(100).optional().describe('Case-insensitive text in name or description'),
     sort: z.enum(PRODUCT_SORTS).default('-createdAt'),
   })
-  .refine((query) => query.minPrice === undefined || query.maxPrice === undefined || query.minPrice <= query.maxPrice, {
-    message: 'minPrice must not exceed maxPrice',
-    path: ['minPrice'],
-  });
+  .refine(
+    (query) =>
+      query.minPrice === undefined || query.maxPrice === undefined || query.minPrice <= query.maxPrice,
+    {
+      message: 'minPrice must not exceed maxPrice',
+      path: ['minPrice'],
+    },
+  );
 
+/** What every product endpoint answers; ProductView is derived from it. */
+export const productResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  price: z.number(),
+  category: z.string(),
+  stock: z.number().int(),
+  sku: z.string().optional(),
+  isActive: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export type ProductView = z.output<typeof productResponse>;
 export type ProductInput = z.output<typeof productInputSchema>;
 export type ProductPatch = z.output<typeof productPatchSchema>;
 export type ProductListQuery = z.output<typeof productListQuerySchema>;

@@ -1,18 +1,8 @@
 import type { Types } from 'mongoose';
 import { fromCents } from '../money';
+import type { ProductView } from './product-schemas';
 
-export interface ProductView {
-  id: string;
-  name: string;
-  description: string;
-  price: number;
-  category: string;
-  stock: number;
-  sku?: string;
-  isActive: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { ProductView } from './product-schemas';
 
 /** What a lean product read returns (internal fields such as holds are never selected). */
 export interface ProductRecord {
@@ -28,7 +18,8 @@ export interface ProductRecord {
   updatedAt: Date;
 }
 
-export const PRODUCT_PROJECTION = 'name description priceCents category stock sku isActive createdAt updatedAt';
+export const PRODUCT_PROJECTION =
+  'name description priceCents category stock sku isActive createdAt updatedAt';
 
 export function productView(record: ProductRecord): ProductView {
   const view: ProductView = {

@@ -1,0 +1,23 @@
+import express, { type Express } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import type { OpenApiProvider } from './openapi-provider';
+
+export const OPENAPI_PATH = '/api/openapi.json';
+export const DOCS_PATH = '/api/docs';
+
+export function mountDocs(app: Express, provider: OpenApiProvider): void {
+  app.get(OPENAPI_PATH, async (_req, res) => {
+    res.json(await provider.document());
+  });
+
+  const uiOptions = { swaggerUrl: OPENAPI_PATH, customSiteTitle: 'E-commerce API' };
+  const docs = express.Router();
+  // Swagger UI loads its assets relative to the page, so the page URL must end with a slash.
+  docs.use((req, res, next) => {
+    const [path = '', query] = req.originalUrl.split('?');
+    if (path.toLowerCase() === DOCS_PATH) res.redirect(301, `${path}/${query ? `?${query}` : ''}`);
+    else next();
+  });
+  docs.get('/{*asset}', swaggerUi.serveFiles(undefined, uiOptions), swaggerUi.setup(undefined, uiOptions));
+  app.use(DOCS_PATH, docs);
+}

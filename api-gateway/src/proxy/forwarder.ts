@@ -1,0 +1,153 @@
+import type { Agent, ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Request, Response } from 'express';
+import { createProxyMiddleware, proxyEventsPlugin } from 'http-proxy-middleware';
+import {
+  ClientClosedError,
+  UpstreamConnectTimeoutError,
+  UpstreamTimeoutError,
+} from '../resilience/upstream-errors';
+
+export interface ForwarderOptions {
+  /** Upstream base URL, e.g. http://127.0.0.1:3002 */
+  target: string;
+  agent: Agent;
+  /** Public mount path, e.g. "/api/products", and the upstream prefix replacing it, "/products". */
+  mountPath: string;
+  pathPrefix: string;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+/** Resolves once the upstream's response headers arrive (the body then streams on); rejects otherwise. */
+export type Forward = (req: Request, res: Response) => Promise<void>;
+
+/**
+ * One proxied request. http-proxy reports through server-wide events, so each request's promise
+ * lives here until the first of: response headers, proxy error, timeout, client hang-up.
+ */
+class Exchange {
+  private settled = false;
+  private proxyReq?: ClientRequest;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly resolve: () => void,
+    private readonly reject: (error: unknown) => void,
+    timeoutMs: number,
+  ) {
+    this.timers.push(setTimeout(() => this.fail(new UpstreamTimeoutError(timeoutMs)), timeoutMs));
+  }
+
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
+  attach(proxyReq: ClientRequest, connectTimeoutMs: number): void {
+    this.proxyReq = proxyReq;
+    const socket: Socket | null = proxyReq.socket;
+    // Reused keep-alive sockets are already connected; only fresh connects get the short deadline.
+    if (socket?.connecting) {
+      const timer = setTimeout(
+        () => proxyReq.destroy(new UpstreamConnectTimeoutError(connectTimeoutMs)),
+        connectTimeoutMs,
+      );
+      this.timers.push(timer);
+      socket.once('connect', () => clearTimeout(timer));
+    }
+  }
+
+  succeed(): void {
+    if (this.settle()) this.resolve();
+  }
+
+  fail(error: unknown): void {
+    if (!this.settle()) return;
+    // Stop the upstream work nobody will read (timeout, client gone); a no-op after a socket error.
+    if (this.proxyReq && !this.proxyReq.destroyed) this.proxyReq.destroy();
+    this.reject(error);
+  }
+
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    return true;
+  }
+}
+
+/** "/api/products/42?x=1" → "/products/42?x=1"; the mount path matched case-insensitively. */
+function rewritePath(mount: string, prefix: string, url: string): string {
+  return `${prefix}${url.slice(mount.length)}`;
+}
+
+function mergeVary(upstream: string | string[] | undefined, own: unknown): string | undefined {
+  const values = [upstream, own]
+    .flat()
+    .filter((value): value is string => typeof value === 'string')
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean);
+  const unique = [...new Map(values.map((value) => [value.toLowerCase(), value])).values()];
+  return unique.length > 0 ? unique.join(', ') : undefined;
+}
+
+/**
+ * The gateway owns CORS and the rate-limit headers; an upstream's own values would silently
+ * replace the gateway's (http-proxy copies upstream headers over ours).
+ */
+function reconcileHeaders(proxyRes: IncomingMessage, res: ServerResponse): void {
+  const ownsRateLimit = res.hasHeader('x-ratelimit-limit');
+  for (const name of Object.keys(proxyRes.headers)) {
+    if (name.startsWith('access-control-')) delete proxyRes.headers[name];
+    if (ownsRateLimit && (name.startsWith('x-ratelimit-') || name.startsWith('ratelimit'))) {
+      delete proxyRes.headers[name];
+    }
+  }
+  const vary = mergeVary(proxyRes.headers.vary, res.getHeader('vary'));
+  if (vary) proxyRes.headers.vary = vary;
+}
+
+/** Builds the function that streams one request to the upstream via http-proxy-middleware. */
+export function createForwarder(options: ForwarderOptions): Forward {
+  const exchanges = new WeakMap<IncomingMessage, Exchange>();
+  const proxy = createProxyMiddleware({
+    target: options.target,
+    agent: options.agent,
+    changeOrigin: true,
+    xfwd: true,
+    // The default plugins answer errors with a text/plain body and log through console; we map
+    // every failure to the common JSON error shape ourselves. Only the `on` wiring is kept.
+    ejectPlugins: true,
+    plugins: [proxyEventsPlugin],
+    pathRewrite: (path) => rewritePath(options.mountPath, options.pathPrefix, path),
+    on: {
+      proxyReq: (proxyReq, req) => {
+        const exchange = exchanges.get(req);
+        // The agent handed out a socket after we already gave up (timeout or client gone).
+        if (!exchange || exchange.isSettled) proxyReq.destroy();
+        else exchange.attach(proxyReq, options.connectTimeoutMs);
+      },
+      proxyRes: (proxyRes, req, res) => {
+        reconcileHeaders(proxyRes, res);
+        // An upstream dying mid-body must not leave the client waiting for the rest forever.
+        proxyRes.once('aborted', () => res.destroy());
+        proxyRes.once('error', () => res.destroy());
+        exchanges.get(req)?.succeed();
+      },
+      error: (error, req, res) => {
+        const exchange = exchanges.get(req);
+        if (exchange && !exchange.isSettled) exchange.fail(error);
+        else if ('headersSent' in res && res.headersSent) res.destroy();
+      },
+    },
+  });
+
+  return (req, res) =>
+    new Promise<void>((resolve, reject) => {
+      const exchange = new Exchange(resolve, reject, options.timeoutMs);
+      exchanges.set(req, exchange);
+      res.once('close', () => exchange.fail(new ClientClosedError()));
+      proxy(req, res, (error?: unknown) => exchange.fail(error ?? new Error('proxy skipped the request')));
+    });
+}

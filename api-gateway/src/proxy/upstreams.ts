@@ -1,0 +1,105 @@
+import { Agent } from 'node:http';
+import type { ServiceMetrics } from '@ecom/service-kit';
+import type { Logger } from 'pino';
+import { Counter, Gauge } from 'prom-client';
+import type { GatewayConfig } from '../config';
+import { type CircuitState, UpstreamCircuit } from '../resilience/upstream-circuit';
+import { UPSTREAM_NAMES, type UpstreamName } from './routes';
+
+export interface Upstream {
+  name: UpstreamName;
+  baseUrl: string;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  /** Keep-alive pool shared by every route to this upstream. */
+  agent: Agent;
+  circuit: UpstreamCircuit;
+}
+
+const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
+
+export class Upstreams {
+  constructor(private readonly byName: Record<UpstreamName, Upstream>) {}
+
+  get(name: UpstreamName): Upstream {
+    return this.byName[name];
+  }
+
+  list(): Upstream[] {
+    return UPSTREAM_NAMES.map((name) => this.byName[name]);
+  }
+
+  close(): void {
+    for (const upstream of this.list()) {
+      upstream.circuit.shutdown();
+      upstream.agent.destroy();
+    }
+  }
+}
+
+function settingsFor(config: GatewayConfig, name: UpstreamName): { baseUrl: string; timeoutMs?: number } {
+  switch (name) {
+    case 'user':
+      return { baseUrl: config.USER_SERVICE_URL, timeoutMs: config.USER_SERVICE_TIMEOUT_MS };
+    case 'product':
+      return { baseUrl: config.PRODUCT_SERVICE_URL, timeoutMs: config.PRODUCT_SERVICE_TIMEOUT_MS };
+    case 'order':
+      return { baseUrl: config.ORDER_SERVICE_URL, timeoutMs: config.ORDER_SERVICE_TIMEOUT_MS };
+  }
+}
+
+/** Circuit state as a gauge read at scrape time, plus a counter of openings for alerting. */
+function registerCircuitMetrics(upstreams: Upstreams, metrics: ServiceMetrics): void {
+  new Gauge({
+    name: 'gateway_circuit_state',
+    help: 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open',
+    labelNames: ['upstream'] as const,
+    registers: [metrics.registry],
+    collect() {
+      for (const upstream of upstreams.list()) {
+        this.set({ upstream: upstream.name }, CIRCUIT_STATE_VALUE[upstream.circuit.state]);
+      }
+    },
+  });
+  const opened = new Counter({
+    name: 'gateway_circuit_opened_total',
+    help: 'Times a circuit breaker opened, per upstream',
+    labelNames: ['upstream'] as const,
+    registers: [metrics.registry],
+  });
+  for (const upstream of upstreams.list()) {
+    opened.inc({ upstream: upstream.name }, 0);
+    upstream.circuit.onOpen(() => opened.inc({ upstream: upstream.name }));
+  }
+}
+
+export function createUpstreams(
+  config: GatewayConfig,
+  deps: { logger: Logger; metrics: ServiceMetrics },
+): Upstreams {
+  const entries = UPSTREAM_NAMES.map((name): [UpstreamName, Upstream] => {
+    const settings = settingsFor(config, name);
+    const upstream: Upstream = {
+      name,
+      baseUrl: settings.baseUrl,
+      timeoutMs: settings.timeoutMs ?? config.UPSTREAM_TIMEOUT_MS,
+      connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
+      // LIFO keeps a few sockets hot instead of cycling through many half-idle ones.
+      agent: new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: 'lifo' }),
+      circuit: new UpstreamCircuit(
+        name,
+        {
+          errorThresholdPercentage: config.CIRCUIT_ERROR_THRESHOLD_PERCENT,
+          volumeThreshold: config.CIRCUIT_VOLUME_THRESHOLD,
+          rollingCountTimeout: config.CIRCUIT_ROLLING_WINDOW_MS,
+          resetTimeout: config.CIRCUIT_RESET_MS,
+        },
+        deps.logger,
+      ),
+    };
+    return [name, upstream];
+  });
+  const upstreams = new Upstreams(Object.fromEntries(entries) as Record<UpstreamName, Upstream>);
+  registerCircuitMetrics(upstreams, deps.metrics);
+  return upstreams;
+}

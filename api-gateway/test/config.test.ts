@@ -1,0 +1,56 @@
+import { ConfigError, DEV_JWT_SECRET } from '@ecom/service-kit';
+import { describe, expect, it } from 'vitest';
+import { loadGatewayConfig, parseByteSize } from '../src/config';
+
+describe('gateway configuration', () => {
+  it('has local defaults that match the fixed ports of the stack', () => {
+    const config = loadGatewayConfig({});
+    expect(config.PORT).toBe(3000);
+    expect(config.USER_SERVICE_URL).toBe('http://127.0.0.1:3001');
+    expect(config.PRODUCT_SERVICE_URL).toBe('http://127.0.0.1:3002');
+    expect(config.ORDER_SERVICE_URL).toBe('http://127.0.0.1:3003');
+    expect(config.RATE_LIMIT_WINDOW).toBe(15 * 60 * 1000);
+    expect(config.RATE_LIMIT_MAX).toBe(5000);
+    expect(config.AUTH_RATE_LIMIT_MAX).toBe(500);
+    expect(config.TRUST_PROXY_HOPS).toBe(0);
+  });
+
+  it('takes every value from the environment', () => {
+    const config = loadGatewayConfig({
+      RATE_LIMIT_WINDOW: '60000',
+      RATE_LIMIT_MAX: '10',
+      AUTH_RATE_LIMIT_MAX: '3',
+      TRUST_PROXY_HOPS: '1',
+      PRODUCT_SERVICE_URL: 'http://product-service:3002/',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+    });
+    expect(config).toMatchObject({
+      RATE_LIMIT_WINDOW: 60000,
+      RATE_LIMIT_MAX: 10,
+      AUTH_RATE_LIMIT_MAX: 3,
+      TRUST_PROXY_HOPS: 1,
+      PRODUCT_SERVICE_URL: 'http://product-service:3002',
+      CORS_ORIGINS: ['https://a.example', 'https://b.example'],
+    });
+  });
+
+  it('names every invalid variable at once', () => {
+    expect(() => loadGatewayConfig({ RATE_LIMIT_MAX: 'lots', USER_SERVICE_URL: 'ftp://x' })).toThrow(
+      /RATE_LIMIT_MAX.*USER_SERVICE_URL|USER_SERVICE_URL.*RATE_LIMIT_MAX/,
+    );
+  });
+
+  it('refuses the development JWT secret in production', () => {
+    expect(() => loadGatewayConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() => loadGatewayConfig({ NODE_ENV: 'production', JWT_SECRET: DEV_JWT_SECRET })).toThrow(
+      /JWT_SECRET/,
+    );
+    expect(() => loadGatewayConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })).not.toThrow();
+  });
+
+  it('reads body limits written like 100kb', () => {
+    expect(parseByteSize('100kb')).toBe(102_400);
+    expect(parseByteSize('1MB')).toBe(1_048_576);
+    expect(parseByteSize('512b')).toBe(512);
+  });
+});

@@ -1,0 +1,98 @@
+import { performance } from 'node:perf_hooks';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayHealthSchema } from '../src/health/health-schema';
+import { createTestGateway, deadUrl, startStubs, type StubSet, type TestGateway } from './support/gateway';
+import { json } from './support/stub-upstream';
+
+let stubs: StubSet;
+const opened: TestGateway[] = [];
+
+async function gatewayWith(env: Record<string, string> = {}) {
+  const gateway = await createTestGateway({ ...stubs.env, ...env });
+  opened.push(gateway);
+  return gateway;
+}
+
+beforeAll(async () => {
+  stubs = await startStubs();
+});
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((gateway) => gateway.close()));
+  for (const stub of [stubs.user, stubs.product, stubs.order])
+    stub.on('/ready', (_req, res) => json(res, 200, {}));
+});
+
+afterAll(async () => {
+  await stubs?.stopAll();
+});
+
+describe('GET /health', () => {
+  it('answers 200 with every upstream up when all are ready', async () => {
+    const gateway = await gatewayWith();
+    const res = await request(gateway.app).get('/health').expect(200);
+    const body = gatewayHealthSchema.parse(res.body);
+    expect(body.status).toBe('ok');
+    expect(body.rateLimitStore).toBe('up');
+    for (const service of Object.values(body.services)) {
+      expect(service).toMatchObject({ status: 'up', circuit: 'closed', httpStatus: 200 });
+    }
+    expect(stubs.product.receivedUnder('/ready').length).toBeGreaterThan(0);
+  });
+
+  it('answers 503 naming the upstream whose /ready fails', async () => {
+    const gateway = await gatewayWith();
+    stubs.product.on('/ready', (_req, res) => json(res, 503, { status: 'not_ready' }));
+    const res = await request(gateway.app).get('/health');
+    expect(res.status).toBe(503);
+    expect(res.body.status).toBe('degraded');
+    expect(res.body.services.product).toMatchObject({ status: 'down', httpStatus: 503 });
+    expect(res.body.services.user.status).toBe('up');
+    expect(res.body.services.order.status).toBe('up');
+  });
+
+  it('reports an unreachable upstream as down with the reason', async () => {
+    const gateway = await gatewayWith({ ORDER_SERVICE_URL: await deadUrl() });
+    const res = await request(gateway.app).get('/health');
+    expect(res.status).toBe(503);
+    expect(res.body.services.order).toMatchObject({ status: 'down', error: 'ECONNREFUSED' });
+  });
+
+  it('gives up on a hanging upstream after the health-check timeout', async () => {
+    const gateway = await gatewayWith({ HEALTH_CHECK_TIMEOUT_MS: '200' });
+    stubs.user.on('/ready', (_req, res) => {
+      setTimeout(() => json(res, 200, {}), 3000).unref();
+    });
+    const started = performance.now();
+    const res = await request(gateway.app).get('/health');
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(res.status).toBe(503);
+    expect(res.body.services.user.status).toBe('down');
+  });
+});
+
+describe('GET /ready', () => {
+  it('stays 200 when an upstream is down, so load balancers keep the gateway', async () => {
+    const gateway = await gatewayWith({ PRODUCT_SERVICE_URL: await deadUrl() });
+    const res = await request(gateway.app).get('/ready').expect(200);
+    expect(res.body.status).toBe('ready');
+  });
+});
+
+describe('GET /metrics', () => {
+  it('labels proxied requests by their route pattern, not by the raw URL', async () => {
+    const gateway = await gatewayWith();
+    await request(gateway.app).get('/api/products/64b000000000000000000001').expect(200);
+    await request(gateway.app).get('/api/orders/64b000000000000000000001').expect(401);
+    const text = (await request(gateway.app).get('/metrics').expect(200)).text;
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{[^}]*route="\/api\/products\{\/\*path\}"[^}]*status_code="200"/,
+    );
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{[^}]*route="\/api\/orders\{\/\*path\}"[^}]*status_code="401"/,
+    );
+    expect(text).not.toContain('64b000000000000000000001');
+    expect(text).toContain('gateway_circuit_state');
+  });
+});

@@ -1,0 +1,147 @@
+import { performance } from 'node:perf_hooks';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestGateway, deadUrl, startStubs, type StubSet, type TestGateway } from './support/gateway';
+import { json } from './support/stub-upstream';
+import { bearer, validToken } from './support/tokens';
+
+let stubs: StubSet;
+const opened: TestGateway[] = [];
+
+async function gatewayWith(env: Record<string, string>) {
+  const gateway = await createTestGateway({ ...stubs.env, ...env });
+  opened.push(gateway);
+  return gateway;
+}
+
+async function timed<T>(action: () => PromiseLike<T>): Promise<{ result: T; ms: number }> {
+  const started = performance.now();
+  const result = await action();
+  return { result, ms: performance.now() - started };
+}
+
+beforeAll(async () => {
+  stubs = await startStubs();
+});
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((gateway) => gateway.close()));
+});
+
+afterAll(async () => {
+  await stubs?.stopAll();
+});
+
+describe('an upstream that refuses connections', () => {
+  it('gives 503 JSON with Retry-After within a second', async () => {
+    const gateway = await gatewayWith({ PRODUCT_SERVICE_URL: await deadUrl() });
+    const { result: res, ms } = await timed(() => request(gateway.app).get('/api/products'));
+    expect(ms).toBeLessThan(1000);
+    expect(res.status).toBe(503);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(res.body).toMatchObject({
+      status: 503,
+      error: 'The product service is unavailable',
+      requestId: expect.any(String),
+      timestamp: expect.any(String),
+      details: { service: 'product', reason: 'unreachable' },
+    });
+  });
+
+  it('leaves the other upstreams working', async () => {
+    const gateway = await gatewayWith({ PRODUCT_SERVICE_URL: await deadUrl() });
+    await request(gateway.app).get('/api/products').expect(503);
+    await request(gateway.app).post('/api/auth/login').send({}).expect(200);
+    await request(gateway.app).get('/api/orders').set('Authorization', bearer(validToken())).expect(200);
+  });
+});
+
+describe('an upstream that answers too slowly', () => {
+  it('gives 504 JSON after its own timeout and abandons the upstream request', async () => {
+    const gateway = await gatewayWith({ ORDER_SERVICE_TIMEOUT_MS: '300', UPSTREAM_TIMEOUT_MS: '5000' });
+    let upstreamSawClose = false;
+    stubs.order.on('/orders', (_req, res) => {
+      res.on('close', () => (upstreamSawClose = true));
+      setTimeout(() => json(res, 200, []), 3000).unref();
+    });
+    const { result: res, ms } = await timed(() =>
+      request(gateway.app).get('/api/orders').set('Authorization', bearer(validToken())),
+    );
+    expect(res.status).toBe(504);
+    expect(ms).toBeGreaterThanOrEqual(290);
+    expect(ms).toBeLessThan(2000);
+    expect(res.body).toMatchObject({
+      status: 504,
+      error: 'The order service did not answer in time',
+      details: { service: 'order', reason: 'timeout', timeoutMs: 300 },
+    });
+    await expect.poll(() => upstreamSawClose).toBe(true);
+    // Other upstreams keep the general timeout.
+    expect(gateway.upstreams.get('user').timeoutMs).toBe(5000);
+  });
+});
+
+describe('the circuit breaker', () => {
+  it('opens after repeated failures, fails fast while open, and closes once the upstream is back', async () => {
+    const product = stubs.product;
+    const gateway = await gatewayWith({
+      CIRCUIT_VOLUME_THRESHOLD: '3',
+      CIRCUIT_ERROR_THRESHOLD_PERCENT: '50',
+      CIRCUIT_RESET_MS: '1500',
+    });
+    await request(gateway.app).get('/api/products').expect(200);
+
+    await product.stop();
+    for (let i = 0; i < 3; i += 1) await request(gateway.app).get('/api/products').expect(503);
+    expect(gateway.upstreams.get('product').circuit.state).toBe('open');
+
+    // Back up, but the open circuit keeps refusing without asking it.
+    await product.listen();
+    product.received.length = 0;
+    const { result: rejected, ms } = await timed(() => request(gateway.app).get('/api/categories'));
+    expect(ms).toBeLessThan(200);
+    expect(rejected.status).toBe(503);
+    expect(rejected.body.details).toEqual({ service: 'product', reason: 'circuit_open' });
+    expect(Number(rejected.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(rejected.headers['retry-after'])).toBeLessThanOrEqual(2);
+    expect(product.apiRequests).toEqual([]);
+
+    const metrics = await gateway.metricsText();
+    expect(metrics).toMatch(/gateway_circuit_state\{upstream="product"[^}]*\} 2/);
+    expect(metrics).toMatch(/gateway_circuit_state\{upstream="user"[^}]*\} 0/);
+    expect(metrics).toMatch(/gateway_circuit_opened_total\{upstream="product"[^}]*\} 1/);
+    expect(metrics).toMatch(
+      /gateway_upstream_requests_total\{upstream="product",outcome="circuit_open"[^}]*\} [1-9]/,
+    );
+
+    const health = await request(gateway.app).get('/health');
+    expect(health.status).toBe(503);
+    expect(health.body.services.product).toMatchObject({ status: 'down', circuit: 'open' });
+
+    // After the reset time one trial request goes through and closes the circuit.
+    await expect
+      .poll(async () => (await request(gateway.app).get('/api/products')).status, {
+        timeout: 5000,
+        interval: 200,
+      })
+      .toBe(200);
+    expect(gateway.upstreams.get('product').circuit.state).toBe('closed');
+    await request(gateway.app).get('/health').expect(200);
+  });
+
+  it('does not count clients that hang up as upstream failures', async () => {
+    const gateway = await gatewayWith({ CIRCUIT_VOLUME_THRESHOLD: '2', UPSTREAM_TIMEOUT_MS: '5000' });
+    stubs.user.on('/auth/login', (_req, res) => {
+      setTimeout(() => json(res, 200, {}), 1000).unref();
+    });
+    for (let i = 0; i < 4; i += 1) {
+      await expect(request(gateway.app).post('/api/auth/login').send({}).timeout(50)).rejects.toThrow();
+    }
+    await expect.poll(() => stubs.user.receivedUnder('/auth/login').length).toBeGreaterThanOrEqual(4);
+    await expect
+      .poll(() => gateway.metricsText())
+      .toMatch(/gateway_upstream_requests_total\{upstream="user",outcome="client_closed"[^}]*\} 4/);
+    expect(gateway.upstreams.get('user').circuit.state).toBe('closed');
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * `npm run load:stack -- --scenario smoke [options]`: starts the local stack (scripts/start-local.sh)
+ * with rate limits high enough for load tests, waits for GET /health = 200, runs the scenario with
+ * the same options, stops the stack and exits with the scenario's exit code.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { request } from 'undici';
+import { DEFAULT_BASE_URL } from './args';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const START_SCRIPT = path.join(REPO_ROOT, 'scripts', 'start-local.sh');
+const HIGH_LIMIT = '100000000';
+const log = (line: string) => console.log(`[load:stack] ${line}`);
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function healthStatus(baseUrl: string): Promise<number> {
+  try {
+    const response = await request(`${baseUrl}/health`, { headersTimeout: 2_000, bodyTimeout: 2_000 });
+    await response.body.dump();
+    return response.statusCode;
+  } catch {
+    return 0;
+  }
+}
+
+function tail(file: string, lines = 40): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode ?? 1);
+    else child.once('exit', (code) => resolve(code ?? 1));
+  });
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    // The stack runs in its own process group: signal it as a terminal's Ctrl-C would.
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function stopStack(stack: ChildProcess): Promise<void> {
+  if (stack.exitCode !== null || stack.signalCode !== null) return;
+  log('stopping the stack');
+  signalGroup(stack, 'SIGINT');
+  const done = exited(stack);
+  if (await Promise.race([done.then(() => true), sleep(30_000).then(() => false)])) return;
+  log('the stack did not stop within 30 s: SIGTERM');
+  signalGroup(stack, 'SIGTERM');
+  if (await Promise.race([done.then(() => true), sleep(10_000).then(() => false)])) return;
+  signalGroup(stack, 'SIGKILL');
+  await done;
+}
+
+async function main(args: string[]): Promise<number> {
+  const baseUrl = (process.env.BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  if (!existsSync(START_SCRIPT)) {
+    console.error(
+      `[load:stack] ${path.relative(process.cwd(), START_SCRIPT)} not found: cannot start the stack`,
+    );
+    return 2;
+  }
+  if ((await healthStatus(baseUrl)) !== 0) {
+    console.error(
+      `[load:stack] something already answers at ${baseUrl}; stop it, or run against it with ` +
+        '`npm run load -- --scenario ...` (started with high rate limits)',
+    );
+    return 2;
+  }
+  const logDir = path.join(REPO_ROOT, 'load-tests', 'reports');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, `stack-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+  const out = openSync(logFile, 'a');
+  const env = {
+    ...process.env,
+    RATE_LIMIT_MAX: process.env.RATE_LIMIT_MAX ?? HIGH_LIMIT,
+    AUTH_RATE_LIMIT_MAX: process.env.AUTH_RATE_LIMIT_MAX ?? HIGH_LIMIT,
+  };
+  log(
+    `starting scripts/start-local.sh (RATE_LIMIT_MAX=${env.RATE_LIMIT_MAX} AUTH_RATE_LIMIT_MAX=${env.AUTH_RATE_LIMIT_MAX}); log: ${path.relative(process.cwd(), logFile)}`,
+  );
+  const stack = spawn('bash', [START_SCRIPT], {
+    cwd: REPO_ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+
+  let stopping = false;
+  let load: ChildProcess | undefined;
+  const onSignal = () => {
+    // While the load test runs it gets the same Ctrl-C, wraps up and writes its report; the stack
+    // is stopped after it exits.
+    if (load && load.exitCode === null && load.signalCode === null) return;
+    if (stopping) return;
+    stopping = true;
+    void stopStack(stack).then(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const timeoutSec = Number(process.env.STACK_START_TIMEOUT_SECONDS ?? 600);
+    const deadline = Date.now() + timeoutSec * 1000;
+    let status = 0;
+    while ((status = await healthStatus(baseUrl)) !== 200) {
+      if (stack.exitCode !== null || stack.signalCode !== null) {
+        console.error(
+          `[load:stack] the stack exited (${stack.exitCode ?? stack.signalCode}) before it was healthy:\n${tail(logFile)}`,
+        );
+        return 2;
+      }
+      if (Date.now() > deadline) {
+        console.error(
+          `[load:stack] ${baseUrl}/health not 200 after ${timeoutSec} s (last: ${status || 'no answer'}):\n${tail(logFile)}`,
+        );
+        return 2;
+      }
+      await sleep(1_000);
+    }
+    log(`${baseUrl}/health is 200; running the load test`);
+    load = spawn(process.execPath, [path.join(__dirname, 'cli.js'), ...args], { stdio: 'inherit', env });
+    return await exited(load);
+  } finally {
+    await stopStack(stack);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,192 @@
+import { type EndpointName, MIX_WEIGHTS, type Group, type Outcome } from './endpoints';
+import { describeFailure, header, type HttpClient, type HttpResult, parseJson } from './http';
+import { pickDistinct, pickOne, randomInt, type Rng, weightedChoice, type Weighted } from './prng';
+import type { Recorder } from './recorder';
+import type { Credentials, Fixtures } from './setup';
+
+/** Quantities of every order the tool saw answered with 201, per product. */
+export class OrderLedger {
+  readonly ordered = new Map<string, number>();
+  readonly outOfStock = new Set<string>();
+  attempted = 0;
+  placed = 0;
+  stockouts = 0;
+  units = 0;
+
+  constructor(readonly productIds: readonly string[]) {}
+
+  inStock(): string[] {
+    return this.productIds.filter((id) => !this.outOfStock.has(id));
+  }
+
+  placedOrder(items: ReadonlyArray<{ productId: string; quantity: number }>): void {
+    this.placed++;
+    for (const item of items) {
+      this.ordered.set(item.productId, (this.ordered.get(item.productId) ?? 0) + item.quantity);
+      this.units += item.quantity;
+    }
+  }
+
+  /** A 409 names the short products; those with almost nothing left are not ordered again. */
+  stockedOut(details: unknown): void {
+    this.stockouts++;
+    const items = (details as { items?: Array<{ productId?: unknown; available?: unknown }> } | undefined)
+      ?.items;
+    for (const item of items ?? []) {
+      if (typeof item.productId === 'string' && (typeof item.available !== 'number' || item.available < 3)) {
+        this.outOfStock.add(item.productId);
+      }
+    }
+  }
+}
+
+export interface VirtualUserContext {
+  index: number;
+  rng: Rng;
+  http: HttpClient;
+  recorder: Recorder;
+  fixtures: Fixtures;
+  ledger: OrderLedger;
+  /** The buyer account this user logs in with (once) before its first order. */
+  buyer: Credentials;
+  /** Makes registration emails unique across runs and max steps. */
+  emailTag: string;
+  thinkMs: number;
+  shouldStop(): boolean;
+}
+
+const MIX: Weighted<Group>[] = Object.entries(MIX_WEIGHTS).map(([value, weight]) => ({
+  value: value as Group,
+  weight,
+}));
+
+const BROWSE: Weighted<'list' | 'filter' | 'search' | 'detail'>[] = [
+  { value: 'list', weight: 1 },
+  { value: 'filter', weight: 1 },
+  { value: 'search', weight: 1 },
+  { value: 'detail', weight: 1 },
+];
+
+const SORTS = ['-createdAt', 'price', '-price', 'name'] as const;
+const PRICE_BANDS: ReadonlyArray<[number, number]> = [
+  [0, 25],
+  [25, 100],
+  [100, 1000],
+];
+
+/** A small, fixed set of queries per kind, like real traffic's popular pages (so caches can work). */
+export function browsePath(rng: Rng, kind: (typeof BROWSE)[number]['value'], fixtures: Fixtures): string {
+  switch (kind) {
+    case 'list':
+      return `/api/products?page=${randomInt(rng, 1, 3)}&limit=20&sort=${pickOne(rng, SORTS)}`;
+    case 'filter': {
+      const [min, max] = pickOne(rng, PRICE_BANDS);
+      const category = encodeURIComponent(pickOne(rng, fixtures.categories));
+      return `/api/products?category=${category}&minPrice=${min}&maxPrice=${max}&inStock=true&limit=20`;
+    }
+    case 'search':
+      return `/api/products?q=${encodeURIComponent(pickOne(rng, fixtures.searchTerms))}&limit=20`;
+    case 'detail':
+      return `/api/products/${pickOne(rng, fixtures.browseProductIds)}`;
+  }
+}
+
+function record(ctx: VirtualUserContext, endpoint: EndpointName, result: HttpResult): Outcome {
+  const cache = header(result, 'x-cache');
+  const outcome = ctx.recorder.record({
+    endpoint,
+    completedAt: result.completedAt,
+    latencyMs: result.latencyMs,
+    status: result.status,
+    cache: cache === 'HIT' || cache === 'MISS' ? cache : undefined,
+    error: result.status === 0 ? result.error : describeFailure(result),
+  });
+  return outcome;
+}
+
+class VirtualUser {
+  private token: string | undefined;
+  private tokenValidUntil = 0;
+  private registrations = 0;
+
+  constructor(private readonly ctx: VirtualUserContext) {}
+
+  async run(): Promise<void> {
+    const { ctx } = this;
+    while (!ctx.shouldStop()) {
+      const group = weightedChoice(ctx.rng, MIX);
+      switch (group) {
+        case 'registration':
+          await this.register();
+          break;
+        case 'browsing':
+          await this.browse();
+          break;
+        case 'orders':
+          await this.order();
+          break;
+        case 'health':
+          record(ctx, 'health', await ctx.http.send('GET', '/health'));
+          break;
+      }
+      if (ctx.thinkMs > 0 && !ctx.shouldStop())
+        await new Promise((resolve) => setTimeout(resolve, ctx.thinkMs));
+    }
+  }
+
+  private async register(): Promise<void> {
+    const { ctx } = this;
+    const n = ++this.registrations;
+    const email = `lt-${ctx.emailTag}-u${ctx.index}-${n}@loadtest.example.com`;
+    const result = await ctx.http.send('POST', '/api/auth/register', {
+      json: { email, password: 'load-test-password-1', name: `Load User ${ctx.index}-${n}` },
+    });
+    record(ctx, 'register', result);
+  }
+
+  private async browse(): Promise<void> {
+    const { ctx } = this;
+    const kind = weightedChoice(ctx.rng, BROWSE);
+    const result = await ctx.http.send('GET', browsePath(ctx.rng, kind, ctx.fixtures));
+    record(ctx, `browse.${kind}`, result);
+  }
+
+  /** Logs in once (again only when the token is about to expire). */
+  private async ensureToken(): Promise<boolean> {
+    const { ctx } = this;
+    if (this.token && performance.now() < this.tokenValidUntil) return true;
+    const result = await ctx.http.send('POST', '/api/auth/login', { json: ctx.buyer });
+    if (record(ctx, 'orders.login', result) !== 'ok') return false;
+    const body = parseJson<{ accessToken?: string; expiresIn?: number }>(result);
+    if (!body?.accessToken) return false;
+    this.token = body.accessToken;
+    const lifetimeMs = (typeof body.expiresIn === 'number' ? body.expiresIn : 900) * 1000;
+    this.tokenValidUntil = result.completedAt + Math.max(lifetimeMs - 60_000, lifetimeMs / 2);
+    return true;
+  }
+
+  private async order(): Promise<void> {
+    const { ctx } = this;
+    if (!(await this.ensureToken())) return;
+    const candidates = ctx.ledger.inStock();
+    if (candidates.length === 0) return;
+    const items = pickDistinct(ctx.rng, candidates, randomInt(ctx.rng, 1, 3)).map((productId) => ({
+      productId,
+      quantity: randomInt(ctx.rng, 1, 3),
+    }));
+    ctx.ledger.attempted++;
+    const result = await ctx.http.send('POST', '/api/orders', { token: this.token, json: { items } });
+    const outcome = record(ctx, 'orders.create', result);
+    if (outcome === 'ok') {
+      ctx.ledger.placedOrder(items);
+    } else if (outcome === 'stockout') {
+      ctx.ledger.stockedOut(parseJson<{ details?: unknown }>(result)?.details);
+    } else if (result.status === 401) {
+      this.token = undefined;
+    }
+  }
+}
+
+export async function runVirtualUser(ctx: VirtualUserContext): Promise<void> {
+  await new VirtualUser(ctx).run();
+}

@@ -1,0 +1,36 @@
+import type { JwtSettings } from '@ecom/service-kit';
+import type { OrderServiceConfig } from './config';
+import type { BreakerOptions } from './inventory-client/inventory';
+
+/** Everything tunable, in one plain object: main maps the config to it, tests write it directly. */
+export interface OrderServiceSettings {
+  jwt: JwtSettings;
+  corsOrigins: string[];
+  bodyLimit: string;
+  currency: string;
+  productServiceUrl: string;
+  internalToken: string;
+  productTimeoutMs: number;
+  outboxIntervalMs: number;
+  releaseRetryIntervalMs: number;
+  streamMaxLen: number;
+  /** Tests publish to a stream of their own; production uses the shared `events:orders`. */
+  stream?: string;
+  breaker?: BreakerOptions;
+  idempotencyWaitMs?: number;
+}
+
+export function settingsFromConfig(config: OrderServiceConfig): OrderServiceSettings {
+  return {
+    jwt: config.jwt,
+    corsOrigins: config.CORS_ORIGINS,
+    bodyLimit: config.BODY_LIMIT,
+    currency: config.ORDER_CURRENCY,
+    productServiceUrl: config.PRODUCT_SERVICE_URL,
+    internalToken: config.INTERNAL_TOKEN,
+    productTimeoutMs: config.PRODUCT_SERVICE_TIMEOUT_MS,
+    outboxIntervalMs: config.OUTBOX_INTERVAL_MS,
+    releaseRetryIntervalMs: config.RELEASE_RETRY_INTERVAL_MS,
+    streamMaxLen: config.EVENTS_STREAM_MAXLEN,
+  };
+}

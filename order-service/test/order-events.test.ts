@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, type Harness, startOrderService, streamEntries, tokenFor } from './support/harness';
+import { type ProductStub, startProductStub } from './support/product-stub';
+import { startRedisProcess } from './support/redis-process';
+
+let stub: ProductStub;
+let orders: Harness;
+
+beforeAll(async () => {
+  stub = await startProductStub();
+  orders = await startOrderService({ productServiceUrl: stub.url, internalToken: stub.token });
+});
+
+afterAll(async () => {
+  await orders?.close();
+  await stub?.stop();
+});
+
+async function placeOrder(harness: Harness, owner = tokenFor()) {
+  const product = stub.addProduct(10, 5.25);
+  const response = await harness.http
+    .post('/orders')
+    .set('Authorization', owner.auth)
+    .send({ items: [{ productId: product, quantity: 2 }] });
+  expect(response.status).toBe(201);
+  return { order: response.body, owner, product };
+}
+
+const eventsOf = async (harness: Harness, orderId: string) =>
+  (await streamEntries(harness.redis, harness.stream)).filter((entry) => entry.orderId === orderId);
+
+const outboxOf = async (harness: Harness, orderId: string) =>
+  (await harness.service.models.orders.findById(orderId).lean())?.outbox ?? [];
+
+describe('events on the orders stream', () => {
+  it('when an order is placed, then order.created is published with the contract fields and leaves the outbox', async () => {
+    const { order, owner, product } = await placeOrder(orders);
+
+    await eventually(async () => (await eventsOf(orders, order.id)).length === 1);
+
+    const [event] = await eventsOf(orders, order.id);
+    expect(event).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      type: 'order.created',
+      orderId: order.id,
+      userId: owner.user.id,
+      occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      data: expect.any(String),
+    });
+    expect(JSON.parse(event!.data!)).toEqual({
+      status: 'pending',
+      items: [
+        { productId: product, productName: 'Stub product', quantity: 2, unitPrice: 5.25, lineTotal: 10.5 },
+      ],
+      totalAmount: 10.5,
+      currency: 'USD',
+    });
+    await eventually(async () => (await outboxOf(orders, order.id)).length === 0);
+  });
+
+  it('when an order is cancelled, then order.status_changed and order.cancelled follow order.created, in that order', async () => {
+    const { order, owner, product } = await placeOrder(orders);
+    await orders.http
+      .put(`/orders/${order.id}/status`)
+      .set('Authorization', owner.auth)
+      .send({ status: 'cancelled' })
+      .expect(200);
+
+    await eventually(async () => (await eventsOf(orders, order.id)).length === 3);
+
+    const events = await eventsOf(orders, order.id);
+    expect(events.map((event) => event.type)).toEqual([
+      'order.created',
+      'order.status_changed',
+      'order.cancelled',
+    ]);
+    expect(JSON.parse(events[1]!.data!)).toEqual({ from: 'pending', to: 'cancelled', by: owner.user.id });
+    expect(JSON.parse(events[2]!.data!)).toEqual({
+      previousStatus: 'pending',
+      by: owner.user.id,
+      items: [{ productId: product, quantity: 2 }],
+    });
+    expect(new Set(events.map((event) => event.id)).size).toBe(3);
+  });
+
+  it('when the stream is long, then publishing trims it to about EVENTS_STREAM_MAXLEN', async () => {
+    const capped = await startOrderService({
+      productServiceUrl: stub.url,
+      internalToken: stub.token,
+      settings: { streamMaxLen: 10 },
+    });
+    try {
+      const pipeline = capped.redis.pipeline();
+      for (let index = 0; index < 1_000; index += 1) pipeline.xadd(capped.stream, '*', 'type', 'filler');
+      await pipeline.exec();
+
+      const { order } = await placeOrder(capped);
+      await eventually(async () => (await outboxOf(capped, order.id)).length === 0);
+
+      // "~" trims whole internal nodes (100 entries each), so the length lands near, not at, 10.
+      expect(await capped.redis.xlen(capped.stream)).toBeLessThanOrEqual(200);
+      const [last] = await capped.redis.xrevrange(capped.stream, '+', '-', 'COUNT', 1);
+      expect(last?.[1]).toContain(order.id);
+    } finally {
+      await capped.close();
+    }
+  });
+});
+
+describe('when Redis is down', () => {
+  it('when orders change while Redis is away, then nothing is lost and every event is published once it is back', async () => {
+    const redis = await startRedisProcess();
+    const harness = await startOrderService({
+      productServiceUrl: stub.url,
+      internalToken: stub.token,
+      redisUrl: redis.url,
+    });
+    try {
+      await redis.stop();
+      const { order, owner } = await placeOrder(harness);
+      const cancel = await harness.http
+        .put(`/orders/${order.id}/status`)
+        .set('Authorization', owner.auth)
+        .send({ status: 'cancelled' });
+      expect(cancel.status).toBe(200);
+      await eventually(async () => {
+        const metrics = await harness.http.get('/metrics');
+        return /^order_outbox_backlog\{service="order-service"\} 1$/m.test(metrics.text);
+      });
+      expect((await outboxOf(harness, order.id)).map((event) => event.type)).toEqual([
+        'order.created',
+        'order.status_changed',
+        'order.cancelled',
+      ]);
+
+      await redis.start();
+
+      await eventually(async () => (await outboxOf(harness, order.id)).length === 0, 20_000);
+      const events = await eventsOf(harness, order.id);
+      expect(events.map((event) => event.type)).toEqual([
+        'order.created',
+        'order.status_changed',
+        'order.cancelled',
+      ]);
+    } finally {
+      await harness.close();
+      await redis.close();
+    }
+  });
+});

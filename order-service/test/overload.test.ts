@@ -1,0 +1,54 @@
+/**
+ * The same burst as the oversell test, with production timeouts: product-service (on FerretDB)
+ * cannot decide 200 reservations of one product within 2.5 s, so many callers get 503. What must
+ * hold anyway: no oversell, and no stock left reserved for orders that do not exist.
+ */
+import { uniqueName } from '@ecom/test-support';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { eventually, type Harness, startOrderService, tokenFor } from './support/harness';
+import { type RealProductService, startRealProductService } from './support/real-product-service';
+
+const stream = `events:orders:${uniqueName('overload_')}`;
+let products: RealProductService;
+let orders: Harness;
+
+beforeAll(async () => {
+  products = await startRealProductService({ stream });
+  orders = await startOrderService({
+    productServiceUrl: products.url,
+    internalToken: products.internalToken,
+    settings: { stream, productTimeoutMs: 2_500 },
+  });
+});
+
+afterAll(async () => {
+  await orders?.close();
+  await products?.close();
+});
+
+it('when a burst outruns product-service, then refusals are 409 or 503 and stock matches the orders saved', async () => {
+  const productId = await products.addProduct(50);
+
+  const responses = await Promise.all(
+    Array.from({ length: 200 }, () =>
+      orders.http
+        .post('/orders')
+        .set('Authorization', tokenFor().auth)
+        .send({ items: [{ productId, quantity: 1 }] }),
+    ),
+  );
+
+  const statuses = responses.map((response) => response.status);
+  expect(statuses.every((status) => [201, 409, 503].includes(status))).toBe(true);
+  for (const unavailable of responses.filter((response) => response.status === 503)) {
+    expect(unavailable.headers['retry-after']).toMatch(/^\d+$/);
+  }
+  const created = statuses.filter((status) => status === 201).length;
+  expect(created).toBeGreaterThan(0);
+  expect(created).toBeLessThanOrEqual(50);
+  // Reservations that finished after their caller gave up are released in the background.
+  await eventually(async () => (await orders.service.models.pendingReleases.countDocuments()) === 0, 60_000);
+  await eventually(async () => (await products.stockOf(productId)) === 50 - created, 30_000);
+  const saved = await orders.service.models.orders.find({ 'items.productId': productId }).lean();
+  expect(saved).toHaveLength(created);
+}, 150_000);

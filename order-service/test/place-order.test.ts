@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startOrderService, tokenFor } from './support/harness';
+import { type ProductStub, startProductStub } from './support/product-stub';
+
+let stub: ProductStub;
+let orders: Harness;
+
+beforeAll(async () => {
+  stub = await startProductStub();
+  orders = await startOrderService({ productServiceUrl: stub.url, internalToken: stub.token });
+});
+
+afterAll(async () => {
+  await orders?.close();
+  await stub?.stop();
+});
+
+const countOrders = () => orders.service.models.orders.countDocuments();
+
+describe('POST /orders', () => {
+  it('when stock is available, then the order is saved as pending with server-side prices', async () => {
+    const shirt = stub.addProduct(10, 19.99, 'T-shirt');
+    const mug = stub.addProduct(5, 0.1, 'Mug');
+    const { user, auth } = tokenFor();
+
+    const response = await orders.http
+      .post('/orders')
+      .set('Authorization', auth)
+      .send({
+        items: [
+          { productId: shirt, quantity: 3 },
+          { productId: mug, quantity: 3 },
+        ],
+      });
+
+    expect(response.status).toBe(201);
+    expect(response.headers['content-type']).toMatch(/application\/json/);
+    expect(response.body).toMatchObject({
+      userId: user.id,
+      status: 'pending',
+      currency: 'USD',
+      // 59.97 + 0.30 with no float drift (0.1 * 3 would be 0.30000000000000004).
+      totalAmount: 60.27,
+      items: [
+        { productId: shirt, productName: 'T-shirt', quantity: 3, unitPrice: 19.99, lineTotal: 59.97 },
+        { productId: mug, productName: 'Mug', quantity: 3, unitPrice: 0.1, lineTotal: 0.3 },
+      ],
+      statusHistory: [{ status: 'pending', by: user.id }],
+    });
+    expect(response.body.id).toMatch(/^[a-f\d]{24}$/);
+    expect(Object.keys(response.body).sort()).toEqual(
+      [
+        'createdAt',
+        'currency',
+        'id',
+        'items',
+        'status',
+        'statusHistory',
+        'totalAmount',
+        'updatedAt',
+        'userId',
+      ].sort(),
+    );
+    expect(stub.stockOf(shirt)).toBe(7);
+    expect(stub.stockOf(mug)).toBe(2);
+    expect(stub.calls.reserve).toContain(response.body.id);
+
+    const stored = await orders.service.models.orders.findById(response.body.id).lean();
+    expect(stored).toMatchObject({ userId: user.id, totalCents: 6027, status: 'pending' });
+    expect(await orders.service.models.pendingReleases.countDocuments()).toBe(0);
+
+    const fetched = await orders.http.get(`/orders/${response.body.id}`).set('Authorization', auth);
+    expect(fetched.status).toBe(200);
+    expect(fetched.body).toEqual(response.body);
+  });
+
+  it('when the same product appears twice, then its lines are merged into one reservation', async () => {
+    const product = stub.addProduct(10, 2.5);
+    const { auth } = tokenFor();
+
+    const response = await orders.http
+      .post('/orders')
+      .set('Authorization', auth)
+      .send({
+        items: [
+          { productId: product, quantity: 2 },
+          { productId: product, quantity: 3 },
+        ],
+      });
+
+    expect(response.status).toBe(201);
+    expect(response.body.items).toEqual([
+      { productId: product, productName: 'Stub product', quantity: 5, unitPrice: 2.5, lineTotal: 12.5 },
+    ]);
+    expect(response.body.totalAmount).toBe(12.5);
+    expect(stub.stockOf(product)).toBe(5);
+  });
+
+  it('when the stock is too low, then the order is refused with 409 per-item availability and nothing changes', async () => {
+    const plenty = stub.addProduct(10);
+    const scarce = stub.addProduct(1);
+    const { auth } = tokenFor();
+    const before = await countOrders();
+
+    const response = await orders.http
+      .post('/orders')
+      .set('Authorization', auth)
+      .send({
+        items: [
+          { productId: plenty, quantity: 2 },
+          { productId: scarce, quantity: 4 },
+        ],
+      });
+
+    expect(response.status).toBe(409);
+    expect(response.body).toMatchObject({
+      status: 409,
+      error: expect.any(String),
+      details: [{ productId: scarce, requested: 4, available: 1 }],
+    });
+    expect(response.body.requestId).toBe(response.headers['x-request-id']);
+    expect(stub.stockOf(plenty)).toBe(10);
+    expect(stub.stockOf(scarce)).toBe(1);
+    expect(await countOrders()).toBe(before);
+    expect(await orders.service.models.pendingReleases.countDocuments()).toBe(0);
+  });
+
+  it('when a product is unknown, then the order is refused with 422 naming it and nothing is saved', async () => {
+    const known = stub.addProduct(10);
+    const unknown = '0123456789abcdef01234567';
+    const { auth } = tokenFor();
+    const before = await countOrders();
+
+    const response = await orders.http
+      .post('/orders')
+      .set('Authorization', auth)
+      .send({
+        items: [
+          { productId: known, quantity: 1 },
+          { productId: unknown, quantity: 1 },
+        ],
+      });
+
+    expect(response.status).toBe(422);
+    expect(response.body.details).toEqual([{ productId: unknown }]);
+    expect(stub.stockOf(known)).toBe(10);
+    expect(await countOrders()).toBe(before);
+  });
+
+  it.each([
+    [
+      'a userId in the body',
+      (id: string) => ({ userId: 'someone-else', items: [{ productId: id, quantity: 1 }] }),
+    ],
+    ['no items', () => ({ items: [] })],
+    [
+      '51 items',
+      (id: string) => ({ items: Array.from({ length: 51 }, () => ({ productId: id, quantity: 1 })) }),
+    ],
+    ['a quantity of 0', (id: string) => ({ items: [{ productId: id, quantity: 0 }] })],
+    ['a quantity of 101', (id: string) => ({ items: [{ productId: id, quantity: 101 }] })],
+    [
+      'merged lines above 100',
+      (id: string) => ({ items: [60, 41].map((quantity) => ({ productId: id, quantity })) }),
+    ],
+    ['a fractional quantity', (id: string) => ({ items: [{ productId: id, quantity: 1.5 }] })],
+    ['a malformed product id', () => ({ items: [{ productId: 'nope', quantity: 1 }] })],
+    ['an operator key', (id: string) => ({ items: [{ productId: id, quantity: 1, $where: '1' }] })],
+  ])(
+    'when the body has %s, then it is refused with 400 before product-service is called',
+    async (_case, body) => {
+      const product = stub.addProduct(500);
+      const { auth } = tokenFor();
+      const calls = stub.calls.reserve.length;
+
+      const response = await orders.http.post('/orders').set('Authorization', auth).send(body(product));
+
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ status: 400, details: expect.any(Array) });
+      expect(stub.calls.reserve.length).toBe(calls);
+      expect(stub.stockOf(product)).toBe(500);
+    },
+  );
+
+  it('when no token is sent, then the request is refused with 401', async () => {
+    const response = await orders.http.post('/orders').send({ items: [] });
+
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('when orders succeed and fail, then the metrics count them, their value and the failure reason', async () => {
+    const product = stub.addProduct(1, 12.34);
+    const { auth } = tokenFor();
+    const order = { items: [{ productId: product, quantity: 1 }] };
+    await orders.http.post('/orders').set('Authorization', auth).send(order).expect(201);
+    await orders.http.post('/orders').set('Authorization', auth).send(order).expect(409);
+
+    const metrics = await orders.http.get('/metrics');
+
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/^orders_created_total\{service="order-service"\} [1-9]/m);
+    expect(metrics.text).toMatch(/^order_value_total\{currency="USD",service="order-service"\} \d/m);
+    expect(metrics.text).toMatch(
+      /^orders_failed_total\{reason="insufficient_stock",service="order-service"\} [1-9]\d*$/m,
+    );
+    expect(metrics.text).toMatch(/^product_client_circuit_state\{service="order-service"\} 0$/m);
+  });
+});

@@ -1,0 +1,122 @@
+/** Starts the real order-service in-process on port 0 against the test FerretDB and Redis. */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type AuthUser,
+  connectMongo,
+  connectRedis,
+  createLogger,
+  createRedis,
+  listen,
+  type Redis,
+  signAccessToken,
+} from '@ecom/service-kit';
+import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
+import type { Connection } from 'mongoose';
+import { Types } from 'mongoose';
+import supertest from 'supertest';
+import { composeOrderService, type OrderService } from '../../src/compose';
+import type { OrderServiceSettings } from '../../src/settings';
+
+export const jwt = {
+  secret: 'order-service-test-secret-0123456789',
+  issuer: 'test-issuer',
+  audience: 'test-api',
+};
+
+export function tokenFor(role: AuthUser['role'] = 'customer', id = new Types.ObjectId().toHexString()) {
+  const user: AuthUser = { id, email: `${id}@example.test`, role };
+  return { user, auth: `Bearer ${signAccessToken(user, jwt)}` };
+}
+
+export interface HarnessOptions {
+  productServiceUrl: string;
+  internalToken: string;
+  /** Share a database with another harness (e.g. a second instance); default: a fresh one. */
+  database?: string;
+  /** Default: the Redis the test run started. */
+  redisUrl?: string;
+  settings?: Partial<OrderServiceSettings>;
+}
+
+export interface Harness {
+  service: OrderService;
+  connection: Connection;
+  redis: Redis;
+  server: Server;
+  url: string;
+  stream: string;
+  database: string;
+  http: ReturnType<typeof supertest>;
+  close(): Promise<void>;
+}
+
+export async function startOrderService(options: HarnessOptions): Promise<Harness> {
+  const logger = createLogger('order-service-test', process.env.ORDER_TEST_LOG ?? 'silent');
+  const database = options.database ?? uniqueName('orders_');
+  const stream = options.settings?.stream ?? `events:orders:${uniqueName('test_')}`;
+  const connection = await connectMongo(mongoUrlFor(database), { logger });
+  const redis = createRedis(options.redisUrl ?? redisUrl(), { logger });
+  await connectRedis(redis, logger);
+  const service = composeOrderService({
+    settings: {
+      jwt,
+      corsOrigins: ['*'],
+      bodyLimit: '100kb',
+      currency: 'USD',
+      productServiceUrl: options.productServiceUrl,
+      internalToken: options.internalToken,
+      productTimeoutMs: 2_500,
+      outboxIntervalMs: 200,
+      releaseRetryIntervalMs: 200,
+      streamMaxLen: 10_000,
+      ...options.settings,
+      stream,
+    },
+    connection,
+    redis,
+    logger,
+  });
+  await service.init();
+  service.start();
+  const server = await listen(service.app, 0, '127.0.0.1');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    service,
+    connection,
+    redis,
+    server,
+    url,
+    stream,
+    database,
+    http: supertest(url),
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await service.stop();
+      await connection.close();
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}
+
+/** Polls until `check` returns true; generous deadline so a busy CI machine does not flake. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+/** Entries of a Redis stream as plain objects of their fields. */
+export async function streamEntries(redis: Redis, stream: string): Promise<Array<Record<string, string>>> {
+  const entries = await redis.xrange(stream, '-', '+');
+  return entries.map(([, fields]) => {
+    const record: Record<string, string> = {};
+    for (let index = 0; index < fields.length; index += 2) record[fields[index]!] = fields[index + 1]!;
+    return record;
+  });
+}

@@ -1,0 +1,53 @@
+import {
+  createHttpApp,
+  type Lifecycle,
+  type Logger,
+  mongoHealthCheck,
+  openApiHandler,
+  type ServiceMetrics,
+} from '@ecom/service-kit';
+import type { Express } from 'express';
+import type { Connection } from 'mongoose';
+import { categoryRouter } from './categories/category-routes';
+import type { ProductConfig } from './config';
+import { adminOnly } from './http-auth';
+import { inventoryRouter } from './inventory/inventory-routes';
+import { productRoutesDoc } from './openapi';
+import { productRouter } from './products/product-routes';
+import type { Services } from './services';
+
+export interface AppDeps {
+  config: ProductConfig;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  lifecycle?: Lifecycle;
+  connection: Connection;
+  services: Services;
+}
+
+/** Builds the HTTP app from its dependencies; never listens (main.ts does, tests use supertest). */
+export function createApp(deps: AppDeps): Express {
+  const { config, services } = deps;
+  const admin = adminOnly(config);
+  return createHttpApp(
+    {
+      service: 'product-service',
+      logger: deps.logger,
+      metrics: deps.metrics,
+      lifecycle: deps.lifecycle,
+      // Redis is a cache here: without it the service still serves every route, so it stays ready.
+      readinessChecks: { mongo: mongoHealthCheck(deps.connection) },
+      corsOrigins: config.CORS_ORIGINS,
+      jsonBodyLimit: config.BODY_LIMIT,
+    },
+    (app) => {
+      app.get(
+        '/openapi.json',
+        openApiHandler({ title: 'product-service', version: '1.0.0' }, productRoutesDoc),
+      );
+      app.use('/products', productRouter(services.products, admin));
+      app.use('/categories', categoryRouter(services.categories, admin));
+      app.use('/inventory', inventoryRouter(services.inventory, config.INTERNAL_TOKEN));
+    },
+  );
+}

@@ -1,0 +1,62 @@
+import {
+  connectMongo,
+  connectRedis,
+  createLogger,
+  createMetrics,
+  createRedis,
+  handleSignals,
+  Lifecycle,
+  listen,
+  runMain,
+} from '@ecom/service-kit';
+import { createApp } from './app';
+import { loadProductConfig } from './config';
+import { OrderEventsConsumer } from './inventory/order-events-consumer';
+import { createModels } from './models';
+import { createServices } from './services';
+
+runMain(async () => {
+  const config = loadProductConfig();
+  const logger = createLogger('product-service', config.LOG_LEVEL);
+  const connection = await connectMongo(config.MONGODB_URL, { poolSize: config.MONGO_POOL_SIZE, logger });
+  const models = await createModels(connection);
+
+  // A hung Redis must not hang requests: cache commands give up after a second and fall back.
+  const redis = createRedis(config.REDIS_URL, {
+    logger,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    overrides: { commandTimeout: 1_000 },
+  });
+  await connectRedis(redis, logger, 5).catch((error: unknown) =>
+    logger.warn({ err: error }, 'starting without Redis: the cache is bypassed until it answers'),
+  );
+  // Blocking stream reads need their own connection; the stream name is shared, so no prefix.
+  const eventsRedis = createRedis(config.REDIS_URL, { logger });
+
+  const metrics = createMetrics('product-service');
+  const lifecycle = new Lifecycle();
+  const services = createServices({ config, models, redis, logger, registry: metrics.registry });
+  const app = createApp({ config, logger, metrics, lifecycle, connection, services });
+
+  const consumer = new OrderEventsConsumer(eventsRedis, services.inventory, logger, services.metrics, {
+    stream: config.ORDER_EVENTS_STREAM,
+    group: config.ORDER_EVENTS_GROUP,
+    consumer: config.ORDER_EVENTS_CONSUMER,
+  });
+  consumer.start();
+
+  const server = await listen(app, config.PORT, config.HOST);
+  logger.info({ port: config.PORT }, 'product-service listening');
+  handleSignals({
+    server,
+    lifecycle,
+    logger,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    closers: [
+      () => consumer.stop(),
+      // quit() waits for pending replies, and fails when Redis is already gone.
+      () => (redis.status === 'ready' ? redis.quit() : redis.disconnect()),
+      () => connection.close(),
+    ],
+  });
+});

@@ -1,0 +1,148 @@
+import { startRedis } from '@ecom/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createCategory,
+  createProduct,
+  newOrderId,
+  startProductService,
+  type TestService,
+} from './helpers/product-service';
+
+describe('with Redis up', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startProductService();
+  });
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('when a list is read twice, then the second read is a HIT with the same body', async () => {
+    const category = await createCategory(service);
+    await createProduct(service, { category: category.name });
+    const first = await service.http.get('/products').query({ category: category.name });
+    const second = await service.http.get('/products').query({ category: category.name });
+    expect(first.headers['x-cache']).toBe('MISS');
+    expect(second.headers['x-cache']).toBe('HIT');
+    expect(second.body).toEqual(first.body);
+    expect(first.body).not.toHaveProperty('cached');
+  });
+
+  it('when a product is written, then cached lists and the product itself are served fresh', async () => {
+    const category = await createCategory(service);
+    const product = await createProduct(service, { category: category.name, price: 10 });
+    const list = () => service.http.get('/products').query({ category: category.name });
+    await list();
+    await service.http.get(`/products/${product.id}`);
+    expect((await list()).headers['x-cache']).toBe('HIT');
+    expect((await service.http.get(`/products/${product.id}`)).headers['x-cache']).toBe('HIT');
+
+    await service.http
+      .patch(`/products/${product.id}`)
+      .set('Authorization', service.adminAuth)
+      .send({ price: 12 });
+
+    const afterList = await list();
+    expect(afterList.headers['x-cache']).toBe('MISS');
+    expect(afterList.body.items[0].price).toBe(12);
+    const afterItem = await service.http.get(`/products/${product.id}`);
+    expect(afterItem.headers['x-cache']).toBe('MISS');
+    expect(afterItem.body.price).toBe(12);
+
+    await createProduct(service, { category: category.name });
+    expect((await list()).body.total).toBe(2);
+  });
+
+  it('when a reservation takes stock, then the cached product shows the new stock', async () => {
+    const product = await createProduct(service, { stock: 5 });
+    await service.http.get(`/products/${product.id}`);
+    expect((await service.http.get(`/products/${product.id}`)).headers['x-cache']).toBe('HIT');
+    await service.http
+      .post('/inventory/reservations')
+      .set('X-Internal-Token', service.internalToken)
+      .send({ orderId: newOrderId(), items: [{ productId: product.id, quantity: 2 }] });
+    const after = await service.http.get(`/products/${product.id}`);
+    expect(after.headers['x-cache']).toBe('MISS');
+    expect(after.body.stock).toBe(3);
+  });
+
+  it('when a product is deleted, then its cached copy is not served', async () => {
+    const product = await createProduct(service);
+    await service.http.get(`/products/${product.id}`);
+    await service.http.delete(`/products/${product.id}`).set('Authorization', service.adminAuth);
+    expect((await service.http.get(`/products/${product.id}`)).status).toBe(404);
+  });
+
+  it('when a category is created, then the cached category list includes it', async () => {
+    await service.http.get('/categories');
+    expect((await service.http.get('/categories')).headers['x-cache']).toBe('HIT');
+    const created = await createCategory(service);
+    const after = await service.http.get('/categories');
+    expect(after.headers['x-cache']).toBe('MISS');
+    expect(after.body.items.map((c: { id: string }) => c.id)).toContain(created.id);
+  });
+
+  it('when cache keys are written, then they carry the service prefix and a TTL', async () => {
+    const product = await createProduct(service);
+    await service.http.get(`/products/${product.id}`);
+    const ttl = await service.redis.ttl(`products:item:${product.id}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(300);
+  });
+});
+
+describe('with Redis stopped', () => {
+  let service: TestService;
+  let stopRedis: () => Promise<void>;
+
+  beforeAll(async () => {
+    const redis = await startRedis();
+    stopRedis = redis.stop;
+    service = await startProductService({ redisUrl: redis.url });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await stopRedis?.();
+  });
+
+  it('when Redis goes away, then every route still answers from MongoDB, never a 500', async () => {
+    const category = await createCategory(service);
+    const product = await createProduct(service, { category: category.name, stock: 5 });
+    await service.http.get(`/products/${product.id}`);
+    await stopRedis();
+
+    const started = Date.now();
+    const item = await service.http.get(`/products/${product.id}`);
+    expect(item.status).toBe(200);
+    expect(item.headers['x-cache']).toBe('MISS');
+    expect(Date.now() - started).toBeLessThan(1_500);
+
+    const list = await service.http.get('/products').query({ category: category.name });
+    expect(list.status).toBe(200);
+    expect(list.body.total).toBe(1);
+    expect((await service.http.get('/categories')).status).toBe(200);
+
+    const patched = await service.http
+      .patch(`/products/${product.id}`)
+      .set('Authorization', service.adminAuth)
+      .send({ price: 3 });
+    expect(patched.status).toBe(200);
+    const created = await createProduct(service, { category: category.name });
+    expect(created.id).toBeTruthy();
+
+    const reserved = await service.http
+      .post('/inventory/reservations')
+      .set('X-Internal-Token', service.internalToken)
+      .send({ orderId: newOrderId(), items: [{ productId: product.id, quantity: 2 }] });
+    expect(reserved.status).toBe(201);
+    expect((await service.http.get(`/products/${product.id}`)).body.stock).toBe(3);
+
+    expect((await service.http.get('/ready')).status).toBe(200);
+    const metrics = await service.http.get('/metrics');
+    expect(metrics.text).toMatch(/product_cache_available\{[^}]*\} 0/);
+    expect(metrics.text).toMatch(/product_cache_requests_total\{[^}]*result="bypass"/);
+  });
+});

@@ -1,0 +1,140 @@
+/** Builds the real product-service in-process against the test FerretDB/MongoDB and Redis. */
+import {
+  type AuthUser,
+  connectMongo,
+  connectRedis,
+  createLogger,
+  createMetrics,
+  createRedis,
+  DEV_INTERNAL_TOKEN,
+  Lifecycle,
+  type Redis,
+  signAccessToken,
+} from '@ecom/service-kit';
+import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
+import type { Express } from 'express';
+import { type Connection, Types } from 'mongoose';
+import supertest from 'supertest';
+import { createApp } from '../../src/app';
+import type { LockOptions } from '../../src/concurrency/document-locks';
+import { loadProductConfig, type ProductConfig } from '../../src/config';
+import { createModels, type Models } from '../../src/models';
+import { createServices, type Services } from '../../src/services';
+
+export interface TestService {
+  app: Express;
+  http: ReturnType<typeof supertest>;
+  config: ProductConfig;
+  connection: Connection;
+  models: Models;
+  redis: Redis;
+  services: Services;
+  adminAuth: string;
+  customerAuth: string;
+  internalToken: string;
+  close(): Promise<void>;
+}
+
+export interface TestServiceOptions {
+  /** Another Redis than the shared test one (e.g. one the test stops). */
+  redisUrl?: string;
+  /** Reuse a database (a second replica of the same service); default: a fresh one. */
+  database?: string;
+  locks?: LockOptions;
+}
+
+export async function startProductService(options: TestServiceOptions = {}): Promise<TestService> {
+  const database = options.database ?? uniqueName('products_');
+  const config = loadProductConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    MONGODB_URL: mongoUrlFor(database),
+    REDIS_URL: options.redisUrl ?? redisUrl(),
+    REDIS_KEY_PREFIX: `${uniqueName('ps_')}:`,
+  });
+  const logger = createLogger('product-service-test', config.LOG_LEVEL);
+  const connection = await connectMongo(config.MONGODB_URL, { logger, poolSize: 20 });
+  const models = await createModels(connection);
+  const redis = createRedis(config.REDIS_URL, {
+    logger,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    overrides: { commandTimeout: 1_000 },
+  });
+  await connectRedis(redis, logger, 3);
+  const metrics = createMetrics('product-service');
+  const services = createServices({
+    config,
+    models,
+    redis,
+    logger,
+    registry: metrics.registry,
+    locks: options.locks,
+  });
+  const app = createApp({ config, logger, metrics, lifecycle: new Lifecycle(), connection, services });
+  const jwt = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  const bearer = (role: AuthUser['role']) => {
+    const id = new Types.ObjectId().toHexString();
+    return `Bearer ${signAccessToken({ id, email: `${id}@example.test`, role }, jwt)}`;
+  };
+  return {
+    app,
+    http: supertest(app),
+    config,
+    connection,
+    models,
+    redis,
+    services,
+    adminAuth: bearer('admin'),
+    customerAuth: bearer('customer'),
+    internalToken: DEV_INTERNAL_TOKEN,
+    async close() {
+      redis.disconnect();
+      if (!options.database) await connection.dropDatabase().catch(() => undefined);
+      await connection.close();
+    },
+  };
+}
+
+/** Creates a category and a product in it through the API; unique names so tests never collide. */
+export async function createProduct(
+  service: TestService,
+  fields: Partial<{
+    name: string;
+    price: number;
+    stock: number;
+    category: string;
+    description: string;
+    sku: string;
+    isActive: boolean;
+  }> = {},
+): Promise<{ id: string; category: string; price: number; stock: number; name: string }> {
+  const category = fields.category ?? (await createCategory(service)).name;
+  const response = await service.http
+    .post('/products')
+    .set('Authorization', service.adminAuth)
+    .send({ name: uniqueName('Product-'), price: 10, stock: 10, ...fields, category });
+  if (response.status !== 201)
+    throw new Error(`createProduct: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+export async function createCategory(
+  service: TestService,
+  name = uniqueName('Category-'),
+): Promise<{ id: string; name: string }> {
+  const response = await service.http
+    .post('/categories')
+    .set('Authorization', service.adminAuth)
+    .send({ name });
+  if (response.status !== 201)
+    throw new Error(`createCategory: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+export async function stockOf(service: TestService, productId: string): Promise<number> {
+  const product = await service.models.products.findById(productId).select('stock').lean();
+  if (!product) throw new Error(`no product ${productId}`);
+  return product.stock;
+}
+
+export const newOrderId = () => new Types.ObjectId().toHexString();

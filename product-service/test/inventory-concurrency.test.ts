@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createProduct,
+  newOrderId,
+  startProductService,
+  stockOf,
+  type TestService,
+} from './helpers/product-service';
+
+/** Two replicas of the service on one database: locks must hold across processes, not just inside one. */
+let first: TestService;
+let second: TestService;
+
+beforeAll(async () => {
+  first = await startProductService();
+  second = await startProductService({ database: first.connection.name });
+});
+
+afterAll(async () => {
+  await second?.close();
+  await first?.close();
+});
+
+const replica = (i: number) => (i % 2 === 0 ? first : second);
+const reserve = (i: number, orderId: string, productId: string) =>
+  replica(i)
+    .http.post('/inventory/reservations')
+    .set('X-Internal-Token', first.internalToken)
+    .send({ orderId, items: [{ productId, quantity: 1 }] });
+const release = (i: number, orderId: string) =>
+  replica(i).http.delete(`/inventory/reservations/${orderId}`).set('X-Internal-Token', first.internalToken);
+
+describe('concurrent reservations', () => {
+  it('when 100 orders race for 10 units, then exactly 10 win, stock ends at 0, and releases and repeats are exact', async () => {
+    const product = await createProduct(first, { stock: 10 });
+    const orders = Array.from({ length: 100 }, () => newOrderId());
+
+    const results = await Promise.all(orders.map((orderId, i) => reserve(i, orderId, product.id)));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(90);
+    expect(await stockOf(first, product.id)).toBe(0);
+
+    const winners = orders.filter((_, i) => results[i]!.status === 201);
+    // Repeating every winning reserve, in parallel, takes nothing more.
+    const repeats = await Promise.all(winners.map((orderId, i) => reserve(i + 1, orderId, product.id)));
+    expect(repeats.every((r) => r.status === 201 && r.headers['idempotent-replayed'] === 'true')).toBe(true);
+    expect(await stockOf(first, product.id)).toBe(0);
+
+    // Release every winner twice at once, from both replicas: each unit comes back once.
+    const releases = await Promise.all([...winners, ...winners].map((orderId, i) => release(i, orderId)));
+    expect(releases.every((r) => r.status === 200)).toBe(true);
+    expect(await stockOf(first, product.id)).toBe(10);
+
+    // Repeating releases and (refused) reserves changes nothing more.
+    await Promise.all(winners.map((orderId, i) => release(i, orderId)));
+    const late = await Promise.all(winners.map((orderId, i) => reserve(i, orderId, product.id)));
+    expect(late.every((r) => r.status === 409)).toBe(true);
+    expect(await stockOf(first, product.id)).toBe(10);
+  });
+
+  it('when a reserve and a release for the same order race, then stock is either taken once or untouched', async () => {
+    const product = await createProduct(first, { stock: 50 });
+    const orders = Array.from({ length: 25 }, () => newOrderId());
+    await Promise.all(
+      orders.flatMap((orderId, i) => [reserve(i, orderId, product.id), release(i + 1, orderId)]),
+    );
+    const reserved = await first.models.reservations.countDocuments({
+      _id: { $in: orders },
+      status: 'reserved',
+    });
+    expect(await stockOf(first, product.id)).toBe(50 - reserved);
+  });
+
+  it('when admins edit a product while orders reserve it, then no stock change is lost', async () => {
+    const product = await createProduct(first, { stock: 40 });
+    const orders = Array.from({ length: 30 }, () => newOrderId());
+    const edits = Array.from({ length: 10 }, (_, i) =>
+      replica(i)
+        .http.patch(`/products/${product.id}`)
+        .set('Authorization', first.adminAuth)
+        .send({ name: `Renamed ${i}` }),
+    );
+    const results = await Promise.all([
+      ...orders.map((orderId, i) => reserve(i, orderId, product.id)),
+      ...edits,
+    ]);
+    expect(results.every((r) => r.status === 200 || r.status === 201)).toBe(true);
+    expect(await stockOf(first, product.id)).toBe(10);
+  });
+});

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger, createRedis, type Redis } from '@ecom/service-kit';
+import { redisUrl, uniqueName } from '@ecom/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OrderEventsConsumer } from '../src/inventory/order-events-consumer';
+import {
+  createProduct,
+  newOrderId,
+  startProductService,
+  stockOf,
+  type TestService,
+} from './helpers/product-service';
+
+let service: TestService;
+let publisher: Redis;
+let consumer: OrderEventsConsumer;
+const stream = `events:orders:${uniqueName('test_')}`;
+const group = 'product-service';
+const logger = createLogger('order-events-test', 'silent');
+
+function publish(type: string, orderId: string, extra: Record<string, string> = {}) {
+  return publisher.xadd(
+    stream,
+    '*',
+    ...Object.entries({
+      id: randomUUID(),
+      type,
+      orderId,
+      userId: 'u1',
+      occurredAt: new Date().toISOString(),
+      data: JSON.stringify({ status: 'cancelled' }),
+      ...extra,
+    }).flat(),
+  );
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await sleep(50);
+  }
+}
+
+const pendingCount = async () => ((await publisher.xpending(stream, group)) as [number])[0];
+
+/** A replica's consumer, with short timings so the tests do not wait for the production ones. */
+function startConsumer(name: string): OrderEventsConsumer {
+  const started = new OrderEventsConsumer(
+    createRedis(redisUrl(), { logger }),
+    service.services.inventory,
+    logger,
+    service.services.metrics,
+    { stream, group, consumer: name, blockMs: 200, claimIdleMs: 300, claimEveryMs: 200 },
+  );
+  started.start();
+  return started;
+}
+
+beforeAll(async () => {
+  service = await startProductService();
+  publisher = createRedis(redisUrl(), { logger });
+  await publisher.connect();
+  consumer = startConsumer('replica-a');
+});
+
+afterAll(async () => {
+  await consumer?.stop();
+  publisher?.disconnect();
+  await service?.close();
+});
+
+async function reserved(stock: number, quantity: number) {
+  const product = await createProduct(service, { stock });
+  const orderId = newOrderId();
+  const response = await service.http
+    .post('/inventory/reservations')
+    .set('X-Internal-Token', service.internalToken)
+    .send({ orderId, items: [{ productId: product.id, quantity }] });
+  expect(response.status).toBe(201);
+  return { product, orderId };
+}
+
+describe('order events', () => {
+  it('when an order.cancelled event arrives, then its stock comes back and the entry is acknowledged', async () => {
+    const { product, orderId } = await reserved(10, 4);
+    await publish('order.cancelled', orderId);
+    await eventually(async () => (await stockOf(service, product.id)) === 10);
+    await eventually(async () => (await pendingCount()) === 0);
+  });
+
+  it('when the same cancellation is delivered twice, then the stock comes back once', async () => {
+    const { product, orderId } = await reserved(10, 3);
+    await publish('order.cancelled', orderId);
+    await publish('order.cancelled', orderId);
+    await eventually(async () => (await pendingCount()) === 0 && (await stockOf(service, product.id)) === 10);
+    await sleep(300);
+    expect(await stockOf(service, product.id)).toBe(10);
+  });
+
+  it('when other or malformed events arrive, then they are acknowledged without touching stock', async () => {
+    const { product, orderId } = await reserved(10, 2);
+    await publish('order.created', orderId);
+    await publish('order.status_changed', orderId, { data: JSON.stringify({ status: 'confirmed' }) });
+    await publish('order.cancelled', 'not a valid id!');
+    await eventually(async () => (await pendingCount()) === 0);
+    expect(await stockOf(service, product.id)).toBe(8);
+  });
+
+  it('when a consumer died holding an entry, then another one claims it and releases the order', async () => {
+    const { product, orderId } = await reserved(10, 5);
+    await consumer.stop();
+    await publish('order.cancelled', orderId);
+    // A replica that read the entry and crashed before acknowledging it.
+    await publisher.xreadgroup('GROUP', group, 'crashed-replica', 'COUNT', 10, 'STREAMS', stream, '>');
+    expect(await pendingCount()).toBe(1);
+
+    consumer = startConsumer('replica-b');
+    await eventually(async () => (await stockOf(service, product.id)) === 10);
+    await eventually(async () => (await pendingCount()) === 0);
+  });
+});
