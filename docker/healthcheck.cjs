@@ -2,6 +2,8 @@
 // GET http://127.0.0.1:$PORT/health (or the path given as first argument); exits 0 on a 2xx
 // answer within 3 s, 1 otherwise. /health is liveness only: it does not depend on Mongo/Redis,
 // so a database outage does not make Docker restart every service at once.
+/* global require */
+/* eslint-disable @typescript-eslint/no-require-imports -- plain CommonJS run by `node` in the image */
 'use strict';
 const http = require('node:http');
 

@@ -16,6 +16,7 @@
 // With --live, queries whose metrics come only from a job that the live Prometheus does not
 // scrape (e.g. cAdvisor under `npm start`) are reported as SKIP, not FAIL.
 // Exit status: 0 when nothing failed. With $SUITE_COUNTS_FILE set, writes "<passed> <failed>".
+/* global URL, URLSearchParams, fetch, AbortSignal */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,7 +28,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dashboardsDir = join(root, 'monitoring/grafana/dashboards');
 const alertsFile = join(root, 'monitoring/prometheus/alerts.yml');
 const datasourceFile = join(root, 'monitoring/grafana/provisioning/datasources/prometheus.yml');
-const SERVICE_DIRS = ['packages/service-kit', 'user-service', 'product-service', 'order-service', 'api-gateway'];
+const SERVICE_DIRS = [
+  'packages/service-kit',
+  'user-service',
+  'product-service',
+  'order-service',
+  'api-gateway',
+];
 
 const args = process.argv.slice(2);
 const option = (name) => {
@@ -76,7 +83,13 @@ const EXTERNAL_METRICS = {
     'redis_keyspace_hits_total',
     'redis_keyspace_misses_total',
   ],
-  mongodb: ['mongodb_up', 'mongodb_ss_opLatencies_latency', 'mongodb_ss_opLatencies_ops', 'mongodb_ss_mem_resident', 'mongodb_ss_connections'],
+  mongodb: [
+    'mongodb_up',
+    'mongodb_ss_opLatencies_latency',
+    'mongodb_ss_opLatencies_ops',
+    'mongodb_ss_mem_resident',
+    'mongodb_ss_connections',
+  ],
   cadvisor: [
     'container_cpu_usage_seconds_total',
     'container_memory_working_set_bytes',
@@ -109,7 +122,12 @@ function walk(dir, out = []) {
   return out;
 }
 
-const SUFFIXES = { Counter: [''], Gauge: [''], Histogram: ['_bucket', '_sum', '_count'], Summary: ['', '_sum', '_count'] };
+const SUFFIXES = {
+  Counter: [''],
+  Gauge: [''],
+  Histogram: ['_bucket', '_sum', '_count'],
+  Summary: ['', '_sum', '_count'],
+};
 
 /** metric name → { job, source } */
 function metricCatalogue() {
@@ -118,7 +136,8 @@ function metricCatalogue() {
   for (const dir of SERVICE_DIRS) {
     for (const file of walk(join(root, dir, 'src'))) {
       const text = readFileSync(file, 'utf8');
-      const pattern = /new\s+(Counter|Gauge|Histogram|Summary)\b(?:<[^>]*>)?\s*\(\s*\{[\s\S]{0,200}?\bname:\s*['"]([a-zA-Z_:][a-zA-Z0-9_:]*)['"]/g;
+      const pattern =
+        /new\s+(Counter|Gauge|Histogram|Summary)\b(?:<[^>]*>)?\s*\(\s*\{[\s\S]{0,200}?\bname:\s*['"]([a-zA-Z_:][a-zA-Z0-9_:]*)['"]/g;
       for (const match of text.matchAll(pattern)) {
         for (const suffix of SUFFIXES[match[1]]) add(`${match[2]}${suffix}`, APP_JOB, relative(root, file));
       }
@@ -132,7 +151,9 @@ function metricCatalogue() {
     const { Registry, collectDefaultMetrics } = require('prom-client');
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
-    defaults = registry.getMetricsAsArray().map((metric) => [metric.name, metric.type === 'histogram' ? 'Histogram' : 'Gauge']);
+    defaults = registry
+      .getMetricsAsArray()
+      .map((metric) => [metric.name, metric.type === 'histogram' ? 'Histogram' : 'Gauge']);
   } catch {
     defaults = [
       ['process_cpu_seconds_total', 'Counter'],
@@ -145,14 +166,31 @@ function metricCatalogue() {
     ];
   }
   for (const [name, type] of defaults) {
-    for (const suffix of SUFFIXES[type] ?? ['']) add(`${name}${suffix}`, APP_JOB, 'prom-client default metrics');
+    for (const suffix of SUFFIXES[type] ?? [''])
+      add(`${name}${suffix}`, APP_JOB, 'prom-client default metrics');
   }
-  for (const [job, names] of Object.entries(EXTERNAL_METRICS)) for (const name of names) add(name, job, `${job} (external)`);
+  for (const [job, names] of Object.entries(EXTERNAL_METRICS))
+    for (const name of names) add(name, job, `${job} (external)`);
   return catalogue;
 }
 
 // --- PromQL helpers -----------------------------------------------------------------------------
-const KEYWORDS = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'inf', 'nan', 'atan2']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'offset',
+  'inf',
+  'nan',
+  'atan2',
+]);
 
 /** Metric names referenced by a PromQL expression (a small tokenizer, not a full parser). */
 export function metricNames(expr) {
@@ -181,7 +219,9 @@ function concrete(expr, { range = '1h', rateInterval = '1m' } = {}) {
 // --- inputs -------------------------------------------------------------------------------------
 function loadDashboards() {
   const dashboards = [];
-  for (const name of readdirSync(dashboardsDir).filter((file) => file.endsWith('.json')).sort()) {
+  for (const name of readdirSync(dashboardsDir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()) {
     const path = join(dashboardsDir, name);
     try {
       dashboards.push({ name, json: JSON.parse(readFileSync(path, 'utf8')) });
@@ -207,7 +247,8 @@ function dashboardQueries(dashboards) {
   for (const { name, json } of dashboards) {
     for (const panel of panelsOf(json)) {
       for (const target of panel.targets ?? []) {
-        if (target.expr) queries.push({ where: `${name} "${panel.title}" ${target.refId}`, expr: target.expr });
+        if (target.expr)
+          queries.push({ where: `${name} "${panel.title}" ${target.refId}`, expr: target.expr });
       }
     }
   }
@@ -261,14 +302,18 @@ function checkStructure(dashboards) {
       const { x = 0, w = 0, h = 0 } = panel.gridPos ?? {};
       if (!panel.gridPos || w <= 0 || h <= 0 || x + w > 24) problems.push(`"${panel.title}": bad gridPos`);
       if (panel.type === 'row') continue;
-      if (panel.datasource?.uid !== datasourceUid) problems.push(`"${panel.title}": datasource is not uid ${datasourceUid}`);
+      if (panel.datasource?.uid !== datasourceUid)
+        problems.push(`"${panel.title}": datasource is not uid ${datasourceUid}`);
       if (!panel.targets?.length) problems.push(`"${panel.title}": no query`);
       for (const target of panel.targets ?? []) {
         if (!target.expr?.trim()) problems.push(`"${panel.title}" ${target.refId}: empty expr`);
       }
     }
     if (problems.length) fail(`${name}: ${problems.join('; ')}`);
-    else pass(`${name}: well-formed (${panelsOf(json).filter((p) => p.type !== 'row').length} panels, uid ${json.uid})`);
+    else
+      pass(
+        `${name}: well-formed (${panelsOf(json).filter((p) => p.type !== 'row').length} panels, uid ${json.uid})`,
+      );
   }
 }
 
@@ -296,7 +341,9 @@ function checkWithPromtool(queries) {
       const output = `${result.stdout}\n${result.stderr}`;
       const indexes = [...output.matchAll(/dashboard:query:(\d+)/g)].map((match) => Number(match[1]));
       const culprits = [...new Set(indexes)].map((index) => queries[index]?.where).filter(Boolean);
-      fail(`promtool check rules rejected dashboard queries${culprits.length ? `: ${culprits.join(', ')}` : ''}`);
+      fail(
+        `promtool check rules rejected dashboard queries${culprits.length ? `: ${culprits.join(', ')}` : ''}`,
+      );
       console.log(output.trim().replace(/^/gm, '    '));
     }
   } finally {
@@ -316,7 +363,8 @@ function checkMetricNames(queries, catalogue, label) {
   if (unknown.size === 0) {
     pass(`${label}: every metric name exists (${count} references)`);
   } else {
-    for (const [name, wheres] of unknown) fail(`${label}: unknown metric ${name} (used by ${wheres.join(', ')})`);
+    for (const [name, wheres] of unknown)
+      fail(`${label}: unknown metric ${name} (used by ${wheres.join(', ')})`);
   }
 }
 
@@ -343,7 +391,8 @@ async function checkLive(queries, catalogue) {
     return;
   }
   const appJobs = ['api-gateway', 'user-service', 'product-service', 'order-service'];
-  const hasJob = (job) => (job === APP_JOB ? appJobs.some((name) => jobs.has(name)) : job === BUILTIN_JOB || jobs.has(job));
+  const hasJob = (job) =>
+    job === APP_JOB ? appJobs.some((name) => jobs.has(name)) : job === BUILTIN_JOB || jobs.has(job);
   for (const query of queries) {
     const missing = metricNames(concrete(query.expr))
       .map((name) => catalogue.get(name)?.job)

@@ -13,8 +13,10 @@
 # Environment:
 #   LIVE_GATEWAYS    gateway base URLs (default "http://127.0.0.1:3000 http://127.0.0.1:3010")
 #   PROM_PORT        port of the temporary Prometheus (default 9091, on 127.0.0.1)
-#   ADMIN_EMAIL / ADMIN_PASSWORD   the admin that start-local.sh bootstraps; with them the traffic
-#                    also creates a category and a product and places/cancels orders, which the
+#   PROM_CONFIG      its configuration (default monitoring/prometheus/prometheus.local.yml)
+#   ADMIN_EMAIL / ADMIN_PASSWORD   the admin that the local stack bootstraps (default: the
+#                    development account of scripts/start-local.mjs); with it the traffic also
+#                    creates a category and a product and places/fails/cancels orders, which the
 #                    Business dashboard needs (orders, revenue, stock-outs, releases)
 # Prints one line per check and "check-monitoring-live: N passed, N failed"; exit non-zero on any
 # failure; with $SUITE_COUNTS_FILE set, writes "<passed> <failed>" there.
@@ -25,7 +27,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PROM_PORT="${PROM_PORT:-9091}"
 PROM_URL="http://127.0.0.1:${PROM_PORT}"
+PROM_CONFIG="${PROM_CONFIG:-monitoring/prometheus/prometheus.local.yml}"
 export LIVE_GATEWAYS="${LIVE_GATEWAYS:-http://127.0.0.1:3000 http://127.0.0.1:3010}"
+export ADMIN_EMAIL="${ADMIN_EMAIL:-admin@example.com}"
+export ADMIN_PASSWORD="${ADMIN_PASSWORD:-admin-dev-password}"
 TMP="$(mktemp -d)"
 PROM_PID=""
 STACK_PID=""
@@ -98,13 +103,13 @@ pass "local stack answers at $first_gateway/ready"
 
 # --- Prometheus ---------------------------------------------------------------------------------
 prometheus \
-  --config.file=monitoring/prometheus/prometheus.local.yml \
+  --config.file="$PROM_CONFIG" \
   --storage.tsdb.path="$TMP/prometheus-data" \
   --web.listen-address="127.0.0.1:${PROM_PORT}" \
   --log.level=warn >"$TMP/prometheus.log" 2>&1 &
 PROM_PID=$!
 if wait_for "$PROM_URL/-/ready" 30; then
-  pass "prometheus (prometheus.local.yml) ready on $PROM_URL"
+  pass "prometheus ($PROM_CONFIG) ready on $PROM_URL"
 else
   fail "prometheus did not start (tail of its log below)"
   tail -n 20 "$TMP/prometheus.log" | sed 's/^/    /'

@@ -11,9 +11,11 @@
 // Switches: START_NGINX=0, START_PROMETHEUS=0, START_SKIP_BUILD=1, LOCAL_DATA_DIR=<dir>.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createConcurrently, KillOnSignal, LogError, LogExit, LogOutput, Logger } from 'concurrently';
@@ -45,10 +47,16 @@ function which(name) {
 }
 
 function findFerretDb() {
-  const candidates = [which('ferretdb'), path.join(os.homedir(), 'go', 'bin', 'ferretdb'), '/root/go/bin/ferretdb'];
+  const candidates = [
+    which('ferretdb'),
+    path.join(os.homedir(), 'go', 'bin', 'ferretdb'),
+    '/root/go/bin/ferretdb',
+  ];
   if (which('go')) {
     try {
-      const gopath = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim().split(path.delimiter)[0];
+      const gopath = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' })
+        .trim()
+        .split(path.delimiter)[0];
       if (gopath) candidates.push(path.join(gopath, 'bin', 'ferretdb'));
     } catch {
       // no usable Go
@@ -75,7 +83,8 @@ if ((startMongo && !ferretdb) || (startRedis && !redisServer)) {
     stdio: 'inherit',
     env: { ...env, SETUP_SKIP_NPM: '1' },
   });
-  if (setup.status !== 0) die('scripts/setup.sh failed; install redis-server and FerretDB, or set MONGODB_URL/REDIS_URL');
+  if (setup.status !== 0)
+    die('scripts/setup.sh failed; install redis-server and FerretDB, or set MONGODB_URL/REDIS_URL');
   ferretdb = startMongo ? findFerretDb() : undefined;
   redisServer = startRedis ? which('redis-server') : undefined;
   if (startMongo && !ferretdb) die('FerretDB still not found; set MONGODB_URL to use another MongoDB');
@@ -109,7 +118,12 @@ const wanted = [
   ['product-service', PORTS.product],
   ['order-service', PORTS.order],
   ['api-gateway', PORTS.gateway],
-  ...(nginx ? [['api-gateway (2nd replica)', GATEWAY_2_PORT], ['nginx', NGINX_PORT]] : []),
+  ...(nginx
+    ? [
+        ['api-gateway (2nd replica)', GATEWAY_2_PORT],
+        ['nginx', NGINX_PORT],
+      ]
+    : []),
   ...(prometheus ? [['Prometheus', PROMETHEUS_PORT]] : []),
 ];
 const busy = [];
@@ -166,7 +180,19 @@ if (startRedis) {
   commands.push({
     name: 'redis',
     // Append-only file: refresh tokens and the order-events stream survive a restart.
-    command: exec(redisServer, '--bind', HOST, '--port', PORTS.redis, '--dir', dir, '--appendonly', 'yes', '--save', ''),
+    command: exec(
+      redisServer,
+      '--bind',
+      HOST,
+      '--port',
+      PORTS.redis,
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+    ),
   });
 }
 commands.push(
@@ -202,7 +228,10 @@ if (nginx) {
     ],
     { encoding: 'utf8' },
   ).trim();
-  commands.push({ name: 'nginx', command: exec(nginx, '-p', nginxDir, '-c', rendered, '-e', 'stderr', '-g', 'daemon off;') });
+  commands.push({
+    name: 'nginx',
+    command: exec(nginx, '-p', nginxDir, '-c', rendered, '-e', 'stderr', '-g', 'daemon off;'),
+  });
 }
 if (prometheus) {
   const dir = path.join(dataDir, 'prometheus');
@@ -276,26 +305,33 @@ if (shared.ADMIN_EMAIL && shared.ADMIN_PASSWORD) {
   log(`admin account: ${shared.ADMIN_EMAIL} / ${shared.ADMIN_PASSWORD}  (ADMIN_EMAIL / ADMIN_PASSWORD)`);
 }
 
+/** Status code of a GET, or 0 when nothing answers within two seconds. */
+function statusOf(url) {
+  return new Promise((resolve) => {
+    const request = http.get(url, { timeout: 2_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(0));
+  });
+}
+
 async function announceWhenUp() {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`${entry}/health`, { signal: AbortSignal.timeout(2_000) });
-      if (response.status === 200) {
-        const lines = [
-          'stack is up',
-          `  API:         ${entry}/api  (gateway ${PORTS.gateway}${nginx ? ` and ${GATEWAY_2_PORT}, nginx ${NGINX_PORT}` : ''})`,
-          `  Swagger UI:  ${entry}/api/docs/`,
-          `  health:      ${entry}/health`,
-          ...(prometheus ? [`  Prometheus:  http://${HOST}:${PROMETHEUS_PORT}`] : []),
-          ...(shared.ADMIN_EMAIL ? [`  admin:       ${shared.ADMIN_EMAIL} / ${shared.ADMIN_PASSWORD}`] : []),
-          '  Ctrl-C stops everything.',
-        ];
-        log(lines.join('\n'));
-        return;
-      }
-    } catch {
-      // not up yet
+    if ((await statusOf(`${entry}/health`)) === 200) {
+      const lines = [
+        'stack is up',
+        `  API:         ${entry}/api  (gateway ${PORTS.gateway}${nginx ? ` and ${GATEWAY_2_PORT}, nginx ${NGINX_PORT}` : ''})`,
+        `  Swagger UI:  ${entry}/api/docs/`,
+        `  health:      ${entry}/health`,
+        ...(prometheus ? [`  Prometheus:  http://${HOST}:${PROMETHEUS_PORT}`] : []),
+        ...(shared.ADMIN_EMAIL ? [`  admin:       ${shared.ADMIN_EMAIL} / ${shared.ADMIN_PASSWORD}`] : []),
+        '  Ctrl-C stops everything.',
+      ];
+      log(lines.join('\n'));
+      return;
     }
     await sleep(1_000);
   }

@@ -27,7 +27,8 @@ for (const dir of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
 }
 
 const servers = values.gateway
-  .map((address) => `    server ${address} max_fails=3 fail_timeout=10s;`)
+  // Short fail_timeout: locally a replica is "down" mostly while it starts or restarts.
+  .map((address) => `    server ${address} max_fails=2 fail_timeout=2s;`)
   .join('\n');
 const template = readFileSync(path.join(root, 'nginx', 'nginx.local.conf.template'), 'utf8');
 const config = template

@@ -75,6 +75,8 @@ run_suite typecheck npm run --silent typecheck
 run_suite lint npm run --silent lint
 run_suite format npm run --silent format:check
 run_suite vitest vitest_suite
+# Compose, Prometheus rules, dashboards' PromQL and nginx config, validated without Docker.
+run_suite infra bash scripts/validate-infra.sh
 
 # --- summary (keep it the very last line) ------------------------------------------------------
 if [ ${#FAILED_SUITES[@]} -gt 0 ]; then

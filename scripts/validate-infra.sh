@@ -161,6 +161,13 @@ else
   fail "compose policy: needs rendered compose files and python3 with PyYAML"
 fi
 
+check ".env.example documents every variable the compose files interpolate" bash -c '
+  missing=0
+  for var in $(grep -ohE "\\$\{[A-Z_][A-Z0-9_]*" docker-compose.yml docker-compose.prod.yml | cut -c3- | sort -u); do
+    grep -qE "^${var}=" .env.example || { echo "$var is not in .env.example"; missing=1; }
+  done
+  exit $missing'
+
 if have docker && docker stack config --help >/dev/null 2>&1; then
   check "docker stack config: Swarm rendering of both files (docker/stack-deploy.sh --render)" \
     sh -c 'sh docker/stack-deploy.sh --render "$0" && grep -q "endpoint_mode: dnsrr" "$0"' "$TMP/stack.yml"

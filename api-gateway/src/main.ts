@@ -37,7 +37,8 @@ runMain(async () => {
     lifecycle,
     logger,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    // Redis last: in-flight requests may still count against the rate limits until the end.
-    closers: [() => upstreams.close(), () => redis.quit()],
+    // Redis last: in-flight requests may still count against the rate limits until the end. If
+    // Redis is already gone (the whole stack stopping), there is nothing left to close politely.
+    closers: [() => upstreams.close(), () => (redis.status === 'ready' ? redis.quit() : redis.disconnect())],
   });
 });

@@ -13,6 +13,7 @@
 // MONGO_INITDB_<NAME>_USER. A missing password is a hard error: the init fails loudly instead of
 // creating a database nobody can log into.
 /* global db, process, require, print */
+/* eslint-disable @typescript-eslint/no-require-imports -- mongosh scripts load Node modules with require */
 'use strict';
 
 const fs = require('fs');

@@ -6,7 +6,8 @@ export interface CliOptions {
   users?: number;
   durationSec?: number;
   rampSec?: number;
-  baseUrl: string;
+  /** From --base-url or BASE_URL; undefined means "the local entry point" (see detectEntryPoint). */
+  baseUrl: string | undefined;
   seed: number;
   products: number;
   stock: number;
@@ -17,7 +18,8 @@ export interface CliOptions {
   help: boolean;
 }
 
-export const DEFAULT_BASE_URL = 'http://127.0.0.1:3000';
+export const GATEWAY_URL = 'http://127.0.0.1:3000';
+export const NGINX_URL = 'http://127.0.0.1:8080';
 
 export const USAGE = `Usage: npm run load -- --scenario ${SCENARIO_NAMES.join('|')} [options]
 
@@ -32,7 +34,8 @@ export const USAGE = `Usage: npm run load -- --scenario ${SCENARIO_NAMES.join('|
   --stock N             initial stock of each of those products (default 100000)
   --think MS            pause between a user's requests (default 0: closed loop)
   --max-requests N      hard cap on requests (default users x duration x 100, at most 1,000,000)
-  --base-url URL        target (default $BASE_URL or ${DEFAULT_BASE_URL}); loopback only
+  --base-url URL        target (default $BASE_URL, else what \`npm start\` serves: nginx
+                        ${NGINX_URL} when it answers, else the gateway ${GATEWAY_URL})
   --report-dir DIR      where reports go (default load-tests/reports)
   --allow-rate-limits   run even when the gateway's rate limits look too low (429s are reported)
 
@@ -53,6 +56,25 @@ function integer(name: string, raw: string | undefined, min: number, max: number
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/** A load test only targets this machine unless ALLOW_REMOTE=1. */
+export function checkBaseUrl(raw: string, env: NodeJS.ProcessEnv): string {
+  const baseUrl = raw.replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new UsageError(`not a URL: ${baseUrl}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`not an http(s) URL: ${baseUrl}`);
+  if (!LOOPBACK.has(url.hostname) && env.ALLOW_REMOTE !== '1') {
+    throw new UsageError(
+      `${baseUrl} is not on loopback; set ALLOW_REMOTE=1 to load-test another host you own`,
+    );
+  }
+  return baseUrl;
+}
 
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
   let parsed;
@@ -87,20 +109,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   if (scenario !== undefined && !isScenarioName(scenario)) {
     throw new UsageError(`unknown scenario "${scenario}"; use one of ${SCENARIO_NAMES.join(', ')}`);
   }
-  const baseUrl = (values['base-url'] ?? env.BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw new UsageError(`not a URL: ${baseUrl}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new UsageError(`not an http(s) URL: ${baseUrl}`);
-  if (!LOOPBACK.has(url.hostname) && env.ALLOW_REMOTE !== '1') {
-    throw new UsageError(
-      `${baseUrl} is not on loopback; set ALLOW_REMOTE=1 to load-test another host you own`,
-    );
-  }
+  const rawBaseUrl = values['base-url'] ?? env.BASE_URL;
+  const baseUrl = rawBaseUrl === undefined ? undefined : checkBaseUrl(rawBaseUrl, env);
   const options: CliOptions = {
     scenario: (scenario ?? 'smoke') as ScenarioName,
     baseUrl,

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_BASE_URL } from './args';
+import { GATEWAY_URL } from './args';
 import { header, HttpClient, type HttpResult } from './http';
 import { type LatencySummary, NumberBuffer, summarizeLatencies } from './stats';
 
@@ -154,7 +154,7 @@ async function main(argv: string[]): Promise<number> {
       warmup: { type: 'string', default: '2' },
       rounds: { type: 'string', default: process.env.BCRYPT_ROUNDS ?? '10' },
       'product-url': { type: 'string', default: process.env.PRODUCT_SERVICE_URL ?? 'http://127.0.0.1:3002' },
-      'base-url': { type: 'string', default: process.env.BASE_URL ?? DEFAULT_BASE_URL },
+      'base-url': { type: 'string', default: process.env.BASE_URL ?? GATEWAY_URL },
     },
   });
   const only = new Set(values.only.split(',').map((item) => item.trim()));

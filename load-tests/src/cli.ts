@@ -2,19 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseCli, type CliOptions, USAGE, UsageError } from './args';
+import { detectEntryPoint } from './entry-point';
 import { HttpClient } from './http';
 import { notChecked, type InventoryReport } from './inventory';
 import { deriveSeed } from './prng';
 import { type MaxStep, renderHtml, renderText, type RunReport } from './report';
 import { type PhaseResult, runPhase } from './runner';
-import {
-  type FixedScenario,
-  type MaxScenario,
-  nextMaxStep,
-  requestCap,
-  SCENARIOS,
-  type Thresholds,
-} from './scenarios';
+import { type MaxScenario, nextMaxStep, requestCap, SCENARIOS, type Thresholds } from './scenarios';
 import { MetricsSampler, metricsTargets, type ServiceUsage } from './service-metrics';
 import {
   adminCredentials,
@@ -177,10 +171,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
 
-  const http = new HttpClient(options.baseUrl, { connections: users + 2 });
+  const baseUrl = options.baseUrl ?? (await detectEntryPoint());
+  const http = new HttpClient(baseUrl, { connections: users + 2 });
   const startedAt = new Date();
   try {
-    log(`load test "${scenario.name}" against ${options.baseUrl}`);
+    log(
+      `load test "${scenario.name}" against ${baseUrl}${options.baseUrl ? '' : ' (the local entry point)'}`,
+    );
     await checkHealth(http);
     const admin = adminCredentials(process.env, REPO_ROOT);
     const session = await adminLogin(http, admin);
@@ -316,7 +313,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       tool: '@ecom/load-tests',
       scenario: scenario.name,
       command: commandLine(argv),
-      baseUrl: options.baseUrl,
+      baseUrl,
       seed: options.seed,
       users: reportUsers,
       durationSec,

@@ -21,22 +21,30 @@ export const HIGH_LIMITS_HINT =
   '(or let `npm run load:stack -- --scenario <name>` start it for you), or pass --allow-rate-limits to count 429s anyway';
 
 /**
- * The admin account: ADMIN_EMAIL / ADMIN_PASSWORD when set, else the local defaults that
- * scripts/start-local.sh uses (read from the script, so the two cannot drift apart).
+ * The admin account: ADMIN_EMAIL / ADMIN_PASSWORD when set, else the local defaults of `npm start`
+ * (read from scripts/start-local.mjs or .sh, so the two cannot drift apart).
  */
 export function adminCredentials(env: NodeJS.ProcessEnv, repoRoot: string): Credentials {
-  const script = path.join(repoRoot, 'scripts', 'start-local.sh');
-  const defaults = existsSync(script) ? defaultsFromStartScript(readFileSync(script, 'utf8')) : {};
+  let defaults: Partial<Credentials> = {};
+  for (const name of ['start-local.mjs', 'start-local.sh']) {
+    const script = path.join(repoRoot, 'scripts', name);
+    if (!existsSync(script)) continue;
+    defaults = { ...defaultsFromStartScript(readFileSync(script, 'utf8')), ...defaults };
+  }
   const email = env.ADMIN_EMAIL || defaults.email || 'admin@example.com';
-  const password = env.ADMIN_PASSWORD || defaults.password || 'admin-password';
+  const password = env.ADMIN_PASSWORD || defaults.password || 'admin-dev-password';
   return { email, password };
 }
 
-/** Finds `ADMIN_EMAIL="${ADMIN_EMAIL:-value}"`-style defaults (quotes optional) in a shell script. */
+/**
+ * Finds the admin defaults in a start script: shell `${ADMIN_EMAIL:-value}`, or JavaScript
+ * `ADMIN_EMAIL = 'value'` / `ADMIN_EMAIL: 'value'`.
+ */
 export function defaultsFromStartScript(text: string): Partial<Credentials> {
   const find = (name: string) => {
-    const match = new RegExp(`\\$\\{${name}:-([^}]*)\\}`).exec(text);
-    return match?.[1]?.replace(/^['"]|['"]$/g, '') || undefined;
+    const shell = new RegExp(`\\$\\{${name}:-([^}]*)\\}`).exec(text)?.[1]?.replace(/^['"]|['"]$/g, '');
+    const js = new RegExp(`\\b${name}['"]?\\s*[:=]\\s*(['"])([^'"]+)\\1`).exec(text)?.[2];
+    return shell || js || undefined;
   };
   const result: Partial<Credentials> = {};
   const email = find('ADMIN_EMAIL');

@@ -6,8 +6,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { request } from 'undici';
-import { DEFAULT_BASE_URL } from './args';
+import { checkBaseUrl, GATEWAY_URL, NGINX_URL } from './args';
+import { healthStatus } from './entry-point';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const START_SCRIPT = path.join(REPO_ROOT, 'scripts', 'start-local.sh');
@@ -15,14 +15,10 @@ const HIGH_LIMIT = '100000000';
 const log = (line: string) => console.log(`[load:stack] ${line}`);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function healthStatus(baseUrl: string): Promise<number> {
-  try {
-    const response = await request(`${baseUrl}/health`, { headersTimeout: 2_000, bodyTimeout: 2_000 });
-    await response.body.dump();
-    return response.statusCode;
-  } catch {
-    return 0;
-  }
+/** Whether start-local.mjs will put nginx in front of two gateways (it does when nginx is on PATH). */
+function stackUsesNginx(env: NodeJS.ProcessEnv): boolean {
+  if (env.START_NGINX === '0') return false;
+  return (env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, 'nginx')));
 }
 
 function tail(file: string, lines = 40): string {
@@ -63,19 +59,30 @@ async function stopStack(stack: ChildProcess): Promise<void> {
 }
 
 async function main(args: string[]): Promise<number> {
-  const baseUrl = (process.env.BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const nginx = stackUsesNginx(process.env);
+  const baseUrl = process.env.BASE_URL
+    ? checkBaseUrl(process.env.BASE_URL, process.env)
+    : nginx
+      ? NGINX_URL
+      : GATEWAY_URL;
+  // Everything the stack starts must be healthy before the run, or the first requests fail.
+  const mustBeHealthy = [
+    ...new Set([GATEWAY_URL, ...(nginx ? ['http://127.0.0.1:3010', NGINX_URL] : []), baseUrl]),
+  ];
   if (!existsSync(START_SCRIPT)) {
     console.error(
       `[load:stack] ${path.relative(process.cwd(), START_SCRIPT)} not found: cannot start the stack`,
     );
     return 2;
   }
-  if ((await healthStatus(baseUrl)) !== 0) {
-    console.error(
-      `[load:stack] something already answers at ${baseUrl}; stop it, or run against it with ` +
-        '`npm run load -- --scenario ...` (started with high rate limits)',
-    );
-    return 2;
+  for (const url of mustBeHealthy) {
+    if ((await healthStatus(url)) !== 0) {
+      console.error(
+        `[load:stack] something already answers at ${url}; stop it, or run against it with ` +
+          '`npm run load -- --scenario ...` (started with high rate limits)',
+      );
+      return 2;
+    }
   }
   const logDir = path.join(REPO_ROOT, 'load-tests', 'reports');
   mkdirSync(logDir, { recursive: true });
@@ -99,10 +106,14 @@ async function main(args: string[]): Promise<number> {
 
   let stopping = false;
   let load: ChildProcess | undefined;
-  const onSignal = () => {
-    // While the load test runs it gets the same Ctrl-C, wraps up and writes its report; the stack
-    // is stopped after it exits.
-    if (load && load.exitCode === null && load.signalCode === null) return;
+  const loadRunning = () => load !== undefined && load.exitCode === null && load.signalCode === null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (loadRunning()) {
+      // Ctrl-C reached the load test too (same process group); a SIGTERM sent to us alone is
+      // passed on. Either way it wraps up and writes its report, then the stack is stopped.
+      if (signal === 'SIGTERM') load!.kill('SIGINT');
+      return;
+    }
     if (stopping) return;
     stopping = true;
     void stopStack(stack).then(() => process.exit(130));
@@ -113,8 +124,15 @@ async function main(args: string[]): Promise<number> {
   try {
     const timeoutSec = Number(process.env.STACK_START_TIMEOUT_SECONDS ?? 600);
     const deadline = Date.now() + timeoutSec * 1000;
-    let status = 0;
-    while ((status = await healthStatus(baseUrl)) !== 200) {
+    const unhealthy = async () => {
+      for (const url of mustBeHealthy) {
+        const status = await healthStatus(url);
+        if (status !== 200) return `${url}/health: ${status || 'no answer'}`;
+      }
+      return undefined;
+    };
+    let problem: string | undefined;
+    while ((problem = await unhealthy()) !== undefined) {
       if (stack.exitCode !== null || stack.signalCode !== null) {
         console.error(
           `[load:stack] the stack exited (${stack.exitCode ?? stack.signalCode}) before it was healthy:\n${tail(logFile)}`,
@@ -122,15 +140,16 @@ async function main(args: string[]): Promise<number> {
         return 2;
       }
       if (Date.now() > deadline) {
-        console.error(
-          `[load:stack] ${baseUrl}/health not 200 after ${timeoutSec} s (last: ${status || 'no answer'}):\n${tail(logFile)}`,
-        );
+        console.error(`[load:stack] not healthy after ${timeoutSec} s (${problem}):\n${tail(logFile)}`);
         return 2;
       }
       await sleep(1_000);
     }
-    log(`${baseUrl}/health is 200; running the load test`);
-    load = spawn(process.execPath, [path.join(__dirname, 'cli.js'), ...args], { stdio: 'inherit', env });
+    log(`${mustBeHealthy.map((url) => `${url}/health`).join(', ')}: 200; running the load test`);
+    load = spawn(process.execPath, [path.join(__dirname, 'cli.js'), ...args], {
+      stdio: 'inherit',
+      env: { ...env, BASE_URL: baseUrl },
+    });
     return await exited(load);
   } finally {
     await stopStack(stack);

@@ -15,7 +15,7 @@ describe('parseCli', () => {
       scenario: 'normal',
       users: 20,
       durationSec: 30,
-      baseUrl: 'http://127.0.0.1:3000',
+      baseUrl: undefined,
       seed: 1,
       products: 40,
       stock: 100_000,
@@ -122,6 +122,18 @@ describe('setup helpers', () => {
       'export ADMIN_EMAIL="${ADMIN_EMAIL:-admin@example.com}"\nADMIN_PASSWORD=${ADMIN_PASSWORD:-\'s3cret-pass\'}\n';
     expect(defaultsFromStartScript(script)).toEqual({ email: 'admin@example.com', password: 's3cret-pass' });
     expect(defaultsFromStartScript('echo nothing')).toEqual({});
+    const mjs =
+      "if (x) {\n  defaults.ADMIN_EMAIL = 'admin@example.com';\n  defaults.ADMIN_PASSWORD = 'admin-dev-password';\n}";
+    expect(defaultsFromStartScript(mjs)).toEqual({
+      email: 'admin@example.com',
+      password: 'admin-dev-password',
+    });
+    expect(
+      defaultsFromStartScript('const d = { ADMIN_EMAIL: \'a@b.co\', ADMIN_PASSWORD: "pw-123456" }'),
+    ).toEqual({
+      email: 'a@b.co',
+      password: 'pw-123456',
+    });
   });
 
   it('flags rate limits the run would exhaust', () => {

@@ -29,7 +29,11 @@ function target(expr, legendFormat = '', extra = {}) {
 function withRefIds(targets) {
   return targets.map((t, i) => ({ refId: String.fromCharCode(65 + i), ...t }));
 }
-function timeseries(title, targets, { unit = 'short', w = 12, h = 8, description = '', stack = false, min } = {}) {
+function timeseries(
+  title,
+  targets,
+  { unit = 'short', w = 12, h = 8, description = '', stack = false, min } = {},
+) {
   return {
     type: 'timeseries',
     title,
@@ -58,7 +62,11 @@ function timeseries(title, targets, { unit = 'short', w = 12, h = 8, description
     targets: withRefIds(targets),
   };
 }
-function stat(title, targets, { unit = 'short', w = 6, h = 4, description = '', mappings = [], thresholds, decimals } = {}) {
+function stat(
+  title,
+  targets,
+  { unit = 'short', w = 6, h = 4, description = '', mappings = [], thresholds, decimals } = {},
+) {
   return {
     type: 'stat',
     title,
@@ -141,7 +149,14 @@ function dashboard({ uid, title, description, tags, panels, serviceVariable = tr
     timezone: 'browser',
     annotations: { list: [] },
     links: [
-      { type: 'dashboards', tags: ['ecommerce'], asDropdown: true, title: 'Dashboards', includeVars: true, keepTime: true },
+      {
+        type: 'dashboards',
+        tags: ['ecommerce'],
+        asDropdown: true,
+        title: 'Dashboards',
+        includeVars: true,
+        keepTime: true,
+      },
     ],
     templating: {
       list: serviceVariable
@@ -151,7 +166,10 @@ function dashboard({ uid, title, description, tags, panels, serviceVariable = tr
               label: 'Service',
               type: 'query',
               datasource: DS,
-              query: { query: 'label_values(http_request_duration_seconds_count, service)', refId: 'service' },
+              query: {
+                query: 'label_values(http_request_duration_seconds_count, service)',
+                refId: 'service',
+              },
               definition: 'label_values(http_request_duration_seconds_count, service)',
               refresh: 2,
               includeAll: true,
@@ -179,7 +197,8 @@ const quantile = (q, by) =>
 const overview = dashboard({
   uid: 'ecom-overview',
   title: 'E-commerce / System overview',
-  description: 'Health of every scrape target, request and error rates, resources of services, containers and hosts.',
+  description:
+    'Health of every scrape target, request and error rates, resources of services, containers and hosts.',
   tags: ['overview'],
   panels: [
     row('Health'),
@@ -203,17 +222,22 @@ const overview = dashboard({
       },
       description: 'Rules in monitoring/prometheus/alerts.yml currently firing (Prometheus /alerts).',
     }),
-    stat('Uptime (youngest replica)', [target(`min by (service) (time() - process_start_time_seconds{${SVC}})`, '{{service}}')], {
-      w: 6,
-      unit: 's',
-      description: 'A low value means a replica restarted recently.',
-    }),
+    stat(
+      'Uptime (youngest replica)',
+      [target(`min by (service) (time() - process_start_time_seconds{${SVC}})`, '{{service}}')],
+      {
+        w: 6,
+        unit: 's',
+        description: 'A low value means a replica restarted recently.',
+      },
+    ),
     stat('Target status', [target('up', '{{job}} {{instance}}')], {
       w: 24,
       h: 5,
       mappings: UP_MAPPINGS,
       thresholds: RED_BELOW_1,
-      description: 'One box per scrape target: every replica of every service, exporters, cAdvisor, node-exporter.',
+      description:
+        'One box per scrape target: every replica of every service, exporters, cAdvisor, node-exporter.',
     }),
 
     row('Traffic'),
@@ -231,82 +255,174 @@ const overview = dashboard({
       unit: 's',
       description: 'Alert HighLatencyP95 fires above 1 s for 5 minutes.',
     }),
-    timeseries('nginx requests and connections', [
-      target('sum(rate(nginx_http_requests_total[$__rate_interval]))', 'requests/s'),
-      target('sum(nginx_connections_active)', 'active connections'),
-    ], { description: 'From nginx stub_status via nginx-prometheus-exporter (Docker stack only).' }),
+    timeseries(
+      'nginx requests and connections',
+      [
+        target('sum(rate(nginx_http_requests_total[$__rate_interval]))', 'requests/s'),
+        target('sum(nginx_connections_active)', 'active connections'),
+      ],
+      { description: 'From nginx stub_status via nginx-prometheus-exporter (Docker stack only).' },
+    ),
 
     row('Gateway'),
-    timeseries('Gateway → upstream requests by outcome', [
-      target('sum by (upstream, outcome) (rate(gateway_upstream_requests_total[$__rate_interval]))', '{{upstream}} {{outcome}}'),
-    ], {
-      unit: 'reqps',
-      w: 8,
-      stack: true,
-      description: 'forwarded, or refused/failed: circuit_open, unavailable, timeout, client_closed, error.',
-    }),
-    timeseries('Gateway upstream failure ratio', [
-      target(
-        '(sum by (upstream) (rate(gateway_upstream_requests_total{outcome!="forwarded"}[$__rate_interval])) or sum by (upstream) (rate(gateway_upstream_requests_total[$__rate_interval])) * 0) / sum by (upstream) (rate(gateway_upstream_requests_total[$__rate_interval]))',
-        '{{upstream}}',
-      ),
-    ], { unit: 'percentunit', min: 0, w: 8 }),
-    timeseries('Gateway circuit breakers', [
-      target('max by (upstream) (gateway_circuit_state)', 'state {{upstream}}'),
-      target('sum by (upstream) (increase(gateway_circuit_opened_total[$__rate_interval]))', 'opened {{upstream}}'),
-    ], { w: 8, min: 0, description: 'State 0 closed, 1 half-open, 2 open (alert CircuitOpen); openings per interval.' }),
-    timeseries('Rate-limit rejections (429) by limiter', [
-      target(
-        'sum by (limiter) (rate(gateway_rate_limit_rejections_total[$__rate_interval])) or sum(rate(http_request_duration_seconds_count{service="api-gateway"}[$__rate_interval])) * 0',
-        '{{limiter}}',
-      ),
-    ], { unit: 'reqps', description: 'general (all /api) and auth (/api/auth) limiters, shared by every gateway replica through Redis.' }),
-    timeseries('Rate-limit store errors (requests let through)', [
-      target(
-        'sum by (limiter) (rate(gateway_rate_limit_store_errors_total[$__rate_interval])) or sum(rate(http_request_duration_seconds_count{service="api-gateway"}[$__rate_interval])) * 0',
-        '{{limiter}}',
-      ),
-    ], { unit: 'reqps', description: 'Redis failures: the limiter fails open, so these requests were not limited.' }),
+    timeseries(
+      'Gateway → upstream requests by outcome',
+      [
+        target(
+          'sum by (upstream, outcome) (rate(gateway_upstream_requests_total[$__rate_interval]))',
+          '{{upstream}} {{outcome}}',
+        ),
+      ],
+      {
+        unit: 'reqps',
+        w: 8,
+        stack: true,
+        description:
+          'forwarded, or refused/failed: circuit_open, unavailable, timeout, client_closed, error.',
+      },
+    ),
+    timeseries(
+      'Gateway upstream failure ratio',
+      [
+        target(
+          '(sum by (upstream) (rate(gateway_upstream_requests_total{outcome!="forwarded"}[$__rate_interval])) or sum by (upstream) (rate(gateway_upstream_requests_total[$__rate_interval])) * 0) / sum by (upstream) (rate(gateway_upstream_requests_total[$__rate_interval]))',
+          '{{upstream}}',
+        ),
+      ],
+      { unit: 'percentunit', min: 0, w: 8 },
+    ),
+    timeseries(
+      'Gateway circuit breakers',
+      [
+        target('max by (upstream) (gateway_circuit_state)', 'state {{upstream}}'),
+        target(
+          'sum by (upstream) (increase(gateway_circuit_opened_total[$__rate_interval]))',
+          'opened {{upstream}}',
+        ),
+      ],
+      {
+        w: 8,
+        min: 0,
+        description: 'State 0 closed, 1 half-open, 2 open (alert CircuitOpen); openings per interval.',
+      },
+    ),
+    timeseries(
+      'Rate-limit rejections (429) by limiter',
+      [
+        target(
+          'sum by (limiter) (rate(gateway_rate_limit_rejections_total[$__rate_interval])) or sum(rate(http_request_duration_seconds_count{service="api-gateway"}[$__rate_interval])) * 0',
+          '{{limiter}}',
+        ),
+      ],
+      {
+        unit: 'reqps',
+        description:
+          'general (all /api) and auth (/api/auth) limiters, shared by every gateway replica through Redis.',
+      },
+    ),
+    timeseries(
+      'Rate-limit store errors (requests let through)',
+      [
+        target(
+          'sum by (limiter) (rate(gateway_rate_limit_store_errors_total[$__rate_interval])) or sum(rate(http_request_duration_seconds_count{service="api-gateway"}[$__rate_interval])) * 0',
+          '{{limiter}}',
+        ),
+      ],
+      {
+        unit: 'reqps',
+        description: 'Redis failures: the limiter fails open, so these requests were not limited.',
+      },
+    ),
 
     row('Orders and catalogue resilience'),
-    timeseries('Circuit breaker: order-service → product-service', [
-      target(`max by (service, instance) (product_client_circuit_state{${SVC}})`, '{{instance}}'),
-    ], { min: 0, description: '0 closed, 1 half-open, 2 open (alert CircuitOpen).' }),
-    timeseries('Order outbox backlog', [target(`sum by (service) (order_outbox_backlog{${SVC}})`, '{{service}}')], {
-      min: 0,
-      description: 'Orders whose events are not yet on the events:orders stream (alerts OutboxBacklogGrowing/High).',
-    }),
-    timeseries('Reservations waiting to be released', [
-      target(`sum by (service) (inventory_releases_pending{${SVC}})`, '{{service}}'),
-    ], { min: 0 }),
-    timeseries('Product cache available', [target(`min by (service, instance) (product_cache_available{${SVC}})`, '{{instance}}')], {
-      min: 0,
-      description: '1 while Redis answers cache commands, 0 while product-service bypasses the cache.',
-    }),
+    timeseries(
+      'Circuit breaker: order-service → product-service',
+      [target(`max by (service, instance) (product_client_circuit_state{${SVC}})`, '{{instance}}')],
+      { min: 0, description: '0 closed, 1 half-open, 2 open (alert CircuitOpen).' },
+    ),
+    timeseries(
+      'Order outbox backlog',
+      [target(`sum by (service) (order_outbox_backlog{${SVC}})`, '{{service}}')],
+      {
+        min: 0,
+        description:
+          'Orders whose events are not yet on the events:orders stream (alerts OutboxBacklogGrowing/High).',
+      },
+    ),
+    timeseries(
+      'Reservations waiting to be released',
+      [target(`sum by (service) (inventory_releases_pending{${SVC}})`, '{{service}}')],
+      { min: 0 },
+    ),
+    timeseries(
+      'Product cache available',
+      [target(`min by (service, instance) (product_cache_available{${SVC}})`, '{{instance}}')],
+      {
+        min: 0,
+        description: '1 while Redis answers cache commands, 0 while product-service bypasses the cache.',
+      },
+    ),
 
     row('Resources'),
-    timeseries('CPU by service replica', [
-      target(`sum by (service, instance) (rate(process_cpu_seconds_total{${SVC}}[$__rate_interval]))`, '{{service}} {{instance}}'),
-    ], { unit: 'percentunit' }),
-    timeseries('Resident memory by service replica', [
-      target(`process_resident_memory_bytes{${SVC}}`, '{{service}} {{instance}}'),
-    ], { unit: 'bytes' }),
-    timeseries('Container memory (working set) vs limit', [
-      target('container_memory_working_set_bytes{name!=""}', '{{name}}'),
-      target('container_spec_memory_limit_bytes{name!=""} > 0', 'limit {{name}}'),
-    ], { unit: 'bytes', description: 'cAdvisor. Alert ContainerMemoryNearLimit fires above 90% of the limit.' }),
-    timeseries('Container CPU', [
-      target('sum by (name) (rate(container_cpu_usage_seconds_total{name!=""}[$__rate_interval]))', '{{name}}'),
-    ], { unit: 'percentunit' }),
-    timeseries('Host CPU and memory', [
-      target('1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[$__rate_interval]))', 'CPU {{instance}}'),
-      target('1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes', 'memory {{instance}}'),
-    ], { unit: 'percentunit', min: 0, description: 'node-exporter.' }),
-    timeseries('Data stores', [
-      target('redis_memory_used_bytes', 'Redis used'),
-      target('redis_memory_max_bytes', 'Redis maxmemory'),
-      target('mongodb_ss_mem_resident * 1024 * 1024', 'MongoDB resident'),
-    ], { unit: 'bytes', description: 'Redis and MongoDB exporters. Alert RedisMemoryNearMax fires above 90% of maxmemory.' }),
+    timeseries(
+      'CPU by service replica',
+      [
+        target(
+          `sum by (service, instance) (rate(process_cpu_seconds_total{${SVC}}[$__rate_interval]))`,
+          '{{service}} {{instance}}',
+        ),
+      ],
+      { unit: 'percentunit' },
+    ),
+    timeseries(
+      'Resident memory by service replica',
+      [target(`process_resident_memory_bytes{${SVC}}`, '{{service}} {{instance}}')],
+      { unit: 'bytes' },
+    ),
+    timeseries(
+      'Container memory (working set) vs limit',
+      [
+        target('container_memory_working_set_bytes{name!=""}', '{{name}}'),
+        target('container_spec_memory_limit_bytes{name!=""} > 0', 'limit {{name}}'),
+      ],
+      {
+        unit: 'bytes',
+        description: 'cAdvisor. Alert ContainerMemoryNearLimit fires above 90% of the limit.',
+      },
+    ),
+    timeseries(
+      'Container CPU',
+      [
+        target(
+          'sum by (name) (rate(container_cpu_usage_seconds_total{name!=""}[$__rate_interval]))',
+          '{{name}}',
+        ),
+      ],
+      { unit: 'percentunit' },
+    ),
+    timeseries(
+      'Host CPU and memory',
+      [
+        target(
+          '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[$__rate_interval]))',
+          'CPU {{instance}}',
+        ),
+        target('1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes', 'memory {{instance}}'),
+      ],
+      { unit: 'percentunit', min: 0, description: 'node-exporter.' },
+    ),
+    timeseries(
+      'Data stores',
+      [
+        target('redis_memory_used_bytes', 'Redis used'),
+        target('redis_memory_max_bytes', 'Redis maxmemory'),
+        target('mongodb_ss_mem_resident * 1024 * 1024', 'MongoDB resident'),
+      ],
+      {
+        unit: 'bytes',
+        description: 'Redis and MongoDB exporters. Alert RedisMemoryNearMax fires above 90% of maxmemory.',
+      },
+    ),
   ],
 });
 
@@ -314,30 +430,52 @@ const overview = dashboard({
 const performance = dashboard({
   uid: 'ecom-performance',
   title: 'E-commerce / Performance',
-  description: 'Latency percentiles per route and service, throughput, cache hit ratio, MongoDB/Redis latency, event loop.',
+  description:
+    'Latency percentiles per route and service, throughput, cache hit ratio, MongoDB/Redis latency, event loop.',
   tags: ['performance'],
   panels: [
     row('Latency per route'),
-    timeseries('p50 latency by route', [target(quantile(0.5, 'service, route'), '{{service}} {{route}}')], { unit: 's', w: 8 }),
-    timeseries('p95 latency by route', [target(quantile(0.95, 'service, route'), '{{service}} {{route}}')], { unit: 's', w: 8 }),
-    timeseries('p99 latency by route', [target(quantile(0.99, 'service, route'), '{{service}} {{route}}')], { unit: 's', w: 8 }),
-    timeseries('p50 / p95 / p99 by service', [
-      target(quantile(0.5, 'service'), 'p50 {{service}}'),
-      target(quantile(0.95, 'service'), 'p95 {{service}}'),
-      target(quantile(0.99, 'service'), 'p99 {{service}}'),
-    ], { unit: 's' }),
-    timeseries('Average latency by service', [
-      target(
-        `sum by (service) (rate(http_request_duration_seconds_sum{${SVC}}[$__rate_interval])) / ${reqRate('service')}`,
-        '{{service}}',
-      ),
-    ], { unit: 's' }),
+    timeseries('p50 latency by route', [target(quantile(0.5, 'service, route'), '{{service}} {{route}}')], {
+      unit: 's',
+      w: 8,
+    }),
+    timeseries('p95 latency by route', [target(quantile(0.95, 'service, route'), '{{service}} {{route}}')], {
+      unit: 's',
+      w: 8,
+    }),
+    timeseries('p99 latency by route', [target(quantile(0.99, 'service, route'), '{{service}} {{route}}')], {
+      unit: 's',
+      w: 8,
+    }),
+    timeseries(
+      'p50 / p95 / p99 by service',
+      [
+        target(quantile(0.5, 'service'), 'p50 {{service}}'),
+        target(quantile(0.95, 'service'), 'p95 {{service}}'),
+        target(quantile(0.99, 'service'), 'p99 {{service}}'),
+      ],
+      { unit: 's' },
+    ),
+    timeseries(
+      'Average latency by service',
+      [
+        target(
+          `sum by (service) (rate(http_request_duration_seconds_sum{${SVC}}[$__rate_interval])) / ${reqRate('service')}`,
+          '{{service}}',
+        ),
+      ],
+      { unit: 's' },
+    ),
 
     row('Throughput'),
-    timeseries('Requests by route', [target(reqRate('service, method, route'), '{{service}} {{method}} {{route}}')], {
-      unit: 'reqps',
-      w: 16,
-    }),
+    timeseries(
+      'Requests by route',
+      [target(reqRate('service, method, route'), '{{service}} {{method}} {{route}}')],
+      {
+        unit: 'reqps',
+        w: 16,
+      },
+    ),
     timeseries('Requests per replica', [target(reqRate('service, instance'), '{{service}} {{instance}}')], {
       unit: 'reqps',
       w: 8,
@@ -345,42 +483,83 @@ const performance = dashboard({
     }),
 
     row('Cache and data stores'),
-    timeseries('Product cache hit ratio', [
-      target(
-        `(sum by (cache) (rate(product_cache_requests_total{${SVC}, result="hit"}[$__rate_interval])) or sum by (cache) (rate(product_cache_requests_total{${SVC}}[$__rate_interval])) * 0) / sum by (cache) (rate(product_cache_requests_total{${SVC}}[$__rate_interval]))`,
-        '{{cache}}',
-      ),
-    ], { unit: 'percentunit', min: 0, w: 8 }),
-    timeseries('Product cache lookups by result', [
-      target(`sum by (cache, result) (rate(product_cache_requests_total{${SVC}}[$__rate_interval]))`, '{{cache}} {{result}}'),
-    ], { unit: 'ops', w: 8, stack: true }),
-    timeseries('MongoDB operation latency', [
-      target(
-        'sum by (op_type) (rate(mongodb_ss_opLatencies_latency[$__rate_interval])) / sum by (op_type) (rate(mongodb_ss_opLatencies_ops[$__rate_interval])) / 1e6',
-        '{{op_type}}',
-      ),
-    ], { unit: 's', w: 8, description: 'Server-side average per operation type (mongodb_exporter, serverStatus opLatencies).' }),
-    timeseries('Redis command latency (top 10)', [
-      target(
-        'topk(10, sum by (cmd) (rate(redis_commands_duration_seconds_total[$__rate_interval])) / sum by (cmd) (rate(redis_commands_total[$__rate_interval])))',
-        '{{cmd}}',
-      ),
-    ], { unit: 's', description: 'Server-side average per command (redis_exporter).' }),
-    timeseries('Redis commands and evictions', [
-      target('sum(rate(redis_commands_processed_total[$__rate_interval]))', 'commands/s'),
-      target('sum(rate(redis_evicted_keys_total[$__rate_interval]))', 'evicted keys/s'),
-    ], { unit: 'ops' }),
+    timeseries(
+      'Product cache hit ratio',
+      [
+        target(
+          `(sum by (cache) (rate(product_cache_requests_total{${SVC}, result="hit"}[$__rate_interval])) or sum by (cache) (rate(product_cache_requests_total{${SVC}}[$__rate_interval])) * 0) / sum by (cache) (rate(product_cache_requests_total{${SVC}}[$__rate_interval]))`,
+          '{{cache}}',
+        ),
+      ],
+      { unit: 'percentunit', min: 0, w: 8 },
+    ),
+    timeseries(
+      'Product cache lookups by result',
+      [
+        target(
+          `sum by (cache, result) (rate(product_cache_requests_total{${SVC}}[$__rate_interval]))`,
+          '{{cache}} {{result}}',
+        ),
+      ],
+      { unit: 'ops', w: 8, stack: true },
+    ),
+    timeseries(
+      'MongoDB operation latency',
+      [
+        target(
+          'sum by (op_type) (rate(mongodb_ss_opLatencies_latency[$__rate_interval])) / sum by (op_type) (rate(mongodb_ss_opLatencies_ops[$__rate_interval])) / 1e6',
+          '{{op_type}}',
+        ),
+      ],
+      {
+        unit: 's',
+        w: 8,
+        description: 'Server-side average per operation type (mongodb_exporter, serverStatus opLatencies).',
+      },
+    ),
+    timeseries(
+      'Redis command latency (top 10)',
+      [
+        target(
+          'topk(10, sum by (cmd) (rate(redis_commands_duration_seconds_total[$__rate_interval])) / sum by (cmd) (rate(redis_commands_total[$__rate_interval])))',
+          '{{cmd}}',
+        ),
+      ],
+      { unit: 's', description: 'Server-side average per command (redis_exporter).' },
+    ),
+    timeseries(
+      'Redis commands and evictions',
+      [
+        target('sum(rate(redis_commands_processed_total[$__rate_interval]))', 'commands/s'),
+        target('sum(rate(redis_evicted_keys_total[$__rate_interval]))', 'evicted keys/s'),
+      ],
+      { unit: 'ops' },
+    ),
 
     row('Node.js runtime'),
-    timeseries('Event loop lag p99', [target(`nodejs_eventloop_lag_p99_seconds{${SVC}}`, '{{service}} {{instance}}')], {
-      unit: 's',
+    timeseries(
+      'Event loop lag p99',
+      [target(`nodejs_eventloop_lag_p99_seconds{${SVC}}`, '{{service}} {{instance}}')],
+      {
+        unit: 's',
+        w: 8,
+        description: 'Alert EventLoopLagHigh fires above 0.5 s for 5 minutes.',
+      },
+    ),
+    timeseries('Heap used', [target(`nodejs_heap_size_used_bytes{${SVC}}`, '{{service}} {{instance}}')], {
+      unit: 'bytes',
       w: 8,
-      description: 'Alert EventLoopLagHigh fires above 0.5 s for 5 minutes.',
     }),
-    timeseries('Heap used', [target(`nodejs_heap_size_used_bytes{${SVC}}`, '{{service}} {{instance}}')], { unit: 'bytes', w: 8 }),
-    timeseries('GC time', [
-      target(`sum by (service) (rate(nodejs_gc_duration_seconds_sum{${SVC}}[$__rate_interval]))`, '{{service}}'),
-    ], { unit: 'percentunit', w: 8, description: 'Seconds spent in garbage collection per second.' }),
+    timeseries(
+      'GC time',
+      [
+        target(
+          `sum by (service) (rate(nodejs_gc_duration_seconds_sum{${SVC}}[$__rate_interval]))`,
+          '{{service}}',
+        ),
+      ],
+      { unit: 'percentunit', w: 8, description: 'Seconds spent in garbage collection per second.' },
+    ),
   ],
 });
 
@@ -393,28 +572,55 @@ const business = dashboard({
   serviceVariable: false,
   panels: [
     row('Totals in the selected range'),
-    stat('Registrations', [target('sum(increase(user_registrations_total[$__range]))', 'registrations')], { w: 4, decimals: 0 }),
-    stat('Orders placed', [target('sum(increase(orders_created_total[$__range]))', 'orders')], { w: 4, decimals: 0 }),
-    stat('Revenue', [target('sum by (currency) (increase(order_value_total[$__range]))', '{{currency}}')], { w: 6, decimals: 2 }),
-    stat('Failed order placements', [target('sum(increase(orders_failed_total[$__range])) or vector(0)', 'failed')], {
-      w: 5,
+    stat('Registrations', [target('sum(increase(user_registrations_total[$__range]))', 'registrations')], {
+      w: 4,
       decimals: 0,
     }),
-    stat('Stock-outs', [target('sum(increase(inventory_stockouts_total[$__range])) or vector(0)', 'stock-outs')], {
-      w: 5,
+    stat('Orders placed', [target('sum(increase(orders_created_total[$__range]))', 'orders')], {
+      w: 4,
       decimals: 0,
-      description: 'Reservations that took the last unit of a product.',
     }),
+    stat('Revenue', [target('sum by (currency) (increase(order_value_total[$__range]))', '{{currency}}')], {
+      w: 6,
+      decimals: 2,
+    }),
+    stat(
+      'Failed order placements',
+      [target('sum(increase(orders_failed_total[$__range])) or vector(0)', 'failed')],
+      {
+        w: 5,
+        decimals: 0,
+      },
+    ),
+    stat(
+      'Stock-outs',
+      [target('sum(increase(inventory_stockouts_total[$__range])) or vector(0)', 'stock-outs')],
+      {
+        w: 5,
+        decimals: 0,
+        description: 'Reservations that took the last unit of a product.',
+      },
+    ),
 
     row('Users'),
-    timeseries('Registrations', [target('sum(increase(user_registrations_total[$__rate_interval]))', 'registrations')], { w: 8 }),
-    timeseries('Logins by outcome', [target('sum by (outcome) (increase(user_logins_total[$__rate_interval]))', '{{outcome}}')], {
-      w: 8,
-      stack: true,
-    }),
-    timeseries('Token refreshes by outcome', [
-      target('sum by (outcome) (increase(user_token_refreshes_total[$__rate_interval]))', '{{outcome}}'),
-    ], { w: 8, stack: true }),
+    timeseries(
+      'Registrations',
+      [target('sum(increase(user_registrations_total[$__rate_interval]))', 'registrations')],
+      { w: 8 },
+    ),
+    timeseries(
+      'Logins by outcome',
+      [target('sum by (outcome) (increase(user_logins_total[$__rate_interval]))', '{{outcome}}')],
+      {
+        w: 8,
+        stack: true,
+      },
+    ),
+    timeseries(
+      'Token refreshes by outcome',
+      [target('sum by (outcome) (increase(user_token_refreshes_total[$__rate_interval]))', '{{outcome}}')],
+      { w: 8, stack: true },
+    ),
 
     row('Orders'),
     timeseries('Orders placed and failed', [
@@ -424,26 +630,48 @@ const business = dashboard({
         'failed: {{reason}}',
       ),
     ]),
-    timeseries('Order status changes (by new status)', [
-      target('sum by (to) (increase(order_status_transitions_total[$__rate_interval]))', '{{to}}'),
-    ], {
-      stack: true,
-      description:
-        'Orders moving into each status (order_status_transitions_total). Orders currently in each status needs a gauge the order-service does not export yet.',
-    }),
-    timeseries('Revenue', [target('sum by (currency) (increase(order_value_total[$__rate_interval]))', '{{currency}}')], {
-      description: 'Sum of placed orders per interval, in currency units.',
-    }),
+    timeseries(
+      'Order status changes (by new status)',
+      [target('sum by (to) (increase(order_status_transitions_total[$__rate_interval]))', '{{to}}')],
+      {
+        stack: true,
+        description:
+          'Orders moving into each status (order_status_transitions_total). Orders currently in each status needs a gauge the order-service does not export yet.',
+      },
+    ),
+    timeseries(
+      'Revenue',
+      [target('sum by (currency) (increase(order_value_total[$__rate_interval]))', '{{currency}}')],
+      {
+        description: 'Sum of placed orders per interval, in currency units.',
+      },
+    ),
 
     row('Inventory'),
-    timeseries('Reservations by outcome', [
-      target('sum by (outcome) (increase(inventory_reservations_total[$__rate_interval]))', '{{outcome}}'),
-    ], { stack: true, w: 8 }),
-    timeseries('Stock-outs', [target('sum(increase(inventory_stockouts_total[$__rate_interval]))', 'stock-outs')], { w: 8 }),
-    timeseries('Releases and order events', [
-      target('sum by (outcome) (increase(inventory_releases_total[$__rate_interval]))', 'release {{outcome}}'),
-      target('sum by (type, outcome) (increase(order_events_processed_total[$__rate_interval]))', 'event {{type}} {{outcome}}'),
-    ], { w: 8 }),
+    timeseries(
+      'Reservations by outcome',
+      [target('sum by (outcome) (increase(inventory_reservations_total[$__rate_interval]))', '{{outcome}}')],
+      { stack: true, w: 8 },
+    ),
+    timeseries(
+      'Stock-outs',
+      [target('sum(increase(inventory_stockouts_total[$__rate_interval]))', 'stock-outs')],
+      { w: 8 },
+    ),
+    timeseries(
+      'Releases and order events',
+      [
+        target(
+          'sum by (outcome) (increase(inventory_releases_total[$__rate_interval]))',
+          'release {{outcome}}',
+        ),
+        target(
+          'sum by (type, outcome) (increase(order_events_processed_total[$__rate_interval]))',
+          'event {{type}} {{outcome}}',
+        ),
+      ],
+      { w: 8 },
+    ),
   ],
 });
 
@@ -453,11 +681,23 @@ const files = {
   'performance.json': performance,
   'business.json': business,
 };
+// Formatted with the repository's prettier settings, so `prettier --check .` agrees with the files.
+async function format(json, path) {
+  const text = `${JSON.stringify(json, null, 2)}\n`;
+  try {
+    const prettier = await import('prettier');
+    const options = (await prettier.resolveConfig(path)) ?? {};
+    return await prettier.format(text, { ...options, filepath: path });
+  } catch {
+    return text;
+  }
+}
+
 const check = process.argv.includes('--check');
 let stale = 0;
 for (const [name, json] of Object.entries(files)) {
   const path = join(outDir, name);
-  const text = `${JSON.stringify(json, null, 2)}\n`;
+  const text = await format(json, path);
   if (check) {
     let current = '';
     try {

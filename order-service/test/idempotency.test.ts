@@ -77,9 +77,9 @@ describe('Idempotency-Key on POST /orders', () => {
       { productId: b, quantity: 1 },
     ]);
     const second = await post(auth, key, [
-      { productId: a, quantity: 1 },
-      { productId: a, quantity: 1 },
       { productId: b, quantity: 1 },
+      { productId: a, quantity: 1 },
+      { productId: a, quantity: 1 },
     ]);
 
     expect(first.status).toBe(201);

@@ -22,9 +22,12 @@ export interface IdempotencyOptions {
   replayOrder: (orderId: string) => Promise<{ status: number; body: unknown } | undefined>;
 }
 
-/** Same items in any order (after merging) are the same request. */
-export function fingerprintOf(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+/** The same products and quantities, in any order and however split into lines, are one request. */
+export function fingerprintOf(mergedLines: Array<{ productId: string; quantity: number }>): string {
+  const canonical = mergedLines
+    .map((line) => [line.productId.toLowerCase(), line.quantity] as const)
+    .sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
 export function createIdempotencyStore(model: IdempotencyModel, options: IdempotencyOptions) {
@@ -61,8 +64,8 @@ export function createIdempotencyStore(model: IdempotencyModel, options: Idempot
   async function takeOver(userId: string, key: string): Promise<Claim | undefined> {
     return options.locks.withLock(lockKeys.idempotency(userId, key), async () => {
       const record = await model.findOne({ userId, key }).lean();
-      if (!record || record.state !== 'in_progress' || record.leaseUntil.getTime() > Date.now())
-        return undefined;
+      const stillHeld = record && record.leaseUntil.getTime() > Date.now();
+      if (!record || record.state !== 'in_progress' || stillHeld) return undefined;
       const saved = await options.replayOrder(record.orderId);
       if (saved) {
         await model.updateOne(

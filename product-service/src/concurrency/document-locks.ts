@@ -77,23 +77,33 @@ export class DocumentLocks {
     this.waitMs = options.waitMs ?? 5_000;
   }
 
-  async withLocks<T>(keys: string[], work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` holding every key. `beforeShared` runs once this process's queue has reached the
+   * caller and before the database locks are taken: a lock-free check that may refuse (throw) early
+   * saves the lock writes for callers that a queue of predecessors has made pointless.
+   */
+  async withLocks<T>(
+    keys: string[],
+    work: () => Promise<T>,
+    options: { beforeShared?: () => Promise<void> } = {},
+  ): Promise<T> {
     const sorted = [...new Set(keys)].sort();
     const deadline = Date.now() + this.waitMs;
-    const held: Array<{ key: string; owner?: string }> = [];
+    const local: string[] = [];
+    const shared: Array<{ key: string; owner: string }> = [];
     try {
       for (const key of sorted) {
         await this.local.acquire(key, deadline);
-        const entry: { key: string; owner?: string } = { key };
-        held.push(entry);
-        entry.owner = await this.acquireShared(key, deadline);
+        local.push(key);
       }
+      await options.beforeShared?.();
+      for (const key of sorted) shared.push({ key, owner: await this.acquireShared(key, deadline) });
       return await work();
     } finally {
-      for (const { key, owner } of held.reverse()) {
-        if (owner) await this.collection.deleteOne({ _id: key, owner }).catch(() => undefined);
-        this.local.release(key);
+      for (const { key, owner } of shared.reverse()) {
+        await this.collection.deleteOne({ _id: key, owner }).catch(() => undefined);
       }
+      for (const key of local) this.local.release(key);
     }
   }
 

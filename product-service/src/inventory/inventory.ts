@@ -100,14 +100,9 @@ export class Inventory {
     const productIds = items.map((item) => item.productId);
     const keys = [lockKeys.order(orderId), ...productIds.map(lockKeys.product)];
     try {
-      // Lock-free early refusal: when stock is short at this read, refusing is a correct answer and
-      // records nothing, so a sold-out product's callers do not queue for its lock. Orders that
-      // already have a reservation (replays, tombstones) always take the locked path.
-      if (!(await this.deps.models.reservations.exists({ _id: orderId }))) {
-        const problem = availabilityProblem(items, await this.loadProducts(items));
-        if (problem) throw problem;
-      }
-      const result = await this.deps.locks.withLocks(keys, () => this.reserveLocked(orderId, items));
+      const result = await this.deps.locks.withLocks(keys, () => this.reserveLocked(orderId, items), {
+        beforeShared: () => this.refuseEarly(orderId, items),
+      });
       this.deps.metrics.reservations.inc({ outcome: result.replayed ? 'replayed' : 'reserved' });
       if (!result.replayed) await this.deps.cache.productsChanged(productIds);
       return result;
@@ -246,6 +241,18 @@ export class Inventory {
     });
     const saved = await reservations.findById(orderId).lean<ReservationFields>();
     return { result: { reservation: reservationView(saved!), replayed: false }, outcome: 'released' };
+  }
+
+  /**
+   * Lock-free refusal, once this process's queue for the keys has reached the caller: when stock is
+   * short at this read, refusing is a correct answer and records nothing, so callers of a sold-out
+   * product do not write lock documents.
+   * Orders that already have a reservation (replays, tombstones) always take the locked path.
+   */
+  private async refuseEarly(orderId: string, items: RequestedItem[]): Promise<void> {
+    if (await this.deps.models.reservations.exists({ _id: orderId })) return;
+    const problem = availabilityProblem(items, await this.loadProducts(items));
+    if (problem) throw problem;
   }
 
   private async loadProducts(items: RequestedItem[]): Promise<Map<string, ProductSnapshot>> {

@@ -48,7 +48,10 @@ export async function startProductService(options: TestServiceOptions = {}): Pro
   const config = loadProductConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    MONGODB_URL: mongoUrlFor(database),
+    // The shared test URL pins FerretDB to one connection per process (its conditional updates are
+    // not atomic across connections). product-service does not rely on that, thanks to its locks,
+    // so its tests use a real pool and race within one process as well as across replicas.
+    MONGODB_URL: mongoUrlFor(database).replace('maxPoolSize=1', 'maxPoolSize=10'),
     REDIS_URL: options.redisUrl ?? redisUrl(),
     REDIS_KEY_PREFIX: `${uniqueName('ps_')}:`,
   });
