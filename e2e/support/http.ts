@@ -11,19 +11,26 @@ export interface CallOptions {
 export interface CallResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  // Responses are JSON in this API; tests read what they need.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  /** Parsed JSON (every answer of this API is JSON); tests read what they need. */
   body: any;
   text: string;
   ms: number;
 }
 
-export async function call(baseUrl: string, method: string, path: string, options: CallOptions = {}): Promise<CallResult> {
+export async function call(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<CallResult> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | Buffer | undefined;
   if (options.body !== undefined) {
-    body = typeof options.body === 'string' || Buffer.isBuffer(options.body) ? options.body : JSON.stringify(options.body);
+    body =
+      typeof options.body === 'string' || Buffer.isBuffer(options.body)
+        ? options.body
+        : JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
   const started = performance.now();

@@ -41,10 +41,14 @@ export async function buildAll(): Promise<void> {
     }
   }
   try {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'tsconfig.build.json'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
+    execFileSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'tsconfig.build.json'],
+      {
+        cwd: ROOT,
+        stdio: 'inherit',
+      },
+    );
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
@@ -139,7 +143,14 @@ export class Stack {
       ...options.gatewayEnv,
     };
     for (const [index, port] of [gateway1!, gateway2!].entries()) {
-      this.add(`gateway-${index + 1}`, 'api-gateway/dist/main.js', port, { ...gatewayEnv, PORT: String(port) }, '/ready', 200);
+      this.add(
+        `gateway-${index + 1}`,
+        'api-gateway/dist/main.js',
+        port,
+        { ...gatewayEnv, PORT: String(port) },
+        '/ready',
+        200,
+      );
       this.gatewayUrls.push(`http://${HOST}:${port}`);
     }
     await Promise.all(['gateway-1', 'gateway-2'].map((name) => this.process(name).start()));

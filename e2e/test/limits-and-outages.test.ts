@@ -15,7 +15,11 @@ let customerToken: string;
 let nextClient = 0;
 /** A client address of its own, with a fresh rate-limit budget. */
 const freshClient = () => ({ 'x-forwarded-for': `198.51.100.${(nextClient += 1)}` });
-const customer = { email: `limits.${Date.now()}@example.com`, password: 'correct horse battery', name: 'Lim Its' };
+const customer = {
+  email: `limits.${Date.now()}@example.com`,
+  password: 'correct horse battery',
+  name: 'Lim Its',
+};
 
 beforeAll(async () => {
   await buildAll();
@@ -28,7 +32,9 @@ beforeAll(async () => {
     },
   });
   const gateway = stack.gatewayUrls[0]!;
-  expect((await call(gateway, 'POST', '/api/auth/register', { body: customer, headers: freshClient() })).status).toBe(201);
+  expect(
+    (await call(gateway, 'POST', '/api/auth/register', { body: customer, headers: freshClient() })).status,
+  ).toBe(201);
   const login = await call(gateway, 'POST', '/api/auth/login', {
     body: { email: customer.email, password: customer.password },
     headers: freshClient(),
@@ -66,18 +72,31 @@ describe('a stopped product-service', () => {
   it('serves the catalog again once it is restarted', async () => {
     await stack.process('product').start();
     await expect
-      .poll(async () => (await call(stack.gatewayUrls[0]!, 'GET', '/api/products', { headers: freshClient() })).status, {
-        timeout: 15_000,
-        interval: 300,
-      })
+      .poll(
+        async () =>
+          (await call(stack.gatewayUrls[0]!, 'GET', '/api/products', { headers: freshClient() })).status,
+        {
+          timeout: 15_000,
+          interval: 300,
+        },
+      )
       .toBe(200);
     await expect
-      .poll(async () => (await call(stack.gatewayUrls[1]!, 'GET', '/api/categories', { headers: freshClient() })).status, {
+      .poll(
+        async () =>
+          (await call(stack.gatewayUrls[1]!, 'GET', '/api/categories', { headers: freshClient() })).status,
+        {
+          timeout: 15_000,
+          interval: 300,
+        },
+      )
+      .toBe(200);
+    await expect
+      .poll(async () => (await call(stack.entry, 'GET', '/health')).status, {
         timeout: 15_000,
-        interval: 300,
+        interval: 500,
       })
       .toBe(200);
-    await expect.poll(async () => (await call(stack.entry, 'GET', '/health')).status, { timeout: 15_000, interval: 500 }).toBe(200);
   });
 });
 
@@ -121,10 +140,16 @@ describe('rate limits', () => {
     const client = freshClient();
     const wrong = { email: customer.email, password: 'not the password' };
     for (let i = 0; i < AUTH_LIMIT; i += 1) {
-      const res = await call(stack.gatewayUrls[i % 2]!, 'POST', '/api/auth/login', { body: wrong, headers: client });
+      const res = await call(stack.gatewayUrls[i % 2]!, 'POST', '/api/auth/login', {
+        body: wrong,
+        headers: client,
+      });
       expect(res.status).toBe(401);
     }
-    const refused = await call(stack.gatewayUrls[0]!, 'POST', '/api/auth/login', { body: wrong, headers: client });
+    const refused = await call(stack.gatewayUrls[0]!, 'POST', '/api/auth/login', {
+      body: wrong,
+      headers: client,
+    });
     expect(refused.status).toBe(429);
     expect(refused.body.details).toMatchObject({ limiter: 'auth', limit: AUTH_LIMIT });
     // The general budget of the same client is not used up.
@@ -136,26 +161,22 @@ describe.skipIf(!findNginx())('nginx', () => {
   it('spreads requests over both gateway replicas and passes the request id along', async () => {
     const ids = Array.from({ length: 8 }, (_, i) => `e2e-spread-${i}-${Date.now()}`);
     for (const id of ids) {
-      const res = await call(stack.entry, 'GET', '/health', { headers: { 'x-request-id': id } });
+      const res = await call(stack.entry, 'GET', '/api/openapi.json', { headers: { 'x-request-id': id } });
+      expect(res.status).toBe(200);
       expect(res.headers['x-request-id']).toBe(id);
     }
-    // /health is not access-logged, so look for the ids in the upstream /ready probes instead.
-    const served = (name: string) => ids.filter((id) => stack.process(name).mentions(id)).length;
-    const viaGateways = await Promise.all(
-      ids.map((id) => call(stack.entry, 'GET', '/api/openapi.json', { headers: { 'x-request-id': `${id}-doc` } })),
-    );
-    expect(viaGateways.every((res) => res.status === 200)).toBe(true);
-    const logged = (name: string) => ids.filter((id) => stack.process(name).mentions(`${id}-doc`)).length;
+    const logged = (name: string) => ids.filter((id) => stack.process(name).mentions(id)).length;
     expect(logged('gateway-1') + logged('gateway-2')).toBe(ids.length);
     expect(logged('gateway-1')).toBeGreaterThan(0);
     expect(logged('gateway-2')).toBeGreaterThan(0);
-    expect(served('gateway-1') + served('gateway-2')).toBeGreaterThanOrEqual(0);
   });
 
   it('answers 502 in the common JSON shape when no gateway replica is up', async () => {
     await stack.process('gateway-1').stop();
     await stack.process('gateway-2').stop();
-    const res = await call(stack.entry, 'GET', '/api/products', { headers: { 'x-request-id': 'e2e-no-gateway' } });
+    const res = await call(stack.entry, 'GET', '/api/products', {
+      headers: { 'x-request-id': 'e2e-no-gateway' },
+    });
     expect(res.status).toBe(502);
     expect(res.headers['content-type']).toMatch(/application\/json/);
     expect(res.body).toMatchObject({ status: 502, requestId: 'e2e-no-gateway', error: expect.any(String) });

@@ -11,8 +11,19 @@ import { badTokens } from '../support/tokens';
 let stack: Stack;
 let entry: string;
 
-const customer = { email: `ada.${Date.now()}@example.com`, password: 'correct horse battery', name: 'Zoë Ågren-Łukasz 🚀' };
-const state: { token?: string; refreshToken?: string; userId?: string; adminToken?: string; productId?: string; orderId?: string } = {};
+const customer = {
+  email: `ada.${Date.now()}@example.com`,
+  password: 'correct horse battery',
+  name: 'Zoë Ågren-Łukasz 🚀',
+};
+const state: {
+  token?: string;
+  refreshToken?: string;
+  userId?: string;
+  adminToken?: string;
+  productId?: string;
+  orderId?: string;
+} = {};
 
 beforeAll(async () => {
   await buildAll();
@@ -28,7 +39,11 @@ describe('the README walkthrough', () => {
   it('starts healthy, with every service up', async () => {
     const res = await call(entry, 'GET', '/health');
     expect(res.status).toBe(200);
-    expect(res.body.services).toMatchObject({ user: { status: 'up' }, product: { status: 'up' }, order: { status: 'up' } });
+    expect(res.body.services).toMatchObject({
+      user: { status: 'up' },
+      product: { status: 'up' },
+      order: { status: 'up' },
+    });
   });
 
   it('registers a customer, and the proxied body arrives byte for byte', async () => {
@@ -40,7 +55,9 @@ describe('the README walkthrough', () => {
   });
 
   it('logs the customer in and shows and updates the profile', async () => {
-    const login = await call(entry, 'POST', '/api/auth/login', { body: { email: customer.email, password: customer.password } });
+    const login = await call(entry, 'POST', '/api/auth/login', {
+      body: { email: customer.email, password: customer.password },
+    });
     expect(login.status).toBe(200);
     state.token = login.body.accessToken;
     state.refreshToken = login.body.refreshToken;
@@ -50,7 +67,10 @@ describe('the README walkthrough', () => {
     expect(profile.status).toBe(200);
     expect(profile.body.user).toMatchObject({ email: customer.email, name: customer.name });
 
-    const renamed = await call(entry, 'PUT', '/api/auth/profile', { token: state.token, body: { name: 'Ada Lovelace' } });
+    const renamed = await call(entry, 'PUT', '/api/auth/profile', {
+      token: state.token,
+      body: { name: 'Ada Lovelace' },
+    });
     expect(renamed.status).toBe(200);
     expect(renamed.body.user.name).toBe('Ada Lovelace');
   });
@@ -66,7 +86,13 @@ describe('the README walkthrough', () => {
     });
     expect(category.status).toBe(201);
 
-    const product = { name: 'Blue mug', description: 'Holds coffee', price: 12.5, category: 'Mugs', stock: 10 };
+    const product = {
+      name: 'Blue mug',
+      description: 'Holds coffee',
+      price: 12.5,
+      category: 'Mugs',
+      stock: 10,
+    };
     const refused = await call(entry, 'POST', '/api/products', { token: state.token, body: product });
     expect(refused.status).toBe(403);
     expect(isErrorShape(refused.body, 403)).toBe(true);
@@ -121,11 +147,17 @@ describe('the README walkthrough', () => {
   });
 
   it('rotates the refresh token and logs out', async () => {
-    const refreshed = await call(entry, 'POST', '/api/auth/refresh', { body: { refreshToken: state.refreshToken } });
+    const refreshed = await call(entry, 'POST', '/api/auth/refresh', {
+      body: { refreshToken: state.refreshToken },
+    });
     expect(refreshed.status).toBe(200);
-    const logout = await call(entry, 'POST', '/api/auth/logout', { body: { refreshToken: refreshed.body.refreshToken } });
+    const logout = await call(entry, 'POST', '/api/auth/logout', {
+      body: { refreshToken: refreshed.body.refreshToken },
+    });
     expect(logout.status).toBe(204);
-    const reused = await call(entry, 'POST', '/api/auth/refresh', { body: { refreshToken: refreshed.body.refreshToken } });
+    const reused = await call(entry, 'POST', '/api/auth/refresh', {
+      body: { refreshToken: refreshed.body.refreshToken },
+    });
     expect(reused.status).toBe(401);
   });
 });
@@ -139,15 +171,24 @@ describe('tokens the gateway refuses', () => {
   ];
 
   it('answer 401 for bad, expired, forged and alg:none tokens without reaching any service', async () => {
-    const tokens = badTokens({ sub: state.userId!, email: customer.email, role: 'customer' }, stack.jwtSecret);
+    const tokens = badTokens(
+      { sub: state.userId!, email: customer.email, role: 'customer' },
+      stack.jwtSecret,
+    );
     for (const [label, token] of Object.entries(tokens)) {
       for (const [method, path] of protectedCalls) {
         const requestId = `e2e-bad-token-${label}-${method}-${Math.random().toString(36).slice(2)}`;
-        const res = await call(entry, method, path(), { token, headers: { 'x-request-id': requestId }, body: method === 'POST' ? {} : undefined });
+        const res = await call(entry, method, path(), {
+          token,
+          headers: { 'x-request-id': requestId },
+          body: method === 'POST' ? {} : undefined,
+        });
         expect(res.status, `${label} ${method} ${path()}`).toBe(401);
         expect(isErrorShape(res.body, 401)).toBe(true);
         expect(res.body.requestId).toBe(requestId);
-        const reached = stack.mentioning(requestId).filter((name) => !name.startsWith('gateway') && name !== 'nginx');
+        const reached = stack
+          .mentioning(requestId)
+          .filter((name) => !name.startsWith('gateway') && name !== 'nginx');
         expect(reached, `${label} ${method} ${path()} reached a service`).toEqual([]);
       }
     }
@@ -196,10 +237,11 @@ describe('the API documentation', () => {
   const documented = async (): Promise<{ doc: Record<string, any>; routes: string[] }> => {
     const res = await call(entry, 'GET', '/api/openapi.json');
     expect(res.status).toBe(200);
-    const routes = Object.entries(res.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
-      Object.keys(item)
-        .filter((key) => ['get', 'post', 'put', 'patch', 'delete'].includes(key))
-        .map((method) => `${method} ${path}`),
+    const routes = Object.entries(res.body.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, item]) =>
+        Object.keys(item)
+          .filter((key) => ['get', 'post', 'put', 'patch', 'delete'].includes(key))
+          .map((method) => `${method} ${path}`),
     );
     return { doc: res.body, routes };
   };
@@ -222,7 +264,9 @@ describe('the API documentation', () => {
         body: ['post', 'put', 'patch'].includes(method) ? {} : undefined,
       });
       const unknownRoute = res.status === 404 && /^Route /.test(String(res.body?.error));
-      expect(unknownRoute || res.status === 405, `${route} → ${res.status} ${res.text.slice(0, 120)}`).toBe(false);
+      expect(unknownRoute || res.status === 405, `${route} → ${res.status} ${res.text.slice(0, 120)}`).toBe(
+        false,
+      );
     }
   });
 

@@ -40,6 +40,8 @@ export function expectedRequests(users: number, durationSec: number, products: n
 
 interface Measured {
   phase: PhaseResult;
+  /** Units ordered (201) during this phase. */
+  units: number;
   summary: RecorderSummary;
   services: ServiceUsage[];
   serverCache: CacheCounts | null;
@@ -62,6 +64,7 @@ async function measure(
   const sampler = new MetricsSampler(metricsTargets());
   await sampler.sample();
   sampler.start(5_000);
+  const unitsBefore = ctx.ledger.units;
   const phase = await runPhase({
     http: ctx.http,
     fixtures: ctx.fixtures,
@@ -81,6 +84,7 @@ async function measure(
   await sampler.sample();
   return {
     phase,
+    units: ctx.ledger.units - unitsBefore,
     summary: summarizeRecorder(phase.recorder),
     services: sampler.usage(),
     serverCache: sampler.serverCache(),
@@ -119,6 +123,7 @@ function stepOf(users: number, measured: Measured, thresholds: Thresholds): MaxS
     successRate: overall.successRate,
     p95: overall.latency.p95,
     p99: overall.latency.p99,
+    failures: summary.failures.slice(0, 5),
   };
 }
 
@@ -281,7 +286,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
 
     const { summary, phase } = measured;
-    const orders = { ...ordersOf(summary), unitsOrdered: ledger.units };
+    const orders = { ...ordersOf(summary), unitsOrdered: measured.units };
     let thresholds: ThresholdResult[] = evaluateThresholds(scenario.thresholds, {
       overall: summary.overall,
       orders,

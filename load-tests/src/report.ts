@@ -18,6 +18,8 @@ export interface MaxStep {
   successRate: number;
   p95: number;
   p99: number;
+  /** The step's first failures, if any. */
+  failures: FailureSample[];
 }
 
 export interface RunReport {
@@ -164,6 +166,13 @@ export function renderText(report: RunReport): string {
         2,
       ),
     );
+    for (const step of report.max.steps) {
+      for (const failure of step.failures.slice(0, 3)) {
+        out.push(
+          `  ${step.users} users, +${failure.atSeconds}s ${failure.endpoint} status ${failure.status || 'none'}: ${failure.error}`,
+        );
+      }
+    }
   }
   out.push('');
   out.push(
@@ -248,11 +257,14 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-/** 1, 2 or 5 × 10^k, at least `value` (and at least 1). */
-export function niceCeil(value: number): number {
+const ROUND_STEPS = [1, 2, 5, 10];
+const FINE_STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+
+/** The smallest step × 10^k (steps 1, 2, 5 by default) that is at least `value`, and at least 1. */
+export function niceCeil(value: number, steps: readonly number[] = ROUND_STEPS): number {
   if (!(value > 1)) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 5, 10]) if (step * power >= value) return step * power;
+  for (const step of steps) if (step * power >= value) return step * power;
   return 10 * power;
 }
 
@@ -274,7 +286,10 @@ export function lineChartSvg(
   const margin = { left: 60, right: 20, top: 30, bottom: 40 };
   const plotWidth = size.width - margin.left - margin.right;
   const plotHeight = size.height - margin.top - margin.bottom;
-  const yMax = niceCeil(Math.max(1, ...series.flatMap((line) => line.values.filter(Number.isFinite))));
+  const yMax = niceCeil(
+    Math.max(1, ...series.flatMap((line) => line.values.filter(Number.isFinite))),
+    FINE_STEPS,
+  );
   const xMax = Math.max(1, seconds);
   const x = (second: number) => margin.left + (second / xMax) * plotWidth;
   const y = (value: number) => margin.top + plotHeight - (Math.min(value, yMax) / yMax) * plotHeight;

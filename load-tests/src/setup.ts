@@ -135,14 +135,21 @@ export async function mapLimit<T, R>(
   return results;
 }
 
-export async function checkHealth(http: HttpClient): Promise<void> {
-  const result = await http.send('GET', '/health');
-  if (result.status === 0) {
-    throw new SetupError(
-      `cannot reach ${http.origin}/health (${result.error}); is the stack running (npm start)?`,
-    );
+/** GET /health must answer 200; a stack that is still settling gets a few seconds. */
+export async function checkHealth(http: HttpClient, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await http.send('GET', '/health');
+    if (result.status === 200) return;
+    if (attempt >= attempts) {
+      if (result.status === 0) {
+        throw new SetupError(
+          `cannot reach ${http.origin}/health (${result.error}); is the stack running (npm start)?`,
+        );
+      }
+      expect(result, [200], 'GET /health (the stack must be healthy before a run)');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
-  expect(result, [200], 'GET /health (the stack must be healthy before a run)');
 }
 
 export interface AdminSession {

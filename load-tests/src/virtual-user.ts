@@ -155,7 +155,8 @@ class VirtualUser {
   private async ensureToken(): Promise<boolean> {
     const { ctx } = this;
     if (this.token && performance.now() < this.tokenValidUntil) return true;
-    const result = await ctx.http.send('POST', '/api/auth/login', { json: ctx.buyer });
+    const { email, password } = ctx.buyer;
+    const result = await ctx.http.send('POST', '/api/auth/login', { json: { email, password } });
     if (record(ctx, 'orders.login', result) !== 'ok') return false;
     const body = parseJson<{ accessToken?: string; expiresIn?: number }>(result);
     if (!body?.accessToken) return false;

@@ -201,6 +201,7 @@ describe('charts', () => {
     expect(niceCeil(101)).toBe(200);
     expect(niceCeil(450)).toBe(500);
     expect(niceCeil(1000)).toBe(1000);
+    expect(niceCeil(2059, [1, 1.5, 2, 2.5, 3, 5, 10])).toBe(2500);
     const svg = latencyChartSvg([
       {
         second: 0,

@@ -90,6 +90,12 @@ describe('evaluateThresholds', () => {
       inventory: goodInventory,
     });
     expect(allPassed(all)).toBe(false);
+    const none = evaluateThresholds(SCENARIOS.smoke.thresholds, {
+      overall: overall(),
+      orders: { attempted: 0, placed: 0 },
+      inventory: goodInventory,
+    });
+    expect(allPassed(none)).toBe(false);
   });
 
   it('fails when the inventory was not checked or does not add up', () => {
