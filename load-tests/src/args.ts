@@ -15,6 +15,7 @@ export interface CliOptions {
   maxRequests?: number;
   reportDir?: string;
   allowRateLimits: boolean;
+  keepProducts: boolean;
   help: boolean;
 }
 
@@ -38,6 +39,7 @@ export const USAGE = `Usage: npm run load -- --scenario ${SCENARIO_NAMES.join('|
                         ${NGINX_URL} when it answers, else the gateway ${GATEWAY_URL})
   --report-dir DIR      where reports go (default load-tests/reports)
   --allow-rate-limits   run even when the gateway's rate limits look too low (429s are reported)
+  --keep-products       keep the products the run created (default: deleted after the check)
 
 Environment: BASE_URL, ADMIN_EMAIL, ADMIN_PASSWORD, METRICS_TARGETS (name=url,...), ALLOW_REMOTE=1.
 Exit code: 0 thresholds met, 1 thresholds failed, 2 usage or setup error.`;
@@ -96,6 +98,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         'base-url': { type: 'string' },
         'report-dir': { type: 'string' },
         'allow-rate-limits': { type: 'boolean', default: false },
+        'keep-products': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -119,6 +122,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     stock: integer('stock', values.stock, 1, 1_000_000_000) ?? 100_000,
     thinkMs: integer('think', values.think, 0, 60_000) ?? 0,
     allowRateLimits: values['allow-rate-limits'] ?? false,
+    keepProducts: values['keep-products'] ?? false,
     help,
   };
   const users = integer('users', values.users, 1, 10_000);

@@ -16,6 +16,8 @@ import {
   type Buyer,
   checkHealth,
   createBuyers,
+  deleteProducts,
+  expectedRequests,
   type Fixtures,
   generalLimits,
   HIGH_LIMITS_HINT,
@@ -31,12 +33,6 @@ import { OrderLedger } from './virtual-user';
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const log = (line: string) => console.log(line);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Requests a run will probably send, to compare with the gateway's remaining rate-limit budget. */
-export function expectedRequests(users: number, durationSec: number, products: number) {
-  const load = users * durationSec * 30;
-  return { general: load + products + users * 3 + 100, auth: Math.ceil(load * 0.35) + users * 2 + 10 };
-}
 
 interface Measured {
   phase: PhaseResult;
@@ -187,7 +183,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const admin = adminCredentials(process.env, REPO_ROOT);
     const session = await adminLogin(http, admin);
     const general = await generalLimits(http);
-    const needed = expectedRequests(max ? users * 3 : users, durationSec, options.products);
+    const needed = expectedRequests(max ? users * 2 : users, durationSec, options.products);
     const problems = rateLimitProblems(general, session.authLimits, needed);
     if (problems.length > 0) {
       const message = `rate limits too low for this run: ${problems.join('; ')}.\nFix: ${HIGH_LIMITS_HINT}.`;
@@ -215,6 +211,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     let measured: Measured;
     let maxSection: RunReport['max'];
     let reportUsers = users;
+    let reportCap = cap;
     const notes: string[] = [];
     if (max) {
       const search: MaxScenario = { ...max, maxUsers: users };
@@ -248,6 +245,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (!shown) throw new SetupError('the max search ran no step');
       measured = byUsers.get(shown.users)!;
       reportUsers = shown.users;
+      reportCap = options.maxRequests ?? requestCap(shown.users, durationSec);
       maxSection = {
         bestUsers: best?.users ?? null,
         bestRps: best?.rps ?? null,
@@ -272,17 +270,26 @@ export async function main(argv: readonly string[]): Promise<number> {
 
     log('checking the inventory invariant');
     let inventory: InventoryReport;
+    let verifierToken: string | undefined;
     try {
-      const verifier = await adminLogin(http, admin);
+      verifierToken = (await adminLogin(http, admin)).token;
       inventory = await verifyInventory(
         http,
         fixtures.products,
         ledger,
-        { adminToken: verifier.token, buyerIds: buyers.map((buyer) => buyer.userId) },
+        { adminToken: verifierToken, buyerIds: buyers.map((buyer) => buyer.userId) },
         log,
       );
     } catch (error) {
       inventory = notChecked((error as Error).message);
+    }
+    if (options.keepProducts) {
+      notes.push(`kept the run's ${fixtures.products.length} products (SKU prefix LT-${runId}-)`);
+    } else if (verifierToken) {
+      const cleanup = await deleteProducts(http, verifierToken, fixtures.products);
+      if (cleanup.failed > 0) {
+        notes.push(`could not delete ${cleanup.failed} of the run's products (SKU prefix LT-${runId}-)`);
+      }
     }
 
     const { summary, phase } = measured;
@@ -304,7 +311,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       ];
     }
     if (phase.stoppedBy === 'request cap') {
-      notes.push(`the run hit the hard cap of ${cap} requests before its duration ended`);
+      notes.push(`the run hit the hard cap of ${reportCap} requests before its duration ended`);
     }
     if (phase.stoppedBy === 'interrupted') {
       thresholds.push({
@@ -323,7 +330,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       users: reportUsers,
       durationSec,
       rampSec,
-      requestCap: cap,
+      requestCap: reportCap,
       stoppedBy: phase.stoppedBy,
       startedAt: startedAt.toISOString(),
       elapsedSec: summary.elapsedSec,

@@ -68,6 +68,15 @@ export function rateLimitInfo(result: HttpResult): RateLimitInfo {
 }
 
 /**
+ * API requests a run will probably send (30 per user-second is well above what a user of this mix
+ * achieves), to compare with the gateway's remaining rate-limit budget before starting.
+ */
+export function expectedRequests(users: number, durationSec: number, products: number) {
+  const load = users * durationSec * 30;
+  return { general: load + products + users * 3 + 100, auth: Math.ceil(load * 0.35) + users * 2 + 10 };
+}
+
+/**
  * Problems with the gateway's rate limits for a run of about `needed` API requests, of which
  * `neededAuth` go to /api/auth. Limits the gateway does not announce are not checked.
  */
@@ -290,4 +299,18 @@ export async function createBuyers(
       return { ...credentials, userId };
     },
   );
+}
+
+/** Deletes the run's own products (after the inventory check), so runs do not grow the catalog. */
+export async function deleteProducts(
+  http: HttpClient,
+  token: string,
+  products: readonly SeededProduct[],
+): Promise<{ deleted: number; failed: number }> {
+  const results = await mapLimit(products, 8, async (product) => {
+    const result = await http.send('DELETE', `/api/products/${product.id}`, { token });
+    return result.status === 204 || result.status === 404;
+  });
+  const deleted = results.filter(Boolean).length;
+  return { deleted, failed: results.length - deleted };
 }

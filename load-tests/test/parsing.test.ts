@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseCli, UsageError } from '../src/args';
-import { expectedRequests } from '../src/cli';
 import { parsePrometheus, processSnapshot, sumOf } from '../src/prometheus';
 import { metricsTargets, serverCacheDelta, usageFromSnapshots } from '../src/service-metrics';
-import { defaultsFromStartScript, rateLimitProblems, searchTermsFrom } from '../src/setup';
+import { defaultsFromStartScript, expectedRequests, rateLimitProblems, searchTermsFrom } from '../src/setup';
 import { browsePath, OrderLedger } from '../src/virtual-user';
 import { mulberry32 } from '../src/prng';
 import { rampOffsets } from '../src/runner';
@@ -20,6 +19,7 @@ describe('parseCli', () => {
       products: 40,
       stock: 100_000,
       allowRateLimits: false,
+      keepProducts: false,
     });
   });
 

@@ -35,7 +35,7 @@ runMain(async () => {
 
   const metrics = createMetrics('product-service');
   const lifecycle = new Lifecycle();
-  const services = createServices({ config, models, redis, logger, registry: metrics.registry });
+  const services = createServices({ config, connection, models, redis, logger, registry: metrics.registry });
   const app = createApp({ config, logger, metrics, lifecycle, connection, services });
 
   const consumer = new OrderEventsConsumer(eventsRedis, services.inventory, logger, services.metrics, {

@@ -1,8 +1,8 @@
-import type { Logger, Redis } from '@ecom/service-kit';
+import { DocumentLocks, type LockOptions, type Logger, type Redis } from '@ecom/service-kit';
+import type { Connection } from 'mongoose';
 import type { Registry } from 'prom-client';
 import { CatalogCache } from './cache/catalog-cache';
 import { CategoryCatalog } from './categories/category-catalog';
-import { DocumentLocks, type LockOptions } from './concurrency/document-locks';
 import type { ProductConfig } from './config';
 import { Inventory } from './inventory/inventory';
 import { type CatalogMetrics, createCatalogMetrics } from './metrics';
@@ -11,6 +11,8 @@ import { ProductCatalog } from './products/product-catalog';
 
 export interface ServiceDeps {
   config: ProductConfig;
+  /** Holds the lock collection next to the models. */
+  connection: Connection;
   models: Models;
   /** The cache client, with this service's key prefix. */
   redis: Redis;
@@ -25,6 +27,7 @@ export interface Services {
   categories: CategoryCatalog;
   inventory: Inventory;
   metrics: CatalogMetrics;
+  locks: DocumentLocks;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -35,10 +38,16 @@ export function createServices(deps: ServiceDeps): Services {
     list: config.CACHE_TTL_LIST_SECONDS,
     category: config.CACHE_TTL_CATEGORY_SECONDS,
   });
-  const locks = new DocumentLocks(models.locks, deps.locks);
+  // Every write to a product or a reservation runs under these (see the README's MongoDB section).
+  const locks = new DocumentLocks(deps.connection, {
+    collection: 'inventory_locks',
+    busyMessage: 'Inventory is busy, retry shortly',
+    ...deps.locks,
+  });
   return {
     cache,
     metrics,
+    locks,
     products: new ProductCatalog({ models, cache, locks }),
     categories: new CategoryCatalog({ models, cache, locks }),
     inventory: new Inventory({ models, locks, cache, metrics, logger }),

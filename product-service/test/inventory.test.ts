@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lockKeys } from '../src/concurrency/document-locks';
+import { lockKeys } from '../src/lock-keys';
 import {
   createProduct,
   newOrderId,
@@ -283,7 +283,7 @@ describe('recovering from a crash', () => {
 
   it('when a dead process left a lock behind, then it is broken after its lease and work goes on', async () => {
     const product = await createProduct(service, { stock: 3 });
-    await service.models.locks.insertOne({
+    await service.services.locks.collection.insertOne({
       _id: lockKeys.product(product.id),
       owner: 'crashed-process',
       expiresAt: new Date(Date.now() - 1_000),
@@ -298,7 +298,7 @@ describe('recovering from a crash', () => {
 
   it('when a live lock is held past the wait limit, then 503 with Retry-After and nothing is taken', async () => {
     const product = await createProduct(service, { stock: 3 });
-    await service.models.locks.insertOne({
+    await service.services.locks.collection.insertOne({
       _id: lockKeys.product(product.id),
       owner: 'slow-process',
       expiresAt: new Date(Date.now() + 60_000),

@@ -145,6 +145,11 @@ export function createForwarder(options: ForwarderOptions): Forward {
 
   return (req, res) =>
     new Promise<void>((resolve, reject) => {
+      // Gone while waiting for the rate limiter or the token check: nothing to forward.
+      if (req.socket.destroyed) {
+        reject(new ClientClosedError());
+        return;
+      }
       const exchange = new Exchange(resolve, reject, options.timeoutMs);
       exchanges.set(req, exchange);
       res.once('close', () => exchange.fail(new ClientClosedError()));

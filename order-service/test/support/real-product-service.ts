@@ -50,6 +50,7 @@ export async function startRealProductService(options: RealProductServiceOptions
   const metrics = createMetrics('product-service');
   const services = createServices({
     config,
+    connection,
     models,
     redis,
     logger,

@@ -1,14 +1,13 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { errorBody, HttpError } from './errors';
+import { isDuplicateKey } from './mongo-errors';
 import { describeIssues } from './validation';
 
 interface BodyParserError {
   type?: string;
   status?: number;
 }
-
-const MONGO_DUPLICATE_KEY = 11000;
 
 /** Errors thrown by libraries we know how to describe to a client. */
 function toHttpError(error: unknown): HttpError | undefined {
@@ -20,9 +19,7 @@ function toHttpError(error: unknown): HttpError | undefined {
   if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
     return new HttpError(415, 'Unsupported body encoding');
   }
-  if ((error as { code?: number })?.code === MONGO_DUPLICATE_KEY) {
-    return HttpError.conflict('Resource already exists');
-  }
+  if (isDuplicateKey(error)) return HttpError.conflict('Resource already exists');
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 export * from './auth';
 export * from './config';
+export * from './document-locks';
 export * from './error-handler';
 export * from './errors';
 export * from './health';
@@ -8,6 +9,7 @@ export * from './lifecycle';
 export * from './logger';
 export * from './metrics';
 export * from './mongo';
+export * from './mongo-errors';
 export * from './redis';
 export * from './request-logging';
 export * from './retry';

@@ -1,9 +1,8 @@
-import { HttpError } from '@ecom/service-kit';
+import { type DocumentLocks, HttpError, isDuplicateKey } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
 import { type CacheRead, type CatalogCache, versionKeys } from '../cache/catalog-cache';
-import { type DocumentLocks, lockKeys } from '../concurrency/document-locks';
+import { lockKeys } from '../lock-keys';
 import type { Models } from '../models';
-import { isDuplicateKey } from '../mongo-errors';
 import { categoryKey } from './category-model';
 import type { CategoryInput, CategoryView } from './category-schemas';
 

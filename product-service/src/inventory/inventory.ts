@@ -1,7 +1,7 @@
-import { HttpError, type Logger } from '@ecom/service-kit';
+import { type DocumentLocks, HttpError, type Logger } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
 import type { CatalogCache } from '../cache/catalog-cache';
-import { type DocumentLocks, lockKeys } from '../concurrency/document-locks';
+import { lockKeys } from '../lock-keys';
 import type { CatalogMetrics } from '../metrics';
 import type { Models } from '../models';
 import type { RequestedItem } from './inventory-schemas';

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { HttpError, type Page, toPage } from '@ecom/service-kit';
+import { type DocumentLocks, HttpError, isDuplicateKey, type Page, toPage } from '@ecom/service-kit';
 import { type CacheRead, type CatalogCache, versionKeys } from '../cache/catalog-cache';
 import { categoryKey } from '../categories/category-model';
-import { type DocumentLocks, lockKeys } from '../concurrency/document-locks';
+import { lockKeys } from '../lock-keys';
 import type { Models } from '../models';
 import { toCents } from '../money';
-import { isDuplicateKey } from '../mongo-errors';
 import { productListFilter, productListSort } from './product-query';
 import type { ProductInput, ProductListQuery, ProductPatch } from './product-schemas';
 import { PRODUCT_PROJECTION, type ProductRecord, type ProductView, productView } from './product-view';

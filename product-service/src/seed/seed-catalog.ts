@@ -1,7 +1,7 @@
+import { isDuplicateKey } from '@ecom/service-kit';
 import type { CatalogCache } from '../cache/catalog-cache';
 import { categoryKey } from '../categories/category-model';
 import type { Models } from '../models';
-import { isDuplicateKey } from '../mongo-errors';
 import { DEMO_CATEGORIES, demoProducts } from './demo-catalog';
 
 export interface SeedResult {

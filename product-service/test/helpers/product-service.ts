@@ -7,6 +7,7 @@ import {
   createMetrics,
   createRedis,
   DEV_INTERNAL_TOKEN,
+  type LockOptions,
   Lifecycle,
   type Redis,
   signAccessToken,
@@ -16,7 +17,6 @@ import type { Express } from 'express';
 import { type Connection, Types } from 'mongoose';
 import supertest from 'supertest';
 import { createApp } from '../../src/app';
-import type { LockOptions } from '../../src/concurrency/document-locks';
 import { loadProductConfig, type ProductConfig } from '../../src/config';
 import { createModels, type Models } from '../../src/models';
 import { createServices, type Services } from '../../src/services';
@@ -67,6 +67,7 @@ export async function startProductService(options: TestServiceOptions = {}): Pro
   const metrics = createMetrics('product-service');
   const services = createServices({
     config,
+    connection,
     models,
     redis,
     logger,

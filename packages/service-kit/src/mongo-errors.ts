@@ -7,6 +7,7 @@ const DUPLICATE_KEY = 11000;
  */
 const BACKEND_UNIQUE_VIOLATION = /UNIQUE constraint failed|duplicate key value violates unique constraint/;
 
+/** A unique-index violation, as MongoDB reports it (code 11000) or as FerretDB v1 does on updates. */
 export function isDuplicateKey(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   return code === DUPLICATE_KEY || (typeof message === 'string' && BACKEND_UNIQUE_VIOLATION.test(message));

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpError } from '@ecom/service-kit';
-import type { mongo } from 'mongoose';
-import { isDuplicateKey } from '../mongo-errors';
+import type { Connection, mongo } from 'mongoose';
+import { HttpError } from './errors';
+import { isDuplicateKey } from './mongo-errors';
 
 export interface LockDocument {
   _id: string;
@@ -11,17 +11,35 @@ export interface LockDocument {
 }
 
 export interface LockOptions {
-  /** A holder that crashed blocks its keys at most this long. Work under a lock takes milliseconds. */
+  /** A holder that died blocks its keys at most this long. Work under a lock takes milliseconds. */
   leaseMs?: number;
   /** How long a caller waits for its keys before giving up with a 503. */
   waitMs?: number;
+}
+
+export interface DocumentLocksOptions extends LockOptions {
+  /** The collection holding the lock documents; one per service, e.g. `inventory_locks`. */
+  collection: string;
+  /** The message of the 503 (with Retry-After: 1) a caller gets when its wait runs out. */
+  busyMessage?: string;
+}
+
+export interface WithLocksOptions {
+  /** This call's wait, instead of the one the locks were created with. */
+  waitMs?: number;
+  /**
+   * Runs once this process's queue has reached the caller and before the database locks are
+   * taken: a lock-free check that may refuse (throw) early saves the lock writes for callers
+   * that a queue of predecessors has made pointless.
+   */
+  beforeShared?: () => Promise<void>;
 }
 
 /** In-process FIFO mutex per key, so only one caller per process polls the database lock. */
 class LocalMutex {
   private readonly queues = new Map<string, Array<() => void>>();
 
-  async acquire(key: string, deadline: number): Promise<void> {
+  async acquire(key: string, deadline: number, onTimeout: () => Error): Promise<void> {
     const queue = this.queues.get(key);
     if (!queue) {
       this.queues.set(key, []);
@@ -35,7 +53,7 @@ class LocalMutex {
       const timer = setTimeout(
         () => {
           queue.splice(queue.indexOf(waiter), 1);
-          reject(busy());
+          reject(onTimeout());
         },
         Math.max(0, deadline - Date.now()),
       );
@@ -50,50 +68,47 @@ class LocalMutex {
   }
 }
 
-function busy(): HttpError {
-  return HttpError.serviceUnavailable('Inventory is busy, retry shortly', 1);
-}
-
 /**
  * Mutual exclusion across processes, built on the one write every MongoDB-wire server makes
  * atomic: inserting a document whose `_id` already exists fails. FerretDB v1 applies conditional
  * updates as read-modify-write without isolation (measured: 100 concurrent `$inc` with a
- * `stock >= 1` filter on stock 10 reported up to 95 successes and lost decrements, on both its
- * SQLite and PostgreSQL handlers), so every write to a product or a reservation runs under these
- * locks. On MongoDB they are redundant with the conditional updates, and cheap.
+ * `stock >= 1` filter on stock 10 reported up to 95 successes and lost decrements; 50 concurrent
+ * `findOneAndUpdate({status: 'pending'})` reported several winners), so a filter on the current
+ * state cannot stop two writers from overwriting each other. On MongoDB these locks are redundant
+ * with conditional updates, and cheap (two small writes).
  *
+ * Callers queue in-process first (FIFO per key), so one caller per process polls the database.
  * Keys are taken in sorted order by every caller, so two callers never wait on each other in a cycle.
+ * Create one instance per collection per process: the in-process queue lives in the instance.
  */
 export class DocumentLocks {
+  readonly collection: mongo.Collection<LockDocument>;
   private readonly local = new LocalMutex();
   private readonly leaseMs: number;
   private readonly waitMs: number;
+  private readonly busyMessage: string;
 
-  constructor(
-    private readonly collection: mongo.Collection<LockDocument>,
-    options: LockOptions = {},
-  ) {
+  constructor(connection: Connection, options: DocumentLocksOptions) {
+    this.collection = connection.collection<LockDocument>(options.collection);
     this.leaseMs = options.leaseMs ?? 30_000;
     this.waitMs = options.waitMs ?? 5_000;
+    this.busyMessage = options.busyMessage ?? 'Resource is busy, retry shortly';
   }
 
-  /**
-   * Runs `work` holding every key. `beforeShared` runs once this process's queue has reached the
-   * caller and before the database locks are taken: a lock-free check that may refuse (throw) early
-   * saves the lock writes for callers that a queue of predecessors has made pointless.
-   */
-  async withLocks<T>(
-    keys: string[],
-    work: () => Promise<T>,
-    options: { beforeShared?: () => Promise<void> } = {},
-  ): Promise<T> {
+  /** Runs `work` holding `key`; see {@link withLocks}. */
+  withLock<T>(key: string, work: () => Promise<T>, options: WithLocksOptions = {}): Promise<T> {
+    return this.withLocks([key], work, options);
+  }
+
+  /** Runs `work` holding every key; throws a 503 HttpError when they are not all free in time. */
+  async withLocks<T>(keys: string[], work: () => Promise<T>, options: WithLocksOptions = {}): Promise<T> {
     const sorted = [...new Set(keys)].sort();
-    const deadline = Date.now() + this.waitMs;
+    const deadline = Date.now() + (options.waitMs ?? this.waitMs);
     const local: string[] = [];
     const shared: Array<{ key: string; owner: string }> = [];
     try {
       for (const key of sorted) {
-        await this.local.acquire(key, deadline);
+        await this.local.acquire(key, deadline, () => this.busy());
         local.push(key);
       }
       await options.beforeShared?.();
@@ -101,10 +116,15 @@ export class DocumentLocks {
       return await work();
     } finally {
       for (const { key, owner } of shared.reverse()) {
+        // A failed release must not hide the work's outcome; the lease frees the key in the end.
         await this.collection.deleteOne({ _id: key, owner }).catch(() => undefined);
       }
       for (const key of local) this.local.release(key);
     }
+  }
+
+  private busy(): HttpError {
+    return HttpError.serviceUnavailable(this.busyMessage, 1);
   }
 
   private async acquireShared(key: string, deadline: number): Promise<string> {
@@ -117,7 +137,7 @@ export class DocumentLocks {
         if (!isDuplicateKey(error)) throw error;
       }
       await this.breakIfStale(key);
-      if (Date.now() >= deadline) throw busy();
+      if (Date.now() >= deadline) throw this.busy();
       await sleep(Math.min(2 ** attempt, 25) + Math.random() * 3);
     }
   }
@@ -125,7 +145,8 @@ export class DocumentLocks {
   /**
    * A lock past its lease belongs to a holder that died. Exactly one waiter wins the right to
    * remove it by inserting a unique "break" marker, so two waiters cannot both delete a lock
-   * (the second would be deleting the first one's fresh lock).
+   * (the second would be deleting the first one's fresh lock). Markers stay behind: one small
+   * document per lock a dead process left, which is rare.
    */
   private async breakIfStale(key: string): Promise<void> {
     const current = await this.collection.findOne({ _id: key });
@@ -140,9 +161,3 @@ export class DocumentLocks {
     await this.collection.deleteOne({ _id: key, owner: current.owner });
   }
 }
-
-/** Lock names; every writer of a product or a reservation takes these. */
-export const lockKeys = {
-  product: (productId: string) => `product:${productId}`,
-  order: (orderId: string) => `order:${orderId}`,
-};
