@@ -1,5 +1,6 @@
 import {
   createHttpApp,
+  type DocumentLocks,
   type HealthCheck,
   type JwtSettings,
   type Lifecycle,
@@ -8,7 +9,6 @@ import {
   type ServiceMetrics,
 } from '@ecom/service-kit';
 import type { Express } from 'express';
-import type { DocumentLocks } from './concurrency/document-locks';
 import type { IdempotencyStore } from './idempotency/store';
 import type { ReleaseQueue } from './inventory-client/pending-releases';
 import type { OrderMetrics } from './order-metrics';

@@ -1,8 +1,14 @@
-import { createMetrics, type HealthCheck, type Lifecycle, type Logger, type Redis } from '@ecom/service-kit';
+import {
+  createMetrics,
+  DocumentLocks,
+  type HealthCheck,
+  type Lifecycle,
+  type Logger,
+  type Redis,
+} from '@ecom/service-kit';
 import type { Connection } from 'mongoose';
 import { createApp } from './app';
 import { BackgroundLoop } from './background-loop';
-import { createDocumentLocks } from './concurrency/document-locks';
 import { createOutboxRelay } from './events/outbox-relay';
 import { createIdempotencyModel } from './idempotency/model';
 import { createIdempotencyStore } from './idempotency/store';
@@ -34,7 +40,12 @@ export function composeOrderService(options: ComposeOptions) {
   const orders = createOrderModel(connection);
   const idempotencyModel = createIdempotencyModel(connection);
   const pendingReleases = createPendingReleaseModel(connection);
-  const locks = createDocumentLocks(connection);
+  // FerretDB v1 cannot make a status-filtered update atomic; these locks serialise writers of an order.
+  const locks = new DocumentLocks(connection, {
+    collection: 'order_locks',
+    leaseMs: 10_000,
+    busyMessage: 'Order is busy; retry shortly',
+  });
 
   const inventory = createInventory(
     {

@@ -96,6 +96,27 @@ describe('POST /orders', () => {
     expect(stub.stockOf(product)).toBe(5);
   });
 
+  it('when a product id is written in uppercase, then it is the same product and its lines are merged', async () => {
+    const product = stub.addProduct(10, 2.5);
+    const { auth } = tokenFor();
+
+    const response = await orders.http
+      .post('/orders')
+      .set('Authorization', auth)
+      .send({
+        items: [
+          { productId: product.toUpperCase(), quantity: 2 },
+          { productId: product, quantity: 1 },
+        ],
+      });
+
+    expect(response.status).toBe(201);
+    expect(response.body.items).toEqual([
+      { productId: product, productName: 'Stub product', quantity: 3, unitPrice: 2.5, lineTotal: 7.5 },
+    ]);
+    expect(stub.stockOf(product)).toBe(7);
+  });
+
   it('when the stock is too low, then the order is refused with 409 per-item availability and nothing changes', async () => {
     const plenty = stub.addProduct(10);
     const scarce = stub.addProduct(1);

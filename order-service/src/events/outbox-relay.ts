@@ -1,6 +1,6 @@
-import type { Logger, Redis } from '@ecom/service-kit';
+import type { DocumentLocks, Logger, Redis } from '@ecom/service-kit';
 import { BackgroundLoop } from '../background-loop';
-import { type DocumentLocks, lockKeys } from '../concurrency/document-locks';
+import { lockKeys } from '../lock-keys';
 import type { OrderMetrics } from '../order-metrics';
 import type { OrderModel, OutboxEvent } from '../orders/model';
 import { ORDERS_STREAM } from './order-events';
@@ -57,7 +57,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): BackgroundLoop {
           );
         }
       },
-      LOCK_WAIT_MS,
+      { waitMs: LOCK_WAIT_MS },
     );
   }
 

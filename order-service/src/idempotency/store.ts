@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpError } from '@ecom/service-kit';
+import { type DocumentLocks, HttpError, isDuplicateKey } from '@ecom/service-kit';
 import { Types } from 'mongoose';
-import { type DocumentLocks, lockKeys } from '../concurrency/document-locks';
+import { lockKeys } from '../lock-keys';
 import type { IdempotencyModel, IdempotencyRecord } from './model';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1_000;
 /** Longer than a placement can take, so a live attempt is never taken over. */
 const LEASE_MS = 120_000;
 const POLL_MS = 100;
-const MONGO_DUPLICATE_KEY = 11000;
 
 export type Claim =
   { kind: 'owner'; orderId: Types.ObjectId } | { kind: 'replay'; status: number; body: unknown };
@@ -52,7 +51,7 @@ export function createIdempotencyStore(model: IdempotencyModel, options: Idempot
       });
       return { kind: 'owner', orderId };
     } catch (error) {
-      if ((error as { code?: number }).code === MONGO_DUPLICATE_KEY) return undefined;
+      if (isDuplicateKey(error)) return undefined;
       throw error;
     }
   }

@@ -1,6 +1,7 @@
 import {
   currentUser,
   describeIssues,
+  type DocumentLocks,
   HttpError,
   idParamsSchema,
   type JwtSettings,
@@ -10,7 +11,6 @@ import {
 } from '@ecom/service-kit';
 import { Router } from 'express';
 import { Types } from 'mongoose';
-import type { DocumentLocks } from '../concurrency/document-locks';
 import { fingerprintOf, type IdempotencyStore } from '../idempotency/store';
 import { type PlaceOrderDeps, placeOrder } from './place-order';
 import { findVisibleOrder, listOrders } from './queries';

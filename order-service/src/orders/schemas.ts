@@ -7,7 +7,11 @@ export const MAX_QUANTITY = 100;
 
 const quantity = z.number().int().min(1).max(MAX_QUANTITY);
 
-export const orderLineSchema = z.strictObject({ productId: objectIdSchema, quantity });
+/**
+ * Lowercased: product-service answers with lowercase ObjectIds, so merging duplicate lines and
+ * matching the reservation's items to the order's lines only work on one spelling.
+ */
+export const orderLineSchema = z.strictObject({ productId: objectIdSchema.toLowerCase(), quantity });
 export type OrderLine = z.output<typeof orderLineSchema>;
 
 /** One line per product, in first-seen order, so product-service never sees a product twice. */

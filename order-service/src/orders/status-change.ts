@@ -1,6 +1,6 @@
-import { type AuthUser, HttpError } from '@ecom/service-kit';
+import { type AuthUser, type DocumentLocks, HttpError } from '@ecom/service-kit';
 import { statusChangeEvents } from '../events/order-events';
-import { type DocumentLocks, lockKeys } from '../concurrency/document-locks';
+import { lockKeys } from '../lock-keys';
 import type { OrderMetrics } from '../order-metrics';
 import type { OrderModel, OrderStatus } from './model';
 import { findVisibleOrder } from './queries';

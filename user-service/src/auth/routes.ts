@@ -1,4 +1,4 @@
-import { HttpError, parseInput } from '@ecom/service-kit';
+import { HttpError, isDuplicateKey, parseInput } from '@ecom/service-kit';
 import { Router } from 'express';
 import type { UserServiceConfig } from '../config';
 import type { UserMetrics } from '../user-metrics';
@@ -17,7 +17,6 @@ export interface AuthRouteDeps {
 }
 
 const INVALID_CREDENTIALS = 'Invalid email or password';
-const MONGO_DUPLICATE_KEY = 11000;
 
 export function authRoutes(deps: AuthRouteDeps): Router {
   const { users, passwords, refreshTokens, userMetrics, config } = deps;
@@ -28,9 +27,8 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     const passwordHash = await passwords.hash(input.password);
     const user = await users
       .create({ email: input.email, name: input.name, passwordHash, role: 'customer' })
-      .catch((error: { code?: number }) => {
-        if (error.code === MONGO_DUPLICATE_KEY)
-          throw HttpError.conflict('An account with this email already exists');
+      .catch((error: unknown) => {
+        if (isDuplicateKey(error)) throw HttpError.conflict('An account with this email already exists');
         throw error;
       });
     userMetrics.registrations.inc();

@@ -1,4 +1,4 @@
-import type { Logger } from '@ecom/service-kit';
+import { isDuplicateKey, type Logger } from '@ecom/service-kit';
 import type { PasswordHasher } from '../auth/passwords';
 import type { UserModel } from './model';
 
@@ -31,7 +31,7 @@ export async function ensureAdminAccount(
     await upsert();
   } catch (error) {
     // Two replicas raced to insert: the loser's upsert now finds the winner's document.
-    if ((error as { code?: number }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     await upsert();
   }
   logger.info({ email }, 'admin account ensured');
