@@ -77,6 +77,9 @@ run_suite format npm run --silent format:check
 run_suite vitest vitest_suite
 # Compose, Prometheus rules, dashboards' PromQL and nginx config, validated without Docker.
 run_suite infra bash scripts/validate-infra.sh
+# The whole stack for real (npm start with high rate limits), 10 s of mixed traffic: asserts
+# 0 failed requests and the inventory invariant (stock sold == units ordered).
+run_suite load-smoke npm run --silent load:stack -- --scenario smoke
 
 # --- summary (keep it the very last line) ------------------------------------------------------
 if [ ${#FAILED_SUITES[@]} -gt 0 ]; then

@@ -68,6 +68,26 @@ describe('with Redis up', () => {
     expect(after.body.stock).toBe(3);
   });
 
+  it('when a reservation leaves stock, then cached lists stay warm; when it sells out, they are rebuilt', async () => {
+    const category = await createCategory(service);
+    const product = await createProduct(service, { category: category.name, stock: 3 });
+    const list = () => service.http.get('/products').query({ category: category.name, inStock: 'true' });
+    const reserve = (quantity: number) =>
+      service.http
+        .post('/inventory/reservations')
+        .set('X-Internal-Token', service.internalToken)
+        .send({ orderId: newOrderId(), items: [{ productId: product.id, quantity }] });
+    await list();
+
+    expect((await reserve(1)).status).toBe(201);
+    expect((await list()).headers['x-cache']).toBe('HIT');
+
+    expect((await reserve(2)).status).toBe(201);
+    const afterSellOut = await list();
+    expect(afterSellOut.headers['x-cache']).toBe('MISS');
+    expect(afterSellOut.body.total).toBe(0);
+  });
+
   it('when a product is deleted, then its cached copy is not served', async () => {
     const product = await createProduct(service);
     await service.http.get(`/products/${product.id}`);

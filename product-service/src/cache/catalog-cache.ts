@@ -83,7 +83,22 @@ export class CatalogCache {
 
   /** Call after the database write has completed. */
   async productsChanged(productIds: string[]): Promise<void> {
-    const pipeline = this.redis.multi().incr(versionKeys.productLists);
+    await this.bump(productIds, true);
+  }
+
+  /**
+   * A reservation or release changed stock. The products' own entries go stale at once, but the
+   * lists only when a product sold out: otherwise every order would empty every cached list and
+   * browsing under load would always miss. Lists may show a stock figure up to their TTL old;
+   * what an order can take is decided by the reservation, never by a list.
+   */
+  async stockChanged(productIds: string[], availabilityChanged: boolean): Promise<void> {
+    await this.bump(productIds, availabilityChanged);
+  }
+
+  private async bump(productIds: string[], lists: boolean): Promise<void> {
+    const pipeline = this.redis.multi();
+    if (lists) pipeline.incr(versionKeys.productLists);
     for (const id of productIds) {
       const key = versionKeys.product(id);
       pipeline.incr(key).expire(key, ITEM_VERSION_TTL_SECONDS);

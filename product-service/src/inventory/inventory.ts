@@ -20,6 +20,8 @@ export interface InventoryResult {
   reservation: ReservationView;
   /** True when the call changed nothing because an earlier identical call already did it. */
   replayed: boolean;
+  /** A product went out of stock, so lists filtered on stock are stale. */
+  soldOut?: boolean;
 }
 
 /** Repeated productIds are merged; the result is sorted so two requests compare item by item. */
@@ -104,7 +106,7 @@ export class Inventory {
         beforeShared: () => this.refuseEarly(orderId, items),
       });
       this.deps.metrics.reservations.inc({ outcome: result.replayed ? 'replayed' : 'reserved' });
-      if (!result.replayed) await this.deps.cache.productsChanged(productIds);
+      if (!result.replayed) await this.deps.cache.stockChanged(productIds, result.soldOut ?? false);
       return result;
     } catch (error) {
       this.deps.metrics.reservations.inc({ outcome: outcomeOf(error) });
@@ -195,11 +197,10 @@ export class Inventory {
       { _id: { $in: reserved.map((item) => item.productId) }, holds: orderId },
       { $pull: { holds: orderId } },
     );
-    for (const item of reserved) {
-      if (byId.get(item.productId)!.stock === item.quantity) this.deps.metrics.stockouts.inc();
-    }
+    const soldOut = reserved.filter((item) => byId.get(item.productId)!.stock === item.quantity);
+    this.deps.metrics.stockouts.inc(soldOut.length);
     const saved = await reservations.findById(orderId).lean<ReservationFields>();
-    return { reservation: reservationView(saved!), replayed: false };
+    return { reservation: reservationView(saved!), replayed: false, soldOut: soldOut.length > 0 };
   }
 
   private async releaseLocked(orderId: string): Promise<{ result: InventoryResult; outcome: string }> {
