@@ -21,9 +21,9 @@ export const gatewayEnvShape = {
   ORDER_SERVICE_URL: httpUrl('http://127.0.0.1:3003'),
   /** Until the upstream's response headers arrive; then the 504. Per-service values override it. */
   UPSTREAM_TIMEOUT_MS: millis(10_000),
-  USER_SERVICE_TIMEOUT_MS: optionalMillis,
-  PRODUCT_SERVICE_TIMEOUT_MS: optionalMillis,
-  ORDER_SERVICE_TIMEOUT_MS: optionalMillis,
+  USER_UPSTREAM_TIMEOUT_MS: optionalMillis,
+  PRODUCT_UPSTREAM_TIMEOUT_MS: optionalMillis,
+  ORDER_UPSTREAM_TIMEOUT_MS: optionalMillis,
   /** A TCP connect that takes longer means the upstream is gone; fail fast with a 503. */
   UPSTREAM_CONNECT_TIMEOUT_MS: millis(1_000),
 

@@ -67,7 +67,7 @@ describe('an upstream that refuses connections', () => {
 
 describe('an upstream that answers too slowly', () => {
   it('gives 504 JSON after its own timeout and abandons the upstream request', async () => {
-    const gateway = await gatewayWith({ ORDER_SERVICE_TIMEOUT_MS: '300', UPSTREAM_TIMEOUT_MS: '5000' });
+    const gateway = await gatewayWith({ ORDER_UPSTREAM_TIMEOUT_MS: '300', UPSTREAM_TIMEOUT_MS: '5000' });
     let upstreamSawClose = false;
     stubs.order.on('/orders', (_req, res) => {
       res.on('close', () => (upstreamSawClose = true));

@@ -57,6 +57,8 @@ export async function buildAll(): Promise<void> {
 export interface StackOptions {
   /** Extra environment for both gateway replicas (e.g. low rate limits). */
   gatewayEnv?: Record<string, string>;
+  /** The admin account user-service ensures at start (default: ADMIN). */
+  admin?: { email: string; password: string };
 }
 
 export const ADMIN = { email: 'admin@e2e.example', password: 'admin-e2e-password' };
@@ -120,8 +122,8 @@ export class Stack {
 
     service('user', 'user-service/dist/main.js', userPort!, {
       MONGODB_URL: mongoUrlFor(uniqueName('e2e_users_')),
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
+      ADMIN_EMAIL: (options.admin ?? ADMIN).email,
+      ADMIN_PASSWORD: (options.admin ?? ADMIN).password,
       BCRYPT_ROUNDS: '4',
     });
     service('product', 'product-service/dist/main.js', productPort!, {

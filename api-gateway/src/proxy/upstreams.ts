@@ -40,11 +40,11 @@ export class Upstreams {
 function settingsFor(config: GatewayConfig, name: UpstreamName): { baseUrl: string; timeoutMs?: number } {
   switch (name) {
     case 'user':
-      return { baseUrl: config.USER_SERVICE_URL, timeoutMs: config.USER_SERVICE_TIMEOUT_MS };
+      return { baseUrl: config.USER_SERVICE_URL, timeoutMs: config.USER_UPSTREAM_TIMEOUT_MS };
     case 'product':
-      return { baseUrl: config.PRODUCT_SERVICE_URL, timeoutMs: config.PRODUCT_SERVICE_TIMEOUT_MS };
+      return { baseUrl: config.PRODUCT_SERVICE_URL, timeoutMs: config.PRODUCT_UPSTREAM_TIMEOUT_MS };
     case 'order':
-      return { baseUrl: config.ORDER_SERVICE_URL, timeoutMs: config.ORDER_SERVICE_TIMEOUT_MS };
+      return { baseUrl: config.ORDER_SERVICE_URL, timeoutMs: config.ORDER_UPSTREAM_TIMEOUT_MS };
   }
 }
 
