@@ -80,6 +80,8 @@ run_suite infra bash scripts/validate-infra.sh
 # The whole stack for real (npm start with high rate limits), 10 s of mixed traffic: asserts
 # 0 failed requests and the inventory invariant (stock sold == units ordered).
 run_suite load-smoke npm run --silent load:stack -- --scenario smoke
+# A real Prometheus scrapes the running stack: every target up, every dashboard query has data.
+run_suite monitoring-live bash scripts/check-monitoring-live.sh --start
 
 # --- summary (keep it the very last line) ------------------------------------------------------
 if [ ${#FAILED_SUITES[@]} -gt 0 ]; then

@@ -28,7 +28,7 @@ export interface OrderServiceDeps {
   inventory: PlaceOrderDeps['inventory'];
   releases: ReleaseQueue;
   /** Background loops the request path nudges when it leaves them work. */
-  outboxRelay: { kick(): void };
+  outboxRelay: { kick(orderId?: string): void };
   releaseRetrier: { kick(): void };
   lifecycle?: Lifecycle;
   readinessChecks?: Record<string, HealthCheck>;

@@ -23,7 +23,7 @@ const envShape = {
     .string()
     .regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as USD')
     .default('USD'),
-  OUTBOX_INTERVAL_MS: millis(1_000, 10),
+  OUTBOX_INTERVAL_MS: millis(5_000, 10),
   RELEASE_RETRY_INTERVAL_MS: millis(2_000, 10),
   EVENTS_STREAM_MAXLEN: z.coerce.number().int().min(1_000).default(100_000),
 };

@@ -120,4 +120,24 @@ describe('order events', () => {
     await eventually(async () => (await stockOf(service, product.id)) === 10);
     await eventually(async () => (await pendingCount()) === 0);
   });
+
+  it('when a consumer restarts under its old name, then it handles what it read before at once, without waiting to claim it', async () => {
+    const { product, orderId } = await reserved(10, 4);
+    await consumer.stop();
+    await publish('order.cancelled', orderId);
+    // The previous incarnation of replica-c read the entry and stopped before acknowledging it.
+    await publisher.xreadgroup('GROUP', group, 'replica-c', 'COUNT', 10, 'STREAMS', stream, '>');
+
+    consumer = new OrderEventsConsumer(
+      createRedis(redisUrl(), { logger }),
+      service.services.inventory,
+      logger,
+      service.services.metrics,
+      // Claiming abandoned entries is far off: only re-reading its own pending entries can help.
+      { stream, group, consumer: 'replica-c', blockMs: 200, claimIdleMs: 600_000, claimEveryMs: 600_000 },
+    );
+    consumer.start();
+    await eventually(async () => (await stockOf(service, product.id)) === 10);
+    await eventually(async () => (await pendingCount()) === 0);
+  });
 });

@@ -17,7 +17,7 @@ export interface PlaceOrderDeps {
   };
   releases: ReleaseQueue;
   releaseRetrier: { kick(): void };
-  outboxRelay: { kick(): void };
+  outboxRelay: { kick(orderId?: string): void };
   metrics: OrderMetrics;
   currency: string;
 }
@@ -117,6 +117,6 @@ export async function placeOrder(
   await deps.releases.forget(orderId).catch(() => undefined);
   deps.metrics.created.inc();
   deps.metrics.value.inc({ currency: deps.currency }, fromCents(totalCents));
-  deps.outboxRelay.kick();
+  deps.outboxRelay.kick(orderId);
   return toOrderJson(saved.toObject());
 }

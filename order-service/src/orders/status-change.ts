@@ -37,7 +37,7 @@ export interface StatusChangeDeps {
   orders: OrderModel;
   locks: DocumentLocks;
   metrics: Pick<OrderMetrics, 'transitions'>;
-  outboxRelay: { kick(): void };
+  outboxRelay: { kick(orderId?: string): void };
 }
 
 /**
@@ -75,7 +75,7 @@ export async function changeStatus(
       });
     }
     deps.metrics.transitions.inc({ from: current.status, to: target });
-    deps.outboxRelay.kick();
+    deps.outboxRelay.kick(orderId);
     return toOrderJson(updated);
   });
 }

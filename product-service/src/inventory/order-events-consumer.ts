@@ -48,6 +48,7 @@ export class OrderEventsConsumer {
   private lastClaim = 0;
   private failing = false;
   private groupReady = false;
+  private ownBacklogDone = false;
   private readonly blockMs: number;
   private readonly claimIdleMs: number;
   private readonly claimEveryMs: number;
@@ -84,6 +85,7 @@ export class OrderEventsConsumer {
       try {
         if (this.redis.status === 'wait') await this.redis.connect();
         await this.ensureGroup();
+        if (!this.ownBacklogDone) await this.handleOwnBacklog();
         if (Date.now() - this.lastClaim >= this.claimEveryMs) await this.claimAbandoned();
         const reply = await this.redis.xreadgroup(
           'GROUP',
@@ -120,6 +122,33 @@ export class OrderEventsConsumer {
       if (!String(error).includes('BUSYGROUP')) throw error;
     }
     this.groupReady = true;
+  }
+
+  /**
+   * Entries delivered to this consumer name before a restart (read, never acknowledged) are not
+   * offered again by `>`; reading from id 0 returns them, so they are handled now rather than after
+   * the idle time that XAUTOCLAIM waits for.
+   */
+  private async handleOwnBacklog(): Promise<void> {
+    for (;;) {
+      const reply = await this.redis.xreadgroup(
+        'GROUP',
+        this.options.group,
+        this.options.consumer,
+        'COUNT',
+        this.batchSize,
+        'STREAMS',
+        this.options.stream,
+        '0',
+      );
+      const entries = Array.isArray(reply)
+        ? reply.flatMap((stream) => (Array.isArray(stream) ? entriesOf(stream[1]) : []))
+        : [];
+      if (entries.length === 0) break;
+      await this.handleAll(entries);
+      if (!this.running) return;
+    }
+    this.ownBacklogDone = true;
   }
 
   private async claimAbandoned(): Promise<void> {
