@@ -30,7 +30,7 @@ export interface UserServiceDeps {
 
 export function createApp(deps: UserServiceDeps): Express {
   const { config, users } = deps;
-  const passwords = deps.passwords ?? createPasswordHasher(config.BCRYPT_ROUNDS);
+  const passwords = deps.passwords ?? createPasswordHasher(config.BCRYPT_ROUNDS, config.BCRYPT_CONCURRENCY);
   const refreshTokens = createRefreshTokenStore(deps.redis, config.refreshTokenTtlSeconds);
   const userMetrics = createUserMetrics(deps.metrics);
 

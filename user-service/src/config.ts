@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import {
   baseEnvShape,
   ConfigError,
@@ -26,6 +27,13 @@ const envShape = {
   JWT_EXPIRES_IN: z.string().regex(DURATION, 'must be seconds or a span like 15m, 1h').default('15m'),
   REFRESH_TOKEN_TTL: z.string().regex(DURATION, 'must be seconds or a span like 24h').default('24h'),
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10),
+  // One core left for everything else: the event loop, and the database when it shares the host.
+  BCRYPT_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(Math.max(1, availableParallelism() - 1)),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   ADMIN_NAME: z.string().min(1).default('Administrator'),

@@ -26,7 +26,7 @@ runMain(async () => {
 
   const users = createUserModel(connection);
   await users.init();
-  const passwords = createPasswordHasher(config.BCRYPT_ROUNDS);
+  const passwords = createPasswordHasher(config.BCRYPT_ROUNDS, config.BCRYPT_CONCURRENCY);
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     const admin = { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, name: config.ADMIN_NAME };
     await ensureAdminAccount(users, passwords, admin, logger);

@@ -1,4 +1,5 @@
 import bcrypt from 'bcrypt';
+import pLimit from 'p-limit';
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -6,14 +7,20 @@ export interface PasswordHasher {
   verify(password: string, hash: string | undefined): Promise<boolean>;
 }
 
-export function createPasswordHasher(rounds: number): PasswordHasher {
+/**
+ * `concurrency` bounds how many hashes run at once. bcrypt is pure CPU on libuv's thread pool;
+ * unbounded, a burst of sign-ups takes every core and starves this process's event loop and
+ * whatever shares the machine. Extra requests wait their turn instead.
+ */
+export function createPasswordHasher(rounds: number, concurrency = 1): PasswordHasher {
+  const limit = pLimit(concurrency);
   // Comparing against a hash of the same cost when the account is missing keeps login time
   // the same for known and unknown emails, so timing does not reveal who has an account.
   const dummyHash = bcrypt.hashSync('not-a-real-password', rounds);
   return {
-    hash: (password) => bcrypt.hash(password, rounds),
+    hash: (password) => limit(() => bcrypt.hash(password, rounds)),
     verify: async (password, hash) => {
-      const matches = await bcrypt.compare(password, hash ?? dummyHash);
+      const matches = await limit(() => bcrypt.compare(password, hash ?? dummyHash));
       return matches && hash !== undefined;
     },
   };

@@ -1,0 +1,26 @@
+import { availableParallelism } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { durationToSeconds, loadUserServiceConfig } from '../src/config';
+
+describe('user-service configuration', () => {
+  it('turns token lifetimes into seconds', () => {
+    expect(durationToSeconds('15m')).toBe(900);
+    expect(durationToSeconds('24h')).toBe(86_400);
+    expect(durationToSeconds('45')).toBe(45);
+  });
+
+  it('leaves one core free of bcrypt by default, and never goes below one hash at a time', () => {
+    expect(loadUserServiceConfig({}).BCRYPT_CONCURRENCY).toBe(Math.max(1, availableParallelism() - 1));
+    expect(loadUserServiceConfig({ BCRYPT_CONCURRENCY: '3' }).BCRYPT_CONCURRENCY).toBe(3);
+    expect(() => loadUserServiceConfig({ BCRYPT_CONCURRENCY: '0' })).toThrow(/BCRYPT_CONCURRENCY/);
+  });
+
+  it('refuses a bcrypt cost below 10 in production', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), BCRYPT_ROUNDS: '8' };
+    expect(() => loadUserServiceConfig(production)).toThrow(/BCRYPT_ROUNDS must be at least 10/);
+  });
+
+  it('needs ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
+    expect(() => loadUserServiceConfig({ ADMIN_EMAIL: 'a@b.co' })).toThrow(/ADMIN_EMAIL and ADMIN_PASSWORD/);
+  });
+});
