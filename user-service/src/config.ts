@@ -27,13 +27,8 @@ const envShape = {
   JWT_EXPIRES_IN: z.string().regex(DURATION, 'must be seconds or a span like 15m, 1h').default('15m'),
   REFRESH_TOKEN_TTL: z.string().regex(DURATION, 'must be seconds or a span like 24h').default('24h'),
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10),
-  // One core left for everything else: the event loop, and the database when it shares the host.
-  BCRYPT_CONCURRENCY: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(64)
-    .default(Math.max(1, availableParallelism() - 1)),
+  // libuv's pool has 4 threads whatever the core count: on a small host, one hash per core at most.
+  BCRYPT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(availableParallelism()),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   ADMIN_NAME: z.string().min(1).default('Administrator'),

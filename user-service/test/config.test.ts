@@ -9,8 +9,8 @@ describe('user-service configuration', () => {
     expect(durationToSeconds('45')).toBe(45);
   });
 
-  it('leaves one core free of bcrypt by default, and never goes below one hash at a time', () => {
-    expect(loadUserServiceConfig({}).BCRYPT_CONCURRENCY).toBe(Math.max(1, availableParallelism() - 1));
+  it('computes at most one hash per core by default, and never fewer than one at a time', () => {
+    expect(loadUserServiceConfig({}).BCRYPT_CONCURRENCY).toBe(availableParallelism());
     expect(loadUserServiceConfig({ BCRYPT_CONCURRENCY: '3' }).BCRYPT_CONCURRENCY).toBe(3);
     expect(() => loadUserServiceConfig({ BCRYPT_CONCURRENCY: '0' })).toThrow(/BCRYPT_CONCURRENCY/);
   });

@@ -9,8 +9,8 @@ export interface PasswordHasher {
 
 /**
  * `concurrency` bounds how many hashes run at once. bcrypt is pure CPU on libuv's thread pool;
- * unbounded, a burst of sign-ups takes every core and starves this process's event loop and
- * whatever shares the machine. Extra requests wait their turn instead.
+ * more hashes in flight than cores only slow each other down and starve whatever shares the
+ * machine. Extra requests wait their turn instead.
  */
 export function createPasswordHasher(rounds: number, concurrency = 1): PasswordHasher {
   const limit = pLimit(concurrency);
