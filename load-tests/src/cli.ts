@@ -27,6 +27,7 @@ import {
 } from './setup';
 import { type CacheCounts, type RecorderSummary, summarizeRecorder, type Summary } from './summary';
 import { allPassed, evaluateThresholds, type ThresholdResult } from './thresholds';
+import { waitForSettledReleases } from './settle';
 import { verifyInventory } from './verify';
 import { OrderLedger } from './virtual-user';
 
@@ -268,6 +269,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       });
     }
 
+    notes.push(await waitForSettledReleases(log));
     log('checking the inventory invariant');
     let inventory: InventoryReport;
     let verifierToken: string | undefined;
