@@ -1,0 +1,43 @@
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { createHttpApp } from '../src/http-app';
+import { createLogger } from '../src/logger';
+import { createMetrics } from '../src/metrics';
+
+describe('CORS', () => {
+  it('lets browsers read the headers clients act on (request id, rate limits, replays, Location)', async () => {
+    const app = createHttpApp(
+      { service: 'test', logger: createLogger('test', 'silent'), metrics: createMetrics('test') },
+      (a) => a.get('/x', (_req, res) => res.json({})),
+    );
+    const response = await request(app).get('/x').set('Origin', 'https://shop.example');
+    expect(response.headers['access-control-allow-origin']).toBe('https://shop.example');
+    const exposed = String(response.headers['access-control-expose-headers']).split(',');
+    expect(exposed).toEqual(
+      expect.arrayContaining([
+        'X-Request-Id',
+        'Retry-After',
+        'X-RateLimit-Remaining',
+        'RateLimit',
+        'Idempotent-Replayed',
+        'Location',
+      ]),
+    );
+  });
+
+  it('allows only the configured origins when a list is given', async () => {
+    const app = createHttpApp(
+      {
+        service: 'test',
+        logger: createLogger('test', 'silent'),
+        metrics: createMetrics('test'),
+        corsOrigins: ['https://shop.example'],
+      },
+      (a) => a.get('/x', (_req, res) => res.json({})),
+    );
+    const allowed = await request(app).get('/x').set('Origin', 'https://shop.example');
+    const other = await request(app).get('/x').set('Origin', 'https://evil.example');
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
