@@ -3,10 +3,10 @@ import {
   createLogger,
   createMetrics,
   createRedis,
-  handleSignals,
   Lifecycle,
-  listen,
   runMain,
+  closeRedis,
+  serve,
 } from '@ecom/service-kit';
 import { createApp } from './app';
 import { loadGatewayConfig } from './config';
@@ -22,23 +22,18 @@ runMain(async () => {
   const upstreams = createUpstreams(config, { logger, metrics });
   const lifecycle = new Lifecycle();
   const app = createApp({ config, logger, metrics, redis, upstreams, lifecycle });
-  const server = await listen(app, config.PORT, config.HOST);
-  logger.info(
-    {
-      port: config.PORT,
+  await serve(app, {
+    service: 'api-gateway',
+    port: config.PORT,
+    host: config.HOST,
+    logger,
+    lifecycle,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    details: {
       upstreams: Object.fromEntries(upstreams.list().map((upstream) => [upstream.name, upstream.baseUrl])),
       trustProxyHops: config.TRUST_PROXY_HOPS,
     },
-    'api-gateway listening',
-  );
-
-  handleSignals({
-    server,
-    lifecycle,
-    logger,
-    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    // Redis last: in-flight requests may still count against the rate limits until the end. If
-    // Redis is already gone (the whole stack stopping), there is nothing left to close politely.
-    closers: [() => upstreams.close(), () => (redis.status === 'ready' ? redis.quit() : redis.disconnect())],
+    // Redis last: in-flight requests may still count against the rate limits until the end.
+    closers: [() => upstreams.close(), () => closeRedis(redis)],
   });
 });

@@ -3,11 +3,11 @@ import {
   connectRedis,
   createLogger,
   createRedis,
-  handleSignals,
   Lifecycle,
-  listen,
   mongoHealthCheck,
   runMain,
+  closeRedis,
+  serve,
 } from '@ecom/service-kit';
 import { composeOrderService } from './compose';
 import { loadOrderServiceConfig } from './config';
@@ -35,13 +35,13 @@ runMain(async () => {
   await service.init();
   service.start();
 
-  const server = await listen(service.app, config.PORT, config.HOST);
-  logger.info({ port: config.PORT }, 'order-service listening');
-  handleSignals({
-    server,
-    lifecycle,
+  await serve(service.app, {
+    service: 'order-service',
+    port: config.PORT,
+    host: config.HOST,
     logger,
-    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    closers: [() => service.stop(), () => connection.close(), () => redis.quit()],
+    lifecycle,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    closers: [() => service.stop(), () => connection.close(), () => closeRedis(redis)],
   });
 });

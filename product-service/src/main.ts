@@ -4,10 +4,10 @@ import {
   createLogger,
   createMetrics,
   createRedis,
-  handleSignals,
   Lifecycle,
-  listen,
   runMain,
+  closeRedis,
+  serve,
 } from '@ecom/service-kit';
 import { createApp } from './app';
 import { loadProductConfig } from './config';
@@ -45,18 +45,13 @@ runMain(async () => {
   });
   consumer.start();
 
-  const server = await listen(app, config.PORT, config.HOST);
-  logger.info({ port: config.PORT }, 'product-service listening');
-  handleSignals({
-    server,
-    lifecycle,
+  await serve(app, {
+    service: 'product-service',
+    port: config.PORT,
+    host: config.HOST,
     logger,
-    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    closers: [
-      () => consumer.stop(),
-      // quit() waits for pending replies, and fails when Redis is already gone.
-      () => (redis.status === 'ready' ? redis.quit() : redis.disconnect()),
-      () => connection.close(),
-    ],
+    lifecycle,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    closers: [() => consumer.stop(), () => closeRedis(redis), () => connection.close()],
   });
 });

@@ -4,12 +4,12 @@ import {
   createLogger,
   createMetrics,
   createRedis,
-  handleSignals,
   Lifecycle,
-  listen,
   mongoHealthCheck,
   redisHealthCheck,
   runMain,
+  closeRedis,
+  serve,
 } from '@ecom/service-kit';
 import { createApp } from './app';
 import { createPasswordHasher } from './auth/passwords';
@@ -43,13 +43,13 @@ runMain(async () => {
     lifecycle,
     readinessChecks: { mongo: mongoHealthCheck(connection), redis: redisHealthCheck(redis) },
   });
-  const server = await listen(app, config.PORT, config.HOST);
-  logger.info({ port: config.PORT }, 'user-service listening');
-  handleSignals({
-    server,
-    lifecycle,
+  await serve(app, {
+    service: 'user-service',
+    port: config.PORT,
+    host: config.HOST,
     logger,
-    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    closers: [() => connection.close(), () => redis.quit()],
+    lifecycle,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    closers: [() => connection.close(), () => closeRedis(redis)],
   });
 });

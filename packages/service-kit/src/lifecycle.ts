@@ -77,6 +77,33 @@ export function handleSignals(options: ShutdownOptions): void {
   process.on('SIGINT', onSignal);
 }
 
+export interface ServeOptions {
+  service: string;
+  port: number;
+  host: string;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  shutdownTimeoutMs: number;
+  closers: Closer[];
+  /** Extra fields for the "listening" log line. */
+  details?: Record<string, unknown>;
+}
+
+/** The end of every main: listen, say so, and shut down gracefully on SIGTERM/SIGINT. */
+export async function serve(app: Express, options: ServeOptions): Promise<Server> {
+  const { logger } = options;
+  const server = await listen(app, options.port, options.host);
+  logger.info({ port: options.port, ...options.details }, `${options.service} listening`);
+  handleSignals({
+    server,
+    lifecycle: options.lifecycle,
+    logger,
+    timeoutMs: options.shutdownTimeoutMs,
+    closers: options.closers,
+  });
+  return server;
+}
+
 /** Runs a service's start-up; a configuration problem prints one line, anything else is logged. */
 export function runMain(start: () => Promise<void>): void {
   start().catch((error: unknown) => {

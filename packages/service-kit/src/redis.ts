@@ -58,3 +58,9 @@ export function redisHealthCheck(client: Redis) {
     await client.ping();
   };
 }
+
+/** quit() waits for pending replies but fails once Redis is gone; then there is nothing to wait for. */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'ready') await client.quit();
+  else client.disconnect();
+}

@@ -87,22 +87,7 @@ export class OrderEventsConsumer {
         await this.ensureGroup();
         if (!this.ownBacklogDone) await this.handleOwnBacklog();
         if (Date.now() - this.lastClaim >= this.claimEveryMs) await this.claimAbandoned();
-        const reply = await this.redis.xreadgroup(
-          'GROUP',
-          this.options.group,
-          this.options.consumer,
-          'COUNT',
-          this.batchSize,
-          'BLOCK',
-          this.blockMs,
-          'STREAMS',
-          this.options.stream,
-          '>',
-        );
-        const streams = Array.isArray(reply) ? reply : [];
-        for (const stream of streams) {
-          if (Array.isArray(stream)) await this.handleAll(entriesOf(stream[1]));
-        }
+        await this.handleAll(await this.read('>', this.blockMs));
         this.recovered();
       } catch (error) {
         if (!this.running) break;
@@ -131,24 +116,32 @@ export class OrderEventsConsumer {
    */
   private async handleOwnBacklog(): Promise<void> {
     for (;;) {
-      const reply = await this.redis.xreadgroup(
-        'GROUP',
-        this.options.group,
-        this.options.consumer,
-        'COUNT',
-        this.batchSize,
-        'STREAMS',
-        this.options.stream,
-        '0',
-      );
-      const entries = Array.isArray(reply)
-        ? reply.flatMap((stream) => (Array.isArray(stream) ? entriesOf(stream[1]) : []))
-        : [];
+      const entries = await this.read('0');
       if (entries.length === 0) break;
       await this.handleAll(entries);
       if (!this.running) return;
     }
     this.ownBacklogDone = true;
+  }
+
+  /** `>`: entries never delivered to the group; `0`: this consumer's delivered, unacknowledged ones. */
+  private async read(from: '>' | '0', blockMs?: number): Promise<StreamEntry[]> {
+    const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
+    // `call` because ioredis' typed overloads cannot take the optional BLOCK as a spread.
+    const reply: unknown = await this.redis.call(
+      'XREADGROUP',
+      'GROUP',
+      this.options.group,
+      this.options.consumer,
+      'COUNT',
+      this.batchSize,
+      ...block,
+      'STREAMS',
+      this.options.stream,
+      from,
+    );
+    if (!Array.isArray(reply)) return [];
+    return reply.flatMap((stream) => (Array.isArray(stream) ? entriesOf(stream[1]) : []));
   }
 
   private async claimAbandoned(): Promise<void> {
