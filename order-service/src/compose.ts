@@ -1,5 +1,6 @@
 import {
   createMetrics,
+  type ServiceMetrics,
   DocumentLocks,
   type HealthCheck,
   type Lifecycle,
@@ -28,6 +29,8 @@ export interface ComposeOptions {
   logger: Logger;
   lifecycle?: Lifecycle;
   readinessChecks?: Record<string, HealthCheck>;
+  /** Defaults to a fresh registry; main passes the one its Mongo client already reports into. */
+  metrics?: ServiceMetrics;
 }
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -35,7 +38,7 @@ const SWEEP_INTERVAL_MS = 10 * 60_000;
 /** Builds models, clients, background loops and the app; nothing connects or listens here. */
 export function composeOrderService(options: ComposeOptions) {
   const { settings, connection, logger } = options;
-  const metrics = createMetrics('order-service');
+  const metrics = options.metrics ?? createMetrics('order-service');
   const orderMetrics = createOrderMetrics(metrics);
   const orders = createOrderModel(connection);
   const idempotencyModel = createIdempotencyModel(connection);

@@ -2,6 +2,7 @@ import {
   connectMongo,
   connectRedis,
   createLogger,
+  createMetrics,
   createRedis,
   Lifecycle,
   mongoHealthCheck,
@@ -16,7 +17,12 @@ import { settingsFromConfig } from './settings';
 runMain(async () => {
   const config = loadOrderServiceConfig();
   const logger = createLogger('order-service', config.LOG_LEVEL);
-  const connection = await connectMongo(config.MONGODB_URL, { poolSize: config.MONGO_POOL_SIZE, logger });
+  const metrics = createMetrics('order-service');
+  const connection = await connectMongo(config.MONGODB_URL, {
+    poolSize: config.MONGO_POOL_SIZE,
+    logger,
+    registry: metrics.registry,
+  });
   // No key prefix: `events:orders` is a name every service agrees on. A stalled Redis must not
   // stall the outbox relay forever, hence the command timeout.
   const redis = createRedis(config.REDIS_URL, { logger, overrides: { commandTimeout: 2_000 } });
@@ -29,6 +35,7 @@ runMain(async () => {
     redis,
     logger,
     lifecycle,
+    metrics,
     // Redis is left out on purpose: orders are taken while it is down (events wait in the outbox).
     readinessChecks: { mongo: mongoHealthCheck(connection) },
   });

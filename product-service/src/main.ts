@@ -18,7 +18,12 @@ import { createServices } from './services';
 runMain(async () => {
   const config = loadProductConfig();
   const logger = createLogger('product-service', config.LOG_LEVEL);
-  const connection = await connectMongo(config.MONGODB_URL, { poolSize: config.MONGO_POOL_SIZE, logger });
+  const metrics = createMetrics('product-service');
+  const connection = await connectMongo(config.MONGODB_URL, {
+    poolSize: config.MONGO_POOL_SIZE,
+    logger,
+    registry: metrics.registry,
+  });
   const models = await createModels(connection);
 
   // A hung Redis must not hang requests: cache commands give up after a second and fall back.
@@ -33,7 +38,6 @@ runMain(async () => {
   // Blocking stream reads need their own connection; the stream name is shared, so no prefix.
   const eventsRedis = createRedis(config.REDIS_URL, { logger });
 
-  const metrics = createMetrics('product-service');
   const lifecycle = new Lifecycle();
   const services = createServices({ config, connection, models, redis, logger, registry: metrics.registry });
   const app = createApp({ config, logger, metrics, lifecycle, connection, services });

@@ -20,7 +20,12 @@ import { createUserModel } from './users/model';
 runMain(async () => {
   const config = loadUserServiceConfig();
   const logger = createLogger('user-service', config.LOG_LEVEL);
-  const connection = await connectMongo(config.MONGODB_URL, { poolSize: config.MONGO_POOL_SIZE, logger });
+  const metrics = createMetrics('user-service');
+  const connection = await connectMongo(config.MONGODB_URL, {
+    poolSize: config.MONGO_POOL_SIZE,
+    logger,
+    registry: metrics.registry,
+  });
   const redis = createRedis(config.REDIS_URL, { logger, keyPrefix: 'user:' });
   await connectRedis(redis, logger);
 
@@ -36,7 +41,7 @@ runMain(async () => {
   const app = createApp({
     config,
     logger,
-    metrics: createMetrics('user-service'),
+    metrics,
     users,
     redis,
     passwords,

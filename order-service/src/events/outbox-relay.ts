@@ -61,10 +61,13 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     await deps.locks.withLock(
       lockKeys.order(orderId),
       async () => {
-        for (const event of events) {
+        const order = await orders.findById(orderId, { outbox: 1 }).lean();
+        const queued = order?.outbox ?? [];
+        for (const [position, event] of events.entries()) {
           // Only while it is still first in line, so a repeated pass never drops a newer event.
+          if (queued[position]?.eventId !== event.eventId) break;
           await orders.updateOne(
-            { _id: orderId, 'outbox.0.eventId': event.eventId },
+            deps.locks.lockedFilter(order!._id, { 'outbox.0.eventId': event.eventId }),
             { $pop: { outbox: -1 } },
             { timestamps: false },
           );

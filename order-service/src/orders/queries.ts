@@ -8,9 +8,10 @@ const WITHOUT_OUTBOX = { outbox: 0 } as const;
 
 /** Someone else's order is reported as missing (404), so ids cannot be probed for existence. */
 export async function findVisibleOrder(orders: OrderModel, id: string, user: AuthUser): Promise<Order> {
-  const filter = user.role === 'admin' ? { _id: id } : { _id: id, userId: user.id };
-  const order = await orders.findOne(filter, WITHOUT_OUTBOX).lean();
-  if (!order) throw HttpError.notFound('Order not found');
+  // By `_id` alone, then the owner check here: FerretDB v1 scans the collection for any other filter.
+  const order = await orders.findById(id, WITHOUT_OUTBOX).lean();
+  if (!order || (user.role !== 'admin' && order.userId !== user.id))
+    throw HttpError.notFound('Order not found');
   return order;
 }
 

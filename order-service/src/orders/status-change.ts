@@ -57,10 +57,9 @@ export async function changeStatus(
     assertTransitionAllowed(current.status, target, isAdmin);
     const at = new Date();
     const events = statusChangeEvents(current, { from: current.status, to: target, by: user.id, at });
-    // The status filter is redundant under the lock, and what keeps MongoDB safe should a lease expire.
     const updated = await deps.orders
       .findOneAndUpdate(
-        { _id: current._id, status: current.status },
+        deps.locks.lockedFilter(current._id, { status: current.status }),
         {
           $set: { status: target },
           $push: { statusHistory: { status: target, at, by: user.id }, outbox: { $each: events } },

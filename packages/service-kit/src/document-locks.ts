@@ -87,8 +87,13 @@ export class DocumentLocks {
   private readonly leaseMs: number;
   private readonly waitMs: number;
   private readonly busyMessage: string;
+  /** MongoDB applies a write's filter atomically with the write; FerretDB v1 does not. */
+  private serverGuardsAtomically: boolean | undefined;
 
-  constructor(connection: Connection, options: DocumentLocksOptions) {
+  constructor(
+    private readonly connection: Connection,
+    options: DocumentLocksOptions,
+  ) {
     this.collection = connection.collection<LockDocument>(options.collection);
     this.leaseMs = options.leaseMs ?? 30_000;
     this.waitMs = options.waitMs ?? 5_000;
@@ -102,6 +107,7 @@ export class DocumentLocks {
 
   /** Runs `work` holding every key; throws a 503 HttpError when they are not all free in time. */
   async withLocks<T>(keys: string[], work: () => Promise<T>, options: WithLocksOptions = {}): Promise<T> {
+    await this.learnServerKind();
     const sorted = [...new Set(keys)].sort();
     const deadline = Date.now() + (options.waitMs ?? this.waitMs);
     const local: string[] = [];
@@ -121,6 +127,31 @@ export class DocumentLocks {
       }
       for (const key of local) this.local.release(key);
     }
+  }
+
+  /**
+   * The filter of a single-document write made while holding the document's lock, after the
+   * caller has checked `guard` against the copy it read under that lock.
+   *
+   * MongoDB also gets the guard: applied atomically through the `_id` index, it keeps the write
+   * correct even if the lease ran out mid-work. FerretDB v1 gets the bare `_id`: it evaluates any
+   * other filter by reading the whole collection (measured: 1.8 ms by `_id` vs 49 ms with one more
+   * field over 336 orders), and without isolation, so there the guard would add cost, not safety;
+   * the caller's check under the lock is the guard.
+   */
+  lockedFilter(id: unknown, guard: Record<string, unknown>): Record<string, unknown> {
+    if (this.serverGuardsAtomically === undefined) {
+      throw new Error('lockedFilter() is for writes made inside withLocks()');
+    }
+    return this.serverGuardsAtomically ? { _id: id, ...guard } : { _id: id };
+  }
+
+  private async learnServerKind(): Promise<void> {
+    if (this.serverGuardsAtomically !== undefined) return;
+    const db = this.connection.db;
+    if (!db) throw new Error('DocumentLocks needs a connected MongoDB connection');
+    const info = await db.admin().command({ buildInfo: 1 });
+    this.serverGuardsAtomically = typeof info.ferretdbVersion !== 'string';
   }
 
   private busy(): HttpError {

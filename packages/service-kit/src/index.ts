@@ -9,6 +9,7 @@ export * from './lifecycle';
 export * from './logger';
 export * from './metrics';
 export * from './mongo';
+export * from './mongo-metrics';
 export * from './mongo-errors';
 export * from './redis';
 export * from './request-logging';

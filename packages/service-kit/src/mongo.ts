@@ -1,5 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { instrumentMongoClient } from './mongo-metrics';
 import { retryWithBackoff } from './retry';
 
 export interface MongoOptions {
@@ -7,6 +9,8 @@ export interface MongoOptions {
   logger: Logger;
   /** Attempts before giving up at start; each waits longer (capped) than the one before. */
   attempts?: number;
+  /** When given, every command is timed into `mongodb_command_duration_seconds`. */
+  registry?: Registry;
 }
 
 function poolSizeInUrl(url: string): number | undefined {
@@ -26,6 +30,7 @@ export async function connectMongo(url: string, options: MongoOptions): Promise<
         serverSelectionTimeoutMS: 5_000,
         socketTimeoutMS: 45_000,
         maxIdleTimeMS: 30_000,
+        monitorCommands: options.registry !== undefined,
       });
       try {
         return await candidate.asPromise();
@@ -40,6 +45,7 @@ export async function connectMongo(url: string, options: MongoOptions): Promise<
         logger.warn({ err: error, attempt }, 'MongoDB not reachable yet, retrying'),
     },
   );
+  if (options.registry) instrumentMongoClient(connection.getClient(), options.registry);
   connection.on('error', (error) => logger.error({ err: error }, 'MongoDB connection error'));
   connection.on('disconnected', () => logger.warn('MongoDB disconnected'));
   connection.on('reconnected', () => logger.info('MongoDB reconnected'));

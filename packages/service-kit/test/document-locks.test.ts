@@ -186,4 +186,19 @@ describe('DocumentLocks', () => {
     expect(written).toEqual([0]);
     await expect(locks.withLock(key, async () => 'next', { waitMs: 0 })).resolves.toBe('next');
   });
+  describe('lockedFilter', () => {
+    it('when called outside withLocks, then it refuses (the server kind is not known yet)', () => {
+      expect(() => locksOn(first).lockedFilter('a', { status: 'pending' })).toThrow(/inside withLocks/);
+    });
+
+    it('when the server is FerretDB, then only _id is sent; on MongoDB the guard is kept', async () => {
+      const info = await first.db!.admin().command({ buildInfo: 1 });
+      const isFerretDb = typeof info.ferretdbVersion === 'string';
+      const locks = locksOn(first);
+      const filter = await locks.withLock(uniqueName('filter-'), async () =>
+        locks.lockedFilter('order-1', { status: 'pending' }),
+      );
+      expect(filter).toEqual(isFerretDb ? { _id: 'order-1' } : { _id: 'order-1', status: 'pending' });
+    });
+  });
 });

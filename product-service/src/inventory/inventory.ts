@@ -52,6 +52,12 @@ interface ProductSnapshot {
   isActive?: boolean | null;
 }
 
+interface LockedProduct extends ProductSnapshot {
+  _id: Types.ObjectId;
+  /** Orders whose reservation has taken units from this product and not yet completed. */
+  holds?: string[];
+}
+
 /** Why these items cannot be reserved from these products (422 before 409), or undefined. */
 function availabilityProblem(
   items: RequestedItem[],
@@ -177,10 +183,17 @@ export class Inventory {
       { upsert: true },
     );
     for (const item of reserved) {
-      const taken = await products.updateOne(
-        { _id: item.productId, isActive: true, stock: { $gte: item.quantity }, holds: { $ne: orderId } },
-        { $inc: { stock: -item.quantity }, $push: { holds: orderId } },
-      );
+      const product = byId.get(item.productId)!;
+      const taken = product.holds?.includes(orderId)
+        ? { modifiedCount: 0 }
+        : await products.updateOne(
+            this.deps.locks.lockedFilter(product._id, {
+              isActive: true,
+              stock: { $gte: item.quantity },
+              holds: { $ne: orderId },
+            }),
+            { $inc: { stock: -item.quantity }, $push: { holds: orderId } },
+          );
       if (taken.modifiedCount !== 1) {
         // Unreachable while every product writer holds the product's lock; kept so a writer that
         // forgets the lock produces a refusal, never negative stock.
@@ -193,10 +206,7 @@ export class Inventory {
       }
     }
     await reservations.updateOne({ _id: orderId }, { $set: { status: 'reserved' } });
-    await products.updateMany(
-      { _id: { $in: reserved.map((item) => item.productId) }, holds: orderId },
-      { $pull: { holds: orderId } },
-    );
+    await this.dropMarker(byId.keys(), 'holds', orderId);
     const soldOut = reserved.filter((item) => byId.get(item.productId)!.stock === item.quantity);
     this.deps.metrics.stockouts.inc(soldOut.length);
     const saved = await reservations.findById(orderId).lean<ReservationFields>();
@@ -204,7 +214,7 @@ export class Inventory {
   }
 
   private async releaseLocked(orderId: string): Promise<{ result: InventoryResult; outcome: string }> {
-    const { products, reservations } = this.deps.models;
+    const { reservations } = this.deps.models;
     const existing = await reservations.findById(orderId).lean<ReservationFields>();
     if (!existing) {
       // A tombstone: a reserve for this order that arrives late (after a timeout) is refused.
@@ -227,18 +237,10 @@ export class Inventory {
         await this.putBackHolds(orderId, existing.items);
       } else {
         await reservations.updateOne({ _id: orderId }, { $set: { status: 'releasing' } });
-        for (const item of existing.items) {
-          await products.updateOne(
-            { _id: item.productId, releases: { $ne: orderId } },
-            { $inc: { stock: item.quantity }, $push: { releases: orderId }, $pull: { holds: orderId } },
-          );
-        }
+        for (const item of existing.items) await this.putBack(orderId, item);
       }
       await reservations.updateOne({ _id: orderId }, { $set: { status: 'released' } });
-      await products.updateMany(
-        { _id: { $in: productIds }, releases: orderId },
-        { $pull: { releases: orderId } },
-      );
+      await this.dropMarker(productIds, 'releases', orderId);
     });
     const saved = await reservations.findById(orderId).lean<ReservationFields>();
     return { result: { reservation: reservationView(saved!), replayed: false }, outcome: 'released' };
@@ -256,21 +258,52 @@ export class Inventory {
     if (problem) throw problem;
   }
 
-  private async loadProducts(items: RequestedItem[]): Promise<Map<string, ProductSnapshot>> {
-    const found = await this.deps.models.products
-      .find({ _id: { $in: items.map((item) => item.productId) } })
-      .select('name priceCents stock isActive')
-      .lean<Array<ProductSnapshot & { _id: Types.ObjectId }>>();
-    return new Map(found.map((product) => [product._id.toString(), product]));
+  /** One read per product: FerretDB v1 serves a bare `_id` from its index and scans for `$in`. */
+  private async loadProducts(items: RequestedItem[]): Promise<Map<string, LockedProduct>> {
+    const found = await Promise.all(
+      items.map(({ productId }) =>
+        this.deps.models.products
+          .findById(productId)
+          .select('name priceCents stock isActive holds')
+          .lean<LockedProduct>(),
+      ),
+    );
+    return new Map(found.flatMap((product) => (product ? [[product._id.toString(), product]] : [])));
+  }
+
+  private readMarkers(productId: string) {
+    return this.deps.models.products
+      .findById(productId)
+      .select('holds releases')
+      .lean<{ _id: Types.ObjectId; holds?: string[]; releases?: string[] }>();
   }
 
   /** Restores the units of products that still hold this order. Caller holds the product locks. */
   private async putBackHolds(orderId: string, items: ReservedItem[]): Promise<void> {
     for (const item of items) {
+      const product = await this.readMarkers(item.productId);
+      if (!product?.holds?.includes(orderId)) continue;
       await this.deps.models.products.updateOne(
-        { _id: item.productId, holds: orderId },
+        this.deps.locks.lockedFilter(product._id, { holds: orderId }),
         { $inc: { stock: item.quantity }, $pull: { holds: orderId } },
       );
+    }
+  }
+
+  /** Returns a reserved item's units once: the `releases` marker makes a retried release skip it. */
+  private async putBack(orderId: string, item: ReservedItem): Promise<void> {
+    const product = await this.readMarkers(item.productId);
+    if (!product || product.releases?.includes(orderId)) return;
+    await this.deps.models.products.updateOne(
+      this.deps.locks.lockedFilter(product._id, { releases: { $ne: orderId } }),
+      { $inc: { stock: item.quantity }, $push: { releases: orderId }, $pull: { holds: orderId } },
+    );
+  }
+
+  /** Removing a marker is idempotent, so it needs no guard: one `_id` write per product. */
+  private async dropMarker(productIds: Iterable<string>, marker: 'holds' | 'releases', orderId: string) {
+    for (const productId of productIds) {
+      await this.deps.models.products.updateOne({ _id: productId }, { $pull: { [marker]: orderId } });
     }
   }
 }
