@@ -55,17 +55,56 @@ describe('with Redis up', () => {
     expect((await list()).body.total).toBe(2);
   });
 
-  it('when a reservation takes stock, then the cached product shows the new stock', async () => {
+  it('when a reservation takes stock, then the cached product stays a HIT and shows the new stock', async () => {
     const product = await createProduct(service, { stock: 5 });
     await service.http.get(`/products/${product.id}`);
-    expect((await service.http.get(`/products/${product.id}`)).headers['x-cache']).toBe('HIT');
-    await service.http
+    const before = await service.http.get(`/products/${product.id}`);
+    expect(before.headers['x-cache']).toBe('HIT');
+    const reserved = await service.http
       .post('/inventory/reservations')
       .set('X-Internal-Token', service.internalToken)
       .send({ orderId: newOrderId(), items: [{ productId: product.id, quantity: 2 }] });
+    expect(reserved.status).toBe(201);
+
     const after = await service.http.get(`/products/${product.id}`);
-    expect(after.headers['x-cache']).toBe('MISS');
+    expect(after.headers['x-cache']).toBe('HIT');
+    const stored = await service.models.products.findById(product.id).lean();
     expect(after.body.stock).toBe(3);
+    expect(stored!.stock).toBe(3);
+    expect(after.body.updatedAt).toBe(stored!.updatedAt.toISOString());
+    expect(after.body.updatedAt).not.toBe(before.body.updatedAt);
+  });
+
+  it('when a reserved order is released, then the product shows its stock back', async () => {
+    const product = await createProduct(service, { stock: 5 });
+    const orderId = newOrderId();
+    await service.http
+      .post('/inventory/reservations')
+      .set('X-Internal-Token', service.internalToken)
+      .send({ orderId, items: [{ productId: product.id, quantity: 2 }] });
+    expect((await service.http.get(`/products/${product.id}`)).body.stock).toBe(3);
+
+    const released = await service.http
+      .delete(`/inventory/reservations/${orderId}`)
+      .set('X-Internal-Token', service.internalToken);
+    expect(released.status).toBe(200);
+    expect((await service.http.get(`/products/${product.id}`)).body.stock).toBe(5);
+  });
+
+  it('when an admin sets the stock after orders, then the new figure wins over the live one', async () => {
+    const product = await createProduct(service, { stock: 5 });
+    await service.http
+      .post('/inventory/reservations')
+      .set('X-Internal-Token', service.internalToken)
+      .send({ orderId: newOrderId(), items: [{ productId: product.id, quantity: 1 }] });
+    await service.http
+      .patch(`/products/${product.id}`)
+      .set('Authorization', service.adminAuth)
+      .send({ stock: 50 });
+    await service.http.get(`/products/${product.id}`);
+    const cached = await service.http.get(`/products/${product.id}`);
+    expect(cached.headers['x-cache']).toBe('HIT');
+    expect(cached.body.stock).toBe(50);
   });
 
   it('when a reservation leaves stock, then cached lists stay warm; when it sells out, they are rebuilt', async () => {
@@ -80,7 +119,9 @@ describe('with Redis up', () => {
     await list();
 
     expect((await reserve(1)).status).toBe(201);
-    expect((await list()).headers['x-cache']).toBe('HIT');
+    const warm = await list();
+    expect(warm.headers['x-cache']).toBe('HIT');
+    expect(warm.body.items[0].stock).toBe(2);
 
     expect((await reserve(2)).status).toBe(201);
     const afterSellOut = await list();

@@ -22,7 +22,7 @@ async function countOf(labels: Record<string, string>): Promise<number> {
   const metric = await registry.getSingleMetric('mongodb_command_duration_seconds')!.get();
   const matching = metric.values.filter(
     (value) =>
-      value.metricName === 'mongodb_command_duration_seconds_count' &&
+      (value as { metricName?: string }).metricName === 'mongodb_command_duration_seconds_count' &&
       Object.entries(labels).every(([name, wanted]) => value.labels[name] === wanted),
   );
   return matching.reduce((sum, value) => sum + value.value, 0);

@@ -26,6 +26,14 @@ export const versionKeys = {
 
 const ITEM_VERSION_TTL_SECONDS = 86_400;
 
+/** Stock as the last reservation left it, laid over cached product copies. */
+export interface LiveStock {
+  stock: number;
+  updatedAt: string;
+}
+
+const liveStockKey = (id: string) => `products:stock:${id}`;
+
 /**
  * Cache-aside over Redis. Each entry stores the version it was computed under, and one MGET reads
  * the current version together with the entry. A reader captures the version before it reads
@@ -81,29 +89,60 @@ export class CatalogCache {
     return { value, hit: false };
   }
 
-  /** Call after the database write has completed. */
+  /**
+   * Any write to products, after the database write has completed: their entries and every list
+   * go stale, and their live stock is dropped (the next entry is built from the database).
+   */
   async productsChanged(productIds: string[]): Promise<void> {
-    await this.bump(productIds, true);
+    const pipeline = this.bump(productIds, true);
+    if (productIds.length > 0) pipeline.del(...productIds.map(liveStockKey));
+    await this.exec(pipeline);
   }
 
   /**
-   * A reservation or release changed stock. The products' own entries go stale at once, but the
-   * lists only when a product sold out: otherwise every order would empty every cached list and
-   * browsing under load would always miss. Lists may show a stock figure up to their TTL old;
-   * what an order can take is decided by the reservation, never by a list.
+   * A reservation took stock. Called while holding the products' locks, so these writes land in
+   * the order the stock changed. Product entries stay valid and get the live figure laid over them
+   * on every hit, so an order does not turn the next views of its products into misses. Lists are
+   * emptied only when a product sold out (it must leave `inStock=true` results).
+   *
+   * The live figure outlives every entry it may correct (its TTL is the longest entry TTL), so a
+   * cached entry older than the last stock change is never served without it.
    */
-  async stockChanged(productIds: string[], availabilityChanged: boolean): Promise<void> {
-    await this.bump(productIds, availabilityChanged);
+  async stockChanged(changes: ReadonlyArray<{ id: string } & LiveStock>, soldOut: boolean): Promise<void> {
+    const pipeline = this.bump([], soldOut);
+    const ttl = Math.max(this.ttls.product, this.ttls.list);
+    for (const { id, stock, updatedAt } of changes) {
+      pipeline.set(liveStockKey(id), JSON.stringify({ stock, updatedAt } satisfies LiveStock), 'EX', ttl);
+    }
+    await this.exec(pipeline);
   }
 
-  private async bump(productIds: string[], lists: boolean): Promise<void> {
+  /** Cached copies with the live stock of those products whose stock changed since. */
+  async withLiveStock<T extends { id: string } & LiveStock>(products: T[]): Promise<T[]> {
+    if (products.length === 0) return products;
+    let live: Array<string | null>;
+    try {
+      live = await this.redis.mget(...products.map((product) => liveStockKey(product.id)));
+    } catch (error) {
+      this.markDegraded(error);
+      return products;
+    }
+    return products.map((product, i) => {
+      const current = live[i];
+      if (!current) return product;
+      const { stock, updatedAt } = JSON.parse(current) as LiveStock;
+      return { ...product, stock, updatedAt };
+    });
+  }
+
+  private bump(productIds: string[], lists: boolean): ReturnType<Redis['multi']> {
     const pipeline = this.redis.multi();
     if (lists) pipeline.incr(versionKeys.productLists);
     for (const id of productIds) {
       const key = versionKeys.product(id);
       pipeline.incr(key).expire(key, ITEM_VERSION_TTL_SECONDS);
     }
-    await this.exec(pipeline);
+    return pipeline;
   }
 
   async categoriesChanged(): Promise<void> {

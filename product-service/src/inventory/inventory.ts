@@ -112,7 +112,6 @@ export class Inventory {
         beforeShared: () => this.refuseEarly(orderId, items),
       });
       this.deps.metrics.reservations.inc({ outcome: result.replayed ? 'replayed' : 'reserved' });
-      if (!result.replayed) await this.deps.cache.stockChanged(productIds, result.soldOut ?? false);
       return result;
     } catch (error) {
       this.deps.metrics.reservations.inc({ outcome: outcomeOf(error) });
@@ -182,6 +181,8 @@ export class Inventory {
       { $set: { status: 'pending', items: reserved } },
       { upsert: true },
     );
+    // Set explicitly, so the live stock in the cache carries the very timestamp the database has.
+    const updatedAt = new Date();
     for (const item of reserved) {
       const product = byId.get(item.productId)!;
       const taken = product.holds?.includes(orderId)
@@ -192,7 +193,8 @@ export class Inventory {
               stock: { $gte: item.quantity },
               holds: { $ne: orderId },
             }),
-            { $inc: { stock: -item.quantity }, $push: { holds: orderId } },
+            { $inc: { stock: -item.quantity }, $push: { holds: orderId }, $set: { updatedAt } },
+            { timestamps: false },
           );
       if (taken.modifiedCount !== 1) {
         // Unreachable while every product writer holds the product's lock; kept so a writer that
@@ -207,8 +209,14 @@ export class Inventory {
     }
     await reservations.updateOne({ _id: orderId }, { $set: { status: 'reserved' } });
     await this.dropMarker(byId.keys(), 'holds', orderId);
-    const soldOut = reserved.filter((item) => byId.get(item.productId)!.stock === item.quantity);
+    const left = reserved.map((item) => ({
+      id: item.productId,
+      stock: byId.get(item.productId)!.stock - item.quantity,
+      updatedAt: updatedAt.toISOString(),
+    }));
+    const soldOut = left.filter((product) => product.stock === 0);
     this.deps.metrics.stockouts.inc(soldOut.length);
+    await this.deps.cache.stockChanged(left, soldOut.length > 0);
     const saved = await reservations.findById(orderId).lean<ReservationFields>();
     return { reservation: reservationView(saved!), replayed: false, soldOut: soldOut.length > 0 };
   }
@@ -303,7 +311,12 @@ export class Inventory {
   /** Removing a marker is idempotent, so it needs no guard: one `_id` write per product. */
   private async dropMarker(productIds: Iterable<string>, marker: 'holds' | 'releases', orderId: string) {
     for (const productId of productIds) {
-      await this.deps.models.products.updateOne({ _id: productId }, { $pull: { [marker]: orderId } });
+      await this.deps.models.products.updateOne(
+        { _id: productId },
+        { $pull: { [marker]: orderId } },
+        // Bookkeeping, not a change anyone sees: the product's updatedAt stays as the stock left it.
+        { timestamps: false },
+      );
     }
   }
 }

@@ -24,10 +24,10 @@ function duplicateSku(error: unknown): never {
 export class ProductCatalog {
   constructor(private readonly deps: ProductCatalogDeps) {}
 
-  list(query: ProductListQuery): Promise<CacheRead<Page<ProductView>>> {
+  async list(query: ProductListQuery): Promise<CacheRead<Page<ProductView>>> {
     const { cache, models } = this.deps;
     const digest = createHash('sha1').update(JSON.stringify(query)).digest('hex');
-    return cache.read(
+    const read = await cache.read(
       'product_list',
       versionKeys.productLists,
       `products:list:${digest}`,
@@ -47,11 +47,13 @@ export class ProductCatalog {
         return toPage(records.map(productView), total, query.page, query.limit);
       },
     );
+    if (!read.hit) return read;
+    return { ...read, value: { ...read.value, items: await cache.withLiveStock(read.value.items) } };
   }
 
-  get(id: string): Promise<CacheRead<ProductView>> {
+  async get(id: string): Promise<CacheRead<ProductView>> {
     const { cache } = this.deps;
-    return cache.read(
+    const read = await cache.read(
       'product',
       versionKeys.product(id),
       `products:item:${id}`,
@@ -65,6 +67,9 @@ export class ProductCatalog {
         return productView(record);
       },
     );
+    if (!read.hit) return read;
+    const [live] = await cache.withLiveStock([read.value]);
+    return { ...read, value: live! };
   }
 
   async create(input: ProductInput): Promise<ProductView> {
