@@ -32,7 +32,7 @@ export function createApp(deps: UserServiceDeps): Express {
   const { config, users } = deps;
   const passwords = deps.passwords ?? createPasswordHasher(config.BCRYPT_ROUNDS, config.BCRYPT_CONCURRENCY);
   const refreshTokens = createRefreshTokenStore(deps.redis, config.refreshTokenTtlSeconds);
-  const userMetrics = createUserMetrics(deps.metrics);
+  const userMetrics = createUserMetrics(deps.metrics, passwords);
 
   return createHttpApp(
     {

@@ -1,5 +1,6 @@
 import type { ServiceMetrics } from '@ecom/service-kit';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import type { PasswordHasher } from './auth/passwords';
 
 export interface UserMetrics {
   registrations: Counter;
@@ -7,8 +8,16 @@ export interface UserMetrics {
   refreshes: Counter<'outcome'>;
 }
 
-export function createUserMetrics(metrics: ServiceMetrics): UserMetrics {
+export function createUserMetrics(metrics: ServiceMetrics, passwords: PasswordHasher): UserMetrics {
   const registers = [metrics.registry];
+  new Gauge({
+    name: 'user_password_hash_queue',
+    help: 'Sign-ups and logins waiting for a bcrypt slot (BCRYPT_CONCURRENCY run at once)',
+    registers,
+    collect() {
+      this.set(passwords.queued);
+    },
+  });
   return {
     registrations: new Counter({ name: 'user_registrations_total', help: 'Accounts created', registers }),
     logins: new Counter({

@@ -4,6 +4,7 @@ import type { UserServiceConfig } from '../config';
 import type { UserMetrics } from '../user-metrics';
 import type { UserModel } from '../users/model';
 import { loginBody, refreshBody, registerBody } from '../users/schemas';
+import { clientGoneSignal } from './client-gone';
 import type { PasswordHasher } from './passwords';
 import type { RefreshTokenStore } from './refresh-tokens';
 import { startSession } from './sessions';
@@ -24,7 +25,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
 
   router.post('/register', async (req, res) => {
     const input = parseInput(registerBody, req.body, 'body');
-    const passwordHash = await passwords.hash(input.password);
+    const passwordHash = await passwords.hash(input.password, clientGoneSignal(res));
     const user = await users
       .create({ email: input.email, name: input.name, passwordHash, role: 'customer' })
       .catch((error: unknown) => {
@@ -38,7 +39,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   router.post('/login', async (req, res) => {
     const input = parseInput(loginBody, req.body, 'body');
     const user = await users.findOne({ email: input.email });
-    const valid = await passwords.verify(input.password, user?.passwordHash);
+    const valid = await passwords.verify(input.password, user?.passwordHash, clientGoneSignal(res));
     if (!user || !valid) {
       userMetrics.logins.inc({ outcome: 'failure' });
       throw HttpError.unauthorized(INVALID_CREDENTIALS);
