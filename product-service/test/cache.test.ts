@@ -88,7 +88,29 @@ describe('with Redis up', () => {
       .delete(`/inventory/reservations/${orderId}`)
       .set('X-Internal-Token', service.internalToken);
     expect(released.status).toBe(200);
-    expect((await service.http.get(`/products/${product.id}`)).body.stock).toBe(5);
+    const after = await service.http.get(`/products/${product.id}`);
+    expect(after.headers['x-cache']).toBe('HIT');
+    expect(after.body.stock).toBe(5);
+  });
+
+  it('when a sold-out product gets units back, then inStock lists are rebuilt with it', async () => {
+    const category = await createCategory(service);
+    const product = await createProduct(service, { category: category.name, stock: 2 });
+    const list = () => service.http.get('/products').query({ category: category.name, inStock: 'true' });
+    const orderId = newOrderId();
+    await service.http
+      .post('/inventory/reservations')
+      .set('X-Internal-Token', service.internalToken)
+      .send({ orderId, items: [{ productId: product.id, quantity: 2 }] });
+    expect((await list()).body.total).toBe(0);
+    expect((await list()).headers['x-cache']).toBe('HIT');
+
+    await service.http
+      .delete(`/inventory/reservations/${orderId}`)
+      .set('X-Internal-Token', service.internalToken);
+    const after = await list();
+    expect(after.headers['x-cache']).toBe('MISS');
+    expect(after.body.items).toMatchObject([{ id: product.id, stock: 2 }]);
   });
 
   it('when an admin sets the stock after orders, then the new figure wins over the live one', async () => {

@@ -84,6 +84,24 @@ function availabilityProblem(
   return undefined;
 }
 
+/** A product's stock after units came back, for the cache's live stock. */
+interface Restock {
+  id: string;
+  stock: number;
+  updatedAt: string;
+  /** It had none left before: it re-enters `inStock=true` lists. */
+  wasSoldOut: boolean;
+}
+
+function restock(stockBefore: number, item: ReservedItem, updatedAt: Date): Restock {
+  return {
+    id: item.productId,
+    stock: stockBefore + item.quantity,
+    updatedAt: updatedAt.toISOString(),
+    wasSoldOut: stockBefore === 0,
+  };
+}
+
 function outcomeOf(error: unknown): string {
   if (!(error instanceof HttpError)) return 'error';
   const reason = (error.details as { reason?: string } | undefined)?.reason;
@@ -125,9 +143,6 @@ export class Inventory {
         this.releaseLocked(orderId),
       );
       this.deps.metrics.releases.inc({ outcome });
-      if (outcome === 'released') {
-        await this.deps.cache.productsChanged(result.reservation.items.map((item) => item.productId));
-      }
       return result;
     } catch (error) {
       this.deps.metrics.releases.inc({ outcome: outcomeOf(error) });
@@ -241,14 +256,18 @@ export class Inventory {
 
     const productIds = existing.items.map((item) => item.productId);
     await this.deps.locks.withLocks(productIds.map(lockKeys.product), async () => {
+      let restocked: Restock[];
       if (existing.status === 'pending') {
-        await this.putBackHolds(orderId, existing.items);
+        restocked = await this.putBackHolds(orderId, existing.items);
       } else {
         await reservations.updateOne({ _id: orderId }, { $set: { status: 'releasing' } });
-        for (const item of existing.items) await this.putBack(orderId, item);
+        restocked = [];
+        for (const item of existing.items) restocked.push(...(await this.putBack(orderId, item)));
       }
       await reservations.updateOne({ _id: orderId }, { $set: { status: 'released' } });
       await this.dropMarker(productIds, 'releases', orderId);
+      const backInStock = restocked.some((product) => product.wasSoldOut);
+      await this.deps.cache.stockChanged(restocked, backInStock);
     });
     const saved = await reservations.findById(orderId).lean<ReservationFields>();
     return { result: { reservation: reservationView(saved!), replayed: false }, outcome: 'released' };
@@ -282,30 +301,43 @@ export class Inventory {
   private readMarkers(productId: string) {
     return this.deps.models.products
       .findById(productId)
-      .select('holds releases')
-      .lean<{ _id: Types.ObjectId; holds?: string[]; releases?: string[] }>();
+      .select('stock holds releases')
+      .lean<{ _id: Types.ObjectId; stock: number; holds?: string[]; releases?: string[] }>();
   }
 
   /** Restores the units of products that still hold this order. Caller holds the product locks. */
-  private async putBackHolds(orderId: string, items: ReservedItem[]): Promise<void> {
+  private async putBackHolds(orderId: string, items: ReservedItem[]): Promise<Restock[]> {
+    const restocked: Restock[] = [];
     for (const item of items) {
       const product = await this.readMarkers(item.productId);
       if (!product?.holds?.includes(orderId)) continue;
-      await this.deps.models.products.updateOne(
+      const updatedAt = new Date();
+      const result = await this.deps.models.products.updateOne(
         this.deps.locks.lockedFilter(product._id, { holds: orderId }),
-        { $inc: { stock: item.quantity }, $pull: { holds: orderId } },
+        { $inc: { stock: item.quantity }, $pull: { holds: orderId }, $set: { updatedAt } },
+        { timestamps: false },
       );
+      if (result.modifiedCount === 1) restocked.push(restock(product.stock, item, updatedAt));
     }
+    return restocked;
   }
 
   /** Returns a reserved item's units once: the `releases` marker makes a retried release skip it. */
-  private async putBack(orderId: string, item: ReservedItem): Promise<void> {
+  private async putBack(orderId: string, item: ReservedItem): Promise<Restock[]> {
     const product = await this.readMarkers(item.productId);
-    if (!product || product.releases?.includes(orderId)) return;
-    await this.deps.models.products.updateOne(
+    if (!product || product.releases?.includes(orderId)) return [];
+    const updatedAt = new Date();
+    const result = await this.deps.models.products.updateOne(
       this.deps.locks.lockedFilter(product._id, { releases: { $ne: orderId } }),
-      { $inc: { stock: item.quantity }, $push: { releases: orderId }, $pull: { holds: orderId } },
+      {
+        $inc: { stock: item.quantity },
+        $push: { releases: orderId },
+        $pull: { holds: orderId },
+        $set: { updatedAt },
+      },
+      { timestamps: false },
     );
+    return result.modifiedCount === 1 ? [restock(product.stock, item, updatedAt)] : [];
   }
 
   /** Removing a marker is idempotent, so it needs no guard: one `_id` write per product. */
