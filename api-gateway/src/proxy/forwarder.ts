@@ -152,7 +152,10 @@ export function createForwarder(options: ForwarderOptions): Forward {
       }
       const exchange = new Exchange(resolve, reject, options.timeoutMs);
       exchanges.set(req, exchange);
-      res.once('close', () => exchange.fail(new ClientClosedError()));
+      // 'close' also follows every completed response; only an unsettled exchange needs the error.
+      res.once('close', () => {
+        if (!exchange.isSettled) exchange.fail(new ClientClosedError());
+      });
       proxy(req, res, (error?: unknown) => exchange.fail(error ?? new Error('proxy skipped the request')));
     });
 }
