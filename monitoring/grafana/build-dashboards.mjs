@@ -535,6 +535,28 @@ const performance = dashboard({
       ],
       { unit: 'ops' },
     ),
+    timeseries(
+      'MongoDB command p95 by collection (as the services see it)',
+      [
+        target(
+          `histogram_quantile(0.95, sum by (le, service, command, collection) (rate(mongodb_command_duration_seconds_bucket{${SVC}}[$__rate_interval])))`,
+          '{{service}} {{command}} {{collection}}',
+        ),
+      ],
+      {
+        unit: 's',
+        description:
+          'Client-side, queueing included (mongodb_command_duration_seconds). A query that scans a collection shows up as one slow line.',
+      },
+    ),
+    timeseries(
+      'Sign-ups and logins waiting for bcrypt',
+      [target(`user_password_hash_queue{${SVC}}`, '{{instance}}')],
+      {
+        description:
+          'Hashes queued behind BCRYPT_CONCURRENCY running ones. A queue that stays long means sign-ups wait seconds: add user-service replicas or cores.',
+      },
+    ),
 
     row('Node.js runtime'),
     timeseries(
