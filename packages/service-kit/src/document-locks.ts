@@ -121,10 +121,13 @@ export class DocumentLocks {
       for (const key of sorted) shared.push({ key, owner: await this.acquireShared(key, deadline) });
       return await work();
     } finally {
-      for (const { key, owner } of shared.reverse()) {
-        // A failed release must not hide the work's outcome; the lease frees the key in the end.
-        await this.collection.deleteOne({ _id: key, owner }).catch(() => undefined);
-      }
+      // All at once: releasing cannot deadlock, and every round trip here is time others wait.
+      await Promise.all(
+        shared.map(({ key, owner }) =>
+          // A failed release must not hide the work's outcome; the lease frees the key in the end.
+          this.collection.deleteOne({ _id: key, owner }).catch(() => undefined),
+        ),
+      );
       for (const key of local) this.local.release(key);
     }
   }

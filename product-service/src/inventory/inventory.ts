@@ -222,7 +222,10 @@ export class Inventory {
         });
       }
     }
-    await reservations.updateOne({ _id: orderId }, { $set: { status: 'reserved' } });
+    // Before the holds go: a reserve retried after a crash must still find them while it is pending.
+    const saved = await reservations
+      .findOneAndUpdate({ _id: orderId }, { $set: { status: 'reserved' } }, { new: true })
+      .lean<ReservationFields>();
     await this.dropMarker(byId.keys(), 'holds', orderId);
     const left = reserved.map((item) => ({
       id: item.productId,
@@ -232,7 +235,6 @@ export class Inventory {
     const soldOut = left.filter((product) => product.stock === 0);
     this.deps.metrics.stockouts.inc(soldOut.length);
     await this.deps.cache.stockChanged(left, soldOut.length > 0);
-    const saved = await reservations.findById(orderId).lean<ReservationFields>();
     return { reservation: reservationView(saved!), replayed: false, soldOut: soldOut.length > 0 };
   }
 
@@ -255,7 +257,7 @@ export class Inventory {
     }
 
     const productIds = existing.items.map((item) => item.productId);
-    await this.deps.locks.withLocks(productIds.map(lockKeys.product), async () => {
+    const saved = await this.deps.locks.withLocks(productIds.map(lockKeys.product), async () => {
       let restocked: Restock[];
       if (existing.status === 'pending') {
         restocked = await this.putBackHolds(orderId, existing.items);
@@ -264,12 +266,14 @@ export class Inventory {
         restocked = [];
         for (const item of existing.items) restocked.push(...(await this.putBack(orderId, item)));
       }
-      await reservations.updateOne({ _id: orderId }, { $set: { status: 'released' } });
+      const released = await reservations
+        .findOneAndUpdate({ _id: orderId }, { $set: { status: 'released' } }, { new: true })
+        .lean<ReservationFields>();
       await this.dropMarker(productIds, 'releases', orderId);
       const backInStock = restocked.some((product) => product.wasSoldOut);
       await this.deps.cache.stockChanged(restocked, backInStock);
+      return released;
     });
-    const saved = await reservations.findById(orderId).lean<ReservationFields>();
     return { result: { reservation: reservationView(saved!), replayed: false }, outcome: 'released' };
   }
 
@@ -342,13 +346,15 @@ export class Inventory {
 
   /** Removing a marker is idempotent, so it needs no guard: one `_id` write per product. */
   private async dropMarker(productIds: Iterable<string>, marker: 'holds' | 'releases', orderId: string) {
-    for (const productId of productIds) {
-      await this.deps.models.products.updateOne(
-        { _id: productId },
-        { $pull: { [marker]: orderId } },
-        // Bookkeeping, not a change anyone sees: the product's updatedAt stays as the stock left it.
-        { timestamps: false },
-      );
-    }
+    await Promise.all(
+      [...productIds].map((productId) =>
+        this.deps.models.products.updateOne(
+          { _id: productId },
+          { $pull: { [marker]: orderId } },
+          // Bookkeeping, not a change anyone sees: the product's updatedAt stays as the stock left it.
+          { timestamps: false },
+        ),
+      ),
+    );
   }
 }
