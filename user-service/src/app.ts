@@ -8,7 +8,7 @@ import {
   type ServiceMetrics,
 } from '@ecom/service-kit';
 import type { Express } from 'express';
-import { createPasswordHasher, type PasswordHasher } from './auth/passwords';
+import { type PasswordHasher, passwordHasherFor } from './auth/passwords';
 import { createRefreshTokenStore } from './auth/refresh-tokens';
 import { authRoutes } from './auth/routes';
 import type { UserServiceConfig } from './config';
@@ -30,7 +30,7 @@ export interface UserServiceDeps {
 
 export function createApp(deps: UserServiceDeps): Express {
   const { config, users } = deps;
-  const passwords = deps.passwords ?? createPasswordHasher(config.BCRYPT_ROUNDS, config.BCRYPT_CONCURRENCY);
+  const passwords = deps.passwords ?? passwordHasherFor(config);
   const refreshTokens = createRefreshTokenStore(deps.redis, config.refreshTokenTtlSeconds);
   const userMetrics = createUserMetrics(deps.metrics, passwords);
 

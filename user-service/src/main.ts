@@ -12,7 +12,7 @@ import {
   serve,
 } from '@ecom/service-kit';
 import { createApp } from './app';
-import { createPasswordHasher } from './auth/passwords';
+import { passwordHasherFor } from './auth/passwords';
 import { loadUserServiceConfig } from './config';
 import { ensureAdminAccount } from './users/admin-bootstrap';
 import { createUserModel } from './users/model';
@@ -31,7 +31,7 @@ runMain(async () => {
 
   const users = createUserModel(connection);
   await users.init();
-  const passwords = createPasswordHasher(config.BCRYPT_ROUNDS, config.BCRYPT_CONCURRENCY);
+  const passwords = passwordHasherFor(config);
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     const admin = { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, name: config.ADMIN_NAME };
     await ensureAdminAccount(users, passwords, admin, logger);

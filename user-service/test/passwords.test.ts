@@ -8,7 +8,7 @@ import { CLIENT_GONE_STATUS, createPasswordHasher } from '../src/auth/passwords'
 
 describe('password hashing queue', () => {
   it('when a queued caller has gone by its turn, then its hash is skipped and the next one runs', async () => {
-    const hasher = createPasswordHasher(4, 1);
+    const hasher = createPasswordHasher(4, { concurrency: 1 });
     const running = hasher.hash('first password');
     const gone = new AbortController();
     const abandoned = hasher.hash('second password', gone.signal);
@@ -22,8 +22,25 @@ describe('password hashing queue', () => {
     expect(hasher.queued).toBe(0);
   });
 
+  it('when the queue would keep a caller waiting longer than allowed, then it gets a 503 at once', async () => {
+    // Cost 6 takes milliseconds; a 1 ms bound lets the first hash run and refuses whoever queues behind it.
+    const hasher = createPasswordHasher(6, { concurrency: 1, maxWaitMs: 1 });
+    const first = hasher.hash('first password');
+    const refused = hasher.hash('second password');
+
+    await expect(refused).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
+    expect(hasher.queued).toBe(0);
+    await expect(first).resolves.toMatch(/^\$2[aby]\$06\$/);
+  });
+
+  it('when the bound is generous, then callers queue and all get their hash', async () => {
+    const hasher = createPasswordHasher(4, { concurrency: 1, maxWaitMs: 60_000 });
+    const hashes = await Promise.all(Array.from({ length: 5 }, (_, i) => hasher.hash(`password ${i}`)));
+    expect(new Set(hashes).size).toBe(5);
+  });
+
   it('when the caller is still there, then verify compares as usual', async () => {
-    const hasher = createPasswordHasher(4, 1);
+    const hasher = createPasswordHasher(4, { concurrency: 1 });
     const hash = await hasher.hash('a password');
     await expect(hasher.verify('a password', hash, new AbortController().signal)).resolves.toBe(true);
     await expect(hasher.verify('another one', hash)).resolves.toBe(false);

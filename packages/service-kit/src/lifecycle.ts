@@ -36,23 +36,38 @@ export interface ShutdownOptions {
   lifecycle: Lifecycle;
   logger: Logger;
   timeoutMs: number;
-  /** Run in order after the server stopped: background loops first, then clients. */
+  /**
+   * Run in order after the server stopped: background loops first, then clients. Together they get
+   * `timeoutMs` too; whatever has not closed by then is abandoned (logged), so a dependency that is
+   * already gone (a loop retrying a dead database) cannot hold the process past its stop signal.
+   */
   closers: Closer[];
 }
 
-/** Stop taking traffic, let in-flight requests finish (bounded), then release connections. */
+/** Stop taking traffic, let in-flight requests finish (bounded), then release connections (bounded). */
 export async function shutdown(options: ShutdownOptions): Promise<void> {
   const { logger } = options;
   options.lifecycle.beginShutdown();
   await closeServer(options.server, options.timeoutMs, logger);
-  for (const close of options.closers) {
-    try {
-      await close();
-    } catch (error) {
-      logger.error({ err: error }, 'error while closing a dependency');
+  const closing = (async () => {
+    for (const close of options.closers) {
+      try {
+        await close();
+      } catch (error) {
+        logger.error({ err: error }, 'error while closing a dependency');
+      }
     }
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
+  });
+  if ((await Promise.race([closing, deadline])) === 'timeout') {
+    logger.warn({ timeoutMs: options.timeoutMs }, 'dependencies did not close in time; exiting anyway');
+  } else {
+    logger.info('shutdown complete');
   }
-  logger.info('shutdown complete');
+  clearTimeout(timer);
 }
 
 /** SIGTERM/SIGINT trigger a graceful shutdown; a second signal exits at once. */
