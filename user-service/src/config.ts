@@ -29,8 +29,8 @@ const envShape = {
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10),
   // libuv's pool has 4 threads whatever the core count: on a small host, one hash per core at most.
   BCRYPT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(availableParallelism()),
-  // Just below the gateway's upstream timeout (10 s): sheds only what would otherwise end in a 504.
-  BCRYPT_QUEUE_MAX_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(9_000),
+  // Off by default: clients that retry at once turn shed requests into more load (BENCHMARKS.md).
+  BCRYPT_QUEUE_MAX_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   ADMIN_NAME: z.string().min(1).default('Administrator'),
