@@ -187,4 +187,19 @@ describe('when the reservation succeeded but the order is not saved', () => {
     expect(stub.stockOf(kept)).toBe(6);
     expect(stub.calls.release).not.toContain(saved.body.id);
   });
+  it('when a backlog of releases is due, then they drain batch after batch without waiting for the next tick', async () => {
+    // One tick a minute: only the loop kicking itself after a full batch can drain 120 within the test.
+    const { stub, orders } = await setUp({ releaseRetryIntervalMs: 60_000 });
+    const overdue = new Date(Date.now() - 1_000);
+    const backlog = Array.from({ length: 120 }, () => ({
+      _id: new Types.ObjectId().toHexString(),
+      reason: 'unknown_outcome' as const,
+      dueAt: overdue,
+    }));
+    await orders.service.models.pendingReleases.create(backlog);
+    orders.service.releaseRetrier.kick();
+
+    await eventually(async () => (await orders.service.models.pendingReleases.countDocuments()) === 0);
+    expect(new Set(stub.calls.release)).toEqual(new Set(backlog.map((entry) => entry._id)));
+  });
 });

@@ -51,12 +51,19 @@ export function createReleaseRetrier(deps: ReleaseRetrierDeps): BackgroundLoop {
       .sort({ dueAt: 1 })
       .limit(BATCH)
       .lean();
+    let allReleased = true;
     for (const entry of due) {
       // product-service is away: the rest would only fail the same way; try again next tick.
-      if (!(await releaseOne(entry._id, entry.attempts))) break;
+      if (!(await releaseOne(entry._id, entry.attempts))) {
+        allReleased = false;
+        break;
+      }
     }
     deps.metrics.releasesPending.set(await pendingReleases.countDocuments());
+    // A full batch that went through: more may be waiting, and held stock is unsellable until then.
+    if (due.length === BATCH && allReleased) loop.kick();
   }
 
-  return new BackgroundLoop('inventory-release', deps.intervalMs, pass, logger);
+  const loop = new BackgroundLoop('inventory-release', deps.intervalMs, pass, logger);
+  return loop;
 }
