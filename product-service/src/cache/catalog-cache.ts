@@ -100,16 +100,20 @@ export class CatalogCache {
   }
 
   /**
-   * A reservation took stock. Called while holding the products' locks, so these writes land in
-   * the order the stock changed. Product entries stay valid and get the live figure laid over them
-   * on every hit, so an order does not turn the next views of its products into misses. Lists are
-   * emptied only when a product sold out (it must leave `inStock=true` results).
+   * A reservation took stock or a release gave it back. Called while holding the products' locks,
+   * so these writes land in the order the stock changed. Product entries stay valid and get the live
+   * figure laid over them on every hit, so an order does not turn the next views of its products
+   * into misses. Lists are emptied only when availability changed (a product sold out or came back),
+   * since it must leave or re-enter `inStock=true` results.
    *
    * The live figure outlives every entry it may correct (its TTL is the longest entry TTL), so a
    * cached entry older than the last stock change is never served without it.
    */
-  async stockChanged(changes: ReadonlyArray<{ id: string } & LiveStock>, soldOut: boolean): Promise<void> {
-    const pipeline = this.bump([], soldOut);
+  async stockChanged(
+    changes: ReadonlyArray<{ id: string } & LiveStock>,
+    availabilityChanged: boolean,
+  ): Promise<void> {
+    const pipeline = this.bump([], availabilityChanged);
     const ttl = Math.max(this.ttls.product, this.ttls.list);
     for (const { id, stock, updatedAt } of changes) {
       pipeline.set(liveStockKey(id), JSON.stringify({ stock, updatedAt } satisfies LiveStock), 'EX', ttl);

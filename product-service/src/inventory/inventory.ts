@@ -20,8 +20,6 @@ export interface InventoryResult {
   reservation: ReservationView;
   /** True when the call changed nothing because an earlier identical call already did it. */
   replayed: boolean;
-  /** A product went out of stock, so lists filtered on stock are stale. */
-  soldOut?: boolean;
 }
 
 /** Repeated productIds are merged; the result is sorted so two requests compare item by item. */
@@ -235,7 +233,7 @@ export class Inventory {
     const soldOut = left.filter((product) => product.stock === 0);
     this.deps.metrics.stockouts.inc(soldOut.length);
     await this.deps.cache.stockChanged(left, soldOut.length > 0);
-    return { reservation: reservationView(saved!), replayed: false, soldOut: soldOut.length > 0 };
+    return { reservation: reservationView(saved!), replayed: false };
   }
 
   private async releaseLocked(orderId: string): Promise<{ result: InventoryResult; outcome: string }> {
