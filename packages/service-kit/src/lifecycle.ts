@@ -16,19 +16,27 @@ export async function listen(app: Express, port: number, host = '0.0.0.0'): Prom
   return server;
 }
 
+/** Whether `work` settled within `timeoutMs`; the timer never outlives the answer. */
+async function settlesWithin(work: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([work.then(() => true), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function closeServer(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-  });
-  if ((await Promise.race([closed, deadline])) === 'timeout') {
+  if (!(await settlesWithin(closed, timeoutMs))) {
     logger.warn({ timeoutMs }, 'in-flight requests did not finish in time; closing their connections');
     server.closeAllConnections();
     await closed;
   }
-  clearTimeout(timer);
 }
 
 export interface ShutdownOptions {
@@ -58,16 +66,8 @@ export async function shutdown(options: ShutdownOptions): Promise<void> {
       }
     }
   })();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
-  });
-  if ((await Promise.race([closing, deadline])) === 'timeout') {
-    logger.warn({ timeoutMs: options.timeoutMs }, 'dependencies did not close in time; exiting anyway');
-  } else {
-    logger.info('shutdown complete');
-  }
-  clearTimeout(timer);
+  if (await settlesWithin(closing, options.timeoutMs)) logger.info('shutdown complete');
+  else logger.warn({ timeoutMs: options.timeoutMs }, 'dependencies did not close in time; exiting anyway');
 }
 
 /** SIGTERM/SIGINT trigger a graceful shutdown; a second signal exits at once. */
