@@ -115,6 +115,15 @@ function summaryRow(summary: Summary, label = summary.label): string[] {
   ];
 }
 
+/** Rows shared by the text and the HTML report: one per group, then the overall line. */
+function groupRows(report: RunReport): string[][] {
+  return [...report.groups.map((group) => summaryRow(group)), summaryRow(report.overall, 'OVERALL')];
+}
+
+function endpointRows(report: RunReport): string[][] {
+  return report.endpoints.map((endpoint) => summaryRow(endpoint));
+}
+
 function describeRun(report: RunReport): string {
   const ramp = report.rampSec > 0 ? ` (${report.rampSec} s ramp)` : '';
   return `${report.users} users, ${report.durationSec} s${ramp}, seed ${report.seed}`;
@@ -175,19 +184,9 @@ export function renderText(report: RunReport): string {
     }
   }
   out.push('');
-  out.push(
-    table(SUMMARY_HEADERS, [
-      ...report.groups.map((group) => summaryRow(group)),
-      summaryRow(report.overall, 'OVERALL'),
-    ]),
-  );
+  out.push(table(SUMMARY_HEADERS, groupRows(report)));
   out.push('');
-  out.push(
-    table(
-      SUMMARY_HEADERS,
-      report.endpoints.map((endpoint) => summaryRow(endpoint)),
-    ),
-  );
+  out.push(table(SUMMARY_HEADERS, endpointRows(report)));
   out.push('');
   out.push(
     `Cache during browsing: ${pct(report.browsingCache?.hitRatio)} X-Cache HIT` +
@@ -389,19 +388,9 @@ export function renderHtml(report: RunReport): string {
   sections.push(latencyChartSvg(report.timeline));
   sections.push(throughputChartSvg(report.timeline));
   sections.push('<h2>Groups</h2>');
-  sections.push(
-    htmlTable(SUMMARY_HEADERS, [
-      ...report.groups.map((group) => summaryRow(group)),
-      summaryRow(report.overall, 'OVERALL'),
-    ]),
-  );
+  sections.push(htmlTable(SUMMARY_HEADERS, groupRows(report)));
   sections.push('<h2>Endpoints</h2>');
-  sections.push(
-    htmlTable(
-      SUMMARY_HEADERS,
-      report.endpoints.map((endpoint) => summaryRow(endpoint)),
-    ),
-  );
+  sections.push(htmlTable(SUMMARY_HEADERS, endpointRows(report)));
   if (report.max) {
     sections.push('<h2>Max search</h2>');
     sections.push(
