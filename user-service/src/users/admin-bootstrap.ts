@@ -1,4 +1,4 @@
-import { isDuplicateKey, type Logger } from '@ecom/service-kit';
+import { ConfigError, isDuplicateKey, type Logger } from '@ecom/service-kit';
 import type { PasswordHasher } from '../auth/passwords';
 import type { UserModel } from './model';
 
@@ -9,9 +9,13 @@ export interface AdminAccount {
 }
 
 /**
- * Makes sure the configured admin exists with the admin role. A single upsert keyed on the
- * unique email, so replicas starting together cannot create two accounts; an existing account
- * keeps its password (rotating it is the admin's business) but is promoted to admin.
+ * Creates the configured admin when no account has that address. Never promotes: registration
+ * is open and addresses are unverified, so whoever registered the address first would become
+ * admin with their own password. An existing admin keeps its password (rotating it is the
+ * admin's business); an existing non-admin stops the start-up.
+ *
+ * One upsert whose fields are all $setOnInsert, keyed on the unique email, so replicas starting
+ * together cannot create two accounts and nothing is ever written to an existing one.
  */
 export async function ensureAdminAccount(
   users: UserModel,
@@ -21,18 +25,27 @@ export async function ensureAdminAccount(
 ): Promise<void> {
   const email = admin.email.trim().toLowerCase();
   const passwordHash = await passwords.hash(admin.password);
-  const upsert = () =>
+  const insertIfAbsent = () =>
     users.updateOne(
       { email },
-      { $set: { role: 'admin' }, $setOnInsert: { email, name: admin.name, passwordHash } },
+      { $setOnInsert: { email, name: admin.name, passwordHash, role: 'admin' } },
       { upsert: true },
     );
-  try {
-    await upsert();
-  } catch (error) {
+  const created = await insertIfAbsent().catch((error: unknown) => {
     // Two replicas raced to insert: the loser's upsert now finds the winner's document.
-    if (!isDuplicateKey(error)) throw error;
-    await upsert();
+    if (isDuplicateKey(error)) return insertIfAbsent();
+    throw error;
+  });
+  if (created.upsertedCount > 0) {
+    logger.info({ email }, 'admin account created');
+    return;
   }
-  logger.info({ email }, 'admin account ensured');
+  const existing = await users.findOne({ email }, { role: 1 }).lean();
+  if (existing?.role !== 'admin') {
+    throw new ConfigError(
+      `Unsafe configuration: ADMIN_EMAIL ${email} belongs to an existing non-admin account; ` +
+        'choose another address, or promote that account deliberately in the database',
+    );
+  }
+  logger.info({ email }, 'admin account already present');
 }
