@@ -203,7 +203,7 @@ commands.push(
   { name: 'product', command: node('product-service/dist/main.js'), env: { PORT: String(PORTS.product) } },
   { name: 'order', command: node('order-service/dist/main.js'), env: { PORT: String(PORTS.order) } },
 );
-const gatewayEnv = { TRUST_PROXY_HOPS: env.TRUST_PROXY_HOPS || (nginx ? '1' : '0') };
+const gatewayEnv = { TRUST_PROXY: env.TRUST_PROXY || (nginx ? 'loopback' : '') };
 commands.push({
   name: 'gateway',
   command: node('api-gateway/dist/main.js'),

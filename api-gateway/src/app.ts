@@ -57,7 +57,7 @@ export function createApp(deps: GatewayDeps): Express {
       lifecycle: deps.lifecycle,
       corsOrigins: config.CORS_ORIGINS,
       jsonBodyLimit: false,
-      trustProxyHops: config.TRUST_PROXY_HOPS,
+      trustedProxies: config.TRUST_PROXY,
       healthHandler: gatewayHealthHandler({ upstreams, redis, timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS }),
     },
     (app) => {

@@ -10,9 +10,15 @@ describe('user-service configuration', () => {
   });
 
   it('computes at most one hash per core by default, and never fewer than one at a time', () => {
-    expect(loadUserServiceConfig({}).BCRYPT_CONCURRENCY).toBe(availableParallelism());
-    expect(loadUserServiceConfig({ BCRYPT_CONCURRENCY: '3' }).BCRYPT_CONCURRENCY).toBe(3);
-    expect(() => loadUserServiceConfig({ BCRYPT_CONCURRENCY: '0' })).toThrow(/BCRYPT_CONCURRENCY/);
+    expect(loadUserServiceConfig({ NODE_ENV: 'development' }).BCRYPT_CONCURRENCY).toBe(
+      availableParallelism(),
+    );
+    expect(
+      loadUserServiceConfig({ NODE_ENV: 'development', BCRYPT_CONCURRENCY: '3' }).BCRYPT_CONCURRENCY,
+    ).toBe(3);
+    expect(() => loadUserServiceConfig({ NODE_ENV: 'development', BCRYPT_CONCURRENCY: '0' })).toThrow(
+      /BCRYPT_CONCURRENCY/,
+    );
   });
 
   it('refuses a bcrypt cost below 10 in production', () => {
@@ -21,6 +27,8 @@ describe('user-service configuration', () => {
   });
 
   it('needs ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
-    expect(() => loadUserServiceConfig({ ADMIN_EMAIL: 'a@b.co' })).toThrow(/ADMIN_EMAIL and ADMIN_PASSWORD/);
+    expect(() => loadUserServiceConfig({ NODE_ENV: 'development', ADMIN_EMAIL: 'a@b.co' })).toThrow(
+      /ADMIN_EMAIL and ADMIN_PASSWORD/,
+    );
   });
 });

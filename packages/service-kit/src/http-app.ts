@@ -17,8 +17,8 @@ export interface HttpAppOptions {
   corsOrigins?: string[];
   /** Max JSON body size (express/body-parser syntax); false leaves the body unread, as a proxy needs. */
   jsonBodyLimit?: string | false;
-  /** Number of reverse-proxy hops in front of this process, for the client IP; never `true`. */
-  trustProxyHops?: number;
+  /** Addresses/subnets of the reverse proxies whose X-Forwarded-For is believed; none by default. */
+  trustedProxies?: string[];
   /** Replaces the default GET /health (the gateway reports on its upstreams too). */
   healthHandler?: express.RequestHandler;
 }
@@ -49,7 +49,8 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
   const app = express();
   const lifecycle = options.lifecycle ?? new Lifecycle();
   app.disable('x-powered-by');
-  app.set('trust proxy', options.trustProxyHops ?? false);
+  const trusted = options.trustedProxies ?? [];
+  app.set('trust proxy', trusted.length > 0 ? trusted : false);
   app.set('query parser', 'simple');
 
   app.use(requestLogger(options.logger));
