@@ -74,6 +74,7 @@ export function createApp(deps: GatewayDeps): Express {
           pathPrefix: route.prefix,
           timeoutMs: upstream.timeoutMs,
           connectTimeoutMs: upstream.connectTimeoutMs,
+          bodyTimeoutMs: config.CLIENT_BODY_TIMEOUT_MS,
         });
         // A real route (not app.use) so metrics label it by its pattern, never by the raw URL.
         app.all(

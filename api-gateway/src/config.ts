@@ -57,6 +57,8 @@ export const gatewayEnvShape = {
   USER_UPSTREAM_TIMEOUT_MS: optionalMillis,
   PRODUCT_UPSTREAM_TIMEOUT_MS: optionalMillis,
   ORDER_UPSTREAM_TIMEOUT_MS: optionalMillis,
+  /** The whole request body must arrive within this, else 408; the upstream timeout starts after it. */
+  CLIENT_BODY_TIMEOUT_MS: millis(10_000),
   /** A TCP connect that takes longer means the upstream is gone; fail fast with a 503. */
   UPSTREAM_CONNECT_TIMEOUT_MS: millis(1_000),
 
