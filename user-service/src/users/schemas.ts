@@ -7,10 +7,17 @@ export const emailSchema = z
   .toLowerCase()
   .pipe(z.email('must be a valid email address').max(254));
 
+/** bcrypt reads only the first 72 bytes: two passwords that differ after them would be the same password. */
+export const PASSWORD_MAX_BYTES = 72;
+
 export const passwordSchema = z
   .string()
   .min(8, 'must be at least 8 characters')
-  .max(72, 'must be at most 72 bytes');
+  .max(PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes`)
+  .refine((value) => Buffer.byteLength(value, 'utf8') <= PASSWORD_MAX_BYTES, {
+    message: `must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8 (accented letters take 2, most other scripts 3)`,
+  })
+  .meta({ description: `8 characters to ${PASSWORD_MAX_BYTES} bytes in UTF-8` });
 
 export const registerBody = z.strictObject({
   email: emailSchema,
