@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { enforceAccess } from './auth/enforce-access';
 import { type GatewayConfig, jwtSettings, parseByteSize } from './config';
 import { mountDocs } from './docs/docs-routes';
+import { gatewayOwnRoutes } from './docs/gateway-document';
 import { OpenApiProvider } from './docs/openapi-provider';
 import { gatewayHealthHandler } from './health/health-handler';
 import { createForwarder } from './proxy/forwarder';
@@ -58,6 +59,7 @@ export function createApp(deps: GatewayDeps): Express {
       corsOrigins: config.CORS_ORIGINS,
       jsonBodyLimit: false,
       trustedProxies: config.TRUST_PROXY,
+      documentedRoutes: gatewayOwnRoutes(),
       healthHandler: gatewayHealthHandler({ upstreams, redis, timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS }),
     },
     (app) => {

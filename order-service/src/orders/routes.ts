@@ -14,7 +14,14 @@ import { Types } from 'mongoose';
 import { fingerprintOf, type IdempotencyStore } from '../idempotency/store';
 import { type PlaceOrderDeps, placeOrder } from './place-order';
 import { findVisibleOrder, listOrders } from './queries';
-import { createOrderBody, idempotencyKeySchema, listOrdersQuery, statusBody } from './schemas';
+import {
+  createOrderBody,
+  idempotencyKeySchema,
+  linesOverLimit,
+  listOrdersQuery,
+  MAX_QUANTITY,
+  statusBody,
+} from './schemas';
 import { toItemJson, toOrderJson } from './serialize';
 import { changeStatus } from './status-change';
 
@@ -32,6 +39,10 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
   router.post('/', async (req, res) => {
     const user = currentUser(req);
     const { items: lines } = parseInput(createOrderBody, req.body, 'body');
+    const overLimit = linesOverLimit(lines);
+    if (overLimit.length > 0) {
+      throw HttpError.unprocessable(`At most ${MAX_QUANTITY} units of one product per order`, overLimit);
+    }
     const header = req.get('Idempotency-Key');
     const log = req.log ?? deps.logger;
     if (header === undefined) {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { type HealthCheck, Lifecycle, livenessHandler, readinessHandler } from './health';
 import { metricsEndpoint, metricsMiddleware, type ServiceMetrics } from './metrics';
+import { methodNotAllowedHandler, type RouteDoc } from './openapi';
 import { requestLogger } from './request-logging';
 
 export interface HttpAppOptions {
@@ -19,6 +20,8 @@ export interface HttpAppOptions {
   jsonBodyLimit?: string | false;
   /** Addresses/subnets of the reverse proxies whose X-Forwarded-For is believed; none by default. */
   trustedProxies?: string[];
+  /** The public routes as documented: a documented path asked with another method gets 405 + Allow. */
+  documentedRoutes?: Array<Pick<RouteDoc, 'method' | 'path'>>;
   /** Replaces the default GET /health (the gateway reports on its upstreams too). */
   healthHandler?: express.RequestHandler;
 }
@@ -67,6 +70,7 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
     app.use(express.json({ limit: options.jsonBodyLimit ?? '100kb' }));
   }
   mountRoutes(app);
+  if (options.documentedRoutes) app.use(methodNotAllowedHandler(options.documentedRoutes));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;
