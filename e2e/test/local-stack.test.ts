@@ -34,7 +34,9 @@ describe('npm start, when a service crashes', () => {
   let token: string;
 
   beforeAll(async () => {
-    stack = await NpmStart.start();
+    // The probes below open the gateway's circuit for the killed service; a short reset keeps the
+    // wait for "it comes back" about the restart, not the breaker's default 10 s.
+    stack = await NpmStart.start({ CIRCUIT_RESET_MS: '1000' });
     const login = await call(stack.url(3010), 'POST', '/api/auth/login', {
       body: { email: 'admin@example.com', password: 'admin-dev-password' },
     });
