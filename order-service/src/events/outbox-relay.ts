@@ -1,4 +1,4 @@
-import type { DocumentLocks, Logger, Redis } from '@ecom/service-kit';
+import { type DocumentLocks, type Logger, type Redis, signEventFields } from '@ecom/service-kit';
 import { BackgroundLoop } from '../background-loop';
 import { lockKeys } from '../lock-keys';
 import type { OrderMetrics } from '../order-metrics';
@@ -17,6 +17,8 @@ export interface OutboxRelayDeps {
   metrics: Pick<OrderMetrics, 'outboxBacklog'>;
   logger: Logger;
   intervalMs: number;
+  /** The internal token; consumers verify each event's `sig` with it. */
+  signingKey: string;
   stream?: string;
 }
 
@@ -45,15 +47,16 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const inFlight = new Map<string, Promise<void>>();
 
   async function publish(orderId: string, userId: string, event: OutboxEvent) {
-    await redis.xadd(
-      stream,
-      'MAXLEN',
-      '~',
-      String(deps.maxLen),
-      '*',
-      ...['id', event.eventId, 'type', event.type, 'orderId', orderId],
-      ...['userId', userId, 'occurredAt', event.occurredAt.toISOString(), 'data', event.data],
-    );
+    const fields: Record<string, string> = {
+      id: event.eventId,
+      type: event.type,
+      orderId,
+      userId,
+      occurredAt: event.occurredAt.toISOString(),
+      data: event.data,
+    };
+    fields.sig = signEventFields(fields, deps.signingKey);
+    await redis.xadd(stream, 'MAXLEN', '~', String(deps.maxLen), '*', ...Object.entries(fields).flat());
   }
 
   /** Under the order's lock: a status change writing the same document must not be overwritten. */
