@@ -152,11 +152,15 @@ for name, svc in prod["services"].items():
             problems.append(f"prod {name}: JWT secret must come from the jwt_secret secret")
         if env.get("JWT_SECRET") or env.get("INTERNAL_TOKEN"):
             problems.append(f"prod {name}: JWT_SECRET/INTERNAL_TOKEN must not be literal env values")
+        if env.get("REDIS_PASSWORD_FILE") != "/run/secrets/redis_password" or "redis_password" not in secrets:
+            problems.append(f"prod {name}: the Redis password must come from the redis_password secret")
         url = env.get("MONGODB_URL")
         if url is not None and "__MONGODB_PASSWORD__" not in url:
             problems.append(f"prod {name}: MONGODB_URL must use the __MONGODB_PASSWORD__ placeholder + secret")
+if "requirepass" not in " ".join(map(str, (prod["services"].get("redis") or {}).get("command") or [])):
+    problems.append("prod redis: no requirepass")
 for required in ("jwt_secret", "internal_token", "mongo_root_password", "mongo_users_password",
-                 "mongo_products_password", "mongo_orders_password"):
+                 "mongo_products_password", "mongo_orders_password", "redis_password"):
     if required not in (prod.get("secrets") or {}):
         problems.append(f"prod: secret {required} not defined")
     elif "file" not in prod["secrets"][required]:

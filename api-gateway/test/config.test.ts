@@ -46,7 +46,13 @@ describe('gateway configuration', () => {
     expect(() => loadGatewayConfig({ NODE_ENV: 'production', JWT_SECRET: DEV_JWT_SECRET })).toThrow(
       /JWT_SECRET/,
     );
-    expect(() => loadGatewayConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })).not.toThrow();
+    expect(() =>
+      loadGatewayConfig({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'x'.repeat(40),
+        REDIS_PASSWORD: 'r'.repeat(32),
+      }),
+    ).not.toThrow();
   });
 
   it('when TRUST_PROXY names something that is not an address, a subnet or a known range, then start-up is refused', () => {

@@ -22,7 +22,12 @@ describe('user-service configuration', () => {
   });
 
   it('refuses a bcrypt cost below 10 in production', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), BCRYPT_ROUNDS: '8' };
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(40),
+      REDIS_PASSWORD: 'r'.repeat(32),
+      BCRYPT_ROUNDS: '8',
+    };
     expect(() => loadUserServiceConfig(production)).toThrow(/BCRYPT_ROUNDS must be at least 10/);
   });
 

@@ -52,7 +52,17 @@ export function mongoEnvShape(database: string) {
 
 export const redisEnvShape = {
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** Put into REDIS_URL at start; lets the password come from a secret file (REDIS_PASSWORD_FILE). */
+  REDIS_PASSWORD: z.string().min(1).optional(),
 };
+
+/** The URL with the password filled in (percent-encoded), unless it carries one already. */
+function withRedisPassword(redisUrl: string, password: string): string {
+  const url = new URL(redisUrl);
+  if (url.password) return redisUrl;
+  url.password = password;
+  return url.toString();
+}
 
 export const jwtEnvShape = {
   JWT_SECRET: z.string().min(16).default(DEV_JWT_SECRET),
@@ -102,6 +112,10 @@ function unsafeValues(config: Record<string, unknown>): string[] {
   if (config.INTERNAL_TOKEN === DEV_INTERNAL_TOKEN) {
     problems.push('INTERNAL_TOKEN must be set to a random value in production');
   }
+  // Redis holds refresh tokens, rate-limit counters and the order events product-service acts on.
+  if (typeof config.REDIS_URL === 'string' && !new URL(config.REDIS_URL).password) {
+    problems.push('REDIS_URL must carry a password (or set REDIS_PASSWORD) in production');
+  }
   return problems;
 }
 
@@ -123,7 +137,11 @@ export function loadConfig<Shape extends z.ZodRawShape>(
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
-  const problems = unsafeValues(result.data as Record<string, unknown>);
+  const data = result.data as Record<string, unknown>;
+  if (typeof data.REDIS_URL === 'string' && typeof data.REDIS_PASSWORD === 'string') {
+    data.REDIS_URL = withRedisPassword(data.REDIS_URL, data.REDIS_PASSWORD);
+  }
+  const problems = unsafeValues(data);
   if (problems.length > 0) {
     const hint =
       present.NODE_ENV === undefined

@@ -8,6 +8,7 @@ import {
   jwtEnvShape,
   loadConfig,
   mongoEnvShape,
+  redisEnvShape,
 } from '../src/config';
 
 const shape = {
@@ -15,6 +16,14 @@ const shape = {
   ...mongoEnvShape('things'),
   ...jwtEnvShape,
   ...internalTokenShape,
+  ...redisEnvShape,
+};
+
+/** Secrets strong enough for production, for tests about something else. */
+const strong = {
+  JWT_SECRET: 'x'.repeat(48),
+  INTERNAL_TOKEN: 'y'.repeat(32),
+  REDIS_URL: 'redis://:redis-secret@redis.internal:6379',
 };
 
 describe('loadConfig', () => {
@@ -61,11 +70,7 @@ describe('loadConfig', () => {
   });
 
   it('accepts a strong production configuration', () => {
-    const config = loadConfig(shape, {
-      NODE_ENV: 'production',
-      JWT_SECRET: 'x'.repeat(48),
-      INTERNAL_TOKEN: 'y'.repeat(32),
-    });
+    const config = loadConfig(shape, { NODE_ENV: 'production', ...strong });
     expect(config.NODE_ENV).toBe('production');
   });
 
@@ -108,10 +113,27 @@ describe('loadConfig', () => {
 
   it('allows every CORS origin only in development and test, none by default in production', () => {
     expect(loadConfig(shape, { NODE_ENV: 'test' }).CORS_ORIGINS).toEqual(['*']);
-    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(48), INTERNAL_TOKEN: 'y'.repeat(32) };
+    const production = { NODE_ENV: 'production', ...strong };
     expect(loadConfig(shape, production).CORS_ORIGINS).toEqual([]);
     expect(loadConfig(shape, { ...production, CORS_ORIGINS: 'https://shop.example' }).CORS_ORIGINS).toEqual([
       'https://shop.example',
     ]);
+  });
+
+  it('when production has a Redis without a password, then start-up is refused', () => {
+    const withoutRedisPassword = { ...strong, REDIS_URL: 'redis://redis.internal:6379' };
+    expect(() => loadConfig(shape, { NODE_ENV: 'production', ...withoutRedisPassword })).toThrow(
+      /REDIS_URL must carry a password \(or set REDIS_PASSWORD\) in production/,
+    );
+  });
+
+  it('puts REDIS_PASSWORD (e.g. from REDIS_PASSWORD_FILE) into REDIS_URL, encoded', () => {
+    const config = loadConfig(shape, {
+      NODE_ENV: 'production',
+      ...strong,
+      REDIS_URL: 'redis://redis:6379',
+      REDIS_PASSWORD: 'p@ss/word',
+    });
+    expect(config.REDIS_URL).toBe('redis://:p%40ss%2Fword@redis:6379');
   });
 });
