@@ -1,4 +1,5 @@
 import {
+  chooseStorageMode,
   connectMongo,
   connectRedis,
   createLogger,
@@ -30,7 +31,7 @@ runMain(async () => {
 
   const lifecycle = new Lifecycle();
   const service = composeOrderService({
-    settings: settingsFromConfig(config),
+    settings: settingsFromConfig(config, await chooseStorageMode(connection, config.STORAGE_MODE, logger)),
     connection,
     redis,
     logger,

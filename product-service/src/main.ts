@@ -1,5 +1,7 @@
 import {
+  chooseStorageMode,
   connectMongo,
+  createDocumentWrites,
   connectRedis,
   createLogger,
   createMetrics,
@@ -25,6 +27,7 @@ runMain(async () => {
     registry: metrics.registry,
   });
   const models = await createModels(connection);
+  const writes = createDocumentWrites(await chooseStorageMode(connection, config.STORAGE_MODE, logger));
 
   // A hung Redis must not hang requests: cache commands give up after a second and fall back.
   const redis = createRedis(config.REDIS_URL, {
@@ -39,7 +42,7 @@ runMain(async () => {
   const eventsRedis = createRedis(config.REDIS_URL, { logger });
 
   const lifecycle = new Lifecycle();
-  const services = createServices({ config, connection, models, redis, logger, registry: metrics.registry });
+  const services = createServices({ config, models, redis, logger, registry: metrics.registry, writes });
   const app = createApp({ config, logger, metrics, lifecycle, connection, services });
 
   const consumer = new OrderEventsConsumer(eventsRedis, services.inventory, logger, services.metrics, {

@@ -1,16 +1,15 @@
-import type { DocumentLocks, Logger, Redis } from '@ecom/service-kit';
+import type { Logger, Redis } from '@ecom/service-kit';
 import { BackgroundLoop } from '../background-loop';
-import { lockKeys } from '../lock-keys';
 import type { OrderMetrics } from '../order-metrics';
 import type { OrderModel, OutboxEvent } from '../orders/model';
+import type { OrderStore } from '../orders/order-store';
 import { ORDERS_STREAM } from './order-events';
 
 const BATCH = 100;
-const LOCK_WAIT_MS = 1_000;
 
 export interface OutboxRelayDeps {
   orders: OrderModel;
-  locks: DocumentLocks;
+  orderStore: OrderStore;
   /** Must have no key prefix: the stream name is shared by every service. */
   redis: Redis;
   maxLen: number;
@@ -56,27 +55,6 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     );
   }
 
-  /** Under the order's lock: a status change writing the same document must not be overwritten. */
-  async function dropPublished(orderId: string, events: OutboxEvent[]) {
-    await deps.locks.withLock(
-      lockKeys.order(orderId),
-      async () => {
-        const order = await orders.findById(orderId, { outbox: 1 }).lean();
-        const queued = order?.outbox ?? [];
-        for (const [position, event] of events.entries()) {
-          // Only while it is still first in line, so a repeated pass never drops a newer event.
-          if (queued[position]?.eventId !== event.eventId) break;
-          await orders.updateOne(
-            deps.locks.lockedFilter(order!._id, { 'outbox.0.eventId': event.eventId }),
-            { $pop: { outbox: -1 } },
-            { timestamps: false },
-          );
-        }
-      },
-      { waitMs: LOCK_WAIT_MS },
-    );
-  }
-
   async function relayOrder(order: {
     _id: { toHexString(): string };
     userId: string;
@@ -85,9 +63,9 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     if (order.outbox.length === 0) return;
     const orderId = order._id.toHexString();
     for (const event of order.outbox) await publish(orderId, order.userId, event);
-    await dropPublished(orderId, order.outbox).catch((error: unknown) => {
-      // Busy with a status change: the events go out again next pass (harmless duplicates).
-      logger.debug({ err: error, orderId }, 'outbox entries left for the next pass');
+    await deps.orderStore.dropPublished(orderId, order.outbox).catch((error: unknown) => {
+      // The events go out again next pass (harmless duplicates).
+      logger.warn({ err: error, orderId }, 'published outbox entries left for the next pass');
     });
   }
 

@@ -1,6 +1,6 @@
 export * from './auth';
 export * from './config';
-export * from './document-locks';
+export * from './document-writes';
 export * from './error-handler';
 export * from './errors';
 export * from './health';
