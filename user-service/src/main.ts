@@ -1,4 +1,5 @@
 import {
+  chooseStorageMode,
   connectMongo,
   connectRedis,
   createLogger,
@@ -16,6 +17,7 @@ import { passwordHasherFor } from './auth/passwords';
 import { loadUserServiceConfig } from './config';
 import { ensureAdminAccount } from './users/admin-bootstrap';
 import { createUserModel } from './users/model';
+import { createUserStore } from './users/user-store';
 
 runMain(async () => {
   const config = loadUserServiceConfig();
@@ -31,10 +33,13 @@ runMain(async () => {
 
   const users = createUserModel(connection);
   await users.init();
+  const storageMode = await chooseStorageMode(connection, config.STORAGE_MODE, logger);
+  const userStore = createUserStore(users, connection, storageMode, logger);
+  await userStore.init();
   const passwords = passwordHasherFor(config);
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     const admin = { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, name: config.ADMIN_NAME };
-    await ensureAdminAccount(users, passwords, admin, logger);
+    await ensureAdminAccount(users, userStore, passwords, admin, logger);
   }
 
   const lifecycle = new Lifecycle();
@@ -43,6 +48,7 @@ runMain(async () => {
     logger,
     metrics,
     users,
+    userStore,
     redis,
     passwords,
     lifecycle,
