@@ -65,15 +65,20 @@ function lookupUserStore(users: UserModel, connection: Connection, logger: Logge
     async init() {
       if (await emails.exists({ _id: BACKFILLED })) return;
       let added = 0;
-      for await (const user of users.find({}, { email: 1 }).lean().cursor()) {
-        const created = await emails.create({ _id: user.email, userId: user._id }).then(
-          () => true,
-          (error: unknown) => {
-            if (isDuplicateKey(error)) return false;
-            throw error;
-          },
-        );
-        if (created) added += 1;
+      // Already complete (e.g. a seeding script wrote them): no need to try every user once more.
+      const complete = (await emails.estimatedDocumentCount()) >= (await users.estimatedDocumentCount());
+      if (!complete) await backfill();
+      async function backfill() {
+        for await (const user of users.find({}, { email: 1 }).lean().cursor()) {
+          const created = await emails.create({ _id: user.email, userId: user._id }).then(
+            () => true,
+            (error: unknown) => {
+              if (isDuplicateKey(error)) return false;
+              throw error;
+            },
+          );
+          if (created) added += 1;
+        }
       }
       await emails.updateOne(
         { _id: BACKFILLED },
