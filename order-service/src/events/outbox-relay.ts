@@ -16,6 +16,8 @@ export interface OutboxRelayDeps {
   metrics: Pick<OrderMetrics, 'outboxBacklog'>;
   logger: Logger;
   intervalMs: number;
+  /** How often to scan every order for unpublished events (a backstop; default 10 min). */
+  scanEveryMs?: number;
   stream?: string;
 }
 
@@ -34,14 +36,21 @@ export interface OutboxRelay {
  * (or two instances relaying at once) publishes it twice: at-least-once, consumers dedupe on `id`.
  *
  * The request that changed an order hands its id over, and that one document is relayed at once
- * (a lookup by `_id`). The periodic sweep only collects what that fast path missed (a crash, Redis
- * down), so under load the database is not scanned once per order.
+ * (a lookup by `_id`). When that fails (Redis down), the id is kept and retried by `_id` every
+ * pass. Only what a crash left behind needs a scan of all orders (on FerretDB a full read of the
+ * collection, whatever the filter): that runs on the first pass and then every `scanEveryMs`, so
+ * neither load nor a growing orders collection costs a scan per pass.
  */
 export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const { orders, redis, logger } = deps;
   const stream = deps.stream ?? ORDERS_STREAM;
   /** One chain per order, so an order's events go out in the order they happened. */
   const inFlight = new Map<string, Promise<void>>();
+  /** Orders whose relay failed in this process: retried by `_id` on every pass. */
+  const retry = new Set<string>();
+  const scanEveryMs = deps.scanEveryMs ?? 10 * 60_000;
+  let lastScan = Number.NEGATIVE_INFINITY;
+  let scanRequested = false;
 
   async function publish(orderId: string, userId: string, event: OutboxEvent) {
     await redis.xadd(
@@ -65,6 +74,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     for (const event of order.outbox) await publish(orderId, order.userId, event);
     await deps.orderStore.dropPublished(orderId, order.outbox).catch((error: unknown) => {
       // The events go out again next pass (harmless duplicates).
+      retry.add(orderId);
       logger.warn({ err: error, orderId }, 'published outbox entries left for the next pass');
     });
   }
@@ -94,17 +104,32 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
 
   function relaySoon(orderId: string): void {
     relayInTurn(orderId).catch((error: unknown) => {
-      // The sweep picks it up; nothing is lost.
-      logger.warn({ err: error, orderId }, 'publishing order events failed; the sweep will retry');
+      retry.add(orderId);
+      logger.warn({ err: error, orderId }, 'publishing order events failed; the next pass retries');
     });
   }
 
+  async function retryFailed(): Promise<void> {
+    for (const orderId of [...retry]) {
+      retry.delete(orderId);
+      await relayInTurn(orderId).catch(() => retry.add(orderId));
+    }
+    deps.metrics.outboxBacklog.set(retry.size);
+  }
+
   async function sweep(): Promise<void> {
+    await retryFailed();
+    if (!scanRequested && Date.now() - lastScan < scanEveryMs) return;
+    scanRequested = false;
+    lastScan = Date.now();
     const pending = await orders.find(HAS_PENDING, { _id: 1 }).sort({ updatedAt: 1 }).limit(BATCH).lean();
     const backlog = pending.length < BATCH ? pending.length : await orders.countDocuments(HAS_PENDING);
     deps.metrics.outboxBacklog.set(backlog);
     for (const order of pending) await relayInTurn(order._id.toHexString());
-    if (pending.length === BATCH) loop.kick();
+    if (pending.length === BATCH) {
+      scanRequested = true;
+      loop.kick();
+    }
   }
 
   const loop = new BackgroundLoop('outbox-relay', deps.intervalMs, sweep, logger);
@@ -116,7 +141,10 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     },
     kick(orderId?: string) {
       if (orderId) relaySoon(orderId);
-      else loop.kick();
+      else {
+        scanRequested = true;
+        loop.kick();
+      }
     },
   };
 }
