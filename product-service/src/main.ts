@@ -2,6 +2,7 @@ import {
   chooseStorageMode,
   connectMongo,
   createDocumentWrites,
+  watchForOtherWriters,
   connectRedis,
   createLogger,
   createMetrics,
@@ -28,7 +29,10 @@ runMain(async () => {
     registry: metrics.registry,
   });
   const models = await createModels(connection);
-  const writes = createDocumentWrites(await chooseStorageMode(connection, config.STORAGE_MODE, logger));
+  const storageMode = await chooseStorageMode(connection, config.STORAGE_MODE, logger);
+  const writes = createDocumentWrites(storageMode);
+  const writers =
+    storageMode === 'ferretdb' ? watchForOtherWriters(connection, 'product-service', logger) : undefined;
 
   // A hung Redis must not hang requests: cache commands give up after a second and fall back.
   const redis = createRedis(config.REDIS_URL, {
@@ -64,6 +68,11 @@ runMain(async () => {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    closers: [() => consumer.stop(), () => closeRedis(redis), () => connection.close()],
+    closers: [
+      async () => writers?.stop(),
+      () => consumer.stop(),
+      () => closeRedis(redis),
+      () => connection.close(),
+    ],
   });
 });

@@ -11,6 +11,7 @@ import {
   runMain,
   closeRedis,
   serve,
+  watchForOtherWriters,
 } from '@ecom/service-kit';
 import { createApp } from './app';
 import { passwordHasherFor } from './auth/passwords';
@@ -35,6 +36,8 @@ runMain(async () => {
   await users.init();
   const storageMode = await chooseStorageMode(connection, config.STORAGE_MODE, logger);
   const userStore = createUserStore(users, connection, storageMode, logger);
+  const writers =
+    storageMode === 'ferretdb' ? watchForOtherWriters(connection, 'user-service', logger) : undefined;
   await userStore.init();
   const passwords = passwordHasherFor(config);
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
@@ -61,6 +64,6 @@ runMain(async () => {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    closers: [() => connection.close(), () => closeRedis(redis)],
+    closers: [async () => writers?.stop(), () => connection.close(), () => closeRedis(redis)],
   });
 });

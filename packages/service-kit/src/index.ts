@@ -1,6 +1,7 @@
 export * from './auth';
 export * from './config';
 export * from './document-writes';
+export * from './single-writer';
 export * from './error-handler';
 export * from './errors';
 export * from './health';

@@ -17,6 +17,7 @@ const sourceRoots = [
  */
 const STORAGE_MODULES = new Set([
   'packages/service-kit/src/document-writes.ts',
+  'packages/service-kit/src/single-writer.ts',
   'product-service/src/inventory/stock-store.ts',
   'product-service/src/products/product-catalog.ts',
   'product-service/src/categories/category-catalog.ts',
