@@ -1,4 +1,5 @@
 export * from './auth';
+export * from './cache-control';
 export * from './config';
 export * from './document-locks';
 export * from './error-handler';
