@@ -224,6 +224,7 @@ if (nginx) {
       nginxDir,
       '--listen',
       `${HOST}:${NGINX_PORT}`,
+      `--tls-listen=${HOST}:8443`, // HTTPS + HTTP/2, dev certificate in .data/nginx/tls
       '--gateway',
       `${HOST}:${PORTS.gateway}`,
       '--gateway',

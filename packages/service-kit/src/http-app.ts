@@ -57,7 +57,9 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
 
   app.use(requestLogger(options.logger));
   app.use(metricsMiddleware(options.metrics));
-  app.use(helmet());
+  // HSTS is the TLS terminator's to send (nginx, in production only): from here it would reach
+  // plain-HTTP and localhost answers too, and pin a developer's localhost to HTTPS.
+  app.use(helmet({ strictTransportSecurity: false }));
   app.use(cors(corsOptions(options.corsOrigins)));
   app.use(compression());
   app.use(privateByDefault);
