@@ -57,6 +57,8 @@ export async function buildAll(): Promise<void> {
 export interface StackOptions {
   /** Extra environment for both gateway replicas (e.g. low rate limits). */
   gatewayEnv?: Record<string, string>;
+  /** Extra environment for every service and gateway (e.g. OTEL_* for tracing). */
+  env?: Record<string, string>;
   /** The admin account user-service ensures at start (default: ADMIN). */
   admin?: { email: string; password: string };
 }
@@ -118,6 +120,7 @@ export class Stack {
       REDIS_URL: this.redis.url,
       JWT_SECRET: this.jwtSecret,
       INTERNAL_TOKEN: internalToken,
+      ...options.env,
     };
     const productUrl = `http://${HOST}:${productPort}`;
     const service = (name: string, main: string, port: number, env: Record<string, string>) =>

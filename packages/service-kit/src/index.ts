@@ -15,5 +15,6 @@ export * from './mongo-errors';
 export * from './redis';
 export * from './request-logging';
 export * from './retry';
+export * from './trace-context';
 export * from './validation';
 export * from './openapi';
