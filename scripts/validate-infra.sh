@@ -80,7 +80,7 @@ prod = yaml.safe_load(open(sys.argv[2]))
 raw = open(sys.argv[3]).read()
 problems = []
 APP = ["api-gateway", "user-service", "product-service", "order-service"]
-PUBLISHED_OK = {"nginx", "grafana", "prometheus"}
+PUBLISHED_OK = {"nginx", "grafana", "prometheus", "jaeger"}
 EXPECTED = set(APP) | {"nginx", "mongo", "redis", "prometheus", "grafana", "cadvisor", "node-exporter"}
 
 def memory_bytes(value):
