@@ -51,9 +51,11 @@ export function startTracing(defaultServiceName: string, env = process.env): Nod
         // Probes and scrapes would be most of the traces and tell nothing.
         ignoreIncomingRequestHook: (req: IncomingMessage) => QUIET_PATHS.test(req.url ?? ''),
       }),
-      // Route handlers and routers only: a span per middleware (helmet, cors, ...) costs more
-      // than it tells.
-      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+      // Route handlers only (the server span still gets the route): a span per middleware
+      // (helmet, cors, ...) or router costs more than it tells.
+      new ExpressInstrumentation({
+        ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
+      }),
       new UndiciInstrumentation(),
       // Background loops (outbox sweep, stream reads) would start a trace per poll otherwise.
       new MongoDBInstrumentation({ requireParentSpan: true }),
