@@ -1,6 +1,8 @@
 export * from './auth';
+export * from './cache-control';
 export * from './config';
-export * from './document-locks';
+export * from './document-writes';
+export * from './single-writer';
 export * from './error-handler';
 export * from './errors';
 export * from './health';
@@ -14,6 +16,7 @@ export * from './mongo-errors';
 export * from './redis';
 export * from './request-logging';
 export * from './retry';
+export * from './trace-context';
 export * from './validation';
 export * from './openapi';
 export * from './event-signature';

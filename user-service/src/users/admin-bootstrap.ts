@@ -1,6 +1,6 @@
 import { ConfigError, isDuplicateKey, type Logger } from '@ecom/service-kit';
 import type { PasswordHasher } from '../auth/passwords';
-import type { UserModel } from './model';
+import type { UserStore } from './user-store';
 
 export interface AdminAccount {
   email: string;
@@ -14,33 +14,29 @@ export interface AdminAccount {
  * admin with their own password. An existing admin keeps its password (rotating it is the
  * admin's business); an existing non-admin stops the start-up.
  *
- * One upsert whose fields are all $setOnInsert, keyed on the unique email, so replicas starting
- * together cannot create two accounts and nothing is ever written to an existing one.
+ * Created through the store, whose unique email refuses a second account, so replicas starting
+ * together cannot create two; nothing is ever written to an existing account.
  */
 export async function ensureAdminAccount(
-  users: UserModel,
+  store: UserStore,
   passwords: PasswordHasher,
   admin: AdminAccount,
   logger: Logger,
 ): Promise<void> {
   const email = admin.email.trim().toLowerCase();
-  const passwordHash = await passwords.hash(admin.password);
-  const insertIfAbsent = () =>
-    users.updateOne(
-      { email },
-      { $setOnInsert: { email, name: admin.name, passwordHash, role: 'admin' } },
-      { upsert: true },
-    );
-  const created = await insertIfAbsent().catch((error: unknown) => {
-    // Two replicas raced to insert: the loser's upsert now finds the winner's document.
-    if (isDuplicateKey(error)) return insertIfAbsent();
-    throw error;
-  });
-  if (created.upsertedCount > 0) {
-    logger.info({ email }, 'admin account created');
-    return;
+  let existing = await store.findByEmail(email);
+  if (!existing) {
+    const passwordHash = await passwords.hash(admin.password);
+    try {
+      await store.create({ email, name: admin.name, passwordHash, role: 'admin' });
+      logger.info({ email }, 'admin account created');
+      return;
+    } catch (error) {
+      // Two replicas raced to create it: the winner's account is checked below.
+      if (!isDuplicateKey(error)) throw error;
+      existing = await store.findByEmail(email);
+    }
   }
-  const existing = await users.findOne({ email }, { role: 1 }).lean();
   if (existing?.role !== 'admin') {
     throw new ConfigError(
       `Unsafe configuration: ADMIN_EMAIL ${email} belongs to an existing non-admin account; ` +
