@@ -26,6 +26,8 @@ export const gatewayEnvShape = {
   ORDER_UPSTREAM_TIMEOUT_MS: optionalMillis,
   /** A TCP connect that takes longer means the upstream is gone; fail fast with a 503. */
   UPSTREAM_CONNECT_TIMEOUT_MS: millis(1_000),
+  // How often each service name is re-resolved to the list of its replicas' addresses.
+  UPSTREAM_RESOLVE_MS: millis(5_000),
 
   /** Reverse-proxy hops in front of the gateway (1 behind nginx); decides the client IP. */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
