@@ -49,6 +49,7 @@ runMain(async () => {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
     closers: [() => service.stop(), () => connection.close(), () => closeRedis(redis)],
   });
 });

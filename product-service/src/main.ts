@@ -56,6 +56,7 @@ runMain(async () => {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
     closers: [() => consumer.stop(), () => closeRedis(redis), () => connection.close()],
   });
 });

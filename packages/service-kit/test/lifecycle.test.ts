@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Lifecycle } from '../src/health';
 import { shutdown } from '../src/lifecycle';
@@ -38,5 +39,26 @@ describe('shutdown', () => {
       closers: [() => closed.push('loop'), async () => closed.push('client')],
     });
     expect(closed).toEqual(['loop', 'client']);
+  });
+
+  it('when a drain delay is set, then requests are still answered during it while readiness already fails', async () => {
+    const server = await listeningServer();
+    const { port } = server.address() as AddressInfo;
+    const lifecycle = new Lifecycle();
+    const started = Date.now();
+    const stopping = shutdown({
+      server,
+      lifecycle,
+      logger,
+      timeoutMs: 1_000,
+      drainDelayMs: 300,
+      closers: [],
+    });
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    expect(res.status).toBe(200);
+    expect(lifecycle.isShuttingDown).toBe(true);
+    await stopping;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
   });
 });
