@@ -7,12 +7,16 @@
 #     (node scripts/check-dashboards.mjs --live; queries that need cAdvisor, node-exporter or the
 #     nginx/Redis/Mongo exporters, which only run in the Docker stack, are reported as SKIP).
 #
-#   bash scripts/check-monitoring-live.sh            # the stack must already be running
-#   bash scripts/check-monitoring-live.sh --start    # start it (scripts/start-local.sh) if needed
+#   bash scripts/check-monitoring-live.sh            # checks the running `npm start` stack
+#   bash scripts/check-monitoring-live.sh --start    # starts a stack of its own and checks that
+#
+# With --start (what `npm test` runs) the stack is always its own, never a running `npm start`:
+# ports moved by a free PORT_OFFSET (scripts/start-local.mjs --free-port-offset; or PORT_OFFSET
+# from the environment), data in a throw-away directory, stopped at the end.
 #
 # Environment:
 #   LIVE_GATEWAYS    gateway base URLs (default "http://127.0.0.1:3000 http://127.0.0.1:3010")
-#   PROM_PORT        port of the temporary Prometheus (default 9091, on 127.0.0.1)
+#   PROM_PORT        port of the temporary Prometheus (default 9091 + the port offset, on 127.0.0.1)
 #   PROM_CONFIG      its configuration (default monitoring/prometheus/prometheus.local.yml)
 #   ADMIN_EMAIL / ADMIN_PASSWORD   the admin that the local stack bootstraps (default: the
 #                    development account of scripts/start-local.mjs); with it the traffic also
@@ -25,13 +29,31 @@ set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-PROM_PORT="${PROM_PORT:-9091}"
+TMP="$(mktemp -d)"
+START_OWN=0
+OFFSET=0
+if [ "${1:-}" = "--start" ]; then
+  START_OWN=1
+  OFFSET="${PORT_OFFSET:-$(node scripts/start-local.mjs --free-port-offset)}"
+fi
+PROM_PORT="${PROM_PORT:-$((9091 + OFFSET))}"
 PROM_URL="http://127.0.0.1:${PROM_PORT}"
 PROM_CONFIG="${PROM_CONFIG:-monitoring/prometheus/prometheus.local.yml}"
-export LIVE_GATEWAYS="${LIVE_GATEWAYS:-http://127.0.0.1:3000 http://127.0.0.1:3010}"
+if [ "$OFFSET" -ne 0 ]; then
+  # The same configuration with its scrape targets moved to the stack's ports.
+  node -e '
+    const fs = require("fs"), path = require("path");
+    const [from, to, offset] = process.argv.slice(1);
+    const moved = fs.readFileSync(from, "utf8")
+      .replace(/127\.0\.0\.1:(\d+)/g, (_, port) => `127.0.0.1:${Number(port) + Number(offset)}`)
+      .replace(/^(\s*-\s*)alerts\.yml$/m, `$1${path.resolve(path.dirname(from), "alerts.yml")}`);
+    fs.writeFileSync(to, moved);
+  ' "$PROM_CONFIG" "$TMP/prometheus.yml" "$OFFSET"
+  PROM_CONFIG="$TMP/prometheus.yml"
+fi
+export LIVE_GATEWAYS="${LIVE_GATEWAYS:-http://127.0.0.1:$((3000 + OFFSET)) http://127.0.0.1:$((3010 + OFFSET))}"
 export ADMIN_EMAIL="${ADMIN_EMAIL:-admin@example.com}"
 export ADMIN_PASSWORD="${ADMIN_PASSWORD:-admin-dev-password}"
-TMP="$(mktemp -d)"
 PROM_PID=""
 STACK_PID=""
 PASSED=0
@@ -84,20 +106,19 @@ fi
 
 # --- the local stack --------------------------------------------------------------------------
 first_gateway="${LIVE_GATEWAYS%% *}"
-if ! http_ok "$first_gateway/ready"; then
-  if [ "${1:-}" = "--start" ] && [ -f scripts/start-local.sh ]; then
-    echo "starting the local stack (scripts/start-local.sh), log: $TMP/stack.log"
+if [ "$START_OWN" -eq 1 ]; then
+  echo "starting a local stack of its own (PORT_OFFSET=$OFFSET, throw-away data), log: $TMP/stack.log"
+  PORT_OFFSET="$OFFSET" LOCAL_DATA_DIR="$TMP/stack-data" START_PROMETHEUS=0 \
     bash scripts/start-local.sh >"$TMP/stack.log" 2>&1 &
-    STACK_PID=$!
-    if ! wait_for "$first_gateway/ready" 180; then
-      fail "local stack did not become ready (tail of its log below)"
-      tail -n 30 "$TMP/stack.log" | sed 's/^/    /'
-      summary
-    fi
-  else
-    fail "local stack not running at $first_gateway (run npm start, or pass --start)"
+  STACK_PID=$!
+  if ! wait_for "$first_gateway/ready" 180; then
+    fail "local stack did not become ready (tail of its log below)"
+    tail -n 30 "$TMP/stack.log" | sed 's/^/    /'
     summary
   fi
+elif ! http_ok "$first_gateway/ready"; then
+  fail "local stack not running at $first_gateway (run npm start, or pass --start)"
+  summary
 fi
 pass "local stack answers at $first_gateway/ready"
 

@@ -5,20 +5,26 @@
 //   - user :3001, product :3002, order :3003,
 //   - two gateways (:3000, :3010) behind nginx (:8080) when nginx is installed, else one on :3000,
 //   - Prometheus (:9090) when installed and monitoring/prometheus/prometheus.local.yml exists.
-// Every variable in the environment overrides the local defaults below, except the fixed ports.
-// The processes run under concurrently (prefixed output, signal forwarding, kill-others-on-exit).
+// Every variable in the environment overrides the local defaults below.
+// The processes run under scripts/lib/supervisor.mjs: prefixed output, a crashed process is
+// restarted with backoff (a crash loop stops the stack), SIGINT/SIGTERM/SIGHUP stop everything.
 //
-// Switches: START_NGINX=0, START_PROMETHEUS=0, START_SKIP_BUILD=1, LOCAL_DATA_DIR=<dir>.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+// Only Node's own modules here: on a fresh clone this runs before `npm ci` (which it runs itself).
+//
+// Switches: START_NGINX=0, START_PROMETHEUS=0, START_SKIP_BUILD=1, LOCAL_DATA_DIR=<dir>,
+// PORT_OFFSET=<n> (every port above + n, for a second stack next to the first).
+// `node scripts/start-local.mjs --free-port-offset` prints an offset whose ports are all free.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout } from 'node:timers';
+import { setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createConcurrently, KillOnSignal, LogError, LogExit, LogOutput, Logger } from 'concurrently';
+import { quietLines } from './lib/quiet-lines.mjs';
+import { Supervisor } from './lib/supervisor.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -31,7 +37,50 @@ function die(message) {
   process.exit(1);
 }
 
-// --- what to start -----------------------------------------------------------------------------
+// --- ports (fixed, scripts and docs rely on them; PORT_OFFSET moves them all) -------------------
+
+const BASE_PORTS = {
+  mongo: 27017,
+  redis: 6379,
+  gateway: 3000,
+  user: 3001,
+  product: 3002,
+  order: 3003,
+  gateway2: 3010,
+  nginx: 8080,
+  prometheus: 9090,
+};
+
+function portInUse(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: HOST, port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function allFree(offset) {
+  const busy = await Promise.all(Object.values(BASE_PORTS).map((port) => portInUse(port + offset)));
+  return !busy.includes(true);
+}
+
+// Test suites run their own stack next to a developer's `npm start`: they ask for an offset whose
+// ports are all free (1000, 2000, ... keeps every port below the kernel's ephemeral range).
+if (process.argv.includes('--free-port-offset')) {
+  for (let offset = 1000; offset <= 5000; offset += 1000) {
+    if (await allFree(offset)) {
+      console.log(offset);
+      process.exit(0);
+    }
+  }
+  die('no free port offset between 1000 and 5000');
+}
+
+const offset = Number(env.PORT_OFFSET || 0);
+if (!Number.isInteger(offset) || offset < 0 || offset > 30_000) die('PORT_OFFSET must be an integer 0-30000');
+const PORTS = Object.fromEntries(Object.entries(BASE_PORTS).map(([name, port]) => [name, port + offset]));
+
+// --- what to install and start ------------------------------------------------------------------
 
 function which(name) {
   for (const dir of (env.PATH || '').split(path.delimiter)) {
@@ -71,18 +120,26 @@ function findFerretDb() {
   });
 }
 
+/** node_modules as `npm ci` leaves it: npm's own record is newer than package-lock.json. */
+function nodeModulesCurrent() {
+  try {
+    const installed = statSync(path.join(root, 'node_modules', '.package-lock.json')).mtimeMs;
+    return installed >= statSync(path.join(root, 'package-lock.json')).mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
 const startMongo = !env.MONGODB_URL;
 const startRedis = !env.REDIS_URL;
 let ferretdb = startMongo ? findFerretDb() : undefined;
 let redisServer = startRedis ? which('redis-server') : undefined;
 
-// scripts/setup.sh installs redis-server and builds FerretDB on Debian/Ubuntu; only when needed.
-if ((startMongo && !ferretdb) || (startRedis && !redisServer)) {
-  log('redis-server or FerretDB is missing: running scripts/setup.sh to install it');
-  const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup.sh')], {
-    stdio: 'inherit',
-    env: { ...env, SETUP_SKIP_NPM: '1' },
-  });
+// The same setup as `npm test` (scripts/setup.sh: redis-server and FerretDB on Debian/Ubuntu,
+// `npm ci`), only when something is missing: a fresh clone needs no step before `npm start`.
+if ((startMongo && !ferretdb) || (startRedis && !redisServer) || !nodeModulesCurrent()) {
+  log('first start (or dependencies changed): running scripts/setup.sh');
+  const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup.sh')], { stdio: 'inherit', env });
   if (setup.status !== 0)
     die('scripts/setup.sh failed; install redis-server and FerretDB, or set MONGODB_URL/REDIS_URL');
   ferretdb = startMongo ? findFerretDb() : undefined;
@@ -96,21 +153,6 @@ const prometheusConfig = path.join(root, 'monitoring', 'prometheus', 'prometheus
 const prometheus =
   env.START_PROMETHEUS !== '0' && existsSync(prometheusConfig) ? which('prometheus') : undefined;
 
-// --- fixed ports (scripts and docs rely on them) -----------------------------------------------
-
-const PORTS = { mongo: 27017, redis: 6379, user: 3001, product: 3002, order: 3003, gateway: 3000 };
-const GATEWAY_2_PORT = 3010;
-const NGINX_PORT = 8080;
-const PROMETHEUS_PORT = 9090;
-
-function portInUse(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: HOST, port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
-
 const wanted = [
   ...(startMongo ? [['FerretDB', PORTS.mongo]] : []),
   ...(startRedis ? [['redis-server', PORTS.redis]] : []),
@@ -120,20 +162,33 @@ const wanted = [
   ['api-gateway', PORTS.gateway],
   ...(nginx
     ? [
-        ['api-gateway (2nd replica)', GATEWAY_2_PORT],
-        ['nginx', NGINX_PORT],
+        ['api-gateway (2nd replica)', PORTS.gateway2],
+        ['nginx', PORTS.nginx],
       ]
     : []),
-  ...(prometheus ? [['Prometheus', PROMETHEUS_PORT]] : []),
+  ...(prometheus ? [['Prometheus', PORTS.prometheus]] : []),
 ];
 const busy = [];
 for (const [name, port] of wanted) if (await portInUse(port)) busy.push(`${port} (${name})`);
-if (busy.length > 0) die(`port(s) already in use: ${busy.join(', ')}. Is another stack running?`);
+if (busy.length > 0) {
+  die(
+    `port(s) already in use: ${busy.join(', ')}. Is another stack running? ` +
+      'PORT_OFFSET=1000 npm start runs a second one on ports + 1000.',
+  );
+}
 
 // --- local defaults (never used in production) --------------------------------------------------
 
 const nodeEnv = env.NODE_ENV || 'development';
-const defaults = {};
+const url = (port) => `http://${HOST}:${port}`;
+const defaults = {
+  // The supervisor stops everything within 10 s: the services' graceful part must fit well inside.
+  SHUTDOWN_TIMEOUT_MS: '5000',
+  USER_SERVICE_URL: url(PORTS.user),
+  PRODUCT_SERVICE_URL: url(PORTS.product),
+  ORDER_SERVICE_URL: url(PORTS.order),
+  ...(startRedis ? { REDIS_URL: `redis://${HOST}:${PORTS.redis}` } : {}),
+};
 if (nodeEnv !== 'production') {
   // The dev JWT secret is the kit's default; the admin account makes the README walkthrough work.
   defaults.ADMIN_EMAIL = 'admin@example.com';
@@ -141,6 +196,9 @@ if (nodeEnv !== 'production') {
 }
 // Defaults first, the caller's environment wins.
 const shared = { ...defaults, ...env, NODE_ENV: nodeEnv };
+// Each service its own database, as the services' defaults name them.
+const mongoUrl = (database) =>
+  startMongo ? { MONGODB_URL: `mongodb://${HOST}:${PORTS.mongo}/${database}` } : {};
 
 // --- build ---------------------------------------------------------------------------------------
 
@@ -152,18 +210,24 @@ if (env.START_SKIP_BUILD !== '1') {
 
 // --- processes -----------------------------------------------------------------------------------
 
-const quote = (value) => `'${String(value).replace(/'/g, `'\\''`)}'`;
-const exec = (...argv) => `exec ${argv.map(quote).join(' ')}`;
-const node = (main) => exec(process.execPath, '--enable-source-maps', path.join(root, main));
+const supervisor = new Supervisor({ color: Boolean(process.stdout.isTTY) && !env.NO_COLOR });
+const nodeProcess = (name, main, extraEnv) =>
+  supervisor.add({
+    name,
+    command: process.execPath,
+    args: ['--enable-source-maps', path.join(root, main)],
+    cwd: root,
+    env: { ...shared, ...extraEnv },
+  });
 
-const commands = [];
 if (startMongo) {
   const dir = path.join(dataDir, 'ferretdb');
   mkdirSync(dir, { recursive: true });
-  commands.push({
+  supervisor.add({
     name: 'mongo',
-    command: exec(
-      ferretdb,
+    layer: 'data',
+    command: ferretdb,
+    args: [
       '--handler=sqlite',
       // WAL without an fsync per commit: twice the write throughput at half the CPU (measured: 9,000
       // _id writes 989/s → 2,145/s). A power cut may lose the last commits of this local stand-in,
@@ -173,48 +237,49 @@ if (startMongo) {
       `--listen-addr=${HOST}:${PORTS.mongo}`,
       '--debug-addr=-',
       '--telemetry=disable',
-      '--log-level=warn',
-    ),
+      // FerretDB logs every error reply at warn, with the whole message dumped over ~20 lines:
+      // mongoose's start-up createCollection on collections that exist (NamespaceExists, which
+      // mongoose expects and ignores), the driver's endSessions at close (a command FerretDB v1
+      // lacks), clients closing their connections. None is a problem; real errors still show.
+      '--log-level=error',
+    ],
   });
 }
 if (startRedis) {
   const dir = path.join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
-  commands.push({
+  supervisor.add({
     name: 'redis',
+    layer: 'data',
+    command: redisServer,
     // Append-only file: refresh tokens and the order-events stream survive a restart.
-    command: exec(
-      redisServer,
+    args: [
       '--bind',
       HOST,
       '--port',
-      PORTS.redis,
+      String(PORTS.redis),
       '--dir',
       dir,
       '--appendonly',
       'yes',
       '--save',
       '',
-    ),
+      '--loglevel',
+      'warning',
+    ],
+    filter: quietLines.redis,
   });
 }
-commands.push(
-  { name: 'user', command: node('user-service/dist/main.js'), env: { PORT: String(PORTS.user) } },
-  { name: 'product', command: node('product-service/dist/main.js'), env: { PORT: String(PORTS.product) } },
-  { name: 'order', command: node('order-service/dist/main.js'), env: { PORT: String(PORTS.order) } },
-);
-const gatewayEnv = { TRUST_PROXY_HOPS: env.TRUST_PROXY_HOPS || (nginx ? '1' : '0') };
-commands.push({
-  name: 'gateway',
-  command: node('api-gateway/dist/main.js'),
-  env: { ...gatewayEnv, PORT: String(PORTS.gateway) },
+nodeProcess('user', 'user-service/dist/main.js', { PORT: String(PORTS.user), ...mongoUrl('users') });
+nodeProcess('product', 'product-service/dist/main.js', {
+  PORT: String(PORTS.product),
+  ...mongoUrl('products'),
 });
+nodeProcess('order', 'order-service/dist/main.js', { PORT: String(PORTS.order), ...mongoUrl('orders') });
+const gatewayEnv = { TRUST_PROXY_HOPS: env.TRUST_PROXY_HOPS || (nginx ? '1' : '0') };
+nodeProcess('gateway', 'api-gateway/dist/main.js', { ...gatewayEnv, PORT: String(PORTS.gateway) });
 if (nginx) {
-  commands.push({
-    name: 'gateway-2',
-    command: node('api-gateway/dist/main.js'),
-    env: { ...gatewayEnv, PORT: String(GATEWAY_2_PORT) },
-  });
+  nodeProcess('gateway-2', 'api-gateway/dist/main.js', { ...gatewayEnv, PORT: String(PORTS.gateway2) });
   const nginxDir = path.join(dataDir, 'nginx');
   const rendered = execFileSync(
     process.execPath,
@@ -223,95 +288,94 @@ if (nginx) {
       '--data-dir',
       nginxDir,
       '--listen',
-      `${HOST}:${NGINX_PORT}`,
+      `${HOST}:${PORTS.nginx}`,
       '--gateway',
       `${HOST}:${PORTS.gateway}`,
       '--gateway',
-      `${HOST}:${GATEWAY_2_PORT}`,
+      `${HOST}:${PORTS.gateway2}`,
     ],
     { encoding: 'utf8' },
   ).trim();
-  commands.push({
+  supervisor.add({
     name: 'nginx',
-    command: exec(nginx, '-p', nginxDir, '-c', rendered, '-e', 'stderr', '-g', 'daemon off;'),
+    command: nginx,
+    args: ['-p', nginxDir, '-c', rendered, '-e', 'stderr', '-g', 'daemon off;'],
   });
 }
 if (prometheus) {
   const dir = path.join(dataDir, 'prometheus');
   mkdirSync(dir, { recursive: true });
-  commands.push({
+  supervisor.add({
     name: 'prometheus',
-    command: exec(
-      prometheus,
-      `--config.file=${prometheusConfig}`,
+    command: prometheus,
+    args: [
+      `--config.file=${prometheusConfigFor(dir)}`,
       `--storage.tsdb.path=${dir}`,
-      `--web.listen-address=${HOST}:${PROMETHEUS_PORT}`,
+      `--web.listen-address=${HOST}:${PORTS.prometheus}`,
       '--log.level=warn',
-    ),
+    ],
+    filter: quietLines.prometheus,
   });
 }
 
-// Each process gets its own process group: Ctrl-C then reaches only concurrently, which forwards
-// exactly one signal to each. (Otherwise the terminal's SIGINT plus the forwarded one would count
-// as a second signal, which makes the services skip their graceful shutdown.)
-const spawnDetached = (command, options) => spawn('/bin/sh', ['-c', command], { ...options, detached: true });
-
-/**
- * The stack is all or nothing: a process ending on its own (crash, bad configuration) stops the
- * others. Unlike concurrently's KillOthers it stays quiet once a shutdown signal was forwarded, so
- * nobody gets a second signal (which the services treat as "exit now, skip the graceful part").
- */
-class StopAllWhenOneEnds {
-  stopping = false;
-
-  constructor(logger) {
-    this.logger = logger;
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, () => (this.stopping = true));
-  }
-
-  handle(commands) {
-    for (const command of commands) {
-      command.close.subscribe(({ exitCode }) => {
-        if (this.stopping) return;
-        this.stopping = true;
-        this.logger.logGlobalEvent(`${command.name} ended (exit code ${exitCode}); stopping the others`);
-        for (const other of commands) other.kill('SIGTERM');
-        setTimeout(() => commands.forEach((other) => other.kill('SIGKILL')), 15_000).unref();
-      });
-    }
-    return { commands };
-  }
+/** monitoring/prometheus/prometheus.local.yml with its scrape targets moved by PORT_OFFSET. */
+function prometheusConfigFor(dir) {
+  if (offset === 0) return prometheusConfig;
+  const moved = readFileSync(prometheusConfig, 'utf8').replace(
+    /127\.0\.0\.1:(\d+)/g,
+    (_, port) => `127.0.0.1:${Number(port) + offset}`,
+  );
+  const file = path.join(dir, 'prometheus.local.yml');
+  writeFileSync(
+    file,
+    moved.replace(/^(\s*-\s*)alerts\.yml$/m, `$1${path.join(path.dirname(prometheusConfig), 'alerts.yml')}`),
+  );
+  return file;
 }
 
-const logger = new Logger({ prefixFormat: 'name' });
-const { result } = createConcurrently(
-  commands.map((command) => ({ ...command, env: { ...shared, ...command.env } })),
-  {
-    logger,
-    outputStream: process.stdout,
-    spawn: spawnDetached,
-    prefixColors: ['blue', 'magenta', 'green', 'yellow', 'cyan', 'white', 'gray', 'red', 'blueBright'],
-    controllers: [
-      new LogError({ logger }),
-      new LogOutput({ logger }),
-      new LogExit({ logger }),
-      new KillOnSignal({ process }),
-      new StopAllWhenOneEnds(logger),
-    ],
-  },
-);
+// --- stopping: our signals, and the parent going away ------------------------------------------
+
+// A terminal's Ctrl-C reaches npm and us; npm forwards it once more: one stop serves both.
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (!stopping) log(`${signal}: stopping every process`);
+    stopping = true;
+    void supervisor.stop(0);
+  });
+}
+// `kill -9` of npm (or of a shell running us) cannot be caught there; we notice the orphaning.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent && !stopping) {
+    stopping = true;
+    log('the parent process is gone: stopping every process');
+    void supervisor.stop(0);
+  }
+}, 1_000).unref();
+
+// A closed terminal or pipe must not kill us before we stopped what we started.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+process.on('uncaughtException', (error) => {
+  console.error(`[start] unexpected error, stopping every process: ${error?.stack ?? error}`);
+  stopping = true;
+  void supervisor.stop(1);
+});
+
+supervisor.start();
+supervisor.done.then((code) => {
+  log(code === 0 ? 'stopped' : 'stopped after a crash loop');
+  process.exit(code);
+});
 
 // --- tell the user where things are --------------------------------------------------------------
 
-const entry = nginx ? `http://${HOST}:${NGINX_PORT}` : `http://${HOST}:${PORTS.gateway}`;
-if (shared.ADMIN_EMAIL && shared.ADMIN_PASSWORD) {
-  log(`admin account: ${shared.ADMIN_EMAIL} / ${shared.ADMIN_PASSWORD}  (ADMIN_EMAIL / ADMIN_PASSWORD)`);
-}
+const entry = nginx ? url(PORTS.nginx) : url(PORTS.gateway);
 
 /** Status code of a GET, or 0 when nothing answers within two seconds. */
-function statusOf(url) {
+function statusOf(target) {
   return new Promise((resolve) => {
-    const request = http.get(url, { timeout: 2_000 }, (response) => {
+    const request = http.get(target, { timeout: 2_000 }, (response) => {
       response.resume();
       resolve(response.statusCode ?? 0);
     });
@@ -320,30 +384,33 @@ function statusOf(url) {
   });
 }
 
+async function healthy() {
+  // The gateways first: asking nginx while they start makes it log each refused connection.
+  for (const port of nginx ? [PORTS.gateway, PORTS.gateway2] : [PORTS.gateway]) {
+    if ((await statusOf(`${url(port)}/health`)) !== 200) return false;
+  }
+  return (await statusOf(`${entry}/health`)) === 200;
+}
+
 async function announceWhenUp() {
   const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if ((await statusOf(`${entry}/health`)) === 200) {
+  while (Date.now() < deadline && !stopping) {
+    if (await healthy()) {
       const lines = [
         'stack is up',
-        `  API:         ${entry}/api  (gateway ${PORTS.gateway}${nginx ? ` and ${GATEWAY_2_PORT}, nginx ${NGINX_PORT}` : ''})`,
+        `  API:         ${entry}/api  (gateway ${PORTS.gateway}${nginx ? ` and ${PORTS.gateway2}, nginx ${PORTS.nginx}` : ''})`,
         `  Swagger UI:  ${entry}/api/docs/`,
         `  health:      ${entry}/health`,
-        ...(prometheus ? [`  Prometheus:  http://${HOST}:${PROMETHEUS_PORT}`] : []),
+        ...(prometheus ? [`  Prometheus:  ${url(PORTS.prometheus)}`] : []),
         ...(shared.ADMIN_EMAIL ? [`  admin:       ${shared.ADMIN_EMAIL} / ${shared.ADMIN_PASSWORD}`] : []),
-        '  Ctrl-C stops everything.',
+        `  data:        ${path.relative(process.cwd(), dataDir) || '.'}`,
+        '  Ctrl-C (or SIGTERM) stops everything; a crashed service is restarted.',
       ];
       log(lines.join('\n'));
       return;
     }
     await sleep(1_000);
   }
-  log(`the stack did not become healthy within 2 minutes; see ${entry}/health`);
+  if (!stopping) log(`the stack did not become healthy within 2 minutes; see ${entry}/health`);
 }
 void announceWhenUp();
-
-// Exit codes were logged per process; after Ctrl-C concurrently counts them all as success.
-result.then(
-  () => process.exit(0),
-  () => process.exit(1),
-);

@@ -2,9 +2,15 @@
  * `npm run load:stack -- --scenario smoke [options]`: starts the local stack (scripts/start-local.sh)
  * with rate limits high enough for load tests, waits for GET /health = 200, runs the scenario with
  * the same options, stops the stack and exits with the scenario's exit code.
+ *
+ * The stack is a second one, never the developer's: its ports are moved by a free PORT_OFFSET
+ * (so a running `npm start` is neither hit nor in the way) and its data lives in a throw-away
+ * directory (so `.data` and its rate-limit counters stay untouched). PORT_OFFSET and LOCAL_DATA_DIR
+ * in the environment choose them instead.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { checkBaseUrl, GATEWAY_URL, NGINX_URL } from './args';
 import { healthStatus } from './entry-point';
@@ -58,17 +64,36 @@ async function stopStack(stack: ChildProcess): Promise<void> {
   await done;
 }
 
+/** `url` with its port moved by `offset`, as start-local.mjs moves every port by PORT_OFFSET. */
+function shiftPort(url: string, offset: number): string {
+  const parsed = new URL(url);
+  parsed.port = String(Number(parsed.port) + offset);
+  return parsed.origin;
+}
+
+/** An offset whose ports are all free, chosen by start-local.mjs itself (one place for the list). */
+function freePortOffset(): number {
+  const printed = execFileSync(
+    process.execPath,
+    [path.join(REPO_ROOT, 'scripts', 'start-local.mjs'), '--free-port-offset'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return Number(printed.trim());
+}
+
 async function main(args: string[]): Promise<number> {
   const nginx = stackUsesNginx(process.env);
+  const offset = process.env.PORT_OFFSET ? Number(process.env.PORT_OFFSET) : freePortOffset();
+  const at = (url: string) => shiftPort(url, offset);
   const baseUrl = process.env.BASE_URL
     ? checkBaseUrl(process.env.BASE_URL, process.env)
-    : nginx
-      ? NGINX_URL
-      : GATEWAY_URL;
+    : at(nginx ? NGINX_URL : GATEWAY_URL);
   // Everything the stack starts must be healthy before the run, or the first requests fail.
-  const mustBeHealthy = [
-    ...new Set([GATEWAY_URL, ...(nginx ? ['http://127.0.0.1:3010', NGINX_URL] : []), baseUrl]),
-  ];
+  const gateways = [at(GATEWAY_URL), ...(nginx ? [at('http://127.0.0.1:3010')] : [])];
+  const mustBeHealthy = [...new Set([...gateways, ...(nginx ? [at(NGINX_URL)] : []), baseUrl])];
+  const nginxUrl = at(NGINX_URL);
   if (!existsSync(START_SCRIPT)) {
     console.error(
       `[load:stack] ${path.relative(process.cwd(), START_SCRIPT)} not found: cannot start the stack`,
@@ -88,13 +113,29 @@ async function main(args: string[]): Promise<number> {
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `stack-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
   const out = openSync(logFile, 'a');
+  const throwAwayData = process.env.LOCAL_DATA_DIR
+    ? undefined
+    : mkdtempSync(path.join(os.tmpdir(), 'load-stack-'));
+  const service = (name: string, port: number) => `${name}=${at(`http://127.0.0.1:${port}`)}/metrics`;
   const env = {
     ...process.env,
     RATE_LIMIT_MAX: process.env.RATE_LIMIT_MAX ?? HIGH_LIMIT,
     AUTH_RATE_LIMIT_MAX: process.env.AUTH_RATE_LIMIT_MAX ?? HIGH_LIMIT,
+    PORT_OFFSET: String(offset),
+    LOCAL_DATA_DIR: process.env.LOCAL_DATA_DIR ?? throwAwayData,
+    // The report's CPU/memory per process, from the moved ports.
+    METRICS_TARGETS:
+      process.env.METRICS_TARGETS ??
+      [
+        service('api-gateway', 3000),
+        ...(nginx ? [service('api-gateway-2', 3010)] : []),
+        service('user-service', 3001),
+        service('product-service', 3002),
+        service('order-service', 3003),
+      ].join(','),
   };
   log(
-    `starting scripts/start-local.sh (RATE_LIMIT_MAX=${env.RATE_LIMIT_MAX} AUTH_RATE_LIMIT_MAX=${env.AUTH_RATE_LIMIT_MAX}); log: ${path.relative(process.cwd(), logFile)}`,
+    `starting scripts/start-local.sh (PORT_OFFSET=${offset} LOCAL_DATA_DIR=${env.LOCAL_DATA_DIR} RATE_LIMIT_MAX=${env.RATE_LIMIT_MAX} AUTH_RATE_LIMIT_MAX=${env.AUTH_RATE_LIMIT_MAX}); log: ${path.relative(process.cwd(), logFile)}`,
   );
   const stack = spawn('bash', [START_SCRIPT], {
     cwd: REPO_ROOT,
@@ -134,7 +175,7 @@ async function main(args: string[]): Promise<number> {
     // The gateways are polled directly first: polling nginx while they start would make nginx mark
     // them failed (max_fails) and answer 502 for a while after they are up. Then everything must
     // answer 200 three times in a row.
-    const direct = mustBeHealthy.filter((url) => url !== NGINX_URL);
+    const direct = mustBeHealthy.filter((url) => url !== nginxUrl);
     let healthyRounds = 0;
     while (healthyRounds < 3) {
       const problem = (await firstUnhealthy(direct)) ?? (await firstUnhealthy(mustBeHealthy));
@@ -159,6 +200,7 @@ async function main(args: string[]): Promise<number> {
     return await exited(load);
   } finally {
     await stopStack(stack);
+    if (throwAwayData) rmSync(throwAwayData, { recursive: true, force: true });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

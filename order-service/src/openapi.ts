@@ -37,6 +37,7 @@ export const orderRoutesDoc: RouteDoc[] = [
       201: { description: 'Order placed as pending', schema: orderResponse },
       400: { description: 'Invalid body or Idempotency-Key' },
       401: { description: 'Missing or invalid token' },
+      403: { description: "userId names another user (it may only be the caller's own id)" },
       409: { description: 'Insufficient stock (details per product) or same key still in progress' },
       422: { description: 'Unknown or inactive product, or Idempotency-Key reused with another body' },
       503: { description: 'Product service unavailable; see Retry-After' },

@@ -169,10 +169,7 @@ describe('POST /orders', () => {
   });
 
   it.each([
-    [
-      'a userId in the body',
-      (id: string) => ({ userId: 'someone-else', items: [{ productId: id, quantity: 1 }] }),
-    ],
+    ['an unknown key', (id: string) => ({ owner: 'someone-else', items: [{ productId: id, quantity: 1 }] })],
     ['no items', () => ({ items: [] })],
     [
       '51 items',
@@ -200,6 +197,39 @@ describe('POST /orders', () => {
       expect(response.body).toMatchObject({ status: 400, details: expect.any(Array) });
       expect(stub.calls.reserve.length).toBe(calls);
       expect(stub.stockOf(product)).toBe(500);
+    },
+  );
+
+  it('when the body names the caller as userId (as the original API documents), then the order is placed for the caller', async () => {
+    const product = stub.addProduct(10, 4);
+    const { user, auth } = tokenFor();
+
+    const response = await orders.http
+      .post('/orders')
+      .set('Authorization', auth)
+      .send({ userId: user.id, items: [{ productId: product, quantity: 2 }] });
+
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({ userId: user.id, status: 'pending', totalAmount: 8 });
+    expect(stub.stockOf(product)).toBe(8);
+  });
+
+  it.each(['customer', 'admin'] as const)(
+    "when a %s names another user's id as userId, then the order is refused with 403 and nothing changes",
+    async (role) => {
+      const product = stub.addProduct(10, 4);
+      const { auth } = tokenFor(role);
+      const before = await countOrders();
+
+      const response = await orders.http
+        .post('/orders')
+        .set('Authorization', auth)
+        .send({ userId: tokenFor().user.id, items: [{ productId: product, quantity: 2 }] });
+
+      expect(response.status).toBe(403);
+      expect(response.body).toMatchObject({ status: 403, error: expect.stringMatching(/userId/) });
+      expect(await countOrders()).toBe(before);
+      expect(stub.stockOf(product)).toBe(10);
     },
   );
 

@@ -25,6 +25,8 @@ export const productEnvShape = {
   ORDER_EVENTS_STREAM: z.string().min(1).default('events:orders'),
   ORDER_EVENTS_GROUP: z.string().min(1).default('product-service'),
   ORDER_EVENTS_CONSUMER: z.string().min(1).default(`${os.hostname()}-${process.pid}`),
+  /** `on`: an empty catalog gets the demo catalog's categories at start (Electronics, Books, ...). */
+  DEFAULT_CATEGORIES: z.enum(['on', 'off']).default('on'),
 };
 
 export type ProductConfig = ReturnType<typeof loadProductConfig>;

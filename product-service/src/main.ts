@@ -10,6 +10,7 @@ import {
   serve,
 } from '@ecom/service-kit';
 import { createApp } from './app';
+import { ensureDefaultCategories } from './categories/default-categories';
 import { loadProductConfig } from './config';
 import { OrderEventsConsumer } from './inventory/order-events-consumer';
 import { createModels } from './models';
@@ -41,6 +42,10 @@ runMain(async () => {
   const lifecycle = new Lifecycle();
   const services = createServices({ config, connection, models, redis, logger, registry: metrics.registry });
   const app = createApp({ config, logger, metrics, lifecycle, connection, services });
+  if (config.DEFAULT_CATEGORIES === 'on') {
+    const created = await ensureDefaultCategories(models, services.cache);
+    if (created > 0) logger.info({ created }, 'empty catalog: default categories created');
+  }
 
   const consumer = new OrderEventsConsumer(eventsRedis, services.inventory, logger, services.metrics, {
     stream: config.ORDER_EVENTS_STREAM,

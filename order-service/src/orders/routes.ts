@@ -31,7 +31,11 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
 
   router.post('/', async (req, res) => {
     const user = currentUser(req);
-    const { items: lines } = parseInput(createOrderBody, req.body, 'body');
+    const { items: lines, userId } = parseInput(createOrderBody, req.body, 'body');
+    // Admins too: an order placed "for" someone else would still be charged to the token's subject.
+    if (userId !== undefined && userId !== user.id) {
+      throw HttpError.forbidden('userId must be your own id (or left out): orders are placed for the caller');
+    }
     const header = req.get('Idempotency-Key');
     const log = req.log ?? deps.logger;
     if (header === undefined) {

@@ -21,8 +21,17 @@ export function mergeLines(lines: OrderLine[]): OrderLine[] {
   return [...merged].map(([productId, total]) => ({ productId, quantity: total }));
 }
 
-// Strict: a `userId` (or anything else) in the body is refused; the owner comes from the token.
+// Strict: unknown keys are refused. The owner always comes from the token; `userId` is accepted
+// because the original API's clients send it, and the route refuses any id but the caller's (403).
 export const createOrderBody = z.strictObject({
+  userId: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe(
+      "Optional; when present it must be the caller's own id (else 403). The order always belongs to the caller.",
+    ),
   items: z
     .array(orderLineSchema)
     .min(1)

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
+import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { ConfigError } from './config';
@@ -7,8 +8,21 @@ import type { Lifecycle } from './health';
 
 export type Closer = () => Promise<unknown> | unknown;
 
+/** Responses still being written, per server: a drain asks each of their clients to hang up. */
+const responsesInProgress = new WeakMap<Server, Set<ServerResponse>>();
+
+function trackResponses(server: Server): void {
+  const active = new Set<ServerResponse>();
+  responsesInProgress.set(server, active);
+  server.prependListener('request', (_request, response: ServerResponse) => {
+    active.add(response);
+    response.once('close', () => active.delete(response));
+  });
+}
+
 export async function listen(app: Express, port: number, host = '0.0.0.0'): Promise<Server> {
   const server = app.listen(port, host);
+  trackResponses(server);
   await once(server, 'listening');
   // Longer than typical proxy idle timeouts so the proxy, not us, closes idle keep-alive sockets.
   server.keepAliveTimeout = 65_000;
@@ -29,13 +43,50 @@ async function settlesWithin(work: Promise<unknown>, timeoutMs: number): Promise
   }
 }
 
+const IDLE_SWEEP_MS = 50;
+/**
+ * A connection with no request in progress cannot be closed safely at once: its client may already
+ * be sending the next request (or, on a fresh connection, the first one) and would get ECONNRESET.
+ * For this long after the listener closes, every client still talking gets an answer that says
+ * "hang up"; only connections silent for the whole window are closed under them.
+ */
+const HANG_UP_WINDOW_MS = 300;
+
+function askToHangUp(response: ServerResponse): void {
+  if (!response.headersSent) response.setHeader('Connection', 'close');
+}
+
+/** Stops accepting connections and resolves once every open one has ended. */
+function stopListening(server: Server): Promise<void> {
+  // http.Server#close would also close idle connections right away (see HANG_UP_WINDOW_MS).
+  return new Promise((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+}
+
+/**
+ * A closed listener alone does not drain: kept-alive connections go on carrying new requests until
+ * the timeout cuts them mid-request. So every response from now on tells its client to hang up,
+ * and connections are closed once they fall idle; only a truly stuck request meets the timeout.
+ */
 async function closeServer(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  if (!(await settlesWithin(closed, timeoutMs))) {
-    logger.warn({ timeoutMs }, 'in-flight requests did not finish in time; closing their connections');
-    server.closeAllConnections();
-    await closed;
+  server.prependListener('request', (_request, response: ServerResponse) => askToHangUp(response));
+  responsesInProgress.get(server)?.forEach(askToHangUp);
+  const closed = stopListening(server);
+  let sweep: NodeJS.Timeout | undefined;
+  const startSweeping = setTimeout(
+    () => {
+      sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+    },
+    Math.min(HANG_UP_WINDOW_MS, timeoutMs),
+  );
+  try {
+    if (!(await settlesWithin(closed, timeoutMs))) {
+      logger.warn({ timeoutMs }, 'in-flight requests did not finish in time; closing their connections');
+      server.closeAllConnections();
+      await closed;
+    }
+  } finally {
+    clearTimeout(startSweeping);
+    clearInterval(sweep);
   }
 }
 

@@ -41,13 +41,22 @@ export async function connectMongo(url: string, options: MongoOptions): Promise<
     },
     {
       attempts: options.attempts ?? 10,
+      // Expected while the database starts next to us: one info line, no stack.
       onRetry: (error, attempt) =>
-        logger.warn({ err: error, attempt }, 'MongoDB not reachable yet, retrying'),
+        logger.info(
+          { attempt, reason: error instanceof Error ? error.message : String(error) },
+          'MongoDB not reachable yet, retrying',
+        ),
     },
   );
   if (options.registry) instrumentMongoClient(connection.getClient(), options.registry);
   connection.on('error', (error) => logger.error({ err: error }, 'MongoDB connection error'));
-  connection.on('disconnected', () => logger.warn('MongoDB disconnected'));
+  // close() announces itself with 'disconnecting'; only a connection lost on its own is a warning.
+  let closing = false;
+  connection.on('disconnecting', () => (closing = true));
+  connection.on('disconnected', () => {
+    if (!closing) logger.warn('MongoDB disconnected');
+  });
   connection.on('reconnected', () => logger.info('MongoDB reconnected'));
   logger.info({ database: connection.name }, 'connected to MongoDB');
   return connection;

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { retryWithBackoff } from './retry';
@@ -41,14 +42,40 @@ export function createRedis(url: string, options: RedisClientOptions): Redis {
   return client;
 }
 
-/** Connects at start, retrying until Redis answers or attempts run out. */
+/**
+ * Without an offline queue a command sent before the socket is ready fails at once ("Stream isn't
+ * writeable"): wait for `ready` (bounded, so a Redis that never comes still ends in a retry).
+ */
+async function untilReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return;
+  try {
+    await once(client, 'ready', { signal: AbortSignal.timeout(timeoutMs) });
+  } catch {
+    throw new Error(`Redis ${client.status}`);
+  }
+}
+
+/**
+ * Connects at start, retrying until Redis answers or attempts run out. Waiting for a Redis that is
+ * still starting is expected: one info line per attempt, no stack.
+ */
 export async function connectRedis(client: Redis, logger: Logger, attempts = 10): Promise<void> {
   // A failed first connect is retried by ioredis itself; we only wait for it to answer.
   if (client.status === 'wait') client.connect().catch(() => undefined);
-  await retryWithBackoff(() => client.ping(), {
-    attempts,
-    onRetry: (error, attempt) => logger.warn({ err: error, attempt }, 'Redis not reachable yet, retrying'),
-  });
+  await retryWithBackoff(
+    async () => {
+      await untilReady(client, 2_000);
+      await client.ping();
+    },
+    {
+      attempts,
+      onRetry: (error, attempt) =>
+        logger.info(
+          { attempt, reason: error instanceof Error ? error.message : String(error) },
+          'Redis not reachable yet, retrying',
+        ),
+    },
+  );
   logger.info('connected to Redis');
 }
 

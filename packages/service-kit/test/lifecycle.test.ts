@@ -1,9 +1,10 @@
-import { createServer } from 'node:http';
-import { once } from 'node:events';
+import { Agent, createServer, get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { Lifecycle } from '../src/health';
-import { shutdown } from '../src/lifecycle';
+import { listen, shutdown } from '../src/lifecycle';
 import { createLogger } from '../src/logger';
 
 const logger = createLogger('lifecycle-test', 'silent');
@@ -60,5 +61,66 @@ describe('shutdown', () => {
     await stopping;
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+});
+
+describe('draining on shutdown', () => {
+  interface LoadOutcome {
+    answered: number;
+    dropped: string[];
+  }
+
+  /** A client that reuses one kept-alive connection, request after request, until refused. */
+  async function keepAliveClient(port: number, outcome: LoadOutcome): Promise<void> {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (;;) {
+        try {
+          await getOnce(agent, port);
+          outcome.answered += 1;
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code ?? String(error);
+          // A refused connection was never accepted: nothing lost, the client may go elsewhere.
+          if (code === 'ECONNREFUSED') return;
+          outcome.dropped.push(code);
+          return;
+        }
+      }
+    } finally {
+      agent.destroy();
+    }
+  }
+
+  function getOnce(agent: Agent, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const request = httpGet({ host: '127.0.0.1', port, path: '/work', agent }, (response) => {
+        response.resume();
+        response.on('end', resolve);
+        response.on('error', reject);
+      });
+      request.on('error', reject);
+    });
+  }
+
+  it('when clients keep sending on kept-alive connections, then every accepted request is answered and shutdown ends without the timeout', async () => {
+    const app = express();
+    app.get('/work', (_req, res) => {
+      setTimeout(() => res.json({ ok: true }), 20);
+    });
+    const server = await listen(app, 0, '127.0.0.1');
+    const { port } = server.address() as AddressInfo;
+    const outcome: LoadOutcome = { answered: 0, dropped: [] };
+    const clients = Array.from({ length: 4 }, () => keepAliveClient(port, outcome));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const started = Date.now();
+    await shutdown({ server, lifecycle: new Lifecycle(), logger, timeoutMs: 10_000, closers: [] });
+    const tookMs = Date.now() - started;
+    await Promise.all(clients);
+
+    expect(outcome.dropped).toEqual([]);
+    expect(outcome.answered).toBeGreaterThan(0);
+    // Without a drain the kept-alive clients hold the server open until the 10 s timeout cuts them.
+    expect(tookMs).toBeLessThan(5_000);
   });
 });

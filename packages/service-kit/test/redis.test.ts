@@ -20,3 +20,15 @@ describe('closeRedis', () => {
     await vi.waitFor(() => expect(client.status).toBe('end'));
   });
 });
+
+describe('connectRedis', () => {
+  it('when Redis is up, then connecting logs no warning (no command is sent before the socket is ready)', async () => {
+    const warnings: unknown[] = [];
+    const recording = createLogger('test', 'silent');
+    recording.warn = ((...args: unknown[]) => void warnings.push(args)) as typeof recording.warn;
+    const client = createRedis(redisUrl(), { logger: recording });
+    await connectRedis(client, recording, 3);
+    expect(warnings).toEqual([]);
+    await closeRedis(client);
+  });
+});

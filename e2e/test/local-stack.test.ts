@@ -1,0 +1,107 @@
+/**
+ * `npm start` itself: stopped through npm's pid by SIGTERM and by SIGINT, and a crashed service is
+ * restarted while the rest keep serving. Runs next to a developer's `npm start` (PORT_OFFSET) with
+ * throw-away data.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { call } from '../support/http';
+import { NpmStart } from '../support/npm-start';
+import { buildAll } from '../support/stack';
+
+const STOP_LIMIT_MS = 10_000;
+
+beforeAll(async () => {
+  await buildAll();
+}, 180_000);
+
+describe.each(['SIGTERM', 'SIGINT'] as const)('npm start, then %s to the pid of npm', (signal) => {
+  let stack: NpmStart | undefined;
+  afterAll(async () => await stack?.stop(), 30_000);
+
+  it('stops npm and every process it started within 10 s, leaving every port free', async () => {
+    stack = await NpmStart.start();
+    expect((await call(stack.url(8080), 'GET', '/health')).status).toBe(200);
+
+    const ms = await stack.signalAndWait(signal, STOP_LIMIT_MS);
+
+    expect(ms).toBeLessThan(STOP_LIMIT_MS);
+    expect(stack.output.join('\n')).toContain(`[start] ${signal}: stopping every process`);
+  }, 150_000);
+});
+
+describe('npm start, when a service crashes', () => {
+  let stack: NpmStart;
+  let token: string;
+
+  beforeAll(async () => {
+    // The probes below open the gateway's circuit for the killed service; a short reset keeps the
+    // wait for "it comes back" about the restart, not the breaker's default 10 s.
+    stack = await NpmStart.start({ CIRCUIT_RESET_MS: '1000' });
+    const login = await call(stack.url(3010), 'POST', '/api/auth/login', {
+      body: { email: 'admin@example.com', password: 'admin-dev-password' },
+    });
+    token = login.body.accessToken;
+    expect(token).toBeTruthy();
+  }, 150_000);
+  afterAll(async () => await stack?.stop(), 30_000);
+
+  // What each service's outage looks like through the gateway that stays up (:3010).
+  const probes = {
+    user: () => call(stack.url(3010), 'GET', '/api/auth/profile', { token }),
+    product: () => call(stack.url(3010), 'GET', '/api/products'),
+    order: () => call(stack.url(3010), 'GET', '/api/orders', { token }),
+  };
+  const mains = {
+    user: 'user-service/dist/main.js',
+    product: 'product-service/dist/main.js',
+    order: 'order-service/dist/main.js',
+  };
+  const servicePorts = { user: 3001, product: 3002, order: 3003 };
+
+  it.each(['user', 'product', 'order'] as const)(
+    'when %s-service is killed, then the gateway answers 503 for it, the others keep answering, and it comes back',
+    async (name) => {
+      const pid = stack.pidOf(mains[name])!;
+      expect(pid).toBeDefined();
+      process.kill(pid, 'SIGKILL');
+
+      await vi.waitFor(async () => expect((await probes[name]()).status).toBe(503), {
+        timeout: 5_000,
+        interval: 50,
+      });
+      for (const other of Object.keys(probes) as (keyof typeof probes)[]) {
+        if (other !== name) expect((await probes[other]()).status, other).toBe(200);
+      }
+
+      await vi.waitFor(async () => expect((await probes[name]()).status).toBe(200), {
+        timeout: 30_000,
+        interval: 250,
+      });
+      expect((await call(stack.url(servicePorts[name]), 'GET', '/ready')).status).toBe(200);
+      expect(stack.pidOf(mains[name])).not.toBe(pid);
+      expect(stack.output.join('\n')).toMatch(
+        new RegExp(`\\[start\\] ${name} was killed \\(SIGKILL\\); restarting it`),
+      );
+    },
+    60_000,
+  );
+
+  it('when a gateway is killed, then nginx keeps answering through the other one, and it comes back', async () => {
+    // Both replicas run the same main: whichever is found first goes.
+    const pid = stack.pidOf('api-gateway/dist/main.js')!;
+    expect(pid).toBeDefined();
+    process.kill(pid, 'SIGKILL');
+
+    for (let i = 0; i < 5; i += 1)
+      expect((await call(stack.url(8080), 'GET', '/api/products')).status).toBe(200);
+
+    for (const port of [3000, 3010]) {
+      await vi.waitFor(async () => expect((await call(stack.url(port), 'GET', '/ready')).status).toBe(200), {
+        timeout: 30_000,
+        interval: 250,
+      });
+    }
+    expect(stack.pidOf('api-gateway/dist/main.js')).not.toBe(pid);
+    expect(stack.output.join('\n')).toMatch(/\[start\] gateway(-2)? was killed \(SIGKILL\); restarting it/);
+  }, 60_000);
+});

@@ -1,0 +1,32 @@
+// Types for supervisor.mjs (plain JavaScript: it runs before `npm ci` on a fresh clone).
+export interface ProcessSpec {
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Data stores stop after everything else (default 'app'). */
+  layer?: 'data' | 'app';
+  /** The line to print, or undefined to drop it. */
+  filter?: (line: string) => string | undefined;
+}
+
+export interface SupervisorOptions {
+  log?: (line: string) => void;
+  output?: (line: string) => void;
+  maxCrashes?: number;
+  windowMs?: number;
+  backoffMs?: number[];
+  appStopMs?: number;
+  dataStopMs?: number;
+  color?: boolean;
+}
+
+export class Supervisor {
+  constructor(options?: SupervisorOptions);
+  readonly done: Promise<number>;
+  add(spec: ProcessSpec): this;
+  start(): this;
+  pid(name: string): number | undefined;
+  stop(exitCode?: number): Promise<void>;
+}
