@@ -93,6 +93,8 @@ run_suite monitoring-live bash scripts/check-monitoring-live.sh --start
 # and restart, Prometheus targets, then the production overlay on a single-node Swarm with a
 # rolling update under load (root on Linux only; elsewhere skipped). 6-7 min warm.
 run_suite compose bash scripts/compose-test.sh
+# hadolint on the Dockerfile; npm audit of the production dependencies when the registry answers.
+run_suite container-scan bash scripts/container-scan.sh
 
 # --- summary (keep it the very last line) ------------------------------------------------------
 if [ ${#FAILED_SUITES[@]} -gt 0 ]; then
