@@ -26,8 +26,6 @@ API="http://127.0.0.1:$HTTP_PORT"
 PROM="http://127.0.0.1:$PROM_PORT"
 ADMIN_EMAIL=admin@example.com
 ADMIN_PASSWORD="compose-test-$RANDOM$RANDOM"
-mkdir -p .tmp/compose-test
-CT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/compose-test.XXXXXX")
 STARTED_DOCKERD=""
 SWARM_JOINED=""
 
@@ -54,13 +52,15 @@ cleanup() {
     kill "$STARTED_DOCKERD" 2>/dev/null
     for _ in $(seq 1 30); do kill -0 "$STARTED_DOCKERD" 2>/dev/null || break; sleep 1; done
   fi
-  rm -rf "$CT_TMP"
+  rm -rf "${CT_TMP:?}"
 }
 
 # --- engine -----------------------------------------------------------------------------------
 [ "$(uname -s)" = Linux ] || skip "needs Linux (found $(uname -s))"
 [ "$(id -u)" = 0 ] || skip "needs root to install and start a Docker engine"
 bash scripts/compose-test/ensure-engine.sh || skip "no Docker engine, Compose v2 and buildx could be installed"
+mkdir -p .tmp/compose-test
+CT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/compose-test.XXXXXX")
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 if ! docker info >/dev/null 2>&1; then

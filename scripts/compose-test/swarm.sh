@@ -77,6 +77,8 @@ swarm_remove() {
     }
     sleep 2
   done
+  # Named volumes outlive `docker stack rm`.
+  docker volume ls -q --filter "label=com.docker.stack.namespace=$STACK" | xargs -r docker volume rm >/dev/null || return 1
   if [ -n "$SWARM_JOINED" ]; then
     docker swarm leave --force >/dev/null || return 1
     SWARM_JOINED=""
