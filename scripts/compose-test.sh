@@ -73,7 +73,7 @@ if ! docker info >/dev/null 2>&1; then
   }
   ct_log "started dockerd (pid $STARTED_DOCKERD); it is stopped at the end"
 fi
-for port in "$HTTP_PORT" "$PROM_PORT"; do
+for port in "$HTTP_PORT" "$PROM_PORT" "${COMPOSE_TEST_HTTPS_PORT:-18443}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "FAIL: host port $port is free (set COMPOSE_TEST_HTTP_PORT / COMPOSE_TEST_PROMETHEUS_PORT)"
     counts 0 1
@@ -86,7 +86,12 @@ if docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null | grep -q active
   docker stack rm "$STACK" >/dev/null 2>&1
 fi
 
-export NGINX_HOST_PORT="$HTTP_PORT" PROMETHEUS_HOST_PORT="$PROM_PORT" GRAFANA_HOST_PORT=13030 ADMIN_EMAIL ADMIN_PASSWORD
+export NGINX_HOST_PORT="$HTTP_PORT" PROMETHEUS_HOST_PORT="$PROM_PORT" ADMIN_EMAIL ADMIN_PASSWORD
+# Ports of services left out or not tested, moved off the local stack's; an empty certificate
+# directory (HTTPS off in Compose; the Swarm part brings its own certificate).
+export NGINX_HTTPS_HOST_PORT="${COMPOSE_TEST_HTTPS_PORT:-18443}" GRAFANA_HOST_PORT=13030 JAEGER_HOST_PORT=26686
+export DEV_TLS_DIR="$CT_TMP/no-tls"
+mkdir -p "$DEV_TLS_DIR"
 export REGISTRY=local TAG=compose-test
 
 base_images() {

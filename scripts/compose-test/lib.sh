@@ -40,13 +40,15 @@ json() {
 http() {
   local method="$1" url="$2" body="${3:-}" token="${4:-}"
   case "$url" in
-    http://127.0.0.1:*) ;;
+    http://127.0.0.1:* | https://127.0.0.1:*) ;;
     *)
       echo "000 refusing non-loopback URL $url"
       return 1
       ;;
   esac
   local args=(-s -m 15 -X "$method" -o "$CT_TMP/body" -w '%{http_code}')
+  # The Swarm part's self-signed certificate (CT_CACERT), trusted for this request only.
+  [ -n "${CT_CACERT:-}" ] && args+=(--cacert "$CT_CACERT")
   [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data "$body")
   [ -n "$token" ] && args+=(-H "Authorization: Bearer $token")
   local code

@@ -5,6 +5,11 @@
 
 SWARM_DIR="$CT_TMP/swarm"
 mkdir -p "$SWARM_DIR"
+# Production nginx serves HTTPS with the operator's certificate and redirects HTTP to it: the
+# test's certificate is a self-signed one for 127.0.0.1 (scripts/dev-cert.mjs), trusted by curl
+# through --cacert only.
+SAPI="https://127.0.0.1:$NGINX_HTTPS_HOST_PORT"
+export TLS_CERT_FILE="$SWARM_DIR/secrets/tls.crt" TLS_KEY_FILE="$SWARM_DIR/secrets/tls.key"
 
 swarm_deploy() {
   if [ "$(docker info --format '{{.Swarm.LocalNodeState}}')" != active ]; then
@@ -12,6 +17,8 @@ swarm_deploy() {
     SWARM_JOINED=1
   fi
   SECRETS_DIR="$SWARM_DIR/secrets" sh docker/generate-secrets.sh >/dev/null || return 1
+  node scripts/dev-cert.mjs "$SWARM_DIR/secrets" >/dev/null || return 1
+  CT_CACERT="$TLS_CERT_FILE"
   # Rendered by the script users run (docker/stack-deploy.sh), plus the test override.
   SECRETS_DIR="$SWARM_DIR/secrets" MONGO_EXPORTER_PASSWORD=$(cat "$SWARM_DIR/secrets/mongo_root_password") \
     sh docker/stack-deploy.sh --render "$SWARM_DIR/stack.yml" || return 1
@@ -25,13 +32,13 @@ swarm_deploy() {
   while :; do
     pending=$(docker service ls --filter "label=com.docker.stack.namespace=$STACK" \
       --format '{{.Name}} {{.Replicas}}' | awk '{ split($2, r, "/"); if (r[1] != r[2]) print $1 " " $2 }')
-    if [ -z "$pending" ] && [ "$(curl -s -m 3 -o /dev/null -w '%{http_code}' "$API/ready")" = 200 ]; then
+    if [ -z "$pending" ] && [ "$(curl -s -m 3 --cacert "$CT_CACERT" -o /dev/null -w '%{http_code}' "$SAPI/ready")" = 200 ]; then
       return 0
     fi
     [ "$SECONDS" -lt "$deadline" ] || break
     sleep 3
   done
-  echo "  not converged: ${pending:-"$API/ready does not answer 200"}" >&2
+  echo "  not converged: ${pending:-"$SAPI/ready does not answer 200"}" >&2
   docker stack ps --no-trunc --format '{{.Name}} {{.CurrentState}} {{.Error}}' "$STACK" | grep -v Running | head -20 >&2
   return 1
 }
@@ -43,8 +50,8 @@ rolling_update() {
   rm -f "$stop"
   (
     while [ ! -e "$stop" ]; do
-      curl -s -m 10 -o /dev/null -w '%{http_code}\n' "$API/api/products?limit=2"
-      curl -s -m 10 -o /dev/null -w '%{http_code}\n' "$API/api/categories"
+      curl -s -m 10 --cacert "$CT_CACERT" -o /dev/null -w '%{http_code}\n' "$SAPI/api/products?limit=2"
+      curl -s -m 10 --cacert "$CT_CACERT" -o /dev/null -w '%{http_code}\n' "$SAPI/api/categories"
       sleep 0.2
     done
   ) >"$load_log" &
@@ -67,6 +74,13 @@ rolling_update() {
   [ "$rc" -eq 0 ] && [ "$after" = completed ] && [ "$total" -gt 20 ] && [ "$failed" -eq 0 ]
 }
 
+redirects_to_https() {
+  local answer
+  answer=$(curl -s -m 5 -o /dev/null -w '%{http_code} %{redirect_url}' "$API/api/categories")
+  echo "  $API/api/categories → $answer"
+  [[ "$answer" =~ ^30[178]\ https:// ]]
+}
+
 swarm_remove() {
   docker stack rm "$STACK" >/dev/null || return 1
   local deadline=$((SECONDS + 90))
@@ -86,7 +100,9 @@ swarm_remove() {
 }
 
 if step "swarm: init, secrets, stack deploy of the production overlay" swarm_deploy; then
-  step "swarm: walkthrough through nginx :$HTTP_PORT" walkthrough "$API" "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
+  step "swarm: plain HTTP :$HTTP_PORT redirected to HTTPS" redirects_to_https
+  step "swarm: walkthrough over HTTPS through nginx :$NGINX_HTTPS_HOST_PORT" walkthrough "$SAPI" "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
   step "swarm: rolling update of api-gateway under load, 0 failed requests" rolling_update
 fi
 step "swarm: stack removed, swarm left" swarm_remove
+CT_CACERT=""
