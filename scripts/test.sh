@@ -91,7 +91,7 @@ run_suite load-smoke npm run --silent load:stack -- --scenario smoke
 run_suite monitoring-live bash scripts/check-monitoring-live.sh --start
 # The Docker stack for real: images built, `docker compose up --build --wait`, scaling, a crash
 # and restart, Prometheus targets, then the production overlay on a single-node Swarm with a
-# rolling update under load (root on Linux only; elsewhere skipped). 6-7 min warm.
+# rolling update under load (root on Linux only; elsewhere skipped). 5-6 min warm, 9-13 rebuilding.
 run_suite compose bash scripts/compose-test.sh
 # hadolint on the Dockerfile; npm audit of the production dependencies when the registry answers.
 run_suite container-scan bash scripts/container-scan.sh
