@@ -11,6 +11,7 @@
 # Pinned by major version; override (e.g. a registry mirror, or node:24-bookworm-slim) with
 # --build-arg NODE_IMAGE=... or NODE_IMAGE in .env for docker compose.
 ARG NODE_IMAGE=node:22-bookworm-slim
+# checkov:skip=CKV_DOCKER_7: FROM takes ${NODE_IMAGE}, whose default above is tagged; checkov does not read ARG defaults
 
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build

