@@ -80,7 +80,10 @@ export function createApp(deps: GatewayDeps): Express {
           routePattern(route),
           enforceAccess(route, jwt),
           limitDeclaredBodySize(maxBodyBytes),
-          proxyTo(upstream, forward, requestCounter),
+          proxyTo(upstream, forward, requestCounter, {
+            maxBodyBytes,
+            retryBackoffMs: config.UPSTREAM_RETRY_BACKOFF_MS,
+          }),
         );
       }
     },

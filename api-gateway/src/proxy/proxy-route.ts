@@ -1,8 +1,11 @@
 import type { ServiceMetrics } from '@ecom/service-kit';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, RequestHandler } from 'express';
 import { Counter } from 'prom-client';
 import { classifyUpstreamFailure, type UpstreamOutcome } from '../resilience/upstream-errors';
 import type { Forward } from './forwarder';
+import { bufferBody, hasBody } from './replayable-body';
+import { isRetrySafe, neverAnswered } from './retry-policy';
 import type { Upstream } from './upstreams';
 
 export type UpstreamRequestCounter = Counter<'upstream' | 'outcome'>;
@@ -22,17 +25,40 @@ function prepareUpstreamHeaders(req: Request): void {
   delete req.headers['x-internal-token'];
 }
 
-/** Sends the request through the upstream's circuit breaker; failures become JSON 502/503/504. */
+export interface ProxyOptions {
+  maxBodyBytes: number;
+  retryBackoffMs: number;
+}
+
+/**
+ * Sends the request through the upstream's circuit breaker; failures become JSON 502/503/504.
+ * A retry-safe request that never got an answer is sent once more after a short pause: a restart
+ * or a drain of the upstream then costs the client a little latency instead of an error.
+ */
 export function proxyTo(
   upstream: Upstream,
   forward: Forward,
   counter: UpstreamRequestCounter,
+  options: ProxyOptions,
 ): RequestHandler {
   const count = (outcome: UpstreamOutcome) => counter.inc({ upstream: upstream.name, outcome });
   return async (req, res) => {
     prepareUpstreamHeaders(req);
+    const retrySafe = isRetrySafe(req);
+    if (retrySafe && hasBody(req)) await bufferBody(req, options.maxBodyBytes);
+    // http-proxy-middleware rewrites req.url in place; a second attempt starts from the original.
+    const url = req.url;
+    const attempt = () => upstream.circuit.run(() => forward(req, res));
     try {
-      await upstream.circuit.run(() => forward(req, res));
+      try {
+        await attempt();
+      } catch (error) {
+        if (!retrySafe || !neverAnswered(error) || res.headersSent || req.socket.destroyed) throw error;
+        count('retried');
+        await sleep(options.retryBackoffMs);
+        req.url = url;
+        await attempt();
+      }
       count('forwarded');
     } catch (error) {
       const failure = classifyUpstreamFailure(error, upstream.name, upstream.circuit.retryAfterSeconds());

@@ -3,6 +3,7 @@ import type { ServiceMetrics } from '@ecom/service-kit';
 import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import type { GatewayConfig } from '../config';
+import { readinessProbe } from '../resilience/readiness-probe';
 import { type CircuitState, UpstreamCircuit } from '../resilience/upstream-circuit';
 import { UPSTREAM_NAMES, type UpstreamName } from './routes';
 
@@ -95,6 +96,10 @@ export function createUpstreams(
           resetTimeout: config.CIRCUIT_RESET_MS,
         },
         deps.logger,
+        {
+          isReady: readinessProbe(settings.baseUrl, config.HEALTH_CHECK_TIMEOUT_MS),
+          intervalMs: config.CIRCUIT_RECOVERY_PROBE_MS,
+        },
       ),
     };
     return [name, upstream];

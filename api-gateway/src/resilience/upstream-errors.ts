@@ -28,10 +28,10 @@ export class ClientClosedError extends Error {
 }
 
 export type UpstreamOutcome =
-  'forwarded' | 'circuit_open' | 'unavailable' | 'timeout' | 'client_closed' | 'error';
+  'forwarded' | 'retried' | 'circuit_open' | 'unavailable' | 'timeout' | 'client_closed' | 'error';
 
 export interface ClassifiedFailure {
-  outcome: Exclude<UpstreamOutcome, 'forwarded'>;
+  outcome: Exclude<UpstreamOutcome, 'forwarded' | 'retried'>;
   /** Undefined when there is no one left to answer (client closed). */
   httpError?: HttpError;
 }
