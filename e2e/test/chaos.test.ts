@@ -59,6 +59,8 @@ interface KillResult {
   requests: number;
   alertFired: boolean;
   alertResolvedMs: number | undefined;
+  /** Failed requests by "kind status reason", to tell what failed. */
+  failures: Record<string, number>;
 }
 
 const canRun = Boolean(findNginx() && findPrometheus());
@@ -183,6 +185,7 @@ describe.skipIf(!canRun)('chaos: each service and a gateway SIGTERMed and SIGKIL
       requests: 0,
       alertFired: alert.fired,
       alertResolvedMs,
+      failures: {},
     };
   }
 
@@ -204,6 +207,8 @@ describe.skipIf(!canRun)('chaos: each service and a gateway SIGTERMed and SIGKIL
       result.requests += 1;
       if (failed(outcome)) {
         result.failed += 1;
+        const what = `${outcome.kind} ${outcome.status} ${outcome.reason ?? ''}`.trim();
+        result.failures[what] = (result.failures[what] ?? 0) + 1;
         result.outageMs = Math.max(result.outageMs, outcome.endedAt - result.killedAt);
       }
     }
@@ -240,6 +245,7 @@ describe.skipIf(!canRun)('chaos: each service and a gateway SIGTERMed and SIGKIL
     };
     mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
     writeFileSync(path.join(ROOT, '.tmp', 'chaos-results.json'), JSON.stringify(summary, null, 2));
+    writeFileSync(path.join(ROOT, '.tmp', 'chaos-stack.log'), stack.output.join('\n'));
     // eslint-disable-next-line no-console -- the numbers BENCHMARKS.md records
     console.log(`[chaos] ${JSON.stringify(summary, null, 2)}`);
 

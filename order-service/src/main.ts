@@ -10,11 +10,14 @@ import {
   closeRedis,
   serve,
 } from '@ecom/service-kit';
+import { hostname } from 'node:os';
 import { composeOrderService } from './compose';
+import { slotOf } from './inventory-client/predecessor-guards';
 import { loadOrderServiceConfig } from './config';
 import { settingsFromConfig } from './settings';
 
 runMain(async () => {
+  const startedAt = new Date();
   const config = loadOrderServiceConfig();
   const logger = createLogger('order-service', config.LOG_LEVEL);
   const metrics = createMetrics('order-service');
@@ -30,7 +33,7 @@ runMain(async () => {
 
   const lifecycle = new Lifecycle();
   const service = composeOrderService({
-    settings: settingsFromConfig(config),
+    settings: { ...settingsFromConfig(config), slot: slotOf(hostname(), config.PORT) },
     connection,
     redis,
     logger,
@@ -50,5 +53,9 @@ runMain(async () => {
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     closers: [() => service.stop(), () => connection.close(), () => closeRedis(redis)],
+  });
+  // Not fatal: the guards still come due on their own, only later.
+  await service.resolvePredecessorGuards(startedAt).catch((error: unknown) => {
+    logger.warn({ err: error }, 'could not resolve the guards of a predecessor; they release when due');
   });
 });
