@@ -78,8 +78,22 @@ describe('when an upstream refuses a connection while it restarts', () => {
     expect(received[0]!.headers['content-length']).toBe(String(JSON.stringify(body).length));
   });
 
-  it('then a POST without an Idempotency-Key is not sent twice: 503', async () => {
+  it('then a POST that no key makes safe (a login) is not sent twice: 503', async () => {
     const gateway = await gatewayWith({ UPSTREAM_RETRY_BACKOFF_MS: '400' });
+    const { back } = await restartAfter(stubs.user, 100);
+    stubs.user.received.length = 0;
+
+    const res = await request(gateway.app).post('/api/auth/login').send({ email: 'a@b.c', password: 'x' });
+    await back;
+
+    expect(res.status).toBe(503);
+    expect(res.body.details).toEqual({ service: 'user', reason: 'unreachable' });
+    expect(stubs.user.receivedUnder('/auth/login')).toEqual([]);
+  });
+
+  it('then an order sent without a key is retried too, under the key the gateway gave it', async () => {
+    const gateway = await gatewayWith({ UPSTREAM_RETRY_BACKOFF_MS: '400' });
+    stubs.order.on('/orders', (_req, res) => json(res, 201, { id: 'o3' }));
     const { back } = await restartAfter(stubs.order, 100);
     stubs.order.received.length = 0;
 
@@ -89,9 +103,8 @@ describe('when an upstream refuses a connection while it restarts', () => {
       .send({ items: [] });
     await back;
 
-    expect(res.status).toBe(503);
-    expect(res.body.details).toEqual({ service: 'order', reason: 'unreachable' });
-    expect(stubs.order.receivedUnder('/orders')).toEqual([]);
+    expect(res.status).toBe(201);
+    expect(stubs.order.receivedUnder('/orders')).toHaveLength(1);
   });
 
   it('then a body over the limit of a retry-safe POST is refused with 413 without reaching it', async () => {
@@ -151,5 +164,76 @@ describe('when an open circuit’s upstream is ready again', () => {
     await expect.poll(() => gateway.upstreams.get('product').circuit.state, { interval: 20 }).toBe('closed');
     expect(Date.now() - readyAt).toBeLessThan(1_000);
     await request(gateway.app).get('/api/products').expect(200);
+  });
+});
+
+describe('when the outcome of an order is unknown to the gateway', () => {
+  it('then an order without an Idempotency-Key gets one from the gateway on its way upstream', async () => {
+    const gateway = await gatewayWith({});
+    stubs.order.on('/orders', (_req, res) => json(res, 201, { id: 'o2' }));
+    stubs.order.received.length = 0;
+
+    await request(gateway.app)
+      .post('/api/orders')
+      .set('Authorization', bearer(validToken()))
+      .send({ items: [] })
+      .expect(201);
+
+    const key = stubs.order.receivedUnder('/orders')[0]!.headers['idempotency-key'];
+    expect(key).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('then a connection broken after the order was sent answers 502 outcome_unknown with the key to repeat it with', async () => {
+    const gateway = await gatewayWith({ UPSTREAM_RETRY_BACKOFF_MS: '1' });
+    // The service dies after reading the order: it may or may not have saved it.
+    stubs.order.on('/orders', (_req, res) => res.socket?.destroy());
+    stubs.order.received.length = 0;
+
+    const res = await request(gateway.app)
+      .post('/api/orders')
+      .set('Authorization', bearer(validToken()))
+      .send({ items: [] });
+
+    expect(res.status).toBe(502);
+    const sent = stubs.order.receivedUnder('/orders').map((req) => req.headers['idempotency-key']);
+    // Sent once more with the same key (safe: the service answers a repeat with the first outcome).
+    expect(sent).toHaveLength(2);
+    expect(new Set(sent).size).toBe(1);
+    expect(res.headers['idempotency-key']).toBe(sent[0]);
+    expect(res.body).toMatchObject({
+      status: 502,
+      details: { service: 'order', reason: 'outcome_unknown', idempotencyKey: sent[0] },
+    });
+  });
+
+  it('then an order that times out answers 504 outcome_unknown with the client’s own key', async () => {
+    const gateway = await gatewayWith({ ORDER_UPSTREAM_TIMEOUT_MS: '200' });
+    stubs.order.on('/orders', (_req, res) => {
+      setTimeout(() => json(res, 201, {}), 2_000).unref();
+    });
+
+    const res = await request(gateway.app)
+      .post('/api/orders')
+      .set('Authorization', bearer(validToken()))
+      .set('Idempotency-Key', 'client-key-1')
+      .send({ items: [] });
+
+    expect(res.status).toBe(504);
+    expect(res.headers['idempotency-key']).toBe('client-key-1');
+    expect(res.body.details).toEqual({
+      service: 'order',
+      reason: 'outcome_unknown',
+      idempotencyKey: 'client-key-1',
+    });
+  });
+
+  it('then a read whose connection broke stays a plain 503 after its retry', async () => {
+    const gateway = await gatewayWith({ UPSTREAM_RETRY_BACKOFF_MS: '1' });
+    stubs.product.on('/products', (_req, res) => res.socket?.destroy());
+
+    const res = await request(gateway.app).get('/api/products');
+
+    expect(res.status).toBe(503);
+    expect(res.body.details).toEqual({ service: 'product', reason: 'unreachable' });
   });
 });

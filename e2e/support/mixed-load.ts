@@ -19,6 +19,8 @@ export interface Outcome {
   orderId?: string;
   /** The error body's details.reason, when there is one. */
   reason?: string;
+  /** The Idempotency-Key an outcome_unknown answer says to repeat the request with. */
+  answeredKey?: string;
 }
 
 export interface LoadOptions {
@@ -77,7 +79,7 @@ export class MixedLoad {
         bodyTimeout: 20_000,
       });
       const text = await response.body.text();
-      let body: { id?: string; details?: { reason?: string } } | undefined;
+      let body: { id?: string; details?: { reason?: string; idempotencyKey?: string } } | undefined;
       try {
         body = JSON.parse(text);
       } catch {
@@ -91,6 +93,7 @@ export class MixedLoad {
         idempotencyKey,
         orderId: kind === 'place-order' && response.statusCode === 201 ? body?.id : undefined,
         reason: body?.details?.reason,
+        answeredKey: body?.details?.idempotencyKey,
       };
     } catch {
       return { kind, startedAt, endedAt: Date.now(), status: 0, idempotencyKey };

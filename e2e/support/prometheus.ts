@@ -29,13 +29,13 @@ export function findPrometheus(): string | undefined {
 
 /**
  * The project's rules as they are, except that the service-down alert (TargetDown) fires on the
- * first failed scrape instead of after a minute: a restart takes seconds, and the test must see the
+ * second failed scrape in a row (1 s) instead of after a minute: a restart takes seconds, and the test must see the
  * alert fire and resolve. Every other rule keeps its own `for:`, so "no other alert fires" checks
  * the real rules.
  */
 export function chaosRules(): string {
   const rules = readFileSync(RULES, 'utf8');
-  const shortened = rules.replace(/(- alert: TargetDown\n(?:\s+[^\n]*\n)*?\s+for: )1m/, '$10s');
+  const shortened = rules.replace(/(- alert: TargetDown\n(?:\s+[^\n]*\n)*?\s+for: )1m/, '$11s');
   if (shortened === rules) throw new Error('alerts.yml: TargetDown with `for: 1m` not found');
   return shortened;
 }
@@ -61,7 +61,7 @@ export class Prometheus {
     const config = readFileSync(LOCAL_CONFIG, 'utf8')
       .replace(/127\.0\.0\.1:(\d+)/g, (_, port) => `127.0.0.1:${Number(port) + offset}`)
       .replace(/scrape_interval: \S+/, 'scrape_interval: 500ms')
-      .replace(/scrape_timeout: \S+/, 'scrape_timeout: 400ms')
+      .replace(/scrape_timeout: \S+/, 'scrape_timeout: 500ms')
       .replace(/evaluation_interval: \S+/, 'evaluation_interval: 500ms')
       .replace(/^(\s*-\s*)alerts\.yml$/m, `$1${path.join(dir, 'alerts.yml')}`);
     writeFileSync(path.join(dir, 'prometheus.yml'), config);

@@ -1,11 +1,12 @@
 import type { ServiceMetrics } from '@ecom/service-kit';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, RequestHandler } from 'express';
 import { Counter } from 'prom-client';
-import { classifyUpstreamFailure, type UpstreamOutcome } from '../resilience/upstream-errors';
+import { classifyUpstreamFailure, outcomeUnknown, type UpstreamOutcome } from '../resilience/upstream-errors';
 import type { Forward } from './forwarder';
 import { bufferBody, hasBody } from './replayable-body';
-import { isRetrySafe, neverAnswered } from './retry-policy';
+import { isRetrySafe, isWrite, mayHaveBeenDone, neverAnswered } from './retry-policy';
 import type { Upstream } from './upstreams';
 
 export type UpstreamRequestCounter = Counter<'upstream' | 'outcome'>;
@@ -28,6 +29,12 @@ function prepareUpstreamHeaders(req: Request): void {
 export interface ProxyOptions {
   maxBodyBytes: number;
   retryBackoffMs: number;
+  /**
+   * Requests that get an Idempotency-Key from the gateway when the client sent none (placing an
+   * order): if the exchange breaks, the client learns the key to repeat the request with, and the
+   * request becomes safe to retry.
+   */
+  assignsIdempotencyKey?: (req: Request) => boolean;
 }
 
 /**
@@ -44,7 +51,11 @@ export function proxyTo(
   const count = (outcome: UpstreamOutcome) => counter.inc({ upstream: upstream.name, outcome });
   return async (req, res) => {
     prepareUpstreamHeaders(req);
+    if (options.assignsIdempotencyKey?.(req) && req.get('idempotency-key') === undefined) {
+      req.headers['idempotency-key'] = randomUUID();
+    }
     const retrySafe = isRetrySafe(req);
+    let maybeDone = false;
     if (retrySafe && hasBody(req)) await bufferBody(req, options.maxBodyBytes);
     // http-proxy-middleware rewrites req.url in place; a second attempt starts from the original.
     const url = req.url;
@@ -53,6 +64,7 @@ export function proxyTo(
       try {
         await attempt();
       } catch (error) {
+        maybeDone = mayHaveBeenDone(error);
         if (!retrySafe || !neverAnswered(error) || res.headersSent || req.socket.destroyed) throw error;
         count('retried');
         await sleep(options.retryBackoffMs);
@@ -61,7 +73,10 @@ export function proxyTo(
       }
       count('forwarded');
     } catch (error) {
-      const failure = classifyUpstreamFailure(error, upstream.name, upstream.circuit.retryAfterSeconds());
+      const failure =
+        isWrite(req) && (maybeDone || mayHaveBeenDone(error))
+          ? outcomeUnknown(error, upstream.name, req.get('idempotency-key'))
+          : classifyUpstreamFailure(error, upstream.name, upstream.circuit.retryAfterSeconds());
       count(failure.outcome);
       if (!failure.httpError || res.headersSent) return;
       throw failure.httpError;

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { UpstreamTimeoutError } from '../resilience/upstream-errors';
 
 /**
  * Requests that may be sent twice without doing their work twice: reads, and writes the upstream
@@ -16,4 +17,15 @@ const NEVER_ANSWERED = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNECT
 export function neverAnswered(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return typeof code === 'string' && NEVER_ANSWERED.has(code);
+}
+
+/** The request may have reached the upstream and been acted on before the exchange broke. */
+export function mayHaveBeenDone(error: unknown): boolean {
+  if (error instanceof UpstreamTimeoutError) return true;
+  const code = (error as { code?: unknown })?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+export function isWrite(req: Request): boolean {
+  return !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
 }

@@ -130,8 +130,11 @@ export async function shutdown(options: ShutdownOptions): Promise<void> {
   options.lifecycle.beginShutdown();
   await closeServer(options.server, options.timeoutMs, logger);
   if (!(await settlesWithin(handlersDone(options.server), options.timeoutMs))) {
+    const running = [...(handlersInProgress.get(options.server) ?? [])].map(
+      (response) => `${response.req.method} ${response.req.url}`,
+    );
     logger.warn(
-      { timeoutMs: options.timeoutMs },
+      { timeoutMs: options.timeoutMs, running },
       'request handlers still running; closing dependencies anyway',
     );
   }
