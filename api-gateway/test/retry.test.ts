@@ -186,7 +186,7 @@ describe('when the outcome of an order is unknown to the gateway', () => {
   it('then a connection broken after the order was sent answers 502 outcome_unknown with the key to repeat it with', async () => {
     const gateway = await gatewayWith({ UPSTREAM_RETRY_BACKOFF_MS: '1' });
     // The service dies after reading the order: it may or may not have saved it.
-    stubs.order.on('/orders', (_req, res) => res.socket?.destroy());
+    stubs.order.on('/orders', (_req, res) => void res.socket?.destroy());
     stubs.order.received.length = 0;
 
     const res = await request(gateway.app)
@@ -229,7 +229,7 @@ describe('when the outcome of an order is unknown to the gateway', () => {
 
   it('then a read whose connection broke stays a plain 503 after its retry', async () => {
     const gateway = await gatewayWith({ UPSTREAM_RETRY_BACKOFF_MS: '1' });
-    stubs.product.on('/products', (_req, res) => res.socket?.destroy());
+    stubs.product.on('/products', (_req, res) => void res.socket?.destroy());
 
     const res = await request(gateway.app).get('/api/products');
 

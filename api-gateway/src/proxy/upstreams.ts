@@ -1,9 +1,8 @@
 import { Agent } from 'node:http';
-import type { ServiceMetrics } from '@ecom/service-kit';
+import { readinessProbe, type ServiceMetrics } from '@ecom/service-kit';
 import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import type { GatewayConfig } from '../config';
-import { readinessProbe } from '../resilience/readiness-probe';
 import { type CircuitState, UpstreamCircuit } from '../resilience/upstream-circuit';
 import { UPSTREAM_NAMES, type UpstreamName } from './routes';
 

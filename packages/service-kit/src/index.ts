@@ -16,3 +16,4 @@ export * from './request-logging';
 export * from './retry';
 export * from './validation';
 export * from './openapi';
+export * from './circuit-recovery';
