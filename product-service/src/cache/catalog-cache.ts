@@ -10,6 +10,8 @@ export interface CacheTtls {
 export interface CacheRead<T> {
   value: T;
   hit: boolean;
+  /** The version the value was read or computed under; undefined when Redis was bypassed. */
+  version?: string;
 }
 
 interface Entry<T> {
@@ -76,7 +78,7 @@ export class CatalogCache {
       const entry = JSON.parse(cached) as Entry<T>;
       if (entry.v === version) {
         this.metrics.cacheRequests.inc({ cache, result: 'hit' });
-        return { value: entry.data, hit: true };
+        return { value: entry.data, hit: true, version };
       }
     }
     this.metrics.cacheRequests.inc({ cache, result: 'miss' });
@@ -86,7 +88,7 @@ export class CatalogCache {
       () => this.markHealthy(),
       (error: unknown) => this.markDegraded(error),
     );
-    return { value, hit: false };
+    return { value, hit: false, version };
   }
 
   /**

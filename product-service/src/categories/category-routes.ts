@@ -1,20 +1,22 @@
 import { idParamsSchema, parseInput } from '@ecom/service-kit';
 import { type RequestHandler, Router } from 'express';
+import { catalogEtag, sendCatalogRead } from '../cache/catalog-etag';
 import type { CategoryCatalog } from './category-catalog';
 import { categoryInputSchema } from './category-schemas';
 
 export function categoryRouter(catalog: CategoryCatalog, adminOnly: RequestHandler[]): Router {
   const router = Router();
 
-  router.get('/', async (_req, res) => {
-    const { value, hit } = await catalog.list();
-    res.set('X-Cache', hit ? 'HIT' : 'MISS').json({ items: value });
+  router.get('/', async (req, res) => {
+    const read = await catalog.list();
+    const etag = catalogEtag('categories', read.version, read.value, read.value.length);
+    sendCatalogRead(req, res, read, etag, { items: read.value });
   });
 
   router.get('/:id', async (req, res) => {
     const { id } = parseInput(idParamsSchema, req.params, 'params');
-    const { value, hit } = await catalog.get(id);
-    res.set('X-Cache', hit ? 'HIT' : 'MISS').json(value);
+    const read = await catalog.get(id);
+    sendCatalogRead(req, res, read, catalogEtag('category', read.version, [read.value]), read.value);
   });
 
   router.post('/', ...adminOnly, async (req, res) => {

@@ -1,5 +1,6 @@
 import { idParamsSchema, parseInput } from '@ecom/service-kit';
 import { type RequestHandler, Router } from 'express';
+import { catalogEtag, sendCatalogRead } from '../cache/catalog-etag';
 import type { ProductCatalog } from './product-catalog';
 import { productInputSchema, productListQuerySchema, productPatchSchema } from './product-schemas';
 
@@ -15,14 +16,15 @@ export function productRouter(catalog: ProductCatalog, adminOnly: RequestHandler
 
   router.get('/', async (req, res) => {
     const query = parseInput(productListQuerySchema, withoutEmpty(req.query), 'query');
-    const { value, hit } = await catalog.list(query);
-    res.set('X-Cache', hit ? 'HIT' : 'MISS').json(value);
+    const read = await catalog.list(query);
+    const etag = catalogEtag('products', read.version, read.value.items, read.value.total);
+    sendCatalogRead(req, res, read, etag, read.value);
   });
 
   router.get('/:id', async (req, res) => {
     const { id } = parseInput(idParamsSchema, req.params, 'params');
-    const { value, hit } = await catalog.get(id);
-    res.set('X-Cache', hit ? 'HIT' : 'MISS').json(value);
+    const read = await catalog.get(id);
+    sendCatalogRead(req, res, read, catalogEtag('product', read.version, [read.value]), read.value);
   });
 
   router.post('/', ...adminOnly, async (req, res) => {
