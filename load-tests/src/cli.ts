@@ -8,7 +8,15 @@ import { notChecked, type InventoryReport } from './inventory';
 import { deriveSeed } from './prng';
 import { type MaxStep, renderHtml, renderText, type RunReport } from './report';
 import { type PhaseResult, runPhase } from './runner';
-import { type MaxScenario, nextMaxStep, requestCap, SCENARIOS, type Thresholds } from './scenarios';
+import {
+  type MaxScenario,
+  MIXED_WORKLOAD,
+  nextMaxStep,
+  requestCap,
+  SCENARIOS,
+  type Thresholds,
+  type Workload,
+} from './scenarios';
 import { MetricsSampler, metricsTargets, type ServiceUsage } from './service-metrics';
 import {
   adminCredentials,
@@ -51,6 +59,7 @@ interface Context {
   ledger: OrderLedger;
   runId: string;
   abort: { aborted: boolean };
+  workload: Workload;
 }
 
 async function measure(
@@ -74,6 +83,7 @@ async function measure(
     seed: plan.seed,
     thinkMs: ctx.options.thinkMs,
     emailTag: plan.tag,
+    workload: ctx.workload,
     abort: ctx.abort,
     log,
   });
@@ -201,7 +211,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       seed: options.seed,
     });
     const ledger = new OrderLedger(fixtures.products.map((product) => product.id));
-    const ctx: Context = { options, http, fixtures, ledger, runId, abort };
+    const workload = fixed?.workload ?? MIXED_WORKLOAD;
+    const ctx: Context = { options, http, fixtures, ledger, runId, abort, workload };
     const buyers: Buyer[] = [];
     const ensureBuyers = async (count: number) => {
       if (buyers.length >= count) return;

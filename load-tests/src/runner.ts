@@ -1,6 +1,7 @@
 import type { HttpClient } from './http';
 import { deriveSeed, mulberry32 } from './prng';
 import { Recorder } from './recorder';
+import type { Workload } from './scenarios';
 import type { Credentials, Fixtures } from './setup';
 import { summarizeLatencies } from './stats';
 import { type OrderLedger, runVirtualUser } from './virtual-user';
@@ -20,6 +21,7 @@ export interface PhaseOptions {
   seed: number;
   thinkMs: number;
   emailTag: string;
+  workload: Workload;
   abort: { aborted: boolean };
   progressEverySec?: number;
   log?: (line: string) => void;
@@ -103,6 +105,7 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
           buyer: options.buyers[index]!,
           emailTag: options.emailTag,
           thinkMs: options.thinkMs,
+          workload: options.workload,
           shouldStop,
         });
       } finally {

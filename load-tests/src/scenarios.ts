@@ -1,4 +1,6 @@
-export const SCENARIO_NAMES = ['smoke', 'normal', 'stress', 'spike', 'max'] as const;
+import { type Group, MIX_WEIGHTS } from './endpoints';
+
+export const SCENARIO_NAMES = ['smoke', 'normal', 'stress', 'spike', 'checkout', 'max'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface Thresholds {
@@ -14,6 +16,24 @@ export interface Thresholds {
   someOrdersPlaced: boolean;
 }
 
+/** What each virtual user does: the weighted mix of groups, and the shape of its orders. */
+export interface Workload {
+  mix: Record<Group, number>;
+  /** Each order has 1..maxLines distinct products, each 1..maxQuantity units. */
+  maxLines: number;
+  maxQuantity: number;
+}
+
+/** The design card's mix: registration 30, browsing 40, orders 20, health 10; 1-3 lines of 1-3 units. */
+export const MIXED_WORKLOAD: Workload = { mix: MIX_WEIGHTS, maxLines: 3, maxQuantity: 3 };
+
+/** Orders only, one unit of one product each (after one login per user): the order path alone. */
+export const CHECKOUT_WORKLOAD: Workload = {
+  mix: { registration: 0, browsing: 0, orders: 1, health: 0 },
+  maxLines: 1,
+  maxQuantity: 1,
+};
+
 export interface FixedScenario {
   kind: 'fixed';
   name: Exclude<ScenarioName, 'max'>;
@@ -21,6 +41,8 @@ export interface FixedScenario {
   durationSec: number;
   rampSec: number;
   thresholds: Thresholds;
+  /** Default: MIXED_WORKLOAD. */
+  workload?: Workload;
 }
 
 /** Finds the highest concurrency with 0 errors and p95 below the limit, by stepping then bisecting. */
@@ -65,6 +87,15 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     durationSec: 30,
     rampSec: 0,
     thresholds: { ...base, p95BelowMs: 1000 },
+  },
+  checkout: {
+    kind: 'fixed',
+    name: 'checkout',
+    users: 20,
+    durationSec: 30,
+    rampSec: 0,
+    thresholds: { ...base, p95BelowMs: 250 },
+    workload: CHECKOUT_WORKLOAD,
   },
   max: {
     kind: 'max',

@@ -1,7 +1,8 @@
-import { type EndpointName, MIX_WEIGHTS, type Group, type Outcome } from './endpoints';
+import type { EndpointName, Group, Outcome } from './endpoints';
 import { describeFailure, header, type HttpClient, type HttpResult, parseJson } from './http';
 import { pickDistinct, pickOne, randomInt, type Rng, weightedChoice, type Weighted } from './prng';
 import type { Recorder } from './recorder';
+import type { Workload } from './scenarios';
 import type { Credentials, Fixtures } from './setup';
 
 /** Quantities of every order the tool saw answered with 201, per product. */
@@ -52,13 +53,13 @@ export interface VirtualUserContext {
   /** Makes registration emails unique across runs and max steps. */
   emailTag: string;
   thinkMs: number;
+  workload: Workload;
   shouldStop(): boolean;
 }
 
-const MIX: Weighted<Group>[] = Object.entries(MIX_WEIGHTS).map(([value, weight]) => ({
-  value: value as Group,
-  weight,
-}));
+function mixOf(workload: Workload): Weighted<Group>[] {
+  return Object.entries(workload.mix).map(([value, weight]) => ({ value: value as Group, weight }));
+}
 
 const BROWSE: Weighted<'list' | 'filter' | 'search' | 'detail'>[] = [
   { value: 'list', weight: 1 },
@@ -113,8 +114,9 @@ class VirtualUser {
 
   async run(): Promise<void> {
     const { ctx } = this;
+    const mix = mixOf(ctx.workload);
     while (!ctx.shouldStop()) {
-      const group = weightedChoice(ctx.rng, MIX);
+      const group = weightedChoice(ctx.rng, mix);
       switch (group) {
         case 'registration':
           await this.register();
@@ -171,9 +173,10 @@ class VirtualUser {
     if (!(await this.ensureToken())) return;
     const candidates = ctx.ledger.inStock();
     if (candidates.length === 0) return;
-    const items = pickDistinct(ctx.rng, candidates, randomInt(ctx.rng, 1, 3)).map((productId) => ({
+    const { maxLines, maxQuantity } = ctx.workload;
+    const items = pickDistinct(ctx.rng, candidates, randomInt(ctx.rng, 1, maxLines)).map((productId) => ({
       productId,
-      quantity: randomInt(ctx.rng, 1, 3),
+      quantity: randomInt(ctx.rng, 1, maxQuantity),
     }));
     ctx.ledger.attempted++;
     const result = await ctx.http.send('POST', '/api/orders', { token: this.token, json: { items } });

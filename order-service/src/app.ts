@@ -1,6 +1,5 @@
 import {
   createHttpApp,
-  type DocumentLocks,
   type HealthCheck,
   type JwtSettings,
   type Lifecycle,
@@ -15,6 +14,7 @@ import type { OrderMetrics } from './order-metrics';
 import { orderRoutesDoc } from './openapi';
 import type { PlaceOrderDeps } from './orders/place-order';
 import type { OrderModel } from './orders/model';
+import type { OrderStore } from './orders/order-store';
 import { orderRoutes } from './orders/routes';
 
 export interface OrderServiceDeps {
@@ -23,7 +23,7 @@ export interface OrderServiceDeps {
   metrics: ServiceMetrics;
   orderMetrics: OrderMetrics;
   orders: OrderModel;
-  locks: DocumentLocks;
+  orderStore: OrderStore;
   idempotency: IdempotencyStore;
   inventory: PlaceOrderDeps['inventory'];
   releases: ReleaseQueue;
@@ -55,7 +55,7 @@ export function createApp(deps: OrderServiceDeps): Express {
           currency: settings.currency,
           logger: deps.logger,
           orders: deps.orders,
-          locks: deps.locks,
+          orderStore: deps.orderStore,
           idempotency: deps.idempotency,
           inventory: deps.inventory,
           releases: deps.releases,

@@ -1,5 +1,6 @@
 import './tracing';
 import {
+  chooseStorageMode,
   connectMongo,
   connectRedis,
   createLogger,
@@ -10,6 +11,7 @@ import {
   runMain,
   closeRedis,
   serve,
+  watchForOtherWriters,
 } from '@ecom/service-kit';
 import { hostname } from 'node:os';
 import { composeOrderService } from './compose';
@@ -32,9 +34,12 @@ runMain(async () => {
   const redis = createRedis(config.REDIS_URL, { logger, overrides: { commandTimeout: 2_000 } });
   await connectRedis(redis, logger);
 
+  const storageMode = await chooseStorageMode(connection, config.STORAGE_MODE, logger);
+  const writers =
+    storageMode === 'ferretdb' ? watchForOtherWriters(connection, 'order-service', logger) : undefined;
   const lifecycle = new Lifecycle();
   const service = composeOrderService({
-    settings: { ...settingsFromConfig(config), slot: slotOf(hostname(), config.PORT) },
+    settings: { ...settingsFromConfig(config, storageMode), slot: slotOf(hostname(), config.PORT) },
     connection,
     redis,
     logger,
@@ -53,7 +58,12 @@ runMain(async () => {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    closers: [() => service.stop(), () => connection.close(), () => closeRedis(redis)],
+    closers: [
+      async () => writers?.stop(),
+      () => service.stop(),
+      () => connection.close(),
+      () => closeRedis(redis),
+    ],
   });
   // Not fatal: the guards still come due on their own, only later.
   await service.resolvePredecessorGuards(startedAt).catch((error: unknown) => {
