@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { enforceAccess } from './auth/enforce-access';
 import { type GatewayConfig, jwtSettings, parseByteSize } from './config';
 import { mountDocs } from './docs/docs-routes';
+import { gatewayOwnRoutes } from './docs/gateway-document';
 import { OpenApiProvider } from './docs/openapi-provider';
 import { gatewayHealthHandler } from './health/health-handler';
 import { createForwarder } from './proxy/forwarder';
@@ -57,7 +58,8 @@ export function createApp(deps: GatewayDeps): Express {
       lifecycle: deps.lifecycle,
       corsOrigins: config.CORS_ORIGINS,
       jsonBodyLimit: false,
-      trustProxyHops: config.TRUST_PROXY_HOPS,
+      trustedProxies: config.TRUST_PROXY,
+      documentedRoutes: gatewayOwnRoutes(),
       healthHandler: gatewayHealthHandler({ upstreams, redis, timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS }),
     },
     (app) => {
@@ -74,6 +76,7 @@ export function createApp(deps: GatewayDeps): Express {
           pathPrefix: route.prefix,
           timeoutMs: upstream.timeoutMs,
           connectTimeoutMs: upstream.connectTimeoutMs,
+          bodyTimeoutMs: config.CLIENT_BODY_TIMEOUT_MS,
         });
         // A real route (not app.use) so metrics label it by its pattern, never by the raw URL.
         app.all(
@@ -82,6 +85,7 @@ export function createApp(deps: GatewayDeps): Express {
           limitDeclaredBodySize(maxBodyBytes),
           proxyTo(upstream, forward, requestCounter, {
             maxBodyBytes,
+            bodyTimeoutMs: config.CLIENT_BODY_TIMEOUT_MS,
             retryBackoffMs: config.UPSTREAM_RETRY_BACKOFF_MS,
             assignsIdempotencyKey: route.keyedCreates
               ? (req) => req.method === 'POST' && pathBelowMount(route, req.path.replace(/\/+$/, '')) === '/'

@@ -141,6 +141,35 @@ describe('when an upstream refuses a connection while it restarts', () => {
   });
 });
 
+describe('when a retry-safe POST’s body is read before forwarding', () => {
+  it('then a body that does not arrive within CLIENT_BODY_TIMEOUT_MS is a 408 and never reaches the service', async () => {
+    const gateway = await gatewayWith({ CLIENT_BODY_TIMEOUT_MS: '300' });
+    stubs.order.received.length = 0;
+    const { url, server } = await listenOnFreePort(gateway.app);
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request(`${url}/api/orders`, {
+          method: 'POST',
+          headers: {
+            authorization: bearer(validToken()),
+            'idempotency-key': 'slow-1',
+            'content-type': 'application/json',
+            'content-length': '100',
+          },
+        });
+        req.on('response', (response) => resolve(response.statusCode ?? 0));
+        req.on('error', reject);
+        req.write('{"items":'); // and nothing more
+      });
+      expect(status).toBe(408);
+      expect(stubs.order.receivedUnder('/orders')).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
+
 describe('when an open circuit’s upstream is ready again', () => {
   it('then the circuit closes within a probe interval, long before its reset time', async () => {
     const gateway = await gatewayWith({

@@ -1,4 +1,4 @@
-import type { ServiceMetrics } from '@ecom/service-kit';
+import { HttpError, type ServiceMetrics } from '@ecom/service-kit';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, RequestHandler } from 'express';
@@ -28,6 +28,8 @@ function prepareUpstreamHeaders(req: Request): void {
 
 export interface ProxyOptions {
   maxBodyBytes: number;
+  /** The whole body of a request that is read before forwarding must arrive within this. */
+  bodyTimeoutMs: number;
   retryBackoffMs: number;
   /**
    * Requests that get an Idempotency-Key from the gateway when the client sent none (placing an
@@ -56,11 +58,11 @@ export function proxyTo(
     }
     const retrySafe = isRetrySafe(req);
     let maybeDone = false;
-    if (retrySafe && hasBody(req)) await bufferBody(req, options.maxBodyBytes);
     // http-proxy-middleware rewrites req.url in place; a second attempt starts from the original.
     const url = req.url;
     const attempt = () => upstream.circuit.run(() => forward(req, res));
     try {
+      if (retrySafe && hasBody(req)) await bufferBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
       try {
         await attempt();
       } catch (error) {
@@ -73,6 +75,7 @@ export function proxyTo(
       }
       count('forwarded');
     } catch (error) {
+      if (error instanceof HttpError) throw error;
       const failure =
         isWrite(req) && (maybeDone || mayHaveBeenDone(error))
           ? outcomeUnknown(error, upstream.name, req.get('idempotency-key'))

@@ -1,5 +1,6 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { HttpError } from '@ecom/service-kit';
+import { ClientBodyTimeoutError, ClientClosedError } from '../resilience/upstream-errors';
 
 /**
  * Bodies of requests that may be sent twice. A proxied body streams through once and is gone, so
@@ -12,17 +13,45 @@ export function hasBody(req: IncomingMessage): boolean {
   return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 }
 
-export async function bufferBody(req: IncomingMessage, maxBytes: number): Promise<void> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) {
-      throw new HttpError(413, 'Request body too large', { details: { limitBytes: maxBytes } });
+/**
+ * Reads the whole body, bounded in size (413) and in time: the same CLIENT_BODY_TIMEOUT_MS a
+ * streamed body gets (408 via ClientBodyTimeoutError), so buffering opens no slow-body hole.
+ */
+export function bufferBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => done(new ClientBodyTimeoutError(timeoutMs)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        done(new HttpError(413, 'Request body too large', { details: { limitBytes: maxBytes } }));
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      bodies.set(req, Buffer.concat(chunks));
+      done();
+    };
+    const onClose = () => {
+      if (!req.complete) done(new ClientClosedError());
+    };
+    function done(error?: unknown) {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', done);
+      req.off('close', onClose);
+      if (error === undefined) resolve();
+      else {
+        req.pause();
+        reject(error);
+      }
     }
-    chunks.push(chunk as Buffer);
-  }
-  bodies.set(req, Buffer.concat(chunks));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', done);
+    req.once('close', onClose);
+  });
 }
 
 /**

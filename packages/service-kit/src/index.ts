@@ -20,3 +20,4 @@ export * from './trace-context';
 export * from './validation';
 export * from './openapi';
 export * from './circuit-recovery';
+export * from './event-signature';

@@ -42,7 +42,7 @@ async function handlersDone(server: Server): Promise<void> {
   while (handling && handling.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-export async function listen(app: Express, port: number, host = '0.0.0.0'): Promise<Server> {
+export async function listen(app: Express, port: number, host = '127.0.0.1'): Promise<Server> {
   const server = app.listen(port, host);
   trackResponses(server);
   await once(server, 'listening');
