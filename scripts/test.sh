@@ -101,7 +101,9 @@ VITEST_CHAOS=1 run_suite chaos vitest_suite .tmp/vitest-chaos-report.json e2e/te
 # and restart, Prometheus targets, then the production overlay on a single-node Swarm with a
 # rolling update under load (root on Linux only; elsewhere skipped). 5-6 min warm, 9-13 rebuilding.
 run_suite compose bash scripts/compose-test.sh
-# hadolint on the Dockerfile; npm audit of the production dependencies when the registry answers.
+# hadolint and checkov on the Dockerfile, checkov's secrets scan of the Compose files, npm audit of
+# the production dependencies when the registry answers, and an SPDX SBOM of each service image
+# (syft, into .tmp/sbom/). ~75 s warm; the first run installs checkov (~3 min) and builds syft (~9 min).
 run_suite container-scan bash scripts/container-scan.sh
 
 # --- summary (keep it the very last line) ------------------------------------------------------

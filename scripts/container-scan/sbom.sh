@@ -69,11 +69,13 @@ sbom_suite() {
     return
   fi
   mkdir -p .tmp/sbom .tmp/container-scan
+  local started=$SECONDS service
   if sbom_images >.tmp/container-scan/build.log 2>&1; then
-    local service
+    echo "  service images up to date in $((SECONDS - started)) s"
     for service in "${SBOM_SERVICES[@]}"; do
+      started=$SECONDS
       sbom_one "$service"
-      result "SBOM of the $service image (.tmp/sbom/$service.spdx.json)" $?
+      result "SBOM of the $service image (.tmp/sbom/$service.spdx.json, $((SECONDS - started)) s)" $?
     done
   else
     tail -5 .tmp/container-scan/build.log
