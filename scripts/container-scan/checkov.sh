@@ -4,9 +4,10 @@
 # fails the test (stricter than "no high finding"). Accepted checks are skipped inline with a
 # reason (`# checkov:skip=CKV_...: why`) and listed in the README's Security section.
 #   - dockerfile framework: the service Dockerfile (Docker's best-practice policies).
-#   - secrets framework: the Compose files (checkov has no Compose policies; secrets written in
-#     them are what it can find there. Published addresses and the like are checked by
-#     scripts/validate-infra.sh).
+#   - secrets framework: the Compose files (credentials written in them).
+#   - yaml framework with our own Compose policy (checkov ships none for Compose):
+#     scripts/container-scan/checkov-compose/ (no privileged service, host namespace, Docker
+#     socket or cap_add). Published addresses are checked by scripts/validate-infra.sh.
 # shellcheck shell=bash
 
 CHECKOV_VERSION="${CHECKOV_VERSION:-3.3.30}"
@@ -14,13 +15,14 @@ CHECKOV_VENV=.tmp/tools/checkov-venv
 COMPOSE_FILES=(docker-compose.yml docker-compose.prod.yml docker-compose.override.yml
   docker/compose.test.yml docker/swarm.test.yml)
 
-# checkov_run FRAMEWORK FILE...: no download of any kind; prints the summary and each failure.
+# checkov_run FRAMEWORK [OPTION...] -f FILE...: no download of any kind; prints the summary and
+# each failure.
 checkov_run() {
   local framework="$1"
   shift
   local out rc
   out=$(BC_SKIP_MAPPING=TRUE "$CHECKOV_VENV/bin/checkov" --quiet --compact --skip-download \
-    --framework "$framework" -f "$@" 2>&1)
+    --framework "$framework" "$@" 2>&1)
   rc=$?
   echo "$out" | grep -vE '^\s*$'
   return "$rc"
@@ -36,8 +38,10 @@ checkov_suite() {
     skip "checkov: could not be installed from PyPI (checkov $CHECKOV_VERSION)"
     return
   fi
-  checkov_run dockerfile Dockerfile
+  checkov_run dockerfile -f Dockerfile
   result "checkov dockerfile policies on Dockerfile (no failed check)" $?
-  checkov_run secrets "${COMPOSE_FILES[@]}"
+  checkov_run secrets -f "${COMPOSE_FILES[@]}"
   result "checkov secrets scan of the Compose files (no secret written in them)" $?
+  checkov_run yaml --external-checks-dir scripts/container-scan/checkov-compose -f "${COMPOSE_FILES[@]}"
+  result "checkov Compose policy: no service gets host access (cadvisor accepted)" $?
 }

@@ -1,0 +1,1 @@
+# Makes this folder loadable by checkov's --external-checks-dir.
