@@ -1,7 +1,14 @@
-import { createHttpApp, Lifecycle, type Logger, type Redis, type ServiceMetrics } from '@ecom/service-kit';
+import {
+  createHttpApp,
+  jwtSettingsFrom,
+  Lifecycle,
+  type Logger,
+  type Redis,
+  type ServiceMetrics,
+} from '@ecom/service-kit';
 import type { Express } from 'express';
 import { enforceAccess } from './auth/enforce-access';
-import { type GatewayConfig, jwtSettings, parseByteSize } from './config';
+import { type GatewayConfig, parseByteSize } from './config';
 import { mountDocs } from './docs/docs-routes';
 import { OpenApiProvider } from './docs/openapi-provider';
 import { gatewayHealthHandler } from './health/health-handler';
@@ -46,7 +53,7 @@ export function createApp(deps: GatewayDeps): Express {
     cacheMs: config.OPENAPI_CACHE_MS,
     fetchTimeoutMs: config.HEALTH_CHECK_TIMEOUT_MS * 2,
   });
-  const jwt = jwtSettings(config);
+  const jwt = jwtSettingsFrom(config);
   const maxBodyBytes = parseByteSize(config.BODY_LIMIT);
 
   return createHttpApp(

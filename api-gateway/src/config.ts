@@ -1,4 +1,4 @@
-import { baseEnvShape, jwtEnvShape, loadConfig, redisEnvShape, type JwtSettings } from '@ecom/service-kit';
+import { baseEnvShape, jwtEnvShape, loadConfig, redisEnvShape } from '@ecom/service-kit';
 import { z } from 'zod';
 
 const httpUrl = (fallback: string) =>
@@ -51,10 +51,6 @@ export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   return loadConfig(gatewayEnvShape, env);
-}
-
-export function jwtSettings(config: GatewayConfig): JwtSettings {
-  return { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
 }
 
 /** "100kb" → 102400; the format is already checked by the BODY_LIMIT schema. */

@@ -2,6 +2,7 @@ import {
   baseEnvShape,
   internalTokenShape,
   jwtEnvShape,
+  jwtSettingsFrom,
   loadConfig,
   mongoEnvShape,
   redisEnvShape,
@@ -34,6 +35,6 @@ export function loadOrderServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(envShape, env);
   return {
     ...config,
-    jwt: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+    jwt: jwtSettingsFrom(config),
   };
 }

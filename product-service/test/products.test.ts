@@ -266,6 +266,7 @@ describe('listing products', () => {
     [{ page: 0 }],
     [{ sort: 'stock' }],
     [{ minPrice: 10, maxPrice: 5 }],
+    [{ minPrice: 10.555 }],
     [{ inStock: 'yes' }],
     [{ unknown: 1 }],
   ])('when the query is %j, then 400', async (query) => {

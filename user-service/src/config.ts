@@ -3,6 +3,7 @@ import {
   baseEnvShape,
   ConfigError,
   jwtEnvShape,
+  jwtSettingsFrom,
   loadConfig,
   mongoEnvShape,
   redisEnvShape,
@@ -50,11 +51,6 @@ export function loadUserServiceConfig(env: NodeJS.ProcessEnv = process.env) {
     ...config,
     accessTokenTtlSeconds: durationToSeconds(config.JWT_EXPIRES_IN),
     refreshTokenTtlSeconds: durationToSeconds(config.REFRESH_TOKEN_TTL),
-    jwt: {
-      secret: config.JWT_SECRET,
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-      expiresIn: durationToSeconds(config.JWT_EXPIRES_IN),
-    },
+    jwt: { ...jwtSettingsFrom(config), expiresIn: durationToSeconds(config.JWT_EXPIRES_IN) },
   };
 }

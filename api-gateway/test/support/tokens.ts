@@ -1,12 +1,15 @@
-import { DEV_JWT_SECRET, signAccessToken, type AuthUser, type JwtSettings } from '@ecom/service-kit';
+import {
+  jwtEnvShape,
+  jwtSettingsFrom,
+  loadConfig,
+  signAccessToken,
+  type AuthUser,
+  type JwtSettings,
+} from '@ecom/service-kit';
 import jwt from 'jsonwebtoken';
 
 /** The gateway's defaults, which the test gateways use too. */
-export const testJwt: JwtSettings = {
-  secret: DEV_JWT_SECRET,
-  issuer: 'ecommerce-user-service',
-  audience: 'ecommerce-api',
-};
+export const testJwt: JwtSettings = jwtSettingsFrom(loadConfig(jwtEnvShape, {}));
 
 export const customer: AuthUser = {
   id: '64b000000000000000000001',

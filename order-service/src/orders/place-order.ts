@@ -1,11 +1,10 @@
-import { HttpError, type Logger } from '@ecom/service-kit';
+import { fromCents, HttpError, type Logger, toCents } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
 import { orderCreatedEvent } from '../events/order-events';
 import { InventoryRejection, InventoryUnavailable } from '../inventory-client/errors';
 import type { ReservationLine, ReservedItem } from '../inventory-client/http-client';
 import type { ReleaseQueue } from '../inventory-client/pending-releases';
 import type { OrderMetrics } from '../order-metrics';
-import { fromCents, toCents } from './money';
 import type { OrderItem } from './model';
 import type { OrderStore } from './order-store';
 import { type OrderJson, toOrderJson } from './serialize';

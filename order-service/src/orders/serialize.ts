@@ -1,4 +1,4 @@
-import { fromCents } from './money';
+import { fromCents } from '@ecom/service-kit';
 import type { Order, OrderItem, OrderStatus } from './model';
 
 export interface OrderItemJson {

@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
-import { type DocumentWrites, HttpError, isDuplicateKey, type Page, toPage } from '@ecom/service-kit';
+import {
+  type DocumentWrites,
+  HttpError,
+  isDuplicateKey,
+  type Page,
+  toCents,
+  toPage,
+} from '@ecom/service-kit';
 import { type CacheRead, type CatalogCache, versionKeys } from '../cache/catalog-cache';
 import { categoryKey } from '../categories/category-model';
 import type { Models } from '../models';
-import { toCents } from '../money';
 import { productListFilter, productListSort } from './product-query';
 import type { ProductInput, ProductListQuery, ProductPatch } from './product-schemas';
 import { PRODUCT_PROJECTION, type ProductRecord, type ProductView, productView } from './product-view';

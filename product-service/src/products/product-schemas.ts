@@ -1,4 +1,4 @@
-import { paginationShape } from '@ecom/service-kit';
+import { hasAtMostTwoDecimals, paginationShape } from '@ecom/service-kit';
 import { z } from 'zod';
 import { MAX_PRICE, priceSchema } from '../money';
 
@@ -37,7 +37,12 @@ export const productPatchSchema = z
 
 export const PRODUCT_SORTS = ['price', '-price', 'createdAt', '-createdAt', 'name', '-name'] as const;
 
-const queryPrice = z.coerce.number().min(0).max(MAX_PRICE);
+// Bounds are compared in cents, so they are whole cents like any price.
+const queryPrice = z.coerce
+  .number()
+  .min(0)
+  .max(MAX_PRICE)
+  .refine(hasAtMostTwoDecimals, 'must have at most 2 decimal places');
 
 /** GET /products. Empty parameters (`?q=`) count as absent. */
 export const productListQuerySchema = z
