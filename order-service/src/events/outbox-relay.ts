@@ -1,9 +1,8 @@
-import type { Logger, Redis } from '@ecom/service-kit';
+import { type Logger, orderEventEntryFields, ORDERS_STREAM, type Redis } from '@ecom/service-kit';
 import { BackgroundLoop } from '../background-loop';
 import type { OrderMetrics } from '../order-metrics';
 import type { OrderModel, OutboxEvent } from '../orders/model';
 import type { OrderStore } from '../orders/order-store';
-import { ORDERS_STREAM } from './order-events';
 
 const BATCH = 100;
 
@@ -59,9 +58,15 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
       '~',
       String(deps.maxLen),
       '*',
-      ...['id', event.eventId, 'type', event.type, 'orderId', orderId],
-      ...['userId', userId, 'occurredAt', event.occurredAt.toISOString(), 'data', event.data],
-      ...(event.traceparent ? ['traceparent', event.traceparent] : []),
+      ...orderEventEntryFields({
+        id: event.eventId,
+        type: event.type,
+        orderId,
+        userId,
+        occurredAt: event.occurredAt.toISOString(),
+        data: event.data,
+        traceparent: event.traceparent,
+      }),
     );
   }
 

@@ -21,3 +21,4 @@ export * from './retry';
 export * from './trace-context';
 export * from './validation';
 export * from './openapi';
+export * from './order-events-contract';
