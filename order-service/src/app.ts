@@ -45,6 +45,7 @@ export function createApp(deps: OrderServiceDeps): Express {
       readinessChecks: deps.readinessChecks,
       corsOrigins: settings.corsOrigins,
       jsonBodyLimit: settings.bodyLimit,
+      documentedRoutes: orderRoutesDoc,
     },
     (app) => {
       app.get('/openapi.json', openApiHandler({ title: 'order-service', version: '1.0.0' }, orderRoutesDoc));

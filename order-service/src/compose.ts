@@ -74,6 +74,7 @@ export function composeOrderService(options: ComposeOptions) {
     metrics: orderMetrics,
     logger,
     intervalMs: settings.outboxIntervalMs,
+    signingKey: settings.internalToken,
   });
   const releaseRetrier = createReleaseRetrier({
     pendingReleases,

@@ -261,11 +261,16 @@ describe('listing products', () => {
     expect(response.body.total).toBe(4);
   });
 
+  it('when the price range is inverted (minPrice above maxPrice), then the page is empty', async () => {
+    const response = await list({ minPrice: 10, maxPrice: 5 });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ items: [], total: 0 });
+  });
+
   it.each([
     [{ limit: 101 }],
     [{ page: 0 }],
     [{ sort: 'stock' }],
-    [{ minPrice: 10, maxPrice: 5 }],
     [{ minPrice: 10.555 }],
     [{ inStock: 'yes' }],
     [{ unknown: 1 }],

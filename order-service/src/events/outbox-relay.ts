@@ -1,4 +1,11 @@
-import { type Logger, orderEventEntryFields, ORDERS_STREAM, type Redis } from '@ecom/service-kit';
+import {
+  type Logger,
+  type OrderEventEntry,
+  orderEventEntryFields,
+  ORDERS_STREAM,
+  type Redis,
+  signEventFields,
+} from '@ecom/service-kit';
 import { BackgroundLoop } from '../background-loop';
 import type { OrderMetrics } from '../order-metrics';
 import type { OrderModel, OutboxEvent } from '../orders/model';
@@ -15,6 +22,8 @@ export interface OutboxRelayDeps {
   metrics: Pick<OrderMetrics, 'outboxBacklog'>;
   logger: Logger;
   intervalMs: number;
+  /** The internal token; consumers verify each event's `sig` with it. */
+  signingKey: string;
   /** How often to scan every order for unpublished events (a backstop; default 10 min). */
   scanEveryMs?: number;
   stream?: string;
@@ -52,22 +61,17 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   let scanRequested = false;
 
   async function publish(orderId: string, userId: string, event: OutboxEvent) {
-    await redis.xadd(
-      stream,
-      'MAXLEN',
-      '~',
-      String(deps.maxLen),
-      '*',
-      ...orderEventEntryFields({
-        id: event.eventId,
-        type: event.type,
-        orderId,
-        userId,
-        occurredAt: event.occurredAt.toISOString(),
-        data: event.data,
-        traceparent: event.traceparent,
-      }),
-    );
+    const entry: OrderEventEntry = {
+      id: event.eventId,
+      type: event.type,
+      orderId,
+      userId,
+      occurredAt: event.occurredAt.toISOString(),
+      data: event.data,
+      traceparent: event.traceparent,
+    };
+    entry.sig = signEventFields(entry, deps.signingKey);
+    await redis.xadd(stream, 'MAXLEN', '~', String(deps.maxLen), '*', ...orderEventEntryFields(entry));
   }
 
   async function relayOrder(order: {

@@ -21,4 +21,5 @@ export * from './retry';
 export * from './trace-context';
 export * from './validation';
 export * from './openapi';
+export * from './event-signature';
 export * from './order-events-contract';

@@ -11,8 +11,11 @@ export const ORDERS_STREAM = 'events:orders';
 export const ORDER_EVENT_TYPES = ['order.created', 'order.status_changed', 'order.cancelled'] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
-/** The fields of one stream entry, all strings; `traceparent` only when the request was traced. */
-export interface OrderEventEntry {
+/**
+ * The fields of one stream entry, all strings; `sig` is the producer's HMAC (event-signature.ts),
+ * `traceparent` only there when the request was traced.
+ */
+export type OrderEventEntry = {
   id: string;
   type: OrderEventType;
   orderId: string;
@@ -20,14 +23,16 @@ export interface OrderEventEntry {
   occurredAt: string;
   /** JSON of the payload for `type` (below). */
   data: string;
+  sig?: string;
   traceparent?: string;
-}
+};
 
 /** XADD's field/value list, in the documented order. */
 export function orderEventEntryFields(entry: OrderEventEntry): string[] {
   return [
     ...['id', entry.id, 'type', entry.type, 'orderId', entry.orderId, 'userId', entry.userId],
     ...['occurredAt', entry.occurredAt, 'data', entry.data],
+    ...(entry.sig ? ['sig', entry.sig] : []),
     ...(entry.traceparent ? ['traceparent', entry.traceparent] : []),
   ];
 }
