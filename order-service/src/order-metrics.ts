@@ -1,4 +1,4 @@
-import type { ServiceMetrics } from '@ecom/service-kit';
+import type { Logger, ServiceMetrics } from '@ecom/service-kit';
 import { Counter, Gauge } from 'prom-client';
 
 export interface OrderMetrics {
@@ -9,6 +9,7 @@ export interface OrderMetrics {
   outboxBacklog: Gauge;
   circuitState: Gauge;
   releasesPending: Gauge;
+  recoveredErrors: Counter<'operation'>;
 }
 
 /** Values of product_client_circuit_state. */
@@ -51,5 +52,27 @@ export function createOrderMetrics(metrics: ServiceMetrics): OrderMetrics {
       help: 'Reservations this service still has to release on product-service',
       registers,
     }),
+    recoveredErrors: new Counter({
+      name: 'order_recovered_errors_total',
+      help: 'Errors on the order path that a retry or a later pass makes up for, by operation',
+      labelNames: ['operation'] as const,
+      registers,
+    }),
+  };
+}
+
+/**
+ * The handler for an error the order path carries on after (a guard left for the retrier, an
+ * event left for the next pass): never silent, it is logged with the order id and counted.
+ */
+export function recoveredError(
+  deps: { metrics: Pick<OrderMetrics, 'recoveredErrors'>; log: Logger },
+  operation: string,
+  orderId: string,
+  message: string,
+): (error: unknown) => void {
+  return (error) => {
+    deps.metrics.recoveredErrors.inc({ operation });
+    deps.log.warn({ err: error, orderId, operation }, message);
   };
 }
