@@ -9,6 +9,7 @@ import {
 } from '@ecom/service-kit';
 import type { Express } from 'express';
 import type { IdempotencyStore } from './idempotency/store';
+import type { PendingUnitsLimit } from './holds/pending-units-limit';
 import type { ReleaseQueue } from './inventory-client/pending-releases';
 import type { OrderMetrics } from './order-metrics';
 import { orderRoutesDoc } from './openapi';
@@ -27,6 +28,7 @@ export interface OrderServiceDeps {
   idempotency: IdempotencyStore;
   inventory: PlaceOrderDeps['inventory'];
   releases: ReleaseQueue;
+  pendingUnits: PendingUnitsLimit;
   /** Background loops the request path nudges when it leaves them work. */
   outboxRelay: { kick(orderId?: string): void };
   releaseRetrier: { kick(): void };
@@ -60,6 +62,7 @@ export function createApp(deps: OrderServiceDeps): Express {
           idempotency: deps.idempotency,
           inventory: deps.inventory,
           releases: deps.releases,
+          pendingUnits: deps.pendingUnits,
           outboxRelay: deps.outboxRelay,
           releaseRetrier: deps.releaseRetrier,
           metrics: deps.orderMetrics,

@@ -9,7 +9,7 @@ export interface OrderMetrics {
   outboxBacklog: Gauge;
   circuitState: Gauge;
   releasesPending: Gauge;
-  recoveredErrors: Counter<'operation'>;
+  bookkeepingFailures: Counter<'operation'>;
 }
 
 /** Values of product_client_circuit_state. */
@@ -47,15 +47,15 @@ export function createOrderMetrics(metrics: ServiceMetrics): OrderMetrics {
       help: 'Circuit breaker around product-service reservations: 0 closed, 1 half-open, 2 open',
       registers,
     }),
+    bookkeepingFailures: new Counter({
+      name: 'order_bookkeeping_failures_total',
+      help: 'Bookkeeping writes that failed and were left to a later pass, by operation',
+      labelNames: ['operation'] as const,
+      registers,
+    }),
     releasesPending: new Gauge({
       name: 'inventory_releases_pending',
       help: 'Reservations this service still has to release on product-service',
-      registers,
-    }),
-    recoveredErrors: new Counter({
-      name: 'order_recovered_errors_total',
-      help: 'Errors on the order path that a retry or a later pass makes up for, by operation',
-      labelNames: ['operation'] as const,
       registers,
     }),
   };
@@ -66,13 +66,13 @@ export function createOrderMetrics(metrics: ServiceMetrics): OrderMetrics {
  * event left for the next pass): never silent, it is logged with the order id and counted.
  */
 export function recoveredError(
-  deps: { metrics: Pick<OrderMetrics, 'recoveredErrors'>; log: Logger },
+  deps: { metrics: Pick<OrderMetrics, 'bookkeepingFailures'>; log: Logger },
   operation: string,
   orderId: string,
   message: string,
 ): (error: unknown) => void {
   return (error) => {
-    deps.metrics.recoveredErrors.inc({ operation });
+    deps.metrics.bookkeepingFailures.inc({ operation });
     deps.log.warn({ err: error, orderId, operation }, message);
   };
 }

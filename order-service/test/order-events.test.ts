@@ -135,7 +135,7 @@ describe('when Redis is down', () => {
       // Not silent: each failed publish is counted (and logged with the order id).
       const metrics = await harness.http.get('/metrics');
       expect(metrics.text).toMatch(
-        /^order_recovered_errors_total\{operation="outbox_publish",service="order-service"\} [1-9]/m,
+        /^order_bookkeeping_failures_total\{operation="outbox_publish",service="order-service"\} [1-9]/m,
       );
       expect((await outboxOf(harness, order.id)).map((event) => event.type)).toEqual([
         'order.created',

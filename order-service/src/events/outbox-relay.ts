@@ -19,7 +19,7 @@ export interface OutboxRelayDeps {
   /** Must have no key prefix: the stream name is shared by every service. */
   redis: Redis;
   maxLen: number;
-  metrics: Pick<OrderMetrics, 'outboxBacklog' | 'recoveredErrors'>;
+  metrics: Pick<OrderMetrics, 'outboxBacklog' | 'bookkeepingFailures'>;
   logger: Logger;
   intervalMs: number;
   /** The internal token; consumers verify each event's `sig` with it. */

@@ -63,7 +63,12 @@ export const listOrdersQuery = z.strictObject({
 });
 
 // Response shapes, for the OpenAPI document.
-const statusEntry = z.object({ status: z.enum(ORDER_STATUSES), at: z.iso.datetime(), by: z.string() });
+const statusEntry = z.object({
+  status: z.enum(ORDER_STATUSES),
+  at: z.iso.datetime(),
+  by: z.string().meta({ description: 'user id, or `system` for an expiry' }),
+  reason: z.string().optional().meta({ description: 'why, when nobody asked for it (`expired`)' }),
+});
 export const orderItemResponse = z.object({
   productId: z.string(),
   productName: z.string(),
