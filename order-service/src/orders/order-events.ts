@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { currentTraceparent, type OrderEventPayload, type OrderEventType } from '@ecom/service-kit';
-import type { OrderItem, OrderStatus, OutboxEvent } from '../orders/model';
-import { toItemJson } from '../orders/serialize';
+import type { OrderItem, OrderStatus, OutboxEvent } from './model';
+import { toItemJson } from './serialize';
 
 function outboxEvent<Type extends OrderEventType>(
   type: Type,

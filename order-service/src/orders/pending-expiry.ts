@@ -1,5 +1,5 @@
 import type { Logger } from '@ecom/service-kit';
-import { statusChangeEvents } from '../events/order-events';
+import { statusChangeEvents } from './order-events';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
 import type { OrderMetrics } from '../order-metrics';
 import type { OrderModel } from './model';

@@ -1,6 +1,6 @@
 import { fromCents, HttpError, type Logger, toCents } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
-import { orderCreatedEvent } from '../events/order-events';
+import { orderCreatedEvent } from './order-events';
 import { InventoryRejection, InventoryUnavailable } from '../inventory-client/errors';
 import type { ReservationLine, ReservedItem } from '../inventory-client/http-client';
 import type { ReleaseQueue } from '../inventory-client/pending-releases';

@@ -1,5 +1,5 @@
 import { type AuthUser, HttpError } from '@ecom/service-kit';
-import { statusChangeEvents } from '../events/order-events';
+import { statusChangeEvents } from './order-events';
 import type { OrderMetrics } from '../order-metrics';
 import type { OrderModel, OrderStatus } from './model';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
