@@ -1,15 +1,9 @@
-import {
-  jwtEnvShape,
-  jwtSettingsFrom,
-  loadConfig,
-  signAccessToken,
-  type AuthUser,
-  type JwtSettings,
-} from '@ecom/service-kit';
+import { jwtSettingsFrom, signAccessToken, type AuthUser, type JwtSettings } from '@ecom/service-kit';
 import jwt from 'jsonwebtoken';
+import { loadGatewayConfig } from '../../src/config';
 
 /** The gateway's defaults, which the test gateways use too. */
-export const testJwt: JwtSettings = jwtSettingsFrom(loadConfig(jwtEnvShape, {}));
+export const testJwt: JwtSettings = jwtSettingsFrom(loadGatewayConfig({ NODE_ENV: 'test' }));
 
 export const customer: AuthUser = {
   id: '64b000000000000000000001',
