@@ -79,6 +79,7 @@ export function createApp(deps: GatewayDeps): Express {
         const forward = createForwarder({
           target: upstream.baseUrl,
           agent: upstream.agent,
+          router: () => upstream.targets.next(),
           mountPath: mountPath(route),
           pathPrefix: route.prefix,
           timeoutMs: upstream.timeoutMs,

@@ -54,6 +54,8 @@ export const gatewayEnvShape = {
   CLIENT_BODY_TIMEOUT_MS: millis(10_000),
   /** A TCP connect that takes longer means the upstream is gone; fail fast with a 503. */
   UPSTREAM_CONNECT_TIMEOUT_MS: millis(1_000),
+  // How often each service name is re-resolved to the list of its replicas' addresses.
+  UPSTREAM_RESOLVE_MS: millis(5_000),
 
   /**
    * Addresses of the reverse proxies in front of the gateway (nginx). X-Forwarded-For decides the

@@ -55,6 +55,7 @@ runMain(async () => {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
     closers: [
       async () => writers?.stop(),
       () => service.stop(),

@@ -97,6 +97,14 @@ export interface ShutdownOptions {
   logger: Logger;
   timeoutMs: number;
   /**
+   * How long the server keeps taking requests after the stop signal, readiness already failing,
+   * before it closes. Load balancers that find replicas through DNS (nginx re-resolves every 10 s,
+   * the gateway every UPSTREAM_RESOLVE_MS) keep sending to a stopping replica until their next
+   * lookup; once it has exited, its address answers nothing and they wait out a connect timeout
+   * (a failed request during a Swarm rolling update). 0 (default) closes at once.
+   */
+  drainDelayMs?: number;
+  /**
    * Run in order after the server stopped: background loops first, then clients. Together they get
    * `timeoutMs` too; whatever has not closed by then is abandoned (logged), so a dependency that is
    * already gone (a loop retrying a dead database) cannot hold the process past its stop signal.
@@ -108,6 +116,10 @@ export interface ShutdownOptions {
 export async function shutdown(options: ShutdownOptions): Promise<void> {
   const { logger } = options;
   options.lifecycle.beginShutdown();
+  if (options.drainDelayMs) {
+    logger.info({ drainDelayMs: options.drainDelayMs }, 'still serving while load balancers catch up');
+    await new Promise((resolve) => setTimeout(resolve, options.drainDelayMs));
+  }
   await closeServer(options.server, options.timeoutMs, logger);
   const closing = (async () => {
     // Last: the spans of the requests and closers above still go out.
@@ -152,6 +164,8 @@ export interface ServeOptions {
   logger: Logger;
   lifecycle: Lifecycle;
   shutdownTimeoutMs: number;
+  /** See ShutdownOptions.drainDelayMs. */
+  shutdownDrainDelayMs?: number;
   closers: Closer[];
   /** Extra fields for the "listening" log line. */
   details?: Record<string, unknown>;
@@ -167,6 +181,7 @@ export async function serve(app: Express, options: ServeOptions): Promise<Server
     lifecycle: options.lifecycle,
     logger,
     timeoutMs: options.shutdownTimeoutMs,
+    drainDelayMs: options.shutdownDrainDelayMs,
     closers: options.closers,
   });
   return server;

@@ -41,6 +41,27 @@ describe('shutdown', () => {
     });
     expect(closed).toEqual(['loop', 'client']);
   });
+
+  it('when a drain delay is set, then requests are still answered during it while readiness already fails', async () => {
+    const server = await listeningServer();
+    const { port } = server.address() as AddressInfo;
+    const lifecycle = new Lifecycle();
+    const started = Date.now();
+    const stopping = shutdown({
+      server,
+      lifecycle,
+      logger,
+      timeoutMs: 1_000,
+      drainDelayMs: 300,
+      closers: [],
+    });
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    expect(res.status).toBe(200);
+    expect(lifecycle.isShuttingDown).toBe(true);
+    await stopping;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
 });
 
 describe('draining on shutdown', () => {
