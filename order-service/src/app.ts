@@ -11,12 +11,12 @@ import type { Express } from 'express';
 import type { IdempotencyStore } from './idempotency/store';
 import type { PendingUnitsLimit } from './holds/pending-units-limit';
 import type { ReleaseQueue } from './inventory-client/pending-releases';
-import type { OrderMetrics } from './order-metrics';
+import type { OrderMetrics } from './metrics';
 import { orderRoutesDoc } from './openapi';
 import type { PlaceOrderDeps } from './orders/place-order';
-import type { OrderModel } from './orders/model';
+import type { OrderModel } from './orders/order-model';
 import type { OrderStore } from './orders/order-store';
-import { orderRoutes } from './orders/routes';
+import { orderRoutes } from './orders/order-routes';
 
 export interface OrderServiceDeps {
   settings: { jwt: JwtSettings; corsOrigins: string[]; bodyLimit: string; currency: string };

@@ -1,6 +1,12 @@
 import { hasValidEventSignature } from '@ecom/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, type Harness, startOrderService, streamEntries, tokenFor } from './support/harness';
+import {
+  eventually,
+  type Harness,
+  startOrderService,
+  streamEntries,
+  tokenFor,
+} from './support/order-service';
 import { type ProductStub, startProductStub } from './support/product-stub';
 import { startRedisProcess } from './support/redis-process';
 

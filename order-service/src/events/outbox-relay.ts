@@ -7,8 +7,8 @@ import {
   signEventFields,
 } from '@ecom/service-kit';
 import { BackgroundLoop } from '../background-loop';
-import { type OrderMetrics, recoveredError } from '../order-metrics';
-import type { OrderModel, OutboxEvent } from '../orders/model';
+import { type OrderMetrics, recoveredError } from '../metrics';
+import type { OrderModel, OutboxEvent } from '../orders/order-model';
 import type { OrderStore } from '../orders/order-store';
 
 const BATCH = 100;

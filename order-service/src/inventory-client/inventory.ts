@@ -1,5 +1,5 @@
 import CircuitBreaker from 'opossum';
-import { CIRCUIT_STATE, type OrderMetrics } from '../order-metrics';
+import { CIRCUIT_STATE, type OrderMetrics } from '../metrics';
 import { InventoryRejection, InventoryUnavailable } from './errors';
 import { createProductHttpClient, type ProductHttpClientOptions, type ReservationLine } from './http-client';
 

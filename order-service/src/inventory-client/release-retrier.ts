@@ -1,6 +1,6 @@
 import type { Logger } from '@ecom/service-kit';
 import { BackgroundLoop } from '../background-loop';
-import type { OrderMetrics } from '../order-metrics';
+import type { OrderMetrics } from '../metrics';
 import type { Model } from 'mongoose';
 import type { PendingReleaseModel } from './pending-releases';
 

@@ -11,8 +11,8 @@ import {
 import { Router } from 'express';
 import { Types } from 'mongoose';
 import { fingerprintOf, type IdempotencyStore } from '../idempotency/store';
-import { recoveredError } from '../order-metrics';
-import type { OrderModel } from './model';
+import { recoveredError } from '../metrics';
+import type { OrderModel } from './order-model';
 import { type PlaceOrderDeps, placeOrder } from './place-order';
 import { findVisibleOrder, listOrders } from './queries';
 import {
@@ -22,7 +22,7 @@ import {
   listOrdersQuery,
   MAX_QUANTITY,
   statusBody,
-} from './schemas';
+} from './order-schemas';
 import { toItemJson, toOrderJson } from './serialize';
 import { changeStatus } from './status-change';
 

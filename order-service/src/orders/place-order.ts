@@ -5,8 +5,8 @@ import { InventoryRejection, InventoryUnavailable } from '../inventory-client/er
 import type { ReservationLine, ReservedItem } from '../inventory-client/http-client';
 import type { ReleaseQueue } from '../inventory-client/pending-releases';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
-import { type OrderMetrics, recoveredError } from '../order-metrics';
-import type { OrderItem } from './model';
+import { type OrderMetrics, recoveredError } from '../metrics';
+import type { OrderItem } from './order-model';
 import type { OrderStore } from './order-store';
 import { type OrderJson, toOrderJson } from './serialize';
 
