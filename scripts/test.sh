@@ -60,11 +60,13 @@ run_suite() {
 }
 
 # Vitest: unit + integration tests (real FerretDB/MongoDB and Redis via packages/test-support).
+# vitest_suite REPORT [VITEST ARGS...]: runs vitest writing its JSON report to REPORT, counts from it.
 vitest_suite() {
-  local report=.tmp/vitest-report.json
+  local report="$1"
+  shift
   rm -f "$report"
   local rc=0
-  npx vitest run || rc=$?
+  npx vitest run --outputFile.json="$report" "$@" || rc=$?
   if [ ! -s "$report" ]; then
     echo "[test] vitest wrote no report at $report" >&2
     return 1
@@ -81,7 +83,7 @@ vitest_suite() {
 run_suite typecheck npm run --silent typecheck
 run_suite lint npm run --silent lint
 run_suite format npm run --silent format:check
-run_suite vitest vitest_suite
+run_suite vitest vitest_suite .tmp/vitest-report.json
 # Compose, Prometheus rules, dashboards' PromQL and nginx config, validated without Docker.
 run_suite infra bash scripts/validate-infra.sh
 # The public OpenAPI contract fuzzed by schemathesis (every operation, all checks, fixed seed)
@@ -92,6 +94,9 @@ run_suite contract-fuzz bash scripts/fuzz-api.sh
 run_suite load-smoke npm run --silent load:stack -- --scenario smoke
 # A real Prometheus scrapes the running stack: every target up, every dashboard query has data.
 run_suite monitoring-live bash scripts/check-monitoring-live.sh --start
+# Chaos under load (e2e/test/chaos.test.ts, ~2 min): SIGTERM and SIGKILL of each service and a gateway
+# with Prometheus running the alert rules. Alone, not among the parallel vitest files: it bounds outages.
+VITEST_CHAOS=1 run_suite chaos vitest_suite .tmp/vitest-chaos-report.json e2e/test/chaos.test.ts
 # The Docker stack for real: images built, `docker compose up --build --wait`, scaling, a crash
 # and restart, Prometheus targets, then the production overlay on a single-node Swarm with a
 # rolling update under load (root on Linux only; elsewhere skipped). 5-6 min warm, 9-13 rebuilding.

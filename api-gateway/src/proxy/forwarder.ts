@@ -8,6 +8,7 @@ import {
   UpstreamConnectTimeoutError,
   UpstreamTimeoutError,
 } from '../resilience/upstream-errors';
+import { writeBufferedBody } from './replayable-body';
 
 export interface ForwarderOptions {
   /** Upstream base URL, e.g. http://127.0.0.1:3002 */
@@ -154,7 +155,10 @@ export function createForwarder(options: ForwarderOptions): Forward {
         const exchange = exchanges.get(req);
         // The agent handed out a socket after we already gave up (timeout or client gone).
         if (!exchange || exchange.isSettled) proxyReq.destroy();
-        else exchange.attach(proxyReq, options.connectTimeoutMs);
+        else {
+          exchange.attach(proxyReq, options.connectTimeoutMs);
+          writeBufferedBody(proxyReq, req);
+        }
       },
       proxyRes: (proxyRes, req, res) => {
         reconcileHeaders(proxyRes, res);

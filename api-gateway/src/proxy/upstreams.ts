@@ -1,5 +1,5 @@
 import { Agent } from 'node:http';
-import type { ServiceMetrics } from '@ecom/service-kit';
+import { readinessProbe, type ServiceMetrics } from '@ecom/service-kit';
 import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import type { GatewayConfig } from '../config';
@@ -99,6 +99,10 @@ export function createUpstreams(
           resetTimeout: config.CIRCUIT_RESET_MS,
         },
         deps.logger,
+        {
+          isReady: readinessProbe(settings.baseUrl, config.HEALTH_CHECK_TIMEOUT_MS),
+          intervalMs: config.CIRCUIT_RECOVERY_PROBE_MS,
+        },
       ),
     };
     return [name, upstream];

@@ -21,5 +21,6 @@ export * from './retry';
 export * from './trace-context';
 export * from './validation';
 export * from './openapi';
+export * from './circuit-recovery';
 export * from './event-signature';
 export * from './order-events-contract';

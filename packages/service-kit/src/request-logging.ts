@@ -14,6 +14,17 @@ export function requestIdFor(req: IncomingMessage, res: ServerResponse): string 
   return id;
 }
 
+/**
+ * Error level feeds the alerts, so it is kept for faults. A 503 says "busy or briefly away, retry"
+ * (lock contention, overload, a dependency restarting, a drain), an expected condition: warn.
+ */
+export function levelForStatus(status: number): 'error' | 'warn' | 'info' {
+  if (status === 503) return 'warn';
+  if (status >= 500) return 'error';
+  if (status >= 400) return 'warn';
+  return 'info';
+}
+
 /** Access log plus a per-request child logger at req.log carrying the request id. */
 export function requestLogger(logger: Logger) {
   return pinoHttp({
@@ -21,9 +32,9 @@ export function requestLogger(logger: Logger) {
     genReqId: requestIdFor,
     autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url?.split('?')[0] ?? '') },
     customLogLevel: (_req, res, error) => {
-      if (error || res.statusCode >= 500) return 'error';
-      if (res.statusCode >= 400) return 'warn';
-      return 'info';
+      // A client that hung up before the answer is not our fault either.
+      if (error && !res.writableEnded) return 'warn';
+      return error && res.statusCode < 500 ? 'error' : levelForStatus(res.statusCode);
     },
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({

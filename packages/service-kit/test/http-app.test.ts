@@ -1,5 +1,7 @@
 import request from 'supertest';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { HttpError } from '../src/errors';
 import { createHttpApp } from '../src/http-app';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
@@ -54,5 +56,37 @@ describe('CORS', () => {
     const res = await request(app).get('/x').set('Origin', 'https://evil.example');
     expect(res.status).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('log levels', () => {
+  function appLogging() {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const app = createHttpApp({ service: 'test', logger, metrics: createMetrics('test') }, (a) => {
+      a.get('/busy', () => {
+        throw HttpError.serviceUnavailable('Resource is busy, retry shortly', 1);
+      });
+      a.get('/broken', () => {
+        throw new Error('bug');
+      });
+    });
+    return { app, lines };
+  }
+  const WARN = 40;
+  const ERROR = 50;
+
+  it('when an answer is 503 (contention, a dependency restarting), then nothing is logged at error', async () => {
+    const { app, lines } = appLogging();
+    await request(app).get('/busy').expect(503);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.filter((line) => line.level >= ERROR)).toEqual([]);
+    expect(lines.some((line) => line.level === WARN)).toBe(true);
+  });
+
+  it('when a handler fails unexpectedly, then it is logged at error', async () => {
+    const { app, lines } = appLogging();
+    await request(app).get('/broken').expect(500);
+    expect(lines.some((line) => line.level === ERROR)).toBe(true);
   });
 });

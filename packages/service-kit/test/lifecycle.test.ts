@@ -123,4 +123,35 @@ describe('draining on shutdown', () => {
     // Without a drain the kept-alive clients hold the server open until the 10 s timeout cuts them.
     expect(tookMs).toBeLessThan(5_000);
   });
+
+  it('when a client hangs up while its handler still works, then the closers wait for the handler to answer', async () => {
+    const app = express();
+    const events: string[] = [];
+    let handlerStarted!: () => void;
+    const started = new Promise<void>((resolve) => (handlerStarted = resolve));
+    app.get('/work', (_req, res) => {
+      handlerStarted();
+      // An order save that takes a while after its client is gone.
+      setTimeout(() => {
+        events.push('handler answered');
+        res.json({ ok: true });
+      }, 300);
+    });
+    const server = await listen(app, 0, '127.0.0.1');
+    const { port } = server.address() as AddressInfo;
+    const request = httpGet({ host: '127.0.0.1', port, path: '/work', agent: false });
+    request.on('error', () => undefined);
+    await started;
+    request.destroy();
+
+    await shutdown({
+      server,
+      lifecycle: new Lifecycle(),
+      logger,
+      timeoutMs: 5_000,
+      closers: [() => events.push('mongo closed')],
+    });
+
+    expect(events).toEqual(['handler answered', 'mongo closed']);
+  });
 });
