@@ -8,7 +8,7 @@ import {
   type ServiceMetrics,
 } from '@ecom/service-kit';
 import type { Express } from 'express';
-import type { IdempotencyStore } from './idempotency/store';
+import type { IdempotencyStore } from './idempotency/idempotency-store';
 import type { PendingUnitsLimit } from './holds/pending-units-limit';
 import type { ReleaseQueue } from './inventory-client/pending-releases';
 import type { OrderMetrics } from './metrics';

@@ -10,7 +10,7 @@ import {
 } from '@ecom/service-kit';
 import { Router } from 'express';
 import { Types } from 'mongoose';
-import { fingerprintOf, type IdempotencyStore } from '../idempotency/store';
+import { fingerprintOf, type IdempotencyStore } from '../idempotency/idempotency-store';
 import { recoveredError } from '../metrics';
 import type { OrderModel } from './order-model';
 import { type PlaceOrderDeps, placeOrder } from './place-order';
