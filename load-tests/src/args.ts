@@ -26,7 +26,9 @@ export const USAGE = `Usage: npm run load -- --scenario ${SCENARIO_NAMES.join('|
 
   --scenario NAME       smoke (10 users, 10 s), normal (50 users, 60 s, 10 s ramp),
                         stress (100 users, 120 s, 10 s ramp), spike (200 users, 30 s),
-                        max (highest concurrency with 0 errors and p95 < 1 s)
+                        max (highest concurrency with 0 errors and p95 < 1 s),
+                        browse (50 users, 30 s: catalog lists, product pages and
+                        categories only, all cached)
   --users N             virtual users (max: upper bound of the search, default 640)
   --duration SECONDS    run length (max: length of each step, default 20)
   --ramp SECONDS        start users evenly over this many seconds

@@ -8,7 +8,14 @@ import { notChecked, type InventoryReport } from './inventory';
 import { deriveSeed } from './prng';
 import { type MaxStep, renderHtml, renderText, type RunReport } from './report';
 import { type PhaseResult, runPhase } from './runner';
-import { type MaxScenario, nextMaxStep, requestCap, SCENARIOS, type Thresholds } from './scenarios';
+import {
+  type MaxScenario,
+  nextMaxStep,
+  requestCap,
+  SCENARIOS,
+  type Thresholds,
+  type Workload,
+} from './scenarios';
 import { MetricsSampler, metricsTargets, type ServiceUsage } from './service-metrics';
 import {
   adminCredentials,
@@ -51,6 +58,7 @@ interface Context {
   ledger: OrderLedger;
   runId: string;
   abort: { aborted: boolean };
+  workload?: Workload;
 }
 
 async function measure(
@@ -73,6 +81,7 @@ async function measure(
     requestCap: plan.cap,
     seed: plan.seed,
     thinkMs: ctx.options.thinkMs,
+    workload: ctx.workload,
     emailTag: plan.tag,
     abort: ctx.abort,
     log,
@@ -201,7 +210,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       seed: options.seed,
     });
     const ledger = new OrderLedger(fixtures.products.map((product) => product.id));
-    const ctx: Context = { options, http, fixtures, ledger, runId, abort };
+    const ctx: Context = { options, http, fixtures, ledger, runId, abort, workload: fixed?.workload };
     const buyers: Buyer[] = [];
     const ensureBuyers = async (count: number) => {
       if (buyers.length >= count) return;

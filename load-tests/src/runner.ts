@@ -1,6 +1,7 @@
 import type { HttpClient } from './http';
 import { deriveSeed, mulberry32 } from './prng';
 import { Recorder } from './recorder';
+import type { Workload } from './scenarios';
 import type { Credentials, Fixtures } from './setup';
 import { summarizeLatencies } from './stats';
 import { type OrderLedger, runVirtualUser } from './virtual-user';
@@ -19,6 +20,7 @@ export interface PhaseOptions {
   requestCap: number;
   seed: number;
   thinkMs: number;
+  workload?: Workload;
   emailTag: string;
   abort: { aborted: boolean };
   progressEverySec?: number;
@@ -103,6 +105,7 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
           buyer: options.buyers[index]!,
           emailTag: options.emailTag,
           thinkMs: options.thinkMs,
+          workload: options.workload,
           shouldStop,
         });
       } finally {

@@ -1,4 +1,4 @@
-export const SCENARIO_NAMES = ['smoke', 'normal', 'stress', 'spike', 'max'] as const;
+export const SCENARIO_NAMES = ['smoke', 'normal', 'stress', 'spike', 'max', 'browse'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface Thresholds {
@@ -14,9 +14,14 @@ export interface Thresholds {
   someOrdersPlaced: boolean;
 }
 
+/** mixed: the weighted mix of the design card. browse: cached catalog reads only (list, detail, categories). */
+export type Workload = 'mixed' | 'browse';
+
 export interface FixedScenario {
   kind: 'fixed';
   name: Exclude<ScenarioName, 'max'>;
+  /** Default: mixed. */
+  workload?: Workload;
   users: number;
   durationSec: number;
   rampSec: number;
@@ -65,6 +70,16 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     durationSec: 30,
     rampSec: 0,
     thresholds: { ...base, p95BelowMs: 1000 },
+  },
+  // The read path alone: what a shop's traffic mostly is, and what the caches are for.
+  browse: {
+    kind: 'fixed',
+    name: 'browse',
+    workload: 'browse',
+    users: 50,
+    durationSec: 30,
+    rampSec: 2,
+    thresholds: { ...base, p95BelowMs: 1000, inventoryInvariant: false, someOrdersPlaced: false },
   },
   max: {
     kind: 'max',

@@ -2,6 +2,7 @@ import { type EndpointName, MIX_WEIGHTS, type Group, type Outcome } from './endp
 import { describeFailure, header, type HttpClient, type HttpResult, parseJson } from './http';
 import { pickDistinct, pickOne, randomInt, type Rng, weightedChoice, type Weighted } from './prng';
 import type { Recorder } from './recorder';
+import type { Workload } from './scenarios';
 import type { Credentials, Fixtures } from './setup';
 
 /** Quantities of every order the tool saw answered with 201, per product. */
@@ -52,6 +53,8 @@ export interface VirtualUserContext {
   /** Makes registration emails unique across runs and max steps. */
   emailTag: string;
   thinkMs: number;
+  /** Default: mixed. */
+  workload?: Workload;
   shouldStop(): boolean;
 }
 
@@ -60,11 +63,20 @@ const MIX: Weighted<Group>[] = Object.entries(MIX_WEIGHTS).map(([value, weight])
   weight,
 }));
 
-const BROWSE: Weighted<'list' | 'filter' | 'search' | 'detail'>[] = [
+type BrowseKind = 'list' | 'filter' | 'search' | 'detail' | 'categories';
+
+const BROWSE: Weighted<BrowseKind>[] = [
   { value: 'list', weight: 1 },
   { value: 'filter', weight: 1 },
   { value: 'search', weight: 1 },
   { value: 'detail', weight: 1 },
+];
+
+/** The browse scenario: the pages every shopper sees first (lists, product pages, the categories). */
+const BROWSE_ONLY: Weighted<BrowseKind>[] = [
+  { value: 'list', weight: 2 },
+  { value: 'detail', weight: 2 },
+  { value: 'categories', weight: 1 },
 ];
 
 const SORTS = ['-createdAt', 'price', '-price', 'name'] as const;
@@ -75,7 +87,7 @@ const PRICE_BANDS: ReadonlyArray<[number, number]> = [
 ];
 
 /** A small, fixed set of queries per kind, like real traffic's popular pages (so caches can work). */
-export function browsePath(rng: Rng, kind: (typeof BROWSE)[number]['value'], fixtures: Fixtures): string {
+export function browsePath(rng: Rng, kind: BrowseKind, fixtures: Fixtures): string {
   switch (kind) {
     case 'list':
       return `/api/products?page=${randomInt(rng, 1, 3)}&limit=20&sort=${pickOne(rng, SORTS)}`;
@@ -88,6 +100,8 @@ export function browsePath(rng: Rng, kind: (typeof BROWSE)[number]['value'], fix
       return `/api/products?q=${encodeURIComponent(pickOne(rng, fixtures.searchTerms))}&limit=20`;
     case 'detail':
       return `/api/products/${pickOne(rng, fixtures.browseProductIds)}`;
+    case 'categories':
+      return '/api/categories';
   }
 }
 
@@ -114,7 +128,7 @@ class VirtualUser {
   async run(): Promise<void> {
     const { ctx } = this;
     while (!ctx.shouldStop()) {
-      const group = weightedChoice(ctx.rng, MIX);
+      const group = ctx.workload === 'browse' ? 'browsing' : weightedChoice(ctx.rng, MIX);
       switch (group) {
         case 'registration':
           await this.register();
@@ -146,7 +160,7 @@ class VirtualUser {
 
   private async browse(): Promise<void> {
     const { ctx } = this;
-    const kind = weightedChoice(ctx.rng, BROWSE);
+    const kind = weightedChoice(ctx.rng, ctx.workload === 'browse' ? BROWSE_ONLY : BROWSE);
     const result = await ctx.http.send('GET', browsePath(ctx.rng, kind, ctx.fixtures));
     record(ctx, `browse.${kind}`, result);
   }
