@@ -1,5 +1,6 @@
 import type { Logger, Redis } from '@ecom/service-kit';
 import type { CacheName, CatalogMetrics } from '../metrics';
+import { decodeEntry, encodeEntry, overlayStock } from './cached-json';
 
 export interface CacheTtls {
   product: number;
@@ -7,14 +8,24 @@ export interface CacheTtls {
   category: number;
 }
 
-export interface CacheRead<T> {
-  value: T;
+/** A catalog answer as JSON text, and whether it came from the cache. */
+export interface JsonRead {
+  json: string;
   hit: boolean;
+  /** The version the answer was read or built under; undefined when Redis was bypassed. */
+  version?: string;
 }
 
-interface Entry<T> {
-  v: string;
-  data: T;
+export interface JsonReadRequest<T> {
+  cache: CacheName;
+  versionKey: string;
+  dataKey: string;
+  ttlSeconds: number;
+  load: () => Promise<T>;
+  /** The products the answer shows, whose live stock is laid over it on every hit. */
+  productIdsOf: (value: T) => string[];
+  /** A single product's answer: its live stock comes in the same round trip as the entry. */
+  ownProductId?: string;
 }
 
 /** Version keys: a write bumps them, which makes every entry stored under an older version a miss. */
@@ -33,6 +44,15 @@ export interface LiveStock {
 }
 
 const liveStockKey = (id: string) => `products:stock:${id}`;
+
+function withLive(json: string, productIds: string[], live: Array<string | null>): string {
+  let body = json;
+  for (let i = 0; i < productIds.length; i++) {
+    const current = live[i];
+    if (current) body = overlayStock(body, productIds[i]!, JSON.parse(current) as LiveStock);
+  }
+  return body;
+}
 
 /**
  * Cache-aside over Redis. Each entry stores the version it was computed under, and one MGET reads
@@ -53,40 +73,42 @@ export class CatalogCache {
     readonly ttls: CacheTtls,
   ) {}
 
-  async read<T>(
-    cache: CacheName,
-    versionKey: string,
-    dataKey: string,
-    ttlSeconds: number,
-    load: () => Promise<T>,
-  ): Promise<CacheRead<T>> {
-    let version: string;
-    let cached: string | null;
+  /**
+   * A cached catalog answer as JSON text. One MGET reads the current version with the entry (and,
+   * for a single product, its live stock); a hit is the stored bytes with the live stock of the
+   * products it shows laid over them, never parsed or serialised again. A miss loads, serialises
+   * once and stores.
+   */
+  async readJson<T>(request: JsonReadRequest<T>): Promise<JsonRead> {
+    const { cache, versionKey, dataKey, ownProductId } = request;
+    const keys = ownProductId ? [versionKey, dataKey, liveStockKey(ownProductId)] : [versionKey, dataKey];
+    let stored: Array<string | null>;
     try {
-      const [storedVersion, storedEntry] = await this.redis.mget(versionKey, dataKey);
+      stored = await this.redis.mget(...keys);
       this.markHealthy();
-      version = storedVersion ?? '0';
-      cached = storedEntry ?? null;
     } catch (error) {
       this.markDegraded(error);
       this.metrics.cacheRequests.inc({ cache, result: 'bypass' });
-      return { value: await load(), hit: false };
+      return { json: JSON.stringify(await request.load()), hit: false };
     }
-    if (cached) {
-      const entry = JSON.parse(cached) as Entry<T>;
-      if (entry.v === version) {
-        this.metrics.cacheRequests.inc({ cache, result: 'hit' });
-        return { value: entry.data, hit: true };
-      }
+    const version = stored[0] ?? '0';
+    const entry = stored[1] ? decodeEntry(stored[1]) : undefined;
+    if (entry && entry.version === version) {
+      this.metrics.cacheRequests.inc({ cache, result: 'hit' });
+      const json = ownProductId
+        ? withLive(entry.json, [ownProductId], [stored[2] ?? null])
+        : await this.withLiveStock(entry.json, entry.productIds);
+      return { json, hit: true, version };
     }
     this.metrics.cacheRequests.inc({ cache, result: 'miss' });
-    const value = await load();
-    const entry: Entry<T> = { v: version, data: value };
-    await this.redis.set(dataKey, JSON.stringify(entry), 'EX', ttlSeconds).then(
+    const value = await request.load();
+    const json = JSON.stringify(value);
+    const encoded = encodeEntry({ version, productIds: request.productIdsOf(value), json });
+    await this.redis.set(dataKey, encoded, 'EX', request.ttlSeconds).then(
       () => this.markHealthy(),
       (error: unknown) => this.markDegraded(error),
     );
-    return { value, hit: false };
+    return { json, hit: false, version };
   }
 
   /**
@@ -121,22 +143,15 @@ export class CatalogCache {
     await this.exec(pipeline);
   }
 
-  /** Cached copies with the live stock of those products whose stock changed since. */
-  async withLiveStock<T extends { id: string } & LiveStock>(products: T[]): Promise<T[]> {
-    if (products.length === 0) return products;
-    let live: Array<string | null>;
+  /** The cached body with the live stock of those products whose stock changed since. */
+  private async withLiveStock(json: string, productIds: string[]): Promise<string> {
+    if (productIds.length === 0) return json;
     try {
-      live = await this.redis.mget(...products.map((product) => liveStockKey(product.id)));
+      return withLive(json, productIds, await this.redis.mget(...productIds.map(liveStockKey)));
     } catch (error) {
       this.markDegraded(error);
-      return products;
+      return json;
     }
-    return products.map((product, i) => {
-      const current = live[i];
-      if (!current) return product;
-      const { stock, updatedAt } = JSON.parse(current) as LiveStock;
-      return { ...product, stock, updatedAt };
-    });
   }
 
   private bump(productIds: string[], lists: boolean): ReturnType<Redis['multi']> {

@@ -1,5 +1,6 @@
 import { idParamsSchema, parseInput } from '@ecom/service-kit';
 import { type RequestHandler, Router } from 'express';
+import { sendJsonRead } from '../cache/send-json-read';
 import type { CategoryCatalog } from './category-catalog';
 import { categoryInputSchema } from './category-schemas';
 
@@ -7,14 +8,12 @@ export function categoryRouter(catalog: CategoryCatalog, adminOnly: RequestHandl
   const router = Router();
 
   router.get('/', async (_req, res) => {
-    const { value, hit } = await catalog.list();
-    res.set('X-Cache', hit ? 'HIT' : 'MISS').json({ items: value });
+    sendJsonRead(res, await catalog.list());
   });
 
   router.get('/:id', async (req, res) => {
     const { id } = parseInput(idParamsSchema, req.params, 'params');
-    const { value, hit } = await catalog.get(id);
-    res.set('X-Cache', hit ? 'HIT' : 'MISS').json(value);
+    sendJsonRead(res, await catalog.get(id));
   });
 
   router.post('/', ...adminOnly, async (req, res) => {

@@ -1,5 +1,6 @@
 import { idParamsSchema, parseInput } from '@ecom/service-kit';
 import { type RequestHandler, Router } from 'express';
+import { sendJsonRead } from '../cache/send-json-read';
 import type { ProductCatalog } from './product-catalog';
 import { productInputSchema, productListQuerySchema, productPatchSchema } from './product-schemas';
 
@@ -15,14 +16,12 @@ export function productRouter(catalog: ProductCatalog, adminOnly: RequestHandler
 
   router.get('/', async (req, res) => {
     const query = parseInput(productListQuerySchema, withoutEmpty(req.query), 'query');
-    const { value, hit } = await catalog.list(query);
-    res.set('X-Cache', hit ? 'HIT' : 'MISS').json(value);
+    sendJsonRead(res, await catalog.list(query));
   });
 
   router.get('/:id', async (req, res) => {
     const { id } = parseInput(idParamsSchema, req.params, 'params');
-    const { value, hit } = await catalog.get(id);
-    res.set('X-Cache', hit ? 'HIT' : 'MISS').json(value);
+    sendJsonRead(res, await catalog.get(id));
   });
 
   router.post('/', ...adminOnly, async (req, res) => {

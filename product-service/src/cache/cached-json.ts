@@ -1,0 +1,65 @@
+import type { LiveStock } from './catalog-cache';
+
+/**
+ * A cached catalog answer as stored in Redis: the version it was built under, the ids of the
+ * products it shows (for the live-stock overlay) and the JSON body, one per line. A hit is served
+ * as these bytes, never parsed and serialised again.
+ */
+export interface CachedJson {
+  version: string;
+  productIds: string[];
+  json: string;
+}
+
+export function encodeEntry(entry: CachedJson): string {
+  return `${entry.version}\n${entry.productIds.join(',')}\n${entry.json}`;
+}
+
+/** Undefined for anything else (e.g. an entry written by an older release): a miss. */
+export function decodeEntry(stored: string): CachedJson | undefined {
+  const first = stored.indexOf('\n');
+  const second = first < 0 ? -1 : stored.indexOf('\n', first + 1);
+  if (second < 0) return undefined;
+  const ids = stored.slice(first + 1, second);
+  return {
+    version: stored.slice(0, first),
+    productIds: ids === '' ? [] : ids.split(','),
+    json: stored.slice(second + 1),
+  };
+}
+
+// JSON.stringify escapes every quote inside a string value, so these markers (a quote preceded by
+// `{` or `,`) only ever match the members themselves, never text inside a name or description.
+const STOCK = ',"stock":';
+const UPDATED_AT = ',"updatedAt":"';
+
+/**
+ * The body with one product's stock and updatedAt replaced, found after the product's
+ * `{"id":"…"` (productView writes id first, then stock before updatedAt). Unchanged when the
+ * product is not in the body.
+ */
+export function overlayStock(json: string, id: string, live: LiveStock): string {
+  const start = json.indexOf(`{"id":"${id}"`);
+  if (start < 0) return json;
+  const stockFrom = json.indexOf(STOCK, start);
+  const updatedFrom = json.indexOf(UPDATED_AT, start);
+  if (stockFrom < 0 || updatedFrom < 0) return json;
+  const stockAt = stockFrom + STOCK.length;
+  const stockEnd = endOfNumber(json, stockAt);
+  const updatedAt = updatedFrom + UPDATED_AT.length;
+  const updatedEnd = json.indexOf('"', updatedAt);
+  if (stockAt > updatedAt || updatedEnd < 0) return json;
+  return (
+    json.slice(0, stockAt) +
+    String(live.stock) +
+    json.slice(stockEnd, updatedAt) +
+    live.updatedAt +
+    json.slice(updatedEnd)
+  );
+}
+
+function endOfNumber(json: string, from: number): number {
+  let at = from;
+  while (at < json.length && json[at] !== ',' && json[at] !== '}') at++;
+  return at;
+}
