@@ -194,7 +194,8 @@ describe('tokens the gateway refuses', () => {
     // about the refused requests (sent earlier) would be too.
     const controls: Array<[service: string, path: string, token?: string]> = [
       ['user', '/api/auth/profile', state.token],
-      ['product', `/api/products/${state.productId}`],
+      // With a token, so nginx's edge cache cannot answer it instead of product-service.
+      ['product', `/api/products/${state.productId}`, state.token],
       ['order', '/api/orders', state.token],
     ];
     for (const [service, path, token] of controls) {

@@ -2,7 +2,6 @@ import {
   createHttpApp,
   type DocumentLocks,
   type HealthCheck,
-  type JwtSettings,
   type Lifecycle,
   type Logger,
   openApiHandler,
@@ -16,9 +15,10 @@ import { orderRoutesDoc } from './openapi';
 import type { PlaceOrderDeps } from './orders/place-order';
 import type { OrderModel } from './orders/model';
 import { orderRoutes } from './orders/routes';
+import type { OrderServiceSettings } from './settings';
 
 export interface OrderServiceDeps {
-  settings: { jwt: JwtSettings; corsOrigins: string[]; bodyLimit: string; currency: string };
+  settings: Pick<OrderServiceSettings, 'jwt' | 'corsOrigins' | 'bodyLimit' | 'accessLog' | 'currency'>;
   logger: Logger;
   metrics: ServiceMetrics;
   orderMetrics: OrderMetrics;
@@ -39,6 +39,7 @@ export function createApp(deps: OrderServiceDeps): Express {
   return createHttpApp(
     {
       service: 'order-service',
+      accessLog: settings.accessLog,
       logger: deps.logger,
       metrics: deps.metrics,
       lifecycle: deps.lifecycle,

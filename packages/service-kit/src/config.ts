@@ -20,12 +20,17 @@ const csv = z.string().transform((value) =>
 );
 
 /** Variables every HTTP service reads. Services spread this and add their own. */
-export function baseEnvShape(defaults: { port: number; database?: string }) {
+export const ACCESS_LOG_MODES = ['all', 'errors'] as const;
+export type AccessLogMode = (typeof ACCESS_LOG_MODES)[number];
+
+export function baseEnvShape(defaults: { port: number; database?: string; accessLog?: AccessLogMode }) {
   return {
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: port(defaults.port),
     HOST: z.string().default('0.0.0.0'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** all: a line per request; errors: only 4xx/5xx (the gateway in front logs every request). */
+    ACCESS_LOG: z.enum(ACCESS_LOG_MODES).default(defaults.accessLog ?? 'all'),
     CORS_ORIGINS: csv.default(['*']),
     BODY_LIMIT: z
       .string()

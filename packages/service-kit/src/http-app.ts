@@ -3,6 +3,7 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import type { AccessLogMode } from './config';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { type HealthCheck, Lifecycle, livenessHandler, readinessHandler } from './health';
 import { metricsEndpoint, metricsMiddleware, type ServiceMetrics } from './metrics';
@@ -19,6 +20,13 @@ export interface HttpAppOptions {
   jsonBodyLimit?: string | false;
   /** Number of reverse-proxy hops in front of this process, for the client IP; never `true`. */
   trustProxyHops?: number;
+  /** Default all (see requestLogger). */
+  accessLog?: AccessLogMode;
+  /**
+   * Default true. false: no compression middleware on every answer; a proxy whose upstreams
+   * compress their own answers only pays for wrapping every response.
+   */
+  compression?: boolean;
   /** Replaces the default GET /health (the gateway reports on its upstreams too). */
   healthHandler?: express.RequestHandler;
 }
@@ -41,6 +49,11 @@ const EXPOSED_HEADERS = [
   'Location',
 ];
 
+/** gzip/deflate for answers of 1 kB and more (smaller ones do not pay for the work). */
+export function compressAnswers(): express.RequestHandler {
+  return compression({ threshold: 1024 });
+}
+
 /**
  * Builds a service's Express app with the plumbing every service shares; `mountRoutes` adds the
  * business routes between the common middleware and the 404/error handlers. Never listens.
@@ -52,11 +65,11 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
   app.set('trust proxy', options.trustProxyHops ?? false);
   app.set('query parser', 'simple');
 
-  app.use(requestLogger(options.logger));
+  app.use(requestLogger(options.logger, options.accessLog));
   app.use(metricsMiddleware(options.metrics));
   app.use(helmet());
   app.use(cors(corsOptions(options.corsOrigins)));
-  app.use(compression());
+  if (options.compression !== false) app.use(compressAnswers());
 
   app.get('/health', options.healthHandler ?? livenessHandler(options.service));
   app.get('/ready', readinessHandler(options.readinessChecks ?? {}, lifecycle));

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createHttpApp } from '../src/http-app';
@@ -39,5 +40,31 @@ describe('CORS', () => {
     const other = await request(app).get('/x').set('Origin', 'https://evil.example');
     expect(allowed.headers['access-control-allow-origin']).toBe('https://shop.example');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('access log', () => {
+  function appLogging(accessLog: 'all' | 'errors' | undefined) {
+    const lines: Array<{ msg?: string; level?: number; res?: { statusCode?: number } }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const app = createHttpApp({ service: 'test', logger, metrics: createMetrics('test'), accessLog }, (a) =>
+      a.get('/x', (_req, res) => res.json({})),
+    );
+    const completed = () => lines.filter((line) => line.msg === 'request completed');
+    return { app, completed };
+  }
+
+  it('when every request is logged (the default), then a 200 gets a line', async () => {
+    const { app, completed } = appLogging(undefined);
+    await request(app).get('/x').expect(200);
+    expect(completed()).toHaveLength(1);
+  });
+
+  it('when only errors are logged (a service behind the gateway), then a 200 gets none and a 404 gets one', async () => {
+    const { app, completed } = appLogging('errors');
+    await request(app).get('/x').expect(200);
+    expect(completed()).toHaveLength(0);
+    await request(app).get('/nothing-here').expect(404);
+    expect(completed()).toMatchObject([{ res: { statusCode: 404 } }]);
   });
 });
