@@ -17,20 +17,20 @@ const product = (id: string, stock: number, extra: Record<string, unknown> = {})
 describe('cached JSON entries', () => {
   it('when an entry is encoded and decoded, then version, product ids and body come back as they were', () => {
     const json = JSON.stringify({ items: [product('a1', 3)] });
-    expect(decodeEntry(encodeEntry({ version: '7', productIds: ['a1', 'b2'], json }))).toEqual({
+    expect(decodeEntry(Buffer.from(encodeEntry({ version: '7', productIds: ['a1', 'b2'], json })))).toEqual({
       version: '7',
       productIds: ['a1', 'b2'],
-      json,
+      json: Buffer.from(json),
     });
-    expect(decodeEntry(encodeEntry({ version: '0', productIds: [], json: '[]' }))).toEqual({
+    expect(decodeEntry(Buffer.from(encodeEntry({ version: '0', productIds: [], json: '[]' })))).toEqual({
       version: '0',
       productIds: [],
-      json: '[]',
+      json: Buffer.from('[]'),
     });
   });
 
   it('when an entry has the format of an older release, then it reads as a miss', () => {
-    expect(decodeEntry(JSON.stringify({ v: '3', data: { items: [] } }))).toBeUndefined();
+    expect(decodeEntry(Buffer.from(JSON.stringify({ v: '3', data: { items: [] } })))).toBeUndefined();
   });
 
   it('when live stock is laid over a page, then only that product changes, whatever its texts say', () => {

@@ -3,28 +3,30 @@ import type { LiveStock } from './catalog-cache';
 /**
  * A cached catalog answer as stored in Redis: the version it was built under, the ids of the
  * products it shows (for the live-stock overlay) and the JSON body, one per line. A hit is served
- * as these bytes, never parsed and serialised again.
+ * as these bytes, read from Redis as a Buffer: never decoded, parsed, serialised and encoded again.
  */
-export interface CachedJson {
+export interface CachedJson<Body extends string | Buffer = string | Buffer> {
   version: string;
   productIds: string[];
-  json: string;
+  json: Body;
 }
 
-export function encodeEntry(entry: CachedJson): string {
+export function encodeEntry(entry: CachedJson<string>): string {
   return `${entry.version}\n${entry.productIds.join(',')}\n${entry.json}`;
 }
 
+const NEWLINE = 0x0a;
+
 /** Undefined for anything else (e.g. an entry written by an older release): a miss. */
-export function decodeEntry(stored: string): CachedJson | undefined {
-  const first = stored.indexOf('\n');
-  const second = first < 0 ? -1 : stored.indexOf('\n', first + 1);
+export function decodeEntry(stored: Buffer): CachedJson<Buffer> | undefined {
+  const first = stored.indexOf(NEWLINE);
+  const second = first < 0 ? -1 : stored.indexOf(NEWLINE, first + 1);
   if (second < 0) return undefined;
-  const ids = stored.slice(first + 1, second);
+  const ids = stored.toString('latin1', first + 1, second);
   return {
-    version: stored.slice(0, first),
+    version: stored.toString('latin1', 0, first),
     productIds: ids === '' ? [] : ids.split(','),
-    json: stored.slice(second + 1),
+    json: stored.subarray(second + 1),
   };
 }
 

@@ -10,7 +10,8 @@ export interface CacheTtls {
 
 /** A catalog answer as JSON text, and whether it came from the cache. */
 export interface JsonRead {
-  json: string;
+  /** The JSON text; a Buffer when it is a stored entry served as it is. */
+  json: string | Buffer;
   hit: boolean;
   /** The version the answer was read or built under; undefined when Redis was bypassed. */
   version?: string;
@@ -45,13 +46,19 @@ export interface LiveStock {
 
 const liveStockKey = (id: string) => `products:stock:${id}`;
 
-function withLive(json: string, productIds: string[], live: Array<string | null>): string {
-  let body = json;
+/** The body with the live stock laid over it; the stored bytes themselves when nothing changed. */
+function withLive(json: Buffer, productIds: string[], live: Array<Buffer | null>): string | Buffer {
+  let body: string | undefined;
   for (let i = 0; i < productIds.length; i++) {
     const current = live[i];
-    if (current) body = overlayStock(body, productIds[i]!, JSON.parse(current) as LiveStock);
+    if (!current) continue;
+    body = overlayStock(
+      body ?? json.toString('utf8'),
+      productIds[i]!,
+      JSON.parse(current.toString()) as LiveStock,
+    );
   }
-  return body;
+  return body ?? json;
 }
 
 /**
@@ -82,16 +89,16 @@ export class CatalogCache {
   async readJson<T>(request: JsonReadRequest<T>): Promise<JsonRead> {
     const { cache, versionKey, dataKey, ownProductId } = request;
     const keys = ownProductId ? [versionKey, dataKey, liveStockKey(ownProductId)] : [versionKey, dataKey];
-    let stored: Array<string | null>;
+    let stored: Array<Buffer | null>;
     try {
-      stored = await this.redis.mget(...keys);
+      stored = await this.redis.mgetBuffer(...keys);
       this.markHealthy();
     } catch (error) {
       this.markDegraded(error);
       this.metrics.cacheRequests.inc({ cache, result: 'bypass' });
       return { json: JSON.stringify(await request.load()), hit: false };
     }
-    const version = stored[0] ?? '0';
+    const version = stored[0]?.toString() ?? '0';
     const entry = stored[1] ? decodeEntry(stored[1]) : undefined;
     if (entry && entry.version === version) {
       this.metrics.cacheRequests.inc({ cache, result: 'hit' });
@@ -144,10 +151,10 @@ export class CatalogCache {
   }
 
   /** The cached body with the live stock of those products whose stock changed since. */
-  private async withLiveStock(json: string, productIds: string[]): Promise<string> {
+  private async withLiveStock(json: Buffer, productIds: string[]): Promise<string | Buffer> {
     if (productIds.length === 0) return json;
     try {
-      return withLive(json, productIds, await this.redis.mget(...productIds.map(liveStockKey)));
+      return withLive(json, productIds, await this.redis.mgetBuffer(...productIds.map(liveStockKey)));
     } catch (error) {
       this.markDegraded(error);
       return json;
