@@ -48,6 +48,7 @@ const BASE_PORTS = {
   order: 3003,
   gateway2: 3010,
   nginx: 8080,
+  nginxTls: 8443,
   prometheus: 9090,
 };
 
@@ -289,6 +290,7 @@ if (nginx) {
       nginxDir,
       '--listen',
       `${HOST}:${PORTS.nginx}`,
+      `--tls-listen=${HOST}:${PORTS.nginxTls}`, // HTTPS + HTTP/2, dev certificate in .data/nginx/tls
       '--gateway',
       `${HOST}:${PORTS.gateway}`,
       '--gateway',
@@ -396,11 +398,17 @@ async function announceWhenUp() {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline && !stopping) {
     if (await healthy()) {
+      const devCertificate = path.join(dataDir, 'nginx', 'tls', 'tls.crt');
       const lines = [
         'stack is up',
         `  API:         ${entry}/api  (gateway ${PORTS.gateway}${nginx ? ` and ${PORTS.gateway2}, nginx ${PORTS.nginx}` : ''})`,
         `  Swagger UI:  ${entry}/api/docs/`,
         `  health:      ${entry}/health`,
+        ...(nginx && existsSync(devCertificate)
+          ? [
+              `  HTTPS:       https://${HOST}:${PORTS.nginxTls}/api  (HTTP/2; certificate ${path.relative(process.cwd(), devCertificate)})`,
+            ]
+          : []),
         ...(prometheus ? [`  Prometheus:  ${url(PORTS.prometheus)}`] : []),
         ...(shared.ADMIN_EMAIL ? [`  admin:       ${shared.ADMIN_EMAIL} / ${shared.ADMIN_PASSWORD}`] : []),
         `  data:        ${path.relative(process.cwd(), dataDir) || '.'}`,

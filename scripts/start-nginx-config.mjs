@@ -3,13 +3,17 @@
 // creates the directories it writes to. Prints the path of the rendered file.
 //
 //   node scripts/start-nginx-config.mjs --data-dir .data/nginx --listen 127.0.0.1:8080 \
-//     --gateway 127.0.0.1:3000 --gateway 127.0.0.1:3010
+//     --gateway 127.0.0.1:3000 --gateway 127.0.0.1:3010 [--tls-listen 127.0.0.1:8443]
+//
+// With --tls-listen, nginx also serves HTTPS and HTTP/2 there, with a development certificate made
+// on first use in <data-dir>/tls (scripts/dev-cert.mjs); without openssl it stays plain HTTP.
 //
 // Then: nginx -p <data-dir> -c <data-dir>/nginx.conf -e stderr -g 'daemon off;'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureDevCertificate } from './dev-cert.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -18,6 +22,7 @@ const { values } = parseArgs({
     'data-dir': { type: 'string', default: path.join(root, '.data', 'nginx') },
     listen: { type: 'string', default: '127.0.0.1:8080' },
     gateway: { type: 'string', multiple: true, default: ['127.0.0.1:3000'] },
+    'tls-listen': { type: 'string' },
   },
 });
 
@@ -30,8 +35,13 @@ const servers = values.gateway
   // Short fail_timeout: locally a replica is "down" mostly while it starts or restarts.
   .map((address) => `    server ${address} max_fails=2 fail_timeout=2s;`)
   .join('\n');
+const tlsDir = path.join(dataDir, 'tls');
+const tls = values['tls-listen'] ? ensureDevCertificate(tlsDir) : undefined;
+if (values['tls-listen'] && !tls) console.error('start-nginx-config: openssl not found, HTTPS is off');
 const template = readFileSync(path.join(root, 'nginx', 'nginx.local.conf.template'), 'utf8');
-const config = template
+const config = (tls ? template : template.replace(/^.*# tls\n/gm, ''))
+  .replaceAll('@TLS_LISTEN@', values['tls-listen'] ?? '')
+  .replaceAll('@TLS_DIR@', tlsDir)
   .replaceAll('@DATA_DIR@', dataDir)
   .replaceAll('@LISTEN@', values.listen)
   .replaceAll('@GATEWAY_SERVERS@', servers)

@@ -80,7 +80,7 @@ prod = yaml.safe_load(open(sys.argv[2]))
 raw = open(sys.argv[3]).read()
 problems = []
 APP = ["api-gateway", "user-service", "product-service", "order-service"]
-PUBLISHED_OK = {"nginx", "grafana", "prometheus"}
+PUBLISHED_OK = {"nginx", "grafana", "prometheus", "jaeger"}
 EXPECTED = set(APP) | {"nginx", "mongo", "redis", "prometheus", "grafana", "cadvisor", "node-exporter"}
 
 def memory_bytes(value):
@@ -284,6 +284,9 @@ else
   render="$TMP/nginx"
   mkdir -p "$render/logs"
   cp -R nginx/. "$render/"
+  # As the container renders it in production: with a certificate, redirect and HSTS.
+  node scripts/dev-cert.mjs "$render/tls" >/dev/null
+  EDGE_MODE=prod TLS_DIR="$render/tls" sh nginx/render-compose-conf.sh nginx/nginx.conf "$render/nginx.conf"
   [ -e "$render/mime.types" ] || cp /etc/nginx/mime.types "$render/" 2>/dev/null || true
   nginx_version="$(nginx -v 2>&1 | sed -n 's|.*nginx/\([0-9.]*\).*|\1|p')"
   strip_resolve=0

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,6 +57,8 @@ export async function buildAll(): Promise<void> {
 export interface StackOptions {
   /** Extra environment for both gateway replicas (e.g. low rate limits). */
   gatewayEnv?: Record<string, string>;
+  /** Extra environment for every service and gateway (e.g. OTEL_* for tracing). */
+  env?: Record<string, string>;
   /** The admin account user-service ensures at start (default: ADMIN). */
   admin?: { email: string; password: string };
 }
@@ -72,6 +74,9 @@ export class Stack {
   readonly jwtSecret = randomBytes(32).toString('hex');
   gatewayUrls: string[] = [];
   nginxUrl?: string;
+  /** nginx's HTTPS + HTTP/2 listener, and the development certificate that signs it. */
+  httpsUrl?: string;
+  certificate?: string;
   private redis?: RunningServer;
   private nginxDir?: string;
 
@@ -104,8 +109,8 @@ export class Stack {
 
   private async launch(options: StackOptions): Promise<void> {
     this.redis = await startRedis();
-    const [userPort, productPort, orderPort, gateway1, gateway2, nginxPort] = await Promise.all(
-      Array.from({ length: 6 }, () => findFreePort()),
+    const [userPort, productPort, orderPort, gateway1, gateway2, nginxPort, tlsPort] = await Promise.all(
+      Array.from({ length: 7 }, () => findFreePort()),
     );
     const internalToken = randomBytes(24).toString('hex');
     const common = {
@@ -117,6 +122,7 @@ export class Stack {
       REDIS_URL: this.redis.url,
       JWT_SECRET: this.jwtSecret,
       INTERNAL_TOKEN: internalToken,
+      ...options.env,
     };
     const productUrl = `http://${HOST}:${productPort}`;
     const service = (name: string, main: string, port: number, env: Record<string, string>) =>
@@ -160,7 +166,7 @@ export class Stack {
     await Promise.all(['gateway-1', 'gateway-2'].map((name) => this.process(name).start()));
 
     const nginx = findNginx();
-    if (nginx) await this.startNginx(nginx, nginxPort!, [gateway1!, gateway2!]);
+    if (nginx) await this.startNginx(nginx, nginxPort!, tlsPort!, [gateway1!, gateway2!]);
   }
 
   private add(
@@ -184,7 +190,12 @@ export class Stack {
     );
   }
 
-  private async startNginx(nginx: string, port: number, gatewayPorts: number[]): Promise<void> {
+  private async startNginx(
+    nginx: string,
+    port: number,
+    tlsPort: number,
+    gatewayPorts: number[],
+  ): Promise<void> {
     this.nginxDir = mkdtempSync(path.join(os.tmpdir(), 'e2e-nginx-'));
     const config = execFileSync(
       process.execPath,
@@ -194,6 +205,8 @@ export class Stack {
         this.nginxDir,
         '--listen',
         `${HOST}:${port}`,
+        '--tls-listen',
+        `${HOST}:${tlsPort}`,
         ...gatewayPorts.flatMap((gatewayPort) => ['--gateway', `${HOST}:${gatewayPort}`]),
       ],
       { encoding: 'utf8' },
@@ -210,6 +223,11 @@ export class Stack {
     this.processes.set('nginx', proc);
     await proc.start();
     this.nginxUrl = `http://${HOST}:${port}`;
+    const certificate = path.join(this.nginxDir, 'tls', 'tls.crt');
+    if (readFileSync(config, 'utf8').includes(certificate)) {
+      this.certificate = certificate;
+      this.httpsUrl = `https://${HOST}:${tlsPort}`;
+    }
   }
 
   async stop(): Promise<void> {

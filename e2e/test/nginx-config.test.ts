@@ -66,16 +66,61 @@ describe('nginx configuration', () => {
   it.skipIf(!nginx)('has a Compose configuration that is valid apart from Docker-only parts', () => {
     // The compose file resolves replicas through Docker's DNS (`resolve`, nginx >= 1.27.3) and
     // writes to /dev/stdout; swap those for things that exist here and check the rest.
-    const runnable = composeConfig
+    // Rendered as the container does in production (certificate present: HTTPS, redirect, HSTS).
+    const tlsDir = path.join(workDir, 'tls');
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'dev-cert.mjs'), tlsDir]);
+    const rendered = path.join(workDir, 'compose-rendered.conf');
+    execFileSync(
+      'sh',
+      [path.join(ROOT, 'nginx', 'render-compose-conf.sh'), path.join(ROOT, 'nginx', 'nginx.conf'), rendered],
+      {
+        env: { ...process.env, EDGE_MODE: 'prod', TLS_DIR: tlsDir },
+      },
+    );
+    const runnable = readFileSync(rendered, 'utf8')
       .replace(/ resolve /g, ' ')
       .replace(/api-gateway:3000/g, '127.0.0.1:3000')
       .replace(/resolver 127\.0\.0\.11[^;]*;/, '')
       .replace(/\/dev\/stdout/g, path.join(workDir, 'access.log'))
       .replace(/pid [^;]+;/, `pid ${path.join(workDir, 'nginx.pid')};`)
       .replace(/listen 80;/, 'listen 127.0.0.1:18080;')
+      .replace(/listen 443 ssl/, 'listen 127.0.0.1:18443 ssl')
       .replace(/listen 8081;/, 'listen 127.0.0.1:18081;');
     const file = path.join(workDir, 'compose.conf');
     writeFileSync(file, runnable);
+    expect(runnable).toMatch(/return 308 https:/);
     expect(() => nginxTest(file)).not.toThrow();
+  });
+
+  it('renders the Compose configuration for development without redirect or HSTS, and without HTTPS when no certificate is mounted', () => {
+    const rendered = path.join(workDir, 'compose-dev.conf');
+    execFileSync(
+      'sh',
+      [path.join(ROOT, 'nginx', 'render-compose-conf.sh'), path.join(ROOT, 'nginx', 'nginx.conf'), rendered],
+      {
+        env: { ...process.env, EDGE_MODE: 'dev', TLS_DIR: path.join(workDir, 'no-such-dir') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const config = readFileSync(rendered, 'utf8');
+    expect(config).not.toMatch(/Strict-Transport-Security|return 308|ssl_certificate|listen 443/);
+    expect(config).toMatch(/listen 80;/);
+  });
+
+  it('refuses to render for production without a certificate', () => {
+    expect(() =>
+      execFileSync(
+        'sh',
+        [
+          path.join(ROOT, 'nginx', 'render-compose-conf.sh'),
+          path.join(ROOT, 'nginx', 'nginx.conf'),
+          path.join(workDir, 'x.conf'),
+        ],
+        {
+          env: { ...process.env, EDGE_MODE: 'prod', TLS_DIR: path.join(workDir, 'no-such-dir') },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      ),
+    ).toThrow(/needs tls\.crt/);
   });
 });

@@ -4,25 +4,13 @@
  * so a README that drifts from the API fails here.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/http';
-import { buildAll, ROOT, Stack } from '../support/stack';
+import { NPM_START_ADMIN, walkthroughScript } from '../support/readme';
+import { buildAll, Stack } from '../support/stack';
 
 const run = promisify(execFile);
-
-/** The admin `npm start` creates by default (scripts/start-local.mjs); the README logs in as it. */
-const NPM_START_ADMIN = { email: 'admin@example.com', password: 'admin-dev-password' };
-
-function walkthroughScript(): string {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const section = readme.split('\n## Walkthrough\n')[1];
-  const block = section && /```bash\n([\s\S]*?)```/.exec(section)?.[1];
-  if (!block) throw new Error('README.md has no bash block under "## Walkthrough"');
-  return block;
-}
 
 let stack: Stack;
 

@@ -4,8 +4,11 @@
  *   gateway    cached GET /products through the gateway vs directly on product-service
  *   cache      cached vs uncached product list (directly on product-service)
  *   bcrypt     registrations/s through the gateway vs raw bcrypt hashes/s at the same cost
- * Usage: npm run -w @ecom/load-tests bench -- [--only hello,gateway,cache,bcrypt] [--connections 50]
- *        [--duration 10] [--rounds 10] [--product-url http://127.0.0.1:3002]
+ *   tracing    cached GET /api/products through a gateway + product-service pair with tracing at
+ *              100% sampling vs a pair with tracing off (own processes; not in the default list)
+ * Usage: npm run -w @ecom/load-tests bench -- [--only hello,gateway,cache,bcrypt,tracing] [--connections 50]
+ *        [--duration 10] [--rounds 10] [--product-url http://127.0.0.1:3002] [--tracing-rounds 3]
+ *        (tracing uses MONGODB_URL and REDIS_URL, default the npm start ones)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { GATEWAY_URL } from './args';
 import { header, HttpClient, type HttpResult } from './http';
 import { type LatencySummary, NumberBuffer, summarizeLatencies } from './stats';
+import { tracingOverhead } from './tracing-bench';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const log = (line: string) => console.log(line);
@@ -155,6 +159,7 @@ async function main(argv: string[]): Promise<number> {
       rounds: { type: 'string', default: process.env.BCRYPT_ROUNDS ?? '10' },
       'product-url': { type: 'string', default: process.env.PRODUCT_SERVICE_URL ?? 'http://127.0.0.1:3002' },
       'base-url': { type: 'string', default: process.env.BASE_URL ?? GATEWAY_URL },
+      'tracing-rounds': { type: 'string', default: '3' },
     },
   });
   const only = new Set(values.only.split(',').map((item) => item.trim()));
@@ -283,6 +288,19 @@ async function main(argv: string[]): Promise<number> {
     } finally {
       await client.close();
     }
+  }
+
+  if (only.has('tracing')) {
+    log('tracing: gateway + product-service with tracing at 100% sampling vs off, alternating rounds');
+    results.tracing = await tracingOverhead({
+      ...common,
+      rounds: Number(values['tracing-rounds']),
+      mongoUrl: process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017/products',
+      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      measure: (name, client, target) =>
+        closedLoop({ ...common, name, client, expected: 200, send: (c) => c.send('GET', target) }),
+      log,
+    });
   }
 
   const report = {

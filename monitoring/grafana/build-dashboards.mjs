@@ -32,7 +32,7 @@ function withRefIds(targets) {
 function timeseries(
   title,
   targets,
-  { unit = 'short', w = 12, h = 8, description = '', stack = false, min } = {},
+  { unit = 'short', w = 12, h = 8, description = '', stack = false, min, links } = {},
 ) {
   return {
     type: 'timeseries',
@@ -44,6 +44,7 @@ function timeseries(
       defaults: {
         unit,
         ...(min === undefined ? {} : { min }),
+        ...(links ? { links } : {}),
         custom: {
           drawStyle: 'line',
           lineWidth: 1,
@@ -132,7 +133,17 @@ function layout(panels) {
   return panels;
 }
 
-function dashboard({ uid, title, description, tags, panels, serviceVariable = true }) {
+const JAEGER_VARIABLE = {
+  name: 'jaeger',
+  label: 'Jaeger UI',
+  type: 'textbox',
+  query: 'http://localhost:16686',
+  current: { text: 'http://localhost:16686', value: 'http://localhost:16686' },
+  // Shown, so an installation where Jaeger is elsewhere can point the links there.
+  hide: 0,
+};
+
+function dashboard({ uid, title, description, tags, panels, serviceVariable = true, variables = [] }) {
   nextId = 1;
   return {
     uid,
@@ -178,14 +189,27 @@ function dashboard({ uid, title, description, tags, panels, serviceVariable = tr
               current: { selected: true, text: ['All'], value: ['$__all'] },
               sort: 1,
             },
+            ...variables,
           ]
-        : [],
+        : variables,
     },
     panels: layout(panels),
   };
 }
 
 // --- query fragments ------------------------------------------------------------------------------
+/**
+ * Data link from a latency series to the slow traces of that service in Jaeger, over the panel's
+ * time range (Jaeger takes microseconds); $jaeger is the UI's address (a dashboard variable).
+ */
+const SLOW_TRACES_LINK = [
+  {
+    title: 'Slow traces of ${__field.labels.service} in Jaeger',
+    url: '${jaeger}/search?service=${__field.labels.service}&start=${__from}000&end=${__to}000&minDuration=${__value.raw}s&limit=20',
+    targetBlank: true,
+  },
+];
+
 const reqRate = (by, filter = SVC) =>
   `sum by (${by}) (rate(http_request_duration_seconds_count{${filter}}[$__rate_interval]))`;
 const errorRatio = (by) =>
@@ -433,6 +457,7 @@ const performance = dashboard({
   description:
     'Latency percentiles per route and service, throughput, cache hit ratio, MongoDB/Redis latency, event loop.',
   tags: ['performance'],
+  variables: [JAEGER_VARIABLE],
   panels: [
     row('Latency per route'),
     timeseries('p50 latency by route', [target(quantile(0.5, 'service, route'), '{{service}} {{route}}')], {
@@ -442,10 +467,14 @@ const performance = dashboard({
     timeseries('p95 latency by route', [target(quantile(0.95, 'service, route'), '{{service}} {{route}}')], {
       unit: 's',
       w: 8,
+      description: 'Click a series for the traces of that service at least this slow, in Jaeger.',
+      links: SLOW_TRACES_LINK,
     }),
     timeseries('p99 latency by route', [target(quantile(0.99, 'service, route'), '{{service}} {{route}}')], {
       unit: 's',
       w: 8,
+      description: 'Click a series for the traces of that service at least this slow, in Jaeger.',
+      links: SLOW_TRACES_LINK,
     }),
     timeseries(
       'p50 / p95 / p99 by service',

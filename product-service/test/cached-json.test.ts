@@ -17,13 +17,21 @@ const product = (id: string, stock: number, extra: Record<string, unknown> = {})
 describe('cached JSON entries', () => {
   it('when an entry is encoded and decoded, then version, product ids and body come back as they were', () => {
     const json = JSON.stringify({ items: [product('a1', 3)] });
-    expect(decodeEntry(Buffer.from(encodeEntry({ version: '7', productIds: ['a1', 'b2'], json })))).toEqual({
+    expect(
+      decodeEntry(
+        Buffer.from(encodeEntry({ version: '7', fingerprint: 'f1', productIds: ['a1', 'b2'], json })),
+      ),
+    ).toEqual({
       version: '7',
+      fingerprint: 'f1',
       productIds: ['a1', 'b2'],
       json: Buffer.from(json),
     });
-    expect(decodeEntry(Buffer.from(encodeEntry({ version: '0', productIds: [], json: '[]' })))).toEqual({
+    expect(
+      decodeEntry(Buffer.from(encodeEntry({ version: '0', fingerprint: 'f0', productIds: [], json: '[]' }))),
+    ).toEqual({
       version: '0',
+      fingerprint: 'f0',
       productIds: [],
       json: Buffer.from('[]'),
     });

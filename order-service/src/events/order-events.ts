@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { currentTraceparent } from '@ecom/service-kit';
 import type { OrderEventType, OrderItem, OrderStatus, OutboxEvent } from '../orders/model';
 import { toItemJson } from '../orders/serialize';
 
@@ -6,7 +7,10 @@ import { toItemJson } from '../orders/serialize';
 export const ORDERS_STREAM = 'events:orders';
 
 function outboxEvent(type: OrderEventType, occurredAt: Date, data: unknown): OutboxEvent {
-  return { eventId: randomUUID(), type, occurredAt, data: JSON.stringify(data) };
+  const event: OutboxEvent = { eventId: randomUUID(), type, occurredAt, data: JSON.stringify(data) };
+  const traceparent = currentTraceparent();
+  if (traceparent) event.traceparent = traceparent;
+  return event;
 }
 
 export function orderCreatedEvent(

@@ -53,6 +53,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
       '*',
       ...['id', event.eventId, 'type', event.type, 'orderId', orderId],
       ...['userId', userId, 'occurredAt', event.occurredAt.toISOString(), 'data', event.data],
+      ...(event.traceparent ? ['traceparent', event.traceparent] : []),
     );
   }
 

@@ -28,6 +28,8 @@ export interface OutboxEvent {
   occurredAt: Date;
   /** JSON, exactly as it will be published. */
   data: string;
+  /** W3C trace context of the request that caused the event, so its consumers join that trace. */
+  traceparent?: string;
 }
 
 export interface Order {
@@ -73,6 +75,7 @@ const outboxEventSchema = new Schema<OutboxEvent>(
     type: { type: String, enum: ORDER_EVENT_TYPES, required: true },
     occurredAt: { type: Date, required: true },
     data: { type: String, required: true },
+    traceparent: { type: String },
   },
   { _id: false },
 );

@@ -1,3 +1,5 @@
+import { activeTraceId } from './trace-context';
+
 /** The one error type services throw; the error middleware turns it into the public JSON shape. */
 export class HttpError extends Error {
   readonly status: number;
@@ -50,12 +52,16 @@ export interface ErrorBody {
   timestamp: string;
   status: number;
   requestId?: string;
+  /** The trace this request belongs to, when traced: the way into the trace backend. */
+  traceId?: string;
   details?: unknown;
 }
 
 export function errorBody(status: number, message: string, requestId?: string, details?: unknown): ErrorBody {
   const body: ErrorBody = { error: message, timestamp: new Date().toISOString(), status };
   if (requestId) body.requestId = requestId;
+  const traceId = activeTraceId();
+  if (traceId) body.traceId = traceId;
   if (details !== undefined) body.details = details;
   return body;
 }

@@ -3,6 +3,7 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { privateByDefault } from './cache-control';
 import type { AccessLogMode } from './config';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { type HealthCheck, Lifecycle, livenessHandler, readinessHandler } from './health';
@@ -64,12 +65,17 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxyHops ?? false);
   app.set('query parser', 'simple');
+  // No ETag from hashing each body: routes that can be revalidated set a deliberate one.
+  app.set('etag', false);
 
   app.use(requestLogger(options.logger, options.accessLog));
   app.use(metricsMiddleware(options.metrics));
-  app.use(helmet());
+  // HSTS is the TLS terminator's to send (nginx, in production only): from here it would reach
+  // plain-HTTP and localhost answers too, and pin a developer's localhost to HTTPS.
+  app.use(helmet({ strictTransportSecurity: false }));
   app.use(cors(corsOptions(options.corsOrigins)));
   if (options.compression !== false) app.use(compressAnswers());
+  app.use(privateByDefault);
 
   app.get('/health', options.healthHandler ?? livenessHandler(options.service));
   app.get('/ready', readinessHandler(options.readinessChecks ?? {}, lifecycle));

@@ -1,4 +1,5 @@
 export * from './auth';
+export * from './cache-control';
 export * from './config';
 export * from './document-locks';
 export * from './error-handler';
@@ -14,5 +15,6 @@ export * from './mongo-errors';
 export * from './redis';
 export * from './request-logging';
 export * from './retry';
+export * from './trace-context';
 export * from './validation';
 export * from './openapi';

@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { ConfigError } from './config';
 import type { Lifecycle } from './health';
+import { shutdownTracing } from './tracing';
 
 export type Closer = () => Promise<unknown> | unknown;
 
@@ -109,7 +110,8 @@ export async function shutdown(options: ShutdownOptions): Promise<void> {
   options.lifecycle.beginShutdown();
   await closeServer(options.server, options.timeoutMs, logger);
   const closing = (async () => {
-    for (const close of options.closers) {
+    // Last: the spans of the requests and closers above still go out.
+    for (const close of [...options.closers, shutdownTracing]) {
       try {
         await close();
       } catch (error) {

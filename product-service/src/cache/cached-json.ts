@@ -1,32 +1,45 @@
+import { createHash } from 'node:crypto';
 import type { LiveStock } from './catalog-cache';
 
 /**
- * A cached catalog answer as stored in Redis: the version it was built under, the ids of the
- * products it shows (for the live-stock overlay) and the JSON body, one per line. A hit is served
+ * A cached catalog answer as stored in Redis: the version it was built under, a fingerprint of the
+ * body (for the ETag), the ids of the products it shows (for the live-stock overlay) and the JSON
+ * body, one per line. A hit is served
  * as these bytes, read from Redis as a Buffer: never decoded, parsed, serialised and encoded again.
  */
 export interface CachedJson<Body extends string | Buffer = string | Buffer> {
   version: string;
+  fingerprint: string;
   productIds: string[];
   json: Body;
 }
 
+/** Computed once, when the body is built; ETags are derived from it without hashing the body again. */
+export function fingerprintOf(json: string): string {
+  return createHash('sha1').update(json).digest('base64url').slice(0, 22);
+}
+
 export function encodeEntry(entry: CachedJson<string>): string {
-  return `${entry.version}\n${entry.productIds.join(',')}\n${entry.json}`;
+  return `${entry.version}\n${entry.fingerprint}\n${entry.productIds.join(',')}\n${entry.json}`;
 }
 
 const NEWLINE = 0x0a;
 
 /** Undefined for anything else (e.g. an entry written by an older release): a miss. */
 export function decodeEntry(stored: Buffer): CachedJson<Buffer> | undefined {
-  const first = stored.indexOf(NEWLINE);
-  const second = first < 0 ? -1 : stored.indexOf(NEWLINE, first + 1);
-  if (second < 0) return undefined;
-  const ids = stored.toString('latin1', first + 1, second);
+  const ends: number[] = [];
+  for (let from = 0; ends.length < 3; from = ends[ends.length - 1]! + 1) {
+    const at = stored.indexOf(NEWLINE, from);
+    if (at < 0) return undefined;
+    ends.push(at);
+  }
+  const [first, second, third] = ends as [number, number, number];
+  const ids = stored.toString('latin1', second + 1, third);
   return {
     version: stored.toString('latin1', 0, first),
+    fingerprint: stored.toString('latin1', first + 1, second),
     productIds: ids === '' ? [] : ids.split(','),
-    json: stored.subarray(second + 1),
+    json: stored.subarray(third + 1),
   };
 }
 

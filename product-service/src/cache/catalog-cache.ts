@@ -1,6 +1,6 @@
 import type { Logger, Redis } from '@ecom/service-kit';
 import type { CacheName, CatalogMetrics } from '../metrics';
-import { decodeEntry, encodeEntry, overlayStock } from './cached-json';
+import { type CachedJson, decodeEntry, encodeEntry, fingerprintOf, overlayStock } from './cached-json';
 
 export interface CacheTtls {
   product: number;
@@ -15,6 +15,8 @@ export interface JsonRead {
   hit: boolean;
   /** The version the answer was read or built under; undefined when Redis was bypassed. */
   version?: string;
+  /** Changes whenever the body does: the stored body's fingerprint plus the live stock laid over it. */
+  fingerprint: string;
 }
 
 export interface JsonReadRequest<T> {
@@ -46,19 +48,25 @@ export interface LiveStock {
 
 const liveStockKey = (id: string) => `products:stock:${id}`;
 
-/** The body with the live stock laid over it; the stored bytes themselves when nothing changed. */
-function withLive(json: Buffer, productIds: string[], live: Array<Buffer | null>): string | Buffer {
+/**
+ * The entry's body with the live stock laid over it (the stored bytes themselves when there is
+ * none), and a fingerprint that names what was laid over.
+ */
+function withLive(
+  entry: CachedJson<Buffer>,
+  productIds: string[],
+  live: Array<Buffer | null>,
+): { json: string | Buffer; fingerprint: string } {
   let body: string | undefined;
+  let fingerprint = entry.fingerprint;
   for (let i = 0; i < productIds.length; i++) {
     const current = live[i];
     if (!current) continue;
-    body = overlayStock(
-      body ?? json.toString('utf8'),
-      productIds[i]!,
-      JSON.parse(current.toString()) as LiveStock,
-    );
+    const stock = JSON.parse(current.toString()) as LiveStock;
+    body = overlayStock(body ?? entry.json.toString('utf8'), productIds[i]!, stock);
+    fingerprint += `|${productIds[i]}:${stock.stock}:${stock.updatedAt}`;
   }
-  return body ?? json;
+  return { json: body ?? entry.json, fingerprint };
 }
 
 /**
@@ -96,26 +104,28 @@ export class CatalogCache {
     } catch (error) {
       this.markDegraded(error);
       this.metrics.cacheRequests.inc({ cache, result: 'bypass' });
-      return { json: JSON.stringify(await request.load()), hit: false };
+      const json = JSON.stringify(await request.load());
+      return { json, hit: false, fingerprint: fingerprintOf(json) };
     }
     const version = stored[0]?.toString() ?? '0';
     const entry = stored[1] ? decodeEntry(stored[1]) : undefined;
     if (entry && entry.version === version) {
       this.metrics.cacheRequests.inc({ cache, result: 'hit' });
-      const json = ownProductId
-        ? withLive(entry.json, [ownProductId], [stored[2] ?? null])
-        : await this.withLiveStock(entry.json, entry.productIds);
-      return { json, hit: true, version };
+      const served = ownProductId
+        ? withLive(entry, [ownProductId], [stored[2] ?? null])
+        : await this.withLiveStock(entry);
+      return { ...served, hit: true, version };
     }
     this.metrics.cacheRequests.inc({ cache, result: 'miss' });
     const value = await request.load();
     const json = JSON.stringify(value);
-    const encoded = encodeEntry({ version, productIds: request.productIdsOf(value), json });
+    const fingerprint = fingerprintOf(json);
+    const encoded = encodeEntry({ version, fingerprint, productIds: request.productIdsOf(value), json });
     await this.redis.set(dataKey, encoded, 'EX', request.ttlSeconds).then(
       () => this.markHealthy(),
       (error: unknown) => this.markDegraded(error),
     );
-    return { json, hit: false, version };
+    return { json, hit: false, version, fingerprint };
   }
 
   /**
@@ -151,13 +161,16 @@ export class CatalogCache {
   }
 
   /** The cached body with the live stock of those products whose stock changed since. */
-  private async withLiveStock(json: Buffer, productIds: string[]): Promise<string | Buffer> {
-    if (productIds.length === 0) return json;
+  private async withLiveStock(
+    entry: CachedJson<Buffer>,
+  ): Promise<{ json: string | Buffer; fingerprint: string }> {
+    const ids = entry.productIds;
+    if (ids.length === 0) return { json: entry.json, fingerprint: entry.fingerprint };
     try {
-      return withLive(json, productIds, await this.redis.mgetBuffer(...productIds.map(liveStockKey)));
+      return withLive(entry, ids, await this.redis.mgetBuffer(...ids.map(liveStockKey)));
     } catch (error) {
       this.markDegraded(error);
-      return json;
+      return { json: entry.json, fingerprint: entry.fingerprint };
     }
   }
 

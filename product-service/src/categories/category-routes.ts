@@ -1,19 +1,19 @@
 import { idParamsSchema, parseInput } from '@ecom/service-kit';
 import { type RequestHandler, Router } from 'express';
-import { sendJsonRead } from '../cache/send-json-read';
+import { sendCatalogRead } from '../cache/catalog-etag';
 import type { CategoryCatalog } from './category-catalog';
 import { categoryInputSchema } from './category-schemas';
 
 export function categoryRouter(catalog: CategoryCatalog, adminOnly: RequestHandler[]): Router {
   const router = Router();
 
-  router.get('/', async (_req, res) => {
-    sendJsonRead(res, await catalog.list());
+  router.get('/', async (req, res) => {
+    sendCatalogRead(req, res, 'categories', await catalog.list());
   });
 
   router.get('/:id', async (req, res) => {
     const { id } = parseInput(idParamsSchema, req.params, 'params');
-    sendJsonRead(res, await catalog.get(id));
+    sendCatalogRead(req, res, 'category', await catalog.get(id));
   });
 
   router.post('/', ...adminOnly, async (req, res) => {

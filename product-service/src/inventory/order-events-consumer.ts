@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger, Redis } from '@ecom/service-kit';
+import { inConsumerSpan, type Logger, type Redis } from '@ecom/service-kit';
 import type { CatalogMetrics } from '../metrics';
 import type { Inventory } from './inventory';
 import { orderIdSchema } from './inventory-schemas';
@@ -171,7 +171,21 @@ export class OrderEventsConsumer {
     }
   }
 
-  private async handle(entryId: string, fields: Record<string, string>): Promise<void> {
+  /** In a span that joins the trace of the order request that published the entry. */
+  private handle(entryId: string, fields: Record<string, string>): Promise<void> {
+    const attributes = {
+      'messaging.system': 'redis',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': this.options.stream,
+      'messaging.message.id': fields.id ?? entryId,
+      'messaging.message.conversation_id': fields.orderId ?? '',
+      'order.event.type': fields.type ?? 'unknown',
+    };
+    const name = `process ${this.options.stream}`;
+    return inConsumerSpan(name, fields.traceparent, attributes, () => this.handleEntry(entryId, fields));
+  }
+
+  private async handleEntry(entryId: string, fields: Record<string, string>): Promise<void> {
     const type = fields.type ?? 'unknown';
     if (type === 'order.cancelled') {
       const orderId = orderIdSchema.safeParse(fields.orderId);

@@ -1,6 +1,6 @@
 import { idParamsSchema, parseInput } from '@ecom/service-kit';
 import { type RequestHandler, Router } from 'express';
-import { sendJsonRead } from '../cache/send-json-read';
+import { sendCatalogRead } from '../cache/catalog-etag';
 import type { ProductCatalog } from './product-catalog';
 import { productInputSchema, productListQuerySchema, productPatchSchema } from './product-schemas';
 
@@ -16,12 +16,12 @@ export function productRouter(catalog: ProductCatalog, adminOnly: RequestHandler
 
   router.get('/', async (req, res) => {
     const query = parseInput(productListQuerySchema, withoutEmpty(req.query), 'query');
-    sendJsonRead(res, await catalog.list(query));
+    sendCatalogRead(req, res, 'products', await catalog.list(query));
   });
 
   router.get('/:id', async (req, res) => {
     const { id } = parseInput(idParamsSchema, req.params, 'params');
-    sendJsonRead(res, await catalog.get(id));
+    sendCatalogRead(req, res, 'product', await catalog.get(id));
   });
 
   router.post('/', ...adminOnly, async (req, res) => {
