@@ -123,7 +123,7 @@ install_go_tarball() {
 
 if have mongod; then
   log "mongod: present ($(command -v mongod))"
-elif ferretdb_bin="$(find_ferretdb)"; then
+elif ferretdb_bin="$(find_ferretdb)" && bash scripts/install-ferretdb.sh --is-current "$ferretdb_bin"; then
   log "ferretdb: present ($ferretdb_bin)"
 else
   export PATH="$PATH:/usr/local/go/bin" # where the official tarball lives

@@ -26,14 +26,16 @@ export const USAGE = `Usage: npm run load -- --scenario ${SCENARIO_NAMES.join('|
 
   --scenario NAME       smoke (10 users, 10 s), normal (50 users, 60 s, 10 s ramp),
                         stress (100 users, 120 s, 10 s ramp), spike (200 users, 30 s),
-                        max (highest concurrency with 0 errors and p95 < 1 s),
-                        browse (50 users, 30 s: catalog lists, product pages and
-                        categories only, all cached)
+                        checkout (20 users, 30 s, orders only: one login per user,
+                        then 1-unit orders of one product, p95 < 250 ms),
+                        browse (50 users, 30 s: product lists, product pages and
+                        categories only, all cached),
+                        max (highest concurrency with 0 errors and p95 < 1 s)
   --users N             virtual users (max: upper bound of the search, default 640)
   --duration SECONDS    run length (max: length of each step, default 20)
   --ramp SECONDS        start users evenly over this many seconds
   --seed N              seed of the weighted mix (default 1): same seed, same choices
-  --products N          products the run creates for its orders (default 40)
+  --products N          products the run creates for its orders (default 40; checkout 100)
   --stock N             initial stock of each of those products (default 100000)
   --think MS            pause between a user's requests (default 0: closed loop)
   --max-requests N      hard cap on requests (default users x duration x 100, at most 1,000,000)
@@ -120,7 +122,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     scenario: (scenario ?? 'smoke') as ScenarioName,
     baseUrl,
     seed: integer('seed', values.seed, 0, 2 ** 32 - 1) ?? 1,
-    products: integer('products', values.products, 1, 1000) ?? 40,
+    products: integer('products', values.products, 1, 1000) ?? (scenario === 'checkout' ? 100 : 40),
     stock: integer('stock', values.stock, 1, 1_000_000_000) ?? 100_000,
     thinkMs: integer('think', values.think, 0, 60_000) ?? 0,
     allowRateLimits: values['allow-rate-limits'] ?? false,

@@ -10,6 +10,7 @@ import { type MaxStep, renderHtml, renderText, type RunReport } from './report';
 import { type PhaseResult, runPhase } from './runner';
 import {
   type MaxScenario,
+  MIXED_WORKLOAD,
   nextMaxStep,
   requestCap,
   SCENARIOS,
@@ -58,7 +59,7 @@ interface Context {
   ledger: OrderLedger;
   runId: string;
   abort: { aborted: boolean };
-  workload?: Workload;
+  workload: Workload;
 }
 
 async function measure(
@@ -81,8 +82,8 @@ async function measure(
     requestCap: plan.cap,
     seed: plan.seed,
     thinkMs: ctx.options.thinkMs,
-    workload: ctx.workload,
     emailTag: plan.tag,
+    workload: ctx.workload,
     abort: ctx.abort,
     log,
   });
@@ -210,7 +211,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       seed: options.seed,
     });
     const ledger = new OrderLedger(fixtures.products.map((product) => product.id));
-    const ctx: Context = { options, http, fixtures, ledger, runId, abort, workload: fixed?.workload };
+    const workload = fixed?.workload ?? MIXED_WORKLOAD;
+    const ctx: Context = { options, http, fixtures, ledger, runId, abort, workload };
     const buyers: Buyer[] = [];
     const ensureBuyers = async (count: number) => {
       if (buyers.length >= count) return;

@@ -20,8 +20,8 @@ export interface PhaseOptions {
   requestCap: number;
   seed: number;
   thinkMs: number;
-  workload?: Workload;
   emailTag: string;
+  workload: Workload;
   abort: { aborted: boolean };
   progressEverySec?: number;
   log?: (line: string) => void;

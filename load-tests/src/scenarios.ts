@@ -1,4 +1,6 @@
-export const SCENARIO_NAMES = ['smoke', 'normal', 'stress', 'spike', 'max', 'browse'] as const;
+import { type Group, MIX_WEIGHTS } from './endpoints';
+
+export const SCENARIO_NAMES = ['smoke', 'normal', 'stress', 'spike', 'checkout', 'browse', 'max'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface Thresholds {
@@ -14,18 +16,43 @@ export interface Thresholds {
   someOrdersPlaced: boolean;
 }
 
-/** mixed: the weighted mix of the design card. browse: cached catalog reads only (list, detail, categories). */
-export type Workload = 'mixed' | 'browse';
+/** What each virtual user does: the weighted mix of groups, and the shape of its orders. */
+export interface Workload {
+  mix: Record<Group, number>;
+  /** Each order has 1..maxLines distinct products, each 1..maxQuantity units. */
+  maxLines: number;
+  maxQuantity: number;
+  /** Browsing reads only the pages every shopper sees first: lists, product pages, the categories. */
+  catalogOnly?: boolean;
+}
+
+/** The design card's mix: registration 30, browsing 40, orders 20, health 10; 1-3 lines of 1-3 units. */
+export const MIXED_WORKLOAD: Workload = { mix: MIX_WEIGHTS, maxLines: 3, maxQuantity: 3 };
+
+/** Orders only, one unit of one product each (after one login per user): the order path alone. */
+export const CHECKOUT_WORKLOAD: Workload = {
+  mix: { registration: 0, browsing: 0, orders: 1, health: 0 },
+  maxLines: 1,
+  maxQuantity: 1,
+};
+
+/** Cached catalog reads only (product lists, product pages, the category list): the read path alone. */
+export const BROWSE_WORKLOAD: Workload = {
+  mix: { registration: 0, browsing: 1, orders: 0, health: 0 },
+  maxLines: 1,
+  maxQuantity: 1,
+  catalogOnly: true,
+};
 
 export interface FixedScenario {
   kind: 'fixed';
   name: Exclude<ScenarioName, 'max'>;
-  /** Default: mixed. */
-  workload?: Workload;
   users: number;
   durationSec: number;
   rampSec: number;
   thresholds: Thresholds;
+  /** Default: MIXED_WORKLOAD. */
+  workload?: Workload;
 }
 
 /** Finds the highest concurrency with 0 errors and p95 below the limit, by stepping then bisecting. */
@@ -71,15 +98,24 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     rampSec: 0,
     thresholds: { ...base, p95BelowMs: 1000 },
   },
-  // The read path alone: what a shop's traffic mostly is, and what the caches are for.
+  checkout: {
+    kind: 'fixed',
+    name: 'checkout',
+    users: 20,
+    durationSec: 30,
+    rampSec: 0,
+    thresholds: { ...base, p95BelowMs: 250 },
+    workload: CHECKOUT_WORKLOAD,
+  },
+  // What a shop's traffic mostly is, and what the caches are for.
   browse: {
     kind: 'fixed',
     name: 'browse',
-    workload: 'browse',
     users: 50,
     durationSec: 30,
     rampSec: 2,
     thresholds: { ...base, p95BelowMs: 1000, inventoryInvariant: false, someOrdersPlaced: false },
+    workload: BROWSE_WORKLOAD,
   },
   max: {
     kind: 'max',

@@ -1,4 +1,4 @@
-import { type EndpointName, MIX_WEIGHTS, type Group, type Outcome } from './endpoints';
+import type { EndpointName, Group, Outcome } from './endpoints';
 import { describeFailure, header, type HttpClient, type HttpResult, parseJson } from './http';
 import { pickDistinct, pickOne, randomInt, type Rng, weightedChoice, type Weighted } from './prng';
 import type { Recorder } from './recorder';
@@ -53,15 +53,13 @@ export interface VirtualUserContext {
   /** Makes registration emails unique across runs and max steps. */
   emailTag: string;
   thinkMs: number;
-  /** Default: mixed. */
-  workload?: Workload;
+  workload: Workload;
   shouldStop(): boolean;
 }
 
-const MIX: Weighted<Group>[] = Object.entries(MIX_WEIGHTS).map(([value, weight]) => ({
-  value: value as Group,
-  weight,
-}));
+function mixOf(workload: Workload): Weighted<Group>[] {
+  return Object.entries(workload.mix).map(([value, weight]) => ({ value: value as Group, weight }));
+}
 
 type BrowseKind = 'list' | 'filter' | 'search' | 'detail' | 'categories';
 
@@ -72,8 +70,8 @@ const BROWSE: Weighted<BrowseKind>[] = [
   { value: 'detail', weight: 1 },
 ];
 
-/** The browse scenario: the pages every shopper sees first (lists, product pages, the categories). */
-const BROWSE_ONLY: Weighted<BrowseKind>[] = [
+/** The browse scenario: the pages every shopper sees first. */
+const CATALOG_ONLY: Weighted<BrowseKind>[] = [
   { value: 'list', weight: 2 },
   { value: 'detail', weight: 2 },
   { value: 'categories', weight: 1 },
@@ -127,8 +125,9 @@ class VirtualUser {
 
   async run(): Promise<void> {
     const { ctx } = this;
+    const mix = mixOf(ctx.workload);
     while (!ctx.shouldStop()) {
-      const group = ctx.workload === 'browse' ? 'browsing' : weightedChoice(ctx.rng, MIX);
+      const group = weightedChoice(ctx.rng, mix);
       switch (group) {
         case 'registration':
           await this.register();
@@ -160,7 +159,7 @@ class VirtualUser {
 
   private async browse(): Promise<void> {
     const { ctx } = this;
-    const kind = weightedChoice(ctx.rng, ctx.workload === 'browse' ? BROWSE_ONLY : BROWSE);
+    const kind = weightedChoice(ctx.rng, ctx.workload.catalogOnly ? CATALOG_ONLY : BROWSE);
     const result = await ctx.http.send('GET', browsePath(ctx.rng, kind, ctx.fixtures));
     record(ctx, `browse.${kind}`, result);
   }
@@ -185,9 +184,10 @@ class VirtualUser {
     if (!(await this.ensureToken())) return;
     const candidates = ctx.ledger.inStock();
     if (candidates.length === 0) return;
-    const items = pickDistinct(ctx.rng, candidates, randomInt(ctx.rng, 1, 3)).map((productId) => ({
+    const { maxLines, maxQuantity } = ctx.workload;
+    const items = pickDistinct(ctx.rng, candidates, randomInt(ctx.rng, 1, maxLines)).map((productId) => ({
       productId,
-      quantity: randomInt(ctx.rng, 1, 3),
+      quantity: randomInt(ctx.rng, 1, maxQuantity),
     }));
     ctx.ledger.attempted++;
     const result = await ctx.http.send('POST', '/api/orders', { token: this.token, json: { items } });

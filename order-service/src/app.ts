@@ -1,6 +1,5 @@
 import {
   createHttpApp,
-  type DocumentLocks,
   type HealthCheck,
   type Lifecycle,
   type Logger,
@@ -14,6 +13,7 @@ import type { OrderMetrics } from './order-metrics';
 import { orderRoutesDoc } from './openapi';
 import type { PlaceOrderDeps } from './orders/place-order';
 import type { OrderModel } from './orders/model';
+import type { OrderStore } from './orders/order-store';
 import { orderRoutes } from './orders/routes';
 import type { OrderServiceSettings } from './settings';
 
@@ -23,7 +23,7 @@ export interface OrderServiceDeps {
   metrics: ServiceMetrics;
   orderMetrics: OrderMetrics;
   orders: OrderModel;
-  locks: DocumentLocks;
+  orderStore: OrderStore;
   idempotency: IdempotencyStore;
   inventory: PlaceOrderDeps['inventory'];
   releases: ReleaseQueue;
@@ -56,7 +56,7 @@ export function createApp(deps: OrderServiceDeps): Express {
           currency: settings.currency,
           logger: deps.logger,
           orders: deps.orders,
-          locks: deps.locks,
+          orderStore: deps.orderStore,
           idempotency: deps.idempotency,
           inventory: deps.inventory,
           releases: deps.releases,

@@ -1,7 +1,7 @@
 import {
   createMetrics,
   type ServiceMetrics,
-  DocumentLocks,
+  createDocumentWrites,
   type HealthCheck,
   type Lifecycle,
   type Logger,
@@ -18,6 +18,7 @@ import { createPendingReleaseModel, createReleaseQueue } from './inventory-clien
 import { createReleaseRetrier } from './inventory-client/release-retrier';
 import { createOrderMetrics } from './order-metrics';
 import { createOrderModel } from './orders/model';
+import { createOrderStore } from './orders/order-store';
 import { toOrderJson } from './orders/serialize';
 import type { OrderServiceSettings } from './settings';
 
@@ -43,12 +44,9 @@ export function composeOrderService(options: ComposeOptions) {
   const orders = createOrderModel(connection);
   const idempotencyModel = createIdempotencyModel(connection);
   const pendingReleases = createPendingReleaseModel(connection);
-  // FerretDB v1 cannot make a status-filtered update atomic; these locks serialise writers of an order.
-  const locks = new DocumentLocks(connection, {
-    collection: 'order_locks',
-    leaseMs: 10_000,
-    busyMessage: 'Order is busy; retry shortly',
-  });
+  // The one place the backend matters: how a guarded single-document write is made atomic.
+  const writes = createDocumentWrites(settings.storageMode);
+  const orderStore = createOrderStore(orders, writes);
 
   const inventory = createInventory(
     {
@@ -60,7 +58,7 @@ export function composeOrderService(options: ComposeOptions) {
     orderMetrics,
   );
   const idempotency = createIdempotencyStore(idempotencyModel, {
-    locks,
+    writes,
     waitMs: settings.idempotencyWaitMs ?? settings.productTimeoutMs + 5_000,
     replayOrder: async (orderId) => {
       const order = await orders.findById(orderId, { outbox: 0 }).lean();
@@ -69,7 +67,7 @@ export function composeOrderService(options: ComposeOptions) {
   });
   const outboxRelay = createOutboxRelay({
     orders,
-    locks,
+    orderStore,
     redis: options.redis,
     maxLen: settings.streamMaxLen,
     stream: settings.stream,
@@ -101,7 +99,7 @@ export function composeOrderService(options: ComposeOptions) {
     metrics,
     orderMetrics,
     orders,
-    locks,
+    orderStore,
     idempotency,
     inventory,
     releases: createReleaseQueue(pendingReleases),

@@ -1,5 +1,6 @@
 import './tracing';
 import {
+  chooseStorageMode,
   connectMongo,
   connectRedis,
   createLogger,
@@ -10,6 +11,7 @@ import {
   runMain,
   closeRedis,
   serve,
+  watchForOtherWriters,
 } from '@ecom/service-kit';
 import { composeOrderService } from './compose';
 import { loadOrderServiceConfig } from './config';
@@ -29,9 +31,12 @@ runMain(async () => {
   const redis = createRedis(config.REDIS_URL, { logger, overrides: { commandTimeout: 2_000 } });
   await connectRedis(redis, logger);
 
+  const storageMode = await chooseStorageMode(connection, config.STORAGE_MODE, logger);
+  const writers =
+    storageMode === 'ferretdb' ? watchForOtherWriters(connection, 'order-service', logger) : undefined;
   const lifecycle = new Lifecycle();
   const service = composeOrderService({
-    settings: settingsFromConfig(config),
+    settings: settingsFromConfig(config, storageMode),
     connection,
     redis,
     logger,
@@ -50,6 +55,11 @@ runMain(async () => {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    closers: [() => service.stop(), () => connection.close(), () => closeRedis(redis)],
+    closers: [
+      async () => writers?.stop(),
+      () => service.stop(),
+      () => connection.close(),
+      () => closeRedis(redis),
+    ],
   });
 });

@@ -1,4 +1,4 @@
-import type { AccessLogMode, JwtSettings } from '@ecom/service-kit';
+import type { AccessLogMode, JwtSettings, StorageMode } from '@ecom/service-kit';
 import type { OrderServiceConfig } from './config';
 import type { BreakerOptions } from './inventory-client/inventory';
 
@@ -20,9 +20,14 @@ export interface OrderServiceSettings {
   stream?: string;
   breaker?: BreakerOptions;
   idempotencyWaitMs?: number;
+  /** Chosen once at start-up (chooseStorageMode); see DocumentWrites. */
+  storageMode: StorageMode;
 }
 
-export function settingsFromConfig(config: OrderServiceConfig): OrderServiceSettings {
+export function settingsFromConfig(
+  config: OrderServiceConfig,
+  storageMode: StorageMode,
+): OrderServiceSettings {
   return {
     jwt: config.jwt,
     corsOrigins: config.CORS_ORIGINS,
@@ -35,5 +40,6 @@ export function settingsFromConfig(config: OrderServiceConfig): OrderServiceSett
     outboxIntervalMs: config.OUTBOX_INTERVAL_MS,
     releaseRetryIntervalMs: config.RELEASE_RETRY_INTERVAL_MS,
     streamMaxLen: config.EVENTS_STREAM_MAXLEN,
+    storageMode,
   };
 }

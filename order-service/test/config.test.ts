@@ -14,8 +14,13 @@ describe('order-service configuration', () => {
       PRODUCT_SERVICE_TIMEOUT_MS: 2_500,
       ORDER_CURRENCY: 'USD',
       EVENTS_STREAM_MAXLEN: 100_000,
+      STORAGE_MODE: 'auto',
     });
-    expect(settingsFromConfig(config)).toMatchObject({ productTimeoutMs: 2_500, currency: 'USD' });
+    expect(settingsFromConfig(config, 'ferretdb')).toMatchObject({
+      productTimeoutMs: 2_500,
+      currency: 'USD',
+      storageMode: 'ferretdb',
+    });
   });
 
   it('when the product-service timeout is above 3 s, then start-up fails naming the variable', () => {

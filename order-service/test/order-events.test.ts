@@ -148,3 +148,39 @@ describe('when Redis is down', () => {
     }
   });
 });
+
+describe('after a crash', () => {
+  it('when a process died with events still in an order, then the next start publishes them on its first pass', async () => {
+    const first = await startOrderService({ productServiceUrl: stub.url, internalToken: stub.token });
+    const { order } = await placeOrder(first);
+    await eventually(async () => (await outboxOf(first, order.id)).length === 0);
+    // The state a crash between the order's write and its relay leaves behind.
+    await first.service.models.orders.updateOne(
+      { _id: order.id },
+      {
+        $push: {
+          outbox: {
+            eventId: `crash-${order.id}`,
+            type: 'order.status_changed',
+            occurredAt: new Date(),
+            data: '{}',
+          },
+        },
+      },
+    );
+    await first.close();
+
+    const second = await startOrderService({
+      productServiceUrl: stub.url,
+      internalToken: stub.token,
+      database: first.database,
+      settings: { stream: first.stream },
+    });
+    try {
+      await eventually(async () => (await outboxOf(second, order.id)).length === 0);
+      expect((await eventsOf(second, order.id)).map((event) => event.id)).toContain(`crash-${order.id}`);
+    } finally {
+      await second.close();
+    }
+  });
+});

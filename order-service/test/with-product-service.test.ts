@@ -9,9 +9,9 @@ let products: RealProductService;
 let orders: Harness;
 
 beforeAll(async () => {
-  // 200 reservations of one product queue for its lock on a busy 2-core machine with FerretDB:
-  // both services get the patience to decide every one of them instead of timing out.
-  products = await startRealProductService({ stream, lockWaitMs: 60_000 });
+  // 200 reservations of one product queue behind each other on a busy 2-core machine with
+  // FerretDB: the order-service gets the patience to decide every one of them instead of timing out.
+  products = await startRealProductService({ stream });
   orders = await startOrderService({
     productServiceUrl: products.url,
     internalToken: products.internalToken,

@@ -1,6 +1,9 @@
 import './tracing';
 import {
+  chooseStorageMode,
   connectMongo,
+  createDocumentWrites,
+  watchForOtherWriters,
   connectRedis,
   createLogger,
   createMetrics,
@@ -27,6 +30,10 @@ runMain(async () => {
     registry: metrics.registry,
   });
   const models = await createModels(connection);
+  const storageMode = await chooseStorageMode(connection, config.STORAGE_MODE, logger);
+  const writes = createDocumentWrites(storageMode);
+  const writers =
+    storageMode === 'ferretdb' ? watchForOtherWriters(connection, 'product-service', logger) : undefined;
 
   // A hung Redis must not hang requests: cache commands give up after a second and fall back.
   const redis = createRedis(config.REDIS_URL, {
@@ -41,7 +48,7 @@ runMain(async () => {
   const eventsRedis = createRedis(config.REDIS_URL, { logger });
 
   const lifecycle = new Lifecycle();
-  const services = createServices({ config, connection, models, redis, logger, registry: metrics.registry });
+  const services = createServices({ config, models, redis, logger, registry: metrics.registry, writes });
   const app = createApp({ config, logger, metrics, lifecycle, connection, services });
   if (config.DEFAULT_CATEGORIES === 'on') {
     const created = await ensureDefaultCategories(models, services.cache);
@@ -62,6 +69,11 @@ runMain(async () => {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    closers: [() => consumer.stop(), () => closeRedis(redis), () => connection.close()],
+    closers: [
+      async () => writers?.stop(),
+      () => consumer.stop(),
+      () => closeRedis(redis),
+      () => connection.close(),
+    ],
   });
 });

@@ -1,24 +1,25 @@
-import { DocumentLocks, type LockOptions, type Logger, type Redis } from '@ecom/service-kit';
-import type { Connection } from 'mongoose';
+import type { DocumentWrites, Logger, Redis } from '@ecom/service-kit';
 import type { Registry } from 'prom-client';
 import { CatalogCache } from './cache/catalog-cache';
 import { CategoryCatalog } from './categories/category-catalog';
 import type { ProductConfig } from './config';
 import { Inventory } from './inventory/inventory';
+import { StockStore } from './inventory/stock-store';
 import { type CatalogMetrics, createCatalogMetrics } from './metrics';
 import type { Models } from './models';
 import { ProductCatalog } from './products/product-catalog';
 
 export interface ServiceDeps {
   config: ProductConfig;
-  /** Holds the lock collection next to the models. */
-  connection: Connection;
   models: Models;
   /** The cache client, with this service's key prefix. */
   redis: Redis;
   logger: Logger;
   registry: Registry;
-  locks?: LockOptions;
+  /** Guarded single-document writes, as the storage mode chosen at start-up makes them. */
+  writes: DocumentWrites;
+  /** How long a call waits for another call working on the same order (tests shorten it). */
+  orderWaitMs?: number;
 }
 
 export interface Services {
@@ -27,7 +28,7 @@ export interface Services {
   categories: CategoryCatalog;
   inventory: Inventory;
   metrics: CatalogMetrics;
-  locks: DocumentLocks;
+  stock: StockStore;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -38,18 +39,14 @@ export function createServices(deps: ServiceDeps): Services {
     list: config.CACHE_TTL_LIST_SECONDS,
     category: config.CACHE_TTL_CATEGORY_SECONDS,
   });
-  // Every write to a product or a reservation runs under these (see the README's MongoDB section).
-  const locks = new DocumentLocks(deps.connection, {
-    collection: 'inventory_locks',
-    busyMessage: 'Inventory is busy, retry shortly',
-    ...deps.locks,
-  });
+  const { writes } = deps;
+  const stock = new StockStore(models, writes, logger, deps.orderWaitMs);
   return {
     cache,
     metrics,
-    locks,
-    products: new ProductCatalog({ models, cache, locks }),
-    categories: new CategoryCatalog({ models, cache, locks }),
-    inventory: new Inventory({ models, locks, cache, metrics, logger }),
+    stock,
+    products: new ProductCatalog({ models, cache, writes }),
+    categories: new CategoryCatalog({ models, cache, writes }),
+    inventory: new Inventory({ stock, cache, metrics }),
   };
 }

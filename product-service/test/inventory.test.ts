@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lockKeys } from '../src/lock-keys';
 import {
   createProduct,
   newOrderId,
@@ -11,7 +10,7 @@ import {
 let service: TestService;
 
 beforeAll(async () => {
-  service = await startProductService({ locks: { leaseMs: 500, waitMs: 3_000 } });
+  service = await startProductService({ orderWaitMs: 300 });
 });
 
 afterAll(async () => {
@@ -281,34 +280,48 @@ describe('recovering from a crash', () => {
     expect(await stockOf(service, notYet.id)).toBe(10);
   });
 
-  it('when a dead process left a lock behind, then it is broken after its lease and work goes on', async () => {
-    const product = await createProduct(service, { stock: 3 });
-    await service.services.locks.collection.insertOne({
-      _id: lockKeys.product(product.id),
-      owner: 'crashed-process',
-      expiresAt: new Date(Date.now() - 1_000),
+  it('when a reserve died midway, then repeating it after the claim ran out puts back what it took and reserves afresh', async () => {
+    const product = await createProduct(service, { stock: 10 });
+    const orderId = newOrderId();
+    await service.models.reservations.create({
+      _id: orderId,
+      status: 'pending',
+      items: [{ productId: product.id, quantity: 4 }],
+      claim: 'crashed-call',
+      claimUntil: new Date(Date.now() - 1_000),
     });
-    const response = await reserve({
-      orderId: newOrderId(),
-      items: [{ productId: product.id, quantity: 1 }],
-    });
+    await service.models.products.updateOne(
+      { _id: product.id },
+      { $inc: { stock: -4 }, $push: { holds: orderId } },
+    );
+
+    const response = await reserve({ orderId, items: [{ productId: product.id, quantity: 4 }] });
     expect(response.status).toBe(201);
-    expect(await stockOf(service, product.id)).toBe(2);
+    expect(response.body).toMatchObject({
+      status: 'reserved',
+      items: [{ productId: product.id, quantity: 4 }],
+    });
+    expect(await stockOf(service, product.id)).toBe(6);
+    const stored = await service.models.products.findById(product.id).lean();
+    expect(stored?.holds ?? []).toEqual([]);
   });
 
-  it('when a live lock is held past the wait limit, then 503 with Retry-After and nothing is taken', async () => {
+  it('when another call is still working on the order, then 503 with Retry-After and nothing changes', async () => {
     const product = await createProduct(service, { stock: 3 });
-    await service.services.locks.collection.insertOne({
-      _id: lockKeys.product(product.id),
-      owner: 'slow-process',
-      expiresAt: new Date(Date.now() + 60_000),
-    });
-    const response = await reserve({
-      orderId: newOrderId(),
+    const orderId = newOrderId();
+    await service.models.reservations.create({
+      _id: orderId,
+      status: 'pending',
       items: [{ productId: product.id, quantity: 1 }],
+      claim: 'live-call',
+      claimUntil: new Date(Date.now() + 60_000),
     });
-    expect(response.status).toBe(503);
-    expect(response.headers['retry-after']).toBe('1');
+    const reserved = await reserve({ orderId, items: [{ productId: product.id, quantity: 1 }] });
+    expect(reserved.status).toBe(503);
+    expect(reserved.headers['retry-after']).toBe('1');
+    const released = await release(orderId);
+    expect(released.status).toBe(503);
     expect(await stockOf(service, product.id)).toBe(3);
+    expect((await service.models.reservations.findById(orderId).lean())?.status).toBe('pending');
   });
 });

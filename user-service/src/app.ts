@@ -16,12 +16,15 @@ import { userRoutesDoc } from './openapi';
 import { profileRoutes } from './profile/routes';
 import { createUserMetrics } from './user-metrics';
 import type { UserModel } from './users/model';
+import type { UserStore } from './users/user-store';
 
 export interface UserServiceDeps {
   config: UserServiceConfig;
   logger: Logger;
   metrics: ServiceMetrics;
   users: UserModel;
+  /** Users by email, as the storage mode chosen at start-up keeps them. */
+  userStore: UserStore;
   redis: Redis;
   passwords?: PasswordHasher;
   lifecycle?: Lifecycle;
@@ -29,7 +32,7 @@ export interface UserServiceDeps {
 }
 
 export function createApp(deps: UserServiceDeps): Express {
-  const { config, users } = deps;
+  const { config, users, userStore } = deps;
   const passwords = deps.passwords ?? passwordHasherFor(config);
   const refreshTokens = createRefreshTokenStore(deps.redis, config.refreshTokenTtlSeconds);
   const userMetrics = createUserMetrics(deps.metrics, passwords);
@@ -48,7 +51,7 @@ export function createApp(deps: UserServiceDeps): Express {
     (app) => {
       app.get('/openapi.json', openApiHandler({ title: 'user-service', version: '1.0.0' }, userRoutesDoc));
       app.use('/auth/profile', profileRoutes({ config, users, passwords, refreshTokens }));
-      app.use('/auth', authRoutes({ config, users, passwords, refreshTokens, userMetrics }));
+      app.use('/auth', authRoutes({ config, users, userStore, passwords, refreshTokens, userMetrics }));
     },
   );
 }

@@ -1,5 +1,6 @@
 import './tracing';
 import {
+  chooseStorageMode,
   connectMongo,
   connectRedis,
   createLogger,
@@ -11,12 +12,14 @@ import {
   runMain,
   closeRedis,
   serve,
+  watchForOtherWriters,
 } from '@ecom/service-kit';
 import { createApp } from './app';
 import { passwordHasherFor } from './auth/passwords';
 import { loadUserServiceConfig } from './config';
 import { ensureAdminAccount } from './users/admin-bootstrap';
 import { createUserModel } from './users/model';
+import { createUserStore } from './users/user-store';
 
 runMain(async () => {
   const config = loadUserServiceConfig();
@@ -32,10 +35,15 @@ runMain(async () => {
 
   const users = createUserModel(connection);
   await users.init();
+  const storageMode = await chooseStorageMode(connection, config.STORAGE_MODE, logger);
+  const userStore = createUserStore(users, connection, storageMode, logger);
+  const writers =
+    storageMode === 'ferretdb' ? watchForOtherWriters(connection, 'user-service', logger) : undefined;
+  await userStore.init();
   const passwords = passwordHasherFor(config);
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     const admin = { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, name: config.ADMIN_NAME };
-    await ensureAdminAccount(users, passwords, admin, logger);
+    await ensureAdminAccount(users, userStore, passwords, admin, logger);
   }
 
   const lifecycle = new Lifecycle();
@@ -44,6 +52,7 @@ runMain(async () => {
     logger,
     metrics,
     users,
+    userStore,
     redis,
     passwords,
     lifecycle,
@@ -56,6 +65,6 @@ runMain(async () => {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    closers: [() => connection.close(), () => closeRedis(redis)],
+    closers: [async () => writers?.stop(), () => connection.close(), () => closeRedis(redis)],
   });
 });

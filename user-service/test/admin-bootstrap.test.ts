@@ -17,8 +17,10 @@ const passwords = createPasswordHasher(4);
 describe('admin bootstrap', () => {
   it('creates the admin once even when several replicas start at the same moment', async () => {
     const admin = { email: newEmail(), password: 'admin-password', name: 'Admin' };
-    await Promise.all([1, 2, 3, 4].map(() => ensureAdminAccount(service.users, passwords, admin, logger)));
-    await ensureAdminAccount(service.users, passwords, admin, logger);
+    await Promise.all(
+      [1, 2, 3, 4].map(() => ensureAdminAccount(service.users, service.userStore, passwords, admin, logger)),
+    );
+    await ensureAdminAccount(service.users, service.userStore, passwords, admin, logger);
 
     expect(await service.users.countDocuments({ email: admin.email })).toBe(1);
     const login = await request(service.app)
@@ -32,6 +34,7 @@ describe('admin bootstrap', () => {
     const customer = await register(service.app);
     await ensureAdminAccount(
       service.users,
+      service.userStore,
       passwords,
       { email: customer.email, password: 'some-other-password', name: 'Admin' },
       logger,

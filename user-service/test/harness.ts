@@ -5,6 +5,7 @@ import {
   createRedis,
   connectRedis,
   type Redis,
+  type StorageMode,
 } from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import type { Connection } from 'mongoose';
@@ -12,17 +13,23 @@ import request from 'supertest';
 import { createApp } from '../src/app';
 import { loadUserServiceConfig } from '../src/config';
 import { createUserModel, type UserModel } from '../src/users/model';
+import { createUserStore, type UserStore } from '../src/users/user-store';
 
 export interface UserServiceUnderTest {
   app: ReturnType<typeof createApp>;
   users: UserModel;
+  userStore: UserStore;
   redis: Redis;
   config: ReturnType<typeof loadUserServiceConfig>;
   close(): Promise<void>;
 }
 
 /** The real app over a fresh database and a private Redis key prefix. */
-export async function startUserService(env: Record<string, string> = {}): Promise<UserServiceUnderTest> {
+/** `storageMode`: which user store runs (both are exact on the test server; see user-store.test.ts). */
+export async function startUserService(
+  env: Record<string, string> = {},
+  storageMode: StorageMode = 'ferretdb',
+): Promise<UserServiceUnderTest> {
   const logger = createLogger('user-service-test', 'silent');
   const config = loadUserServiceConfig({
     NODE_ENV: 'test',
@@ -36,10 +43,13 @@ export async function startUserService(env: Record<string, string> = {}): Promis
   await connectRedis(redis, logger, 3);
   const users = createUserModel(connection);
   await users.init();
-  const app = createApp({ config, logger, metrics: createMetrics('user-service'), users, redis });
+  const userStore = createUserStore(users, connection, storageMode, logger);
+  await userStore.init();
+  const app = createApp({ config, logger, metrics: createMetrics('user-service'), users, userStore, redis });
   return {
     app,
     users,
+    userStore,
     redis,
     config,
     close: async () => {

@@ -1,22 +1,23 @@
-import type { DocumentLocks, Logger, Redis } from '@ecom/service-kit';
+import type { Logger, Redis } from '@ecom/service-kit';
 import { BackgroundLoop } from '../background-loop';
-import { lockKeys } from '../lock-keys';
 import type { OrderMetrics } from '../order-metrics';
 import type { OrderModel, OutboxEvent } from '../orders/model';
+import type { OrderStore } from '../orders/order-store';
 import { ORDERS_STREAM } from './order-events';
 
 const BATCH = 100;
-const LOCK_WAIT_MS = 1_000;
 
 export interface OutboxRelayDeps {
   orders: OrderModel;
-  locks: DocumentLocks;
+  orderStore: OrderStore;
   /** Must have no key prefix: the stream name is shared by every service. */
   redis: Redis;
   maxLen: number;
   metrics: Pick<OrderMetrics, 'outboxBacklog'>;
   logger: Logger;
   intervalMs: number;
+  /** How often to scan every order for unpublished events (a backstop; default 10 min). */
+  scanEveryMs?: number;
   stream?: string;
 }
 
@@ -35,14 +36,21 @@ export interface OutboxRelay {
  * (or two instances relaying at once) publishes it twice: at-least-once, consumers dedupe on `id`.
  *
  * The request that changed an order hands its id over, and that one document is relayed at once
- * (a lookup by `_id`). The periodic sweep only collects what that fast path missed (a crash, Redis
- * down), so under load the database is not scanned once per order.
+ * (a lookup by `_id`). When that fails (Redis down), the id is kept and retried by `_id` every
+ * pass. Only what a crash left behind needs a scan of all orders (on FerretDB a full read of the
+ * collection, whatever the filter): that runs on the first pass and then every `scanEveryMs`, so
+ * neither load nor a growing orders collection costs a scan per pass.
  */
 export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const { orders, redis, logger } = deps;
   const stream = deps.stream ?? ORDERS_STREAM;
   /** One chain per order, so an order's events go out in the order they happened. */
   const inFlight = new Map<string, Promise<void>>();
+  /** Orders whose relay failed in this process: retried by `_id` on every pass. */
+  const retry = new Set<string>();
+  const scanEveryMs = deps.scanEveryMs ?? 10 * 60_000;
+  let lastScan = Number.NEGATIVE_INFINITY;
+  let scanRequested = false;
 
   async function publish(orderId: string, userId: string, event: OutboxEvent) {
     await redis.xadd(
@@ -57,27 +65,6 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     );
   }
 
-  /** Under the order's lock: a status change writing the same document must not be overwritten. */
-  async function dropPublished(orderId: string, events: OutboxEvent[]) {
-    await deps.locks.withLock(
-      lockKeys.order(orderId),
-      async () => {
-        const order = await orders.findById(orderId, { outbox: 1 }).lean();
-        const queued = order?.outbox ?? [];
-        for (const [position, event] of events.entries()) {
-          // Only while it is still first in line, so a repeated pass never drops a newer event.
-          if (queued[position]?.eventId !== event.eventId) break;
-          await orders.updateOne(
-            deps.locks.lockedFilter(order!._id, { 'outbox.0.eventId': event.eventId }),
-            { $pop: { outbox: -1 } },
-            { timestamps: false },
-          );
-        }
-      },
-      { waitMs: LOCK_WAIT_MS },
-    );
-  }
-
   async function relayOrder(order: {
     _id: { toHexString(): string };
     userId: string;
@@ -86,9 +73,10 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     if (order.outbox.length === 0) return;
     const orderId = order._id.toHexString();
     for (const event of order.outbox) await publish(orderId, order.userId, event);
-    await dropPublished(orderId, order.outbox).catch((error: unknown) => {
-      // Busy with a status change: the events go out again next pass (harmless duplicates).
-      logger.debug({ err: error, orderId }, 'outbox entries left for the next pass');
+    await deps.orderStore.dropPublished(orderId, order.outbox).catch((error: unknown) => {
+      // The events go out again next pass (harmless duplicates).
+      retry.add(orderId);
+      logger.warn({ err: error, orderId }, 'published outbox entries left for the next pass');
     });
   }
 
@@ -117,17 +105,32 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
 
   function relaySoon(orderId: string): void {
     relayInTurn(orderId).catch((error: unknown) => {
-      // The sweep picks it up; nothing is lost.
-      logger.warn({ err: error, orderId }, 'publishing order events failed; the sweep will retry');
+      retry.add(orderId);
+      logger.warn({ err: error, orderId }, 'publishing order events failed; the next pass retries');
     });
   }
 
+  async function retryFailed(): Promise<void> {
+    for (const orderId of [...retry]) {
+      retry.delete(orderId);
+      await relayInTurn(orderId).catch(() => retry.add(orderId));
+    }
+    deps.metrics.outboxBacklog.set(retry.size);
+  }
+
   async function sweep(): Promise<void> {
+    await retryFailed();
+    if (!scanRequested && Date.now() - lastScan < scanEveryMs) return;
+    scanRequested = false;
+    lastScan = Date.now();
     const pending = await orders.find(HAS_PENDING, { _id: 1 }).sort({ updatedAt: 1 }).limit(BATCH).lean();
     const backlog = pending.length < BATCH ? pending.length : await orders.countDocuments(HAS_PENDING);
     deps.metrics.outboxBacklog.set(backlog);
     for (const order of pending) await relayInTurn(order._id.toHexString());
-    if (pending.length === BATCH) loop.kick();
+    if (pending.length === BATCH) {
+      scanRequested = true;
+      loop.kick();
+    }
   }
 
   const loop = new BackgroundLoop('outbox-relay', deps.intervalMs, sweep, logger);
@@ -139,7 +142,10 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     },
     kick(orderId?: string) {
       if (orderId) relaySoon(orderId);
-      else loop.kick();
+      else {
+        scanRequested = true;
+        loop.kick();
+      }
     },
   };
 }

@@ -1,7 +1,13 @@
 import { type Connection, type Model, Schema } from 'mongoose';
 
 /** One per (user, Idempotency-Key): who holds the key and, once done, the response to replay. */
+export function idempotencyId(userId: string, key: string): string {
+  return `${userId}:${key}`;
+}
+
 export interface IdempotencyRecord {
+  /** `userId:key`: every lookup is by `_id`, the one filter each backend serves from an index. */
+  _id: string;
   userId: string;
   key: string;
   /** Hash of the normalised request body; the same key with another body is refused. */
@@ -21,6 +27,7 @@ export type IdempotencyModel = Model<IdempotencyRecord>;
 
 const idempotencySchema = new Schema<IdempotencyRecord>(
   {
+    _id: { type: String, required: true },
     userId: { type: String, required: true },
     key: { type: String, required: true },
     fingerprint: { type: String, required: true },
@@ -33,8 +40,7 @@ const idempotencySchema = new Schema<IdempotencyRecord>(
   },
   { timestamps: true, collection: 'idempotency_keys' },
 );
-// The unique index is what makes concurrent duplicates safe: only one insert can win.
-idempotencySchema.index({ userId: 1, key: 1 }, { unique: true });
+// `_id` is what makes concurrent duplicates safe: only one insert of `userId:key` can win.
 // Not a TTL index: FerretDB v1 does not implement them, so a sweeper deletes expired records.
 idempotencySchema.index({ expiresAt: 1 });
 

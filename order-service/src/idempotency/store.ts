@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DocumentLocks, HttpError, isDuplicateKey } from '@ecom/service-kit';
+import { type DocumentWrites, HttpError, isDuplicateKey } from '@ecom/service-kit';
 import { Types } from 'mongoose';
-import { lockKeys } from '../lock-keys';
-import type { IdempotencyModel, IdempotencyRecord } from './model';
+import { idempotencyId, type IdempotencyModel, type IdempotencyRecord } from './model';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1_000;
 /** Longer than a placement can take, so a live attempt is never taken over. */
@@ -14,7 +13,7 @@ export type Claim =
   { kind: 'owner'; orderId: Types.ObjectId } | { kind: 'replay'; status: number; body: unknown };
 
 export interface IdempotencyOptions {
-  locks: DocumentLocks;
+  writes: DocumentWrites;
   /** How long a duplicate waits for the first request to finish before answering 409. */
   waitMs: number;
   /** When an abandoned attempt's order turns out to exist, how to answer for it. */
@@ -29,18 +28,26 @@ export function fingerprintOf(mergedLines: Array<{ productId: string; quantity: 
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
+/**
+ * Idempotency keys, one document per (user, key) with `_id` = `userId:key`: the insert decides
+ * who owns a key, and every later step is one write guarded by the attempt it belongs to.
+ */
 export function createIdempotencyStore(model: IdempotencyModel, options: IdempotencyOptions) {
+  const { writes } = options;
   const replayOf = (record: IdempotencyRecord): Claim => ({
     kind: 'replay',
     status: record.responseStatus ?? 201,
     body: JSON.parse(record.responseBody ?? 'null'),
   });
+  /** Guards a write to the attempt that `record` describes, so a later attempt is never touched. */
+  const attemptOf = (record: { orderId: string }) => ({ state: 'in_progress', orderId: record.orderId });
 
   async function tryInsert(userId: string, key: string, fingerprint: string): Promise<Claim | undefined> {
     const now = Date.now();
     const orderId = new Types.ObjectId();
     try {
       await model.create({
+        _id: idempotencyId(userId, key),
         userId,
         key,
         fingerprint,
@@ -56,53 +63,42 @@ export function createIdempotencyStore(model: IdempotencyModel, options: Idempot
     }
   }
 
-  /**
-   * The previous holder died mid-request: finish its work for it or start afresh. Under a lock,
-   * because on FerretDB two conditional updates of the same record could both "win".
-   */
-  async function takeOver(userId: string, key: string): Promise<Claim | undefined> {
-    return options.locks.withLock(lockKeys.idempotency(userId, key), async () => {
-      const record = await model.findOne({ userId, key }).lean();
-      const stillHeld = record && record.leaseUntil.getTime() > Date.now();
-      if (!record || record.state !== 'in_progress' || stillHeld) return undefined;
-      const saved = await options.replayOrder(record.orderId);
-      if (saved) {
-        await model.updateOne(
-          { _id: record._id },
-          {
-            $set: {
-              state: 'completed',
-              responseStatus: saved.status,
-              responseBody: JSON.stringify(saved.body),
-            },
-          },
-        );
-        return { kind: 'replay', ...saved };
-      }
-      const orderId = new Types.ObjectId();
-      await model.updateOne(
-        { _id: record._id },
-        { $set: { orderId: orderId.toHexString(), leaseUntil: new Date(Date.now() + LEASE_MS) } },
-      );
-      return { kind: 'owner', orderId };
+  /** The previous holder died mid-request: finish its work for it or start afresh. */
+  async function takeOver(record: IdempotencyRecord): Promise<Claim | undefined> {
+    const saved = await options.replayOrder(record.orderId);
+    if (saved) {
+      const completed = await writes.update(model, record._id, attemptOf(record), {
+        $set: { state: 'completed', responseStatus: saved.status, responseBody: JSON.stringify(saved.body) },
+      });
+      return completed ? { kind: 'replay', ...saved } : undefined;
+    }
+    const orderId = new Types.ObjectId();
+    const won = await writes.update(model, record._id, attemptOf(record), {
+      $set: { orderId: orderId.toHexString(), leaseUntil: new Date(Date.now() + LEASE_MS) },
     });
+    return won ? { kind: 'owner', orderId } : undefined;
   }
 
   return {
     /** Either this request owns the key (and places the order) or it replays the original answer. */
     async claim(userId: string, key: string, fingerprint: string): Promise<Claim> {
+      const id = idempotencyId(userId, key);
       const deadline = Date.now() + options.waitMs;
       for (;;) {
-        await model.deleteOne({ userId, key, expiresAt: { $lte: new Date() } });
         const inserted = await tryInsert(userId, key, fingerprint);
         if (inserted) return inserted;
-        const existing = await model.findOne({ userId, key }).lean();
+        const existing = await model.findById(id).lean<IdempotencyRecord>();
+        if (existing && existing.expiresAt.getTime() <= Date.now()) {
+          // Past its window: it no longer replays; removed (once) so the insert can win next turn.
+          await writes.remove(model, id, { expiresAt: existing.expiresAt });
+          continue;
+        }
         if (existing && existing.fingerprint !== fingerprint) {
           throw HttpError.unprocessable('Idempotency-Key was already used with a different request body');
         }
         if (existing?.state === 'completed') return replayOf(existing);
         if (existing && existing.leaseUntil.getTime() <= Date.now()) {
-          const taken = await takeOver(userId, key);
+          const taken = await takeOver(existing);
           if (taken) return taken;
         }
         if (Date.now() >= deadline) {
@@ -110,20 +106,20 @@ export function createIdempotencyStore(model: IdempotencyModel, options: Idempot
             headers: { 'Retry-After': '1' },
           });
         }
-        await sleep(POLL_MS);
+        if (existing) await sleep(POLL_MS);
       }
     },
 
     complete: (userId: string, key: string, orderId: Types.ObjectId, status: number, body: unknown) =>
-      model.updateOne(
-        { userId, key, orderId: orderId.toHexString(), state: 'in_progress' },
-        { $set: { state: 'completed', responseStatus: status, responseBody: JSON.stringify(body) } },
-      ),
+      writes.update(model, idempotencyId(userId, key), attemptOf({ orderId: orderId.toHexString() }), {
+        $set: { state: 'completed', responseStatus: status, responseBody: JSON.stringify(body) },
+      }),
 
     /** The attempt changed nothing (refused or failed): free the key so the client may retry it. */
     abandon: (userId: string, key: string, orderId: Types.ObjectId) =>
-      model.deleteOne({ userId, key, orderId: orderId.toHexString(), state: 'in_progress' }),
+      writes.remove(model, idempotencyId(userId, key), attemptOf({ orderId: orderId.toHexString() })),
 
+    /** On FerretDB a scan, so it runs rarely, off the request path; expired keys never replay anyway. */
     sweepExpired: () => model.deleteMany({ expiresAt: { $lte: new Date() } }),
   };
 }

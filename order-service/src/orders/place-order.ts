@@ -6,11 +6,12 @@ import type { ReservationLine, ReservedItem } from '../inventory-client/http-cli
 import type { ReleaseQueue } from '../inventory-client/pending-releases';
 import type { OrderMetrics } from '../order-metrics';
 import { fromCents, toCents } from './money';
-import type { OrderItem, OrderModel } from './model';
+import type { OrderItem } from './model';
+import type { OrderStore } from './order-store';
 import { type OrderJson, toOrderJson } from './serialize';
 
 export interface PlaceOrderDeps {
-  orders: OrderModel;
+  orderStore: OrderStore;
   inventory: {
     reserve(orderId: string, lines: ReservationLine[]): Promise<ReservedItem[]>;
     retryAfterSeconds(): number;
@@ -93,7 +94,7 @@ export async function placeOrder(
   const now = new Date();
   let saved;
   try {
-    saved = await deps.orders.create({
+    saved = await deps.orderStore.create({
       _id: input.orderId,
       userId: input.userId,
       items,
@@ -118,5 +119,5 @@ export async function placeOrder(
   deps.metrics.created.inc();
   deps.metrics.value.inc({ currency: deps.currency }, fromCents(totalCents));
   deps.outboxRelay.kick(orderId);
-  return toOrderJson(saved.toObject());
+  return toOrderJson(saved);
 }

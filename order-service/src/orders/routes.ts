@@ -1,7 +1,6 @@
 import {
   currentUser,
   describeIssues,
-  type DocumentLocks,
   HttpError,
   idParamsSchema,
   type JwtSettings,
@@ -12,6 +11,7 @@ import {
 import { Router } from 'express';
 import { Types } from 'mongoose';
 import { fingerprintOf, type IdempotencyStore } from '../idempotency/store';
+import type { OrderModel } from './model';
 import { type PlaceOrderDeps, placeOrder } from './place-order';
 import { findVisibleOrder, listOrders } from './queries';
 import { createOrderBody, idempotencyKeySchema, listOrdersQuery, statusBody } from './schemas';
@@ -20,7 +20,7 @@ import { changeStatus } from './status-change';
 
 export interface OrderRouteDeps extends PlaceOrderDeps {
   jwt: JwtSettings;
-  locks: DocumentLocks;
+  orders: OrderModel;
   idempotency: IdempotencyStore;
   logger: Logger;
 }

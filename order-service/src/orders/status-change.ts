@@ -1,8 +1,8 @@
-import { type AuthUser, type DocumentLocks, HttpError } from '@ecom/service-kit';
+import { type AuthUser, HttpError } from '@ecom/service-kit';
 import { statusChangeEvents } from '../events/order-events';
-import { lockKeys } from '../lock-keys';
 import type { OrderMetrics } from '../order-metrics';
 import type { OrderModel, OrderStatus } from './model';
+import type { OrderStore } from './order-store';
 import { findVisibleOrder } from './queries';
 import { type OrderJson, toOrderJson } from './serialize';
 
@@ -33,17 +33,20 @@ export function assertTransitionAllowed(from: OrderStatus, to: OrderStatus, isAd
   }
 }
 
+/** A change that lost a race is judged again against what won; this many times at most. */
+const ATTEMPTS = 5;
+
 export interface StatusChangeDeps {
   orders: OrderModel;
-  locks: DocumentLocks;
+  orderStore: OrderStore;
   metrics: Pick<OrderMetrics, 'transitions'>;
   outboxRelay: { kick(orderId?: string): void };
 }
 
 /**
- * Judges the request against the order's status and applies it while holding the order's lock,
- * so of two concurrent changes the second is judged against the first one's result (cancelling
- * a just-confirmed order is still fine for an admin) and no transition overwrites another.
+ * Judges the request against the order's status and applies it with a write guarded by that
+ * status. When another change got there first, the request is judged again against its result
+ * (cancelling a just-confirmed order is still fine for an admin), so no transition overwrites another.
  */
 export async function changeStatus(
   deps: StatusChangeDeps,
@@ -52,29 +55,24 @@ export async function changeStatus(
   user: AuthUser,
 ): Promise<OrderJson> {
   const isAdmin = user.role === 'admin';
-  return deps.locks.withLock(lockKeys.order(orderId), async () => {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
     const current = await findVisibleOrder(deps.orders, orderId, user);
     assertTransitionAllowed(current.status, target, isAdmin);
     const at = new Date();
     const events = statusChangeEvents(current, { from: current.status, to: target, by: user.id, at });
-    const updated = await deps.orders
-      .findOneAndUpdate(
-        deps.locks.lockedFilter(current._id, { status: current.status }),
-        {
-          $set: { status: target },
-          $push: { statusHistory: { status: target, at, by: user.id }, outbox: { $each: events } },
-        },
-        // No projection: FerretDB v1 does not implement one on findAndModify.
-        { new: true },
-      )
-      .lean();
-    if (!updated) {
-      throw new HttpError(409, 'Order was changed by someone else; please retry', {
-        headers: { 'Retry-After': '1' },
-      });
+    const updated = await deps.orderStore.transition(orderId, {
+      from: current.status,
+      to: target,
+      entry: { status: target, at, by: user.id },
+      events,
+    });
+    if (updated) {
+      deps.metrics.transitions.inc({ from: current.status, to: target });
+      deps.outboxRelay.kick(orderId);
+      return toOrderJson(updated);
     }
-    deps.metrics.transitions.inc({ from: current.status, to: target });
-    deps.outboxRelay.kick(orderId);
-    return toOrderJson(updated);
+  }
+  throw new HttpError(409, 'Order was changed by someone else; please retry', {
+    headers: { 'Retry-After': '1' },
   });
 }

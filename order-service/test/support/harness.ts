@@ -11,6 +11,7 @@ import {
   listen,
   type Redis,
   signAccessToken,
+  type StorageMode,
 } from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import type { Connection } from 'mongoose';
@@ -38,6 +39,12 @@ export interface HarnessOptions {
   /** Default: the Redis the test run started. */
   redisUrl?: string;
   settings?: Partial<OrderServiceSettings>;
+  /**
+   * `mongodb` (default): guarded writes go out as they are, over the shared test URL's single
+   * connection, which FerretDB serves one command at a time. `ferretdb`: a pool of 10 connections,
+   * so the in-process serialisation per document is what keeps writes exact.
+   */
+  storageMode?: StorageMode;
 }
 
 export interface Harness {
@@ -56,7 +63,12 @@ export async function startOrderService(options: HarnessOptions): Promise<Harnes
   const logger = createLogger('order-service-test', process.env.ORDER_TEST_LOG ?? 'silent');
   const database = options.database ?? uniqueName('orders_');
   const stream = options.settings?.stream ?? `events:orders:${uniqueName('test_')}`;
-  const connection = await connectMongo(mongoUrlFor(database), { logger });
+  const storageMode = options.storageMode ?? 'mongodb';
+  const mongoUrl = mongoUrlFor(database);
+  const connection = await connectMongo(
+    storageMode === 'ferretdb' ? mongoUrl.replace('maxPoolSize=1', 'maxPoolSize=10') : mongoUrl,
+    { logger },
+  );
   const redis = createRedis(options.redisUrl ?? redisUrl(), { logger });
   await connectRedis(redis, logger);
   const service = composeOrderService({
@@ -71,6 +83,7 @@ export async function startOrderService(options: HarnessOptions): Promise<Harnes
       outboxIntervalMs: 200,
       releaseRetryIntervalMs: 200,
       streamMaxLen: 10_000,
+      storageMode,
       ...options.settings,
       stream,
     },

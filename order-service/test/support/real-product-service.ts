@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import {
   connectMongo,
   connectRedis,
+  createDocumentWrites,
   createLogger,
   createMetrics,
   createRedis,
@@ -27,8 +28,6 @@ import { createServices } from '../../../product-service/src/services';
 export interface RealProductServiceOptions {
   /** The stream the order-service under test publishes to. */
   stream: string;
-  /** How long a reservation may wait for a product's lock before product-service answers 503. */
-  lockWaitMs?: number;
 }
 
 export async function startRealProductService(options: RealProductServiceOptions) {
@@ -50,12 +49,12 @@ export async function startRealProductService(options: RealProductServiceOptions
   const metrics = createMetrics('product-service');
   const services = createServices({
     config,
-    connection,
     models,
     redis,
     logger,
     registry: metrics.registry,
-    locks: options.lockWaitMs ? { waitMs: options.lockWaitMs } : undefined,
+    // One replica, and the order-service tests' single-connection URL: either mode is exact here.
+    writes: createDocumentWrites('ferretdb'),
   });
   const app = createApp({ config, logger, metrics, lifecycle: new Lifecycle(), connection, services });
   const jwt = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };

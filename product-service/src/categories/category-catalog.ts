@@ -1,7 +1,6 @@
-import { type DocumentLocks, HttpError, isDuplicateKey } from '@ecom/service-kit';
+import { type DocumentWrites, HttpError, isDuplicateKey } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
 import { type CatalogCache, type JsonRead, versionKeys } from '../cache/catalog-cache';
-import { lockKeys } from '../lock-keys';
 import type { Models } from '../models';
 import { categoryKey } from './category-model';
 import type { CategoryInput, CategoryView } from './category-schemas';
@@ -32,7 +31,7 @@ function duplicateName(error: unknown): never {
 export interface CategoryCatalogDeps {
   models: Models;
   cache: CatalogCache;
-  locks: DocumentLocks;
+  writes: DocumentWrites;
 }
 
 export class CategoryCatalog {
@@ -109,15 +108,18 @@ export class CategoryCatalog {
     await cache.categoriesChanged();
   }
 
-  /** One locked update per product: a bulk update could overwrite concurrent stock changes on FerretDB. */
+  /** One write per product: a bulk update could overwrite concurrent stock changes on FerretDB. */
   private async renameInProducts(oldKey: string, name: string): Promise<void> {
-    const { models, locks, cache } = this.deps;
+    const { models, writes, cache } = this.deps;
     const ids = (await models.products.find({ categoryKey: oldKey }).select('_id').lean()).map((p) =>
       p._id.toString(),
     );
     for (const id of ids) {
-      await locks.withLocks([lockKeys.product(id)], () =>
-        models.products.updateOne({ _id: id }, { $set: { category: name, categoryKey: categoryKey(name) } }),
+      await writes.update(
+        models.products,
+        id,
+        {},
+        { $set: { category: name, categoryKey: categoryKey(name) } },
       );
     }
     if (ids.length > 0) await cache.productsChanged(ids);

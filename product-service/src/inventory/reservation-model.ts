@@ -3,6 +3,7 @@ import { type Connection, type Model, Schema } from 'mongoose';
 /**
  * pending: units are being taken (or a crash interrupted that); releasing: units are being put back.
  * released without items is a tombstone: the order was released before it ever reserved.
+ * While pending, items are the requested lines (no name or price yet).
  */
 export const RESERVATION_STATUSES = ['pending', 'reserved', 'releasing', 'released'] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
@@ -14,20 +15,27 @@ export interface ReservedItem {
   unitPriceCents: number;
 }
 
+/** A line of a reservation: priced once reserved, just product and quantity while pending. */
+export type ReservationLine = Pick<ReservedItem, 'productId' | 'quantity'> & Partial<ReservedItem>;
+
 export interface ReservationFields {
   _id: string;
   status: ReservationStatus;
-  items: ReservedItem[];
+  items: ReservationLine[];
+  /** Who is taking or giving back this order's units right now (pending, releasing). */
+  claim?: string;
+  /** After this the claimer is presumed dead, and another call may take its work over. */
+  claimUntil?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
 
-const itemSchema = new Schema<ReservedItem>(
+const itemSchema = new Schema<ReservationLine>(
   {
     productId: { type: String, required: true },
     quantity: { type: Number, required: true },
-    name: { type: String, required: true },
-    unitPriceCents: { type: Number, required: true },
+    name: { type: String },
+    unitPriceCents: { type: Number },
   },
   { _id: false },
 );
@@ -37,6 +45,8 @@ const reservationSchema = new Schema<ReservationFields>(
     _id: { type: String, required: true },
     status: { type: String, enum: RESERVATION_STATUSES, required: true },
     items: { type: [itemSchema], default: [] },
+    claim: { type: String },
+    claimUntil: { type: Date },
   },
   { timestamps: true, versionKey: false },
 );

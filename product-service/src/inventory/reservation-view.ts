@@ -20,10 +20,10 @@ export interface ReservationView {
 export function reservationView(record: ReservationFields): ReservationView {
   const items = record.items.map((item) => ({
     productId: item.productId,
-    name: item.name,
+    name: item.name ?? '',
     quantity: item.quantity,
-    unitPrice: fromCents(item.unitPriceCents),
-    unitPriceCents: item.unitPriceCents,
+    unitPrice: fromCents(item.unitPriceCents ?? 0),
+    unitPriceCents: item.unitPriceCents ?? 0,
   }));
   const totalAmountCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
   return {

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type DocumentLocks, HttpError, isDuplicateKey, type Page, toPage } from '@ecom/service-kit';
+import { type DocumentWrites, HttpError, isDuplicateKey, type Page, toPage } from '@ecom/service-kit';
 import { type CatalogCache, type JsonRead, versionKeys } from '../cache/catalog-cache';
 import { categoryKey } from '../categories/category-model';
-import { lockKeys } from '../lock-keys';
 import type { Models } from '../models';
 import { toCents } from '../money';
 import { productListFilter, productListSort } from './product-query';
@@ -12,7 +11,7 @@ import { PRODUCT_PROJECTION, type ProductRecord, type ProductView, productView }
 export interface ProductCatalogDeps {
   models: Models;
   cache: CatalogCache;
-  locks: DocumentLocks;
+  writes: DocumentWrites;
 }
 
 function duplicateSku(error: unknown): never {
@@ -20,7 +19,7 @@ function duplicateSku(error: unknown): never {
   throw error;
 }
 
-/** Product reads (cache-aside) and admin writes (under the product's lock, then cache invalidation). */
+/** Product reads (cache-aside) and admin writes (one single-document write each, then cache invalidation). */
 export class ProductCatalog {
   constructor(private readonly deps: ProductCatalogDeps) {}
 
@@ -114,24 +113,20 @@ export class ProductCatalog {
   }
 
   async remove(id: string): Promise<void> {
-    const { models, locks, cache } = this.deps;
-    const result = await locks.withLocks([lockKeys.product(id)], () =>
-      models.products.deleteOne({ _id: id }),
-    );
-    if (result.deletedCount === 0) throw HttpError.notFound('Product not found');
+    const { models, writes, cache } = this.deps;
+    if (!(await writes.remove(models.products, id, {}))) throw HttpError.notFound('Product not found');
     await cache.productsChanged([id]);
   }
 
   private async update(id: string, update: Record<string, unknown>): Promise<ProductView> {
-    const { models, locks, cache } = this.deps;
-    // updateOne + read rather than findOneAndUpdate: FerretDB v1 has no projection on findAndModify.
-    const record = await locks
-      .withLocks([lockKeys.product(id)], async () => {
-        const result = await models.products.updateOne({ _id: id }, update, { runValidators: true });
-        if (result.matchedCount === 0) return null;
-        return models.products.findById(id).select(PRODUCT_PROJECTION).lean<ProductRecord>();
-      })
+    const { models, writes, cache } = this.deps;
+    // update + read rather than findOneAndUpdate: FerretDB v1 has no projection on findAndModify.
+    const found = await writes
+      .update(models.products, id, {}, update, { runValidators: true })
       .catch(duplicateSku);
+    const record = found
+      ? await models.products.findById(id).select(PRODUCT_PROJECTION).lean<ProductRecord>()
+      : null;
     if (!record) throw HttpError.notFound('Product not found');
     await cache.productsChanged([id]);
     return productView(record);

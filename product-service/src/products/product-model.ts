@@ -16,9 +16,13 @@ const productSchema = new Schema(
      * record happen in one single-document update, so a crash between products leaves an exact
      * trace of what to put back. Emptied when the reservation completes.
      */
-    holds: { type: [String], default: undefined, select: false },
-    /** Orders whose release already restored this product's units; emptied when the release completes. */
-    releases: { type: [String], default: undefined, select: false },
+    holds: { type: [String], default: undefined },
+    /**
+     * Orders whose release already restored this product's units; emptied when the release completes.
+     * Neither marker list is `select: false`: a guarded findOneAndUpdate must not carry a projection
+     * (FerretDB v1 has none on findAndModify); views select their fields explicitly instead.
+     */
+    releases: { type: [String], default: undefined },
   },
   { timestamps: true, versionKey: false },
 );

@@ -3,14 +3,15 @@ import {
   type AuthUser,
   connectMongo,
   connectRedis,
+  createDocumentWrites,
   createLogger,
   createMetrics,
   createRedis,
   DEV_INTERNAL_TOKEN,
-  type LockOptions,
   Lifecycle,
   type Redis,
   signAccessToken,
+  type StorageMode,
 } from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import type { Express } from 'express';
@@ -40,18 +41,29 @@ export interface TestServiceOptions {
   redisUrl?: string;
   /** Reuse a database (a second replica of the same service); default: a fresh one. */
   database?: string;
-  locks?: LockOptions;
+  /**
+   * Which store implementation to run (see DocumentWrites). `ferretdb` (the default here, as on
+   * `npm start`) gets a real connection pool, so its in-process serialisation is what keeps writes
+   * exact. `mongodb` sends guarded writes as they are; FerretDB makes those atomic only when one
+   * connection carries them, so it runs with maxPoolSize=1: that proves the store's logic, while
+   * the server-side atomicity it relies on can only be proven on real MongoDB.
+   */
+  storageMode?: StorageMode;
+  orderWaitMs?: number;
 }
 
 export async function startProductService(options: TestServiceOptions = {}): Promise<TestService> {
   const database = options.database ?? uniqueName('products_');
+  const storageMode = options.storageMode ?? 'ferretdb';
   const config = loadProductConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // The shared test URL pins FerretDB to one connection per process (its conditional updates are
-    // not atomic across connections). product-service does not rely on that, thanks to its locks,
-    // so its tests use a real pool and race within one process as well as across replicas.
-    MONGODB_URL: mongoUrlFor(database).replace('maxPoolSize=1', 'maxPoolSize=10'),
+    // not atomic across connections). The FerretDB mode does not rely on that, so it gets a pool.
+    MONGODB_URL:
+      storageMode === 'ferretdb'
+        ? mongoUrlFor(database).replace('maxPoolSize=1', 'maxPoolSize=10')
+        : mongoUrlFor(database),
     REDIS_URL: options.redisUrl ?? redisUrl(),
     REDIS_KEY_PREFIX: `${uniqueName('ps_')}:`,
   });
@@ -67,12 +79,12 @@ export async function startProductService(options: TestServiceOptions = {}): Pro
   const metrics = createMetrics('product-service');
   const services = createServices({
     config,
-    connection,
     models,
     redis,
     logger,
     registry: metrics.registry,
-    locks: options.locks,
+    writes: createDocumentWrites(storageMode),
+    orderWaitMs: options.orderWaitMs,
   });
   const app = createApp({ config, logger, metrics, lifecycle: new Lifecycle(), connection, services });
   const jwt = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { UserServiceConfig } from '../config';
 import type { UserMetrics } from '../user-metrics';
 import type { UserModel } from '../users/model';
+import type { UserStore } from '../users/user-store';
 import { loginBody, refreshBody, registerBody } from '../users/schemas';
 import { clientGoneSignal } from './client-gone';
 import type { PasswordHasher } from './passwords';
@@ -12,6 +13,7 @@ import { startSession } from './sessions';
 export interface AuthRouteDeps {
   config: UserServiceConfig;
   users: UserModel;
+  userStore: UserStore;
   passwords: PasswordHasher;
   refreshTokens: RefreshTokenStore;
   userMetrics: UserMetrics;
@@ -20,13 +22,13 @@ export interface AuthRouteDeps {
 const INVALID_CREDENTIALS = 'Invalid email or password';
 
 export function authRoutes(deps: AuthRouteDeps): Router {
-  const { users, passwords, refreshTokens, userMetrics, config } = deps;
+  const { users, userStore, passwords, refreshTokens, userMetrics, config } = deps;
   const router = Router();
 
   router.post('/register', async (req, res) => {
     const input = parseInput(registerBody, req.body, 'body');
     const passwordHash = await passwords.hash(input.password, clientGoneSignal(res));
-    const user = await users
+    const user = await userStore
       .create({ email: input.email, name: input.name, passwordHash, role: 'customer' })
       .catch((error: unknown) => {
         if (isDuplicateKey(error)) throw HttpError.conflict('An account with this email already exists');
@@ -38,7 +40,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
 
   router.post('/login', async (req, res) => {
     const input = parseInput(loginBody, req.body, 'body');
-    const user = await users.findOne({ email: input.email });
+    const user = await userStore.findByEmail(input.email);
     const valid = await passwords.verify(input.password, user?.passwordHash, clientGoneSignal(res));
     if (!user || !valid) {
       userMetrics.logins.inc({ outcome: 'failure' });
