@@ -19,7 +19,7 @@ random_hex() { # bytes
 }
 
 for name in jwt_secret internal_token mongo_root_password mongo_users_password \
-  mongo_products_password mongo_orders_password grafana_admin_password; do
+  mongo_products_password mongo_orders_password grafana_admin_password redis_password; do
   file="$dir/$name"
   if [ -s "$file" ]; then
     echo "kept    $file"

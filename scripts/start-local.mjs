@@ -277,7 +277,7 @@ nodeProcess('product', 'product-service/dist/main.js', {
   ...mongoUrl('products'),
 });
 nodeProcess('order', 'order-service/dist/main.js', { PORT: String(PORTS.order), ...mongoUrl('orders') });
-const gatewayEnv = { TRUST_PROXY_HOPS: env.TRUST_PROXY_HOPS || (nginx ? '1' : '0') };
+const gatewayEnv = { TRUST_PROXY: env.TRUST_PROXY || (nginx ? 'loopback' : '') };
 nodeProcess('gateway', 'api-gateway/dist/main.js', { ...gatewayEnv, PORT: String(PORTS.gateway) });
 if (nginx) {
   nodeProcess('gateway-2', 'api-gateway/dist/main.js', { ...gatewayEnv, PORT: String(PORTS.gateway2) });

@@ -77,6 +77,9 @@ run_suite format npm run --silent format:check
 run_suite vitest vitest_suite
 # Compose, Prometheus rules, dashboards' PromQL and nginx config, validated without Docker.
 run_suite infra bash scripts/validate-infra.sh
+# The public OpenAPI contract fuzzed by schemathesis (every operation, all checks, fixed seed)
+# against its own stack on free ports; installs schemathesis into .tmp/schemathesis-venv.
+run_suite contract-fuzz bash scripts/fuzz-api.sh
 # The whole stack for real (npm start with high rate limits), 10 s of mixed traffic: asserts
 # 0 failed requests and the inventory invariant (stock sold == units ordered).
 run_suite load-smoke npm run --silent load:stack -- --scenario smoke

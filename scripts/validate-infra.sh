@@ -115,6 +115,13 @@ for name, svc in base["services"].items():
         if not svc.get("init"):
             problems.append(f"{name}: init: true missing")
 
+    # Published on the host's loopback unless BIND_ADDRESS says otherwise (rendered without it here).
+    for port in svc.get("ports") or []:
+        if isinstance(port, dict) and port.get("host_ip") != "127.0.0.1":
+            problems.append(f"{name}: port {port.get('published')} published on {port.get('host_ip') or 'every interface'}, not 127.0.0.1")
+    if "--web.enable-lifecycle" in (svc.get("command") or []):
+        problems.append(f"{name}: --web.enable-lifecycle lets anyone who reaches Prometheus stop it")
+
 if not (base.get("networks", {}).get("backend") or {}).get("internal"):
     problems.append("backend network must be internal: true")
 
@@ -128,8 +135,10 @@ for name, svc in prod["services"].items():
     size = memory_bytes(limit) if limit else None
     if size is None or size >= 512 * 1024**2:
         problems.append(f"prod {name}: memory limit must be set and < 512M (got {limit})")
-    if name in ("mongo", "redis") and svc.get("ports"):
-        problems.append(f"prod {name}: database port published")
+    if name in ("mongo", "redis", "prometheus") and svc.get("ports"):
+        problems.append(f"prod {name}: port published")
+    if "--web.enable-lifecycle" in (svc.get("command") or []):
+        problems.append(f"prod {name}: --web.enable-lifecycle")
     if name in APP:
         env = svc.get("environment") or {}
         deploy = svc.get("deploy") or {}
@@ -143,11 +152,15 @@ for name, svc in prod["services"].items():
             problems.append(f"prod {name}: JWT secret must come from the jwt_secret secret")
         if env.get("JWT_SECRET") or env.get("INTERNAL_TOKEN"):
             problems.append(f"prod {name}: JWT_SECRET/INTERNAL_TOKEN must not be literal env values")
+        if env.get("REDIS_PASSWORD_FILE") != "/run/secrets/redis_password" or "redis_password" not in secrets:
+            problems.append(f"prod {name}: the Redis password must come from the redis_password secret")
         url = env.get("MONGODB_URL")
         if url is not None and "__MONGODB_PASSWORD__" not in url:
             problems.append(f"prod {name}: MONGODB_URL must use the __MONGODB_PASSWORD__ placeholder + secret")
+if "requirepass" not in " ".join(map(str, (prod["services"].get("redis") or {}).get("command") or [])):
+    problems.append("prod redis: no requirepass")
 for required in ("jwt_secret", "internal_token", "mongo_root_password", "mongo_users_password",
-                 "mongo_products_password", "mongo_orders_password"):
+                 "mongo_products_password", "mongo_orders_password", "redis_password"):
     if required not in (prod.get("secrets") or {}):
         problems.append(f"prod: secret {required} not defined")
     elif "file" not in prod["secrets"][required]:
@@ -163,7 +176,7 @@ fi
 
 check ".env.example documents every variable the compose files interpolate" bash -c '
   missing=0
-  for var in $(grep -ohE "\\$\{[A-Z_][A-Z0-9_]*" docker-compose.yml docker-compose.prod.yml | cut -c3- | sort -u); do
+  for var in $(grep -ohE "\\$\{[A-Z_][A-Z0-9_]*" docker-compose.yml docker-compose.prod.yml docker-compose.override.yml | cut -c3- | sort -u); do
     grep -qE "^${var}=" .env.example || { echo "$var is not in .env.example"; missing=1; }
   done
   exit $missing'

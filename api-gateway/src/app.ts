@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { enforceAccess } from './auth/enforce-access';
 import { type GatewayConfig, jwtSettings, parseByteSize } from './config';
 import { mountDocs } from './docs/docs-routes';
+import { gatewayOwnRoutes } from './docs/gateway-document';
 import { OpenApiProvider } from './docs/openapi-provider';
 import { gatewayHealthHandler } from './health/health-handler';
 import { createForwarder } from './proxy/forwarder';
@@ -61,7 +62,8 @@ export function createApp(deps: GatewayDeps): Express {
       lifecycle: deps.lifecycle,
       corsOrigins: config.CORS_ORIGINS,
       jsonBodyLimit: false,
-      trustProxyHops: config.TRUST_PROXY_HOPS,
+      trustedProxies: config.TRUST_PROXY,
+      documentedRoutes: gatewayOwnRoutes(),
       healthHandler: gatewayHealthHandler({ upstreams, redis, timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS }),
     },
     (app) => {
@@ -78,6 +80,7 @@ export function createApp(deps: GatewayDeps): Express {
           pathPrefix: route.prefix,
           timeoutMs: upstream.timeoutMs,
           connectTimeoutMs: upstream.connectTimeoutMs,
+          bodyTimeoutMs: config.CLIENT_BODY_TIMEOUT_MS,
         });
         // A real route (not app.use) so metrics label it by its pattern, never by the raw URL.
         app.all(

@@ -1,4 +1,12 @@
-import { baseEnvShape, jwtEnvShape, loadConfig, redisEnvShape, type JwtSettings } from '@ecom/service-kit';
+import { isIP } from 'node:net';
+import {
+  baseEnvShape,
+  ConfigError,
+  jwtEnvShape,
+  loadConfig,
+  redisEnvShape,
+  type JwtSettings,
+} from '@ecom/service-kit';
 import { z } from 'zod';
 
 const httpUrl = (fallback: string) =>
@@ -10,6 +18,31 @@ const httpUrl = (fallback: string) =>
 const millis = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const optionalMillis = z.coerce.number().int().min(1).optional();
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+/** Names Express (proxy-addr) knows: 127.0.0.0/8 + ::1, 169.254.0.0/16 + fe80::/10, private ranges. */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address, a subnet (10.0.0.0/8) or one of the named ranges. */
+function isProxyAddress(entry: string): boolean {
+  if (NAMED_RANGES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const proxyAddresses = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
+  .refine((entries) => entries.every(isProxyAddress), {
+    message: 'must list addresses, subnets (10.0.0.0/8) or loopback, linklocal, uniquelocal',
+  });
 
 export const gatewayEnvShape = {
   ...baseEnvShape({ port: 3000 }),
@@ -24,11 +57,16 @@ export const gatewayEnvShape = {
   USER_UPSTREAM_TIMEOUT_MS: optionalMillis,
   PRODUCT_UPSTREAM_TIMEOUT_MS: optionalMillis,
   ORDER_UPSTREAM_TIMEOUT_MS: optionalMillis,
+  /** The whole request body must arrive within this, else 408; the upstream timeout starts after it. */
+  CLIENT_BODY_TIMEOUT_MS: millis(10_000),
   /** A TCP connect that takes longer means the upstream is gone; fail fast with a 503. */
   UPSTREAM_CONNECT_TIMEOUT_MS: millis(1_000),
 
-  /** Reverse-proxy hops in front of the gateway (1 behind nginx); decides the client IP. */
-  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /**
+   * Addresses of the reverse proxies in front of the gateway (nginx). X-Forwarded-For decides the
+   * client address, and so its rate-limit budget, only on connections from these; none by default.
+   */
+  TRUST_PROXY: proxyAddresses.default([]),
 
   RATE_LIMIT_WINDOW: millis(15 * 60 * 1000),
   RATE_LIMIT_MAX: count(5_000),
@@ -50,6 +88,12 @@ export const gatewayEnvShape = {
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
+  // A hop count trusted whoever connected; silently ignoring it would hide that the meaning changed.
+  if (env.TRUST_PROXY_HOPS) {
+    throw new ConfigError(
+      'Invalid configuration: TRUST_PROXY_HOPS is no longer read; list the proxy addresses in TRUST_PROXY (e.g. loopback)',
+    );
+  }
   return loadConfig(gatewayEnvShape, env);
 }
 

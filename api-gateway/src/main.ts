@@ -32,7 +32,7 @@ runMain(async () => {
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     details: {
       upstreams: Object.fromEntries(upstreams.list().map((upstream) => [upstream.name, upstream.baseUrl])),
-      trustProxyHops: config.TRUST_PROXY_HOPS,
+      trustedProxies: config.TRUST_PROXY.join(','),
     },
     // Redis last: in-flight requests may still count against the rate limits until the end.
     closers: [() => upstreams.close(), () => closeRedis(redis)],

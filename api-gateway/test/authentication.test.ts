@@ -8,6 +8,7 @@ import {
   customer,
   expiredToken,
   forgedToken,
+  tokenWithoutExpiry,
   validToken,
   wrongAudienceToken,
 } from './support/tokens';
@@ -61,6 +62,7 @@ describe('protected routes', () => {
     ['a token signed with another secret', () => bearer(forgedToken())],
     ['an unsigned alg:none token', () => bearer(algNoneToken())],
     ['a token for another audience', () => bearer(wrongAudienceToken())],
+    ['a token without an expiry', () => bearer(tokenWithoutExpiry())],
     ['a non-bearer scheme', () => `Basic ${Buffer.from('a:b').toString('base64')}`],
   ];
 

@@ -4,7 +4,7 @@ import { loadGatewayConfig, parseByteSize } from '../src/config';
 
 describe('gateway configuration', () => {
   it('has local defaults that match the fixed ports of the stack', () => {
-    const config = loadGatewayConfig({});
+    const config = loadGatewayConfig({ NODE_ENV: 'development' });
     expect(config.PORT).toBe(3000);
     expect(config.USER_SERVICE_URL).toBe('http://127.0.0.1:3001');
     expect(config.PRODUCT_SERVICE_URL).toBe('http://127.0.0.1:3002');
@@ -12,15 +12,16 @@ describe('gateway configuration', () => {
     expect(config.RATE_LIMIT_WINDOW).toBe(15 * 60 * 1000);
     expect(config.RATE_LIMIT_MAX).toBe(5000);
     expect(config.AUTH_RATE_LIMIT_MAX).toBe(500);
-    expect(config.TRUST_PROXY_HOPS).toBe(0);
+    expect(config.TRUST_PROXY).toEqual([]);
   });
 
   it('takes every value from the environment', () => {
     const config = loadGatewayConfig({
+      NODE_ENV: 'test',
       RATE_LIMIT_WINDOW: '60000',
       RATE_LIMIT_MAX: '10',
       AUTH_RATE_LIMIT_MAX: '3',
-      TRUST_PROXY_HOPS: '1',
+      TRUST_PROXY: 'loopback, 10.0.0.0/8, 192.0.2.1',
       PRODUCT_SERVICE_URL: 'http://product-service:3002/',
       CORS_ORIGINS: 'https://a.example, https://b.example',
     });
@@ -28,16 +29,16 @@ describe('gateway configuration', () => {
       RATE_LIMIT_WINDOW: 60000,
       RATE_LIMIT_MAX: 10,
       AUTH_RATE_LIMIT_MAX: 3,
-      TRUST_PROXY_HOPS: 1,
+      TRUST_PROXY: ['loopback', '10.0.0.0/8', '192.0.2.1'],
       PRODUCT_SERVICE_URL: 'http://product-service:3002',
       CORS_ORIGINS: ['https://a.example', 'https://b.example'],
     });
   });
 
   it('names every invalid variable at once', () => {
-    expect(() => loadGatewayConfig({ RATE_LIMIT_MAX: 'lots', USER_SERVICE_URL: 'ftp://x' })).toThrow(
-      /RATE_LIMIT_MAX.*USER_SERVICE_URL|USER_SERVICE_URL.*RATE_LIMIT_MAX/,
-    );
+    expect(() =>
+      loadGatewayConfig({ NODE_ENV: 'test', RATE_LIMIT_MAX: 'lots', USER_SERVICE_URL: 'ftp://x' }),
+    ).toThrow(/RATE_LIMIT_MAX.*USER_SERVICE_URL|USER_SERVICE_URL.*RATE_LIMIT_MAX/);
   });
 
   it('refuses the development JWT secret in production', () => {
@@ -45,7 +46,24 @@ describe('gateway configuration', () => {
     expect(() => loadGatewayConfig({ NODE_ENV: 'production', JWT_SECRET: DEV_JWT_SECRET })).toThrow(
       /JWT_SECRET/,
     );
-    expect(() => loadGatewayConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })).not.toThrow();
+    expect(() =>
+      loadGatewayConfig({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'x'.repeat(40),
+        REDIS_PASSWORD: 'r'.repeat(32),
+      }),
+    ).not.toThrow();
+  });
+
+  it('when TRUST_PROXY names something that is not an address, a subnet or a known range, then start-up is refused', () => {
+    expect(() => loadGatewayConfig({ NODE_ENV: 'test', TRUST_PROXY: 'nginx' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadGatewayConfig({ NODE_ENV: 'test', TRUST_PROXY: '10.0.0.0/99' })).toThrow(/TRUST_PROXY/);
+  });
+
+  it('when the old hop count TRUST_PROXY_HOPS is set, then start-up is refused with a pointer to TRUST_PROXY', () => {
+    expect(() => loadGatewayConfig({ NODE_ENV: 'test', TRUST_PROXY_HOPS: '1' })).toThrow(
+      /TRUST_PROXY_HOPS .*TRUST_PROXY/,
+    );
   });
 
   it('reads body limits written like 100kb', () => {

@@ -197,7 +197,8 @@ describe('Swagger UI at /api/docs', () => {
     await request(gateway.app).get('/api/docs/swagger-ui-bundle.js').expect(200);
   });
 
-  it('does not answer writes', async () => {
-    await request(gateway.app).post('/api/docs/').expect(404);
+  it('does not answer writes: 405 naming the methods it has', async () => {
+    const res = await request(gateway.app).post('/api/docs/').expect(405);
+    expect(res.headers.allow).toBe('GET, HEAD');
   });
 });

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createTestGateway,
   deadUrl,
@@ -158,6 +158,84 @@ describe('the circuit breaker', () => {
         .poll(() => gateway.metricsText())
         .toMatch(/gateway_upstream_requests_total\{upstream="user",outcome="client_closed"[^}]*\} 4/);
       expect(gateway.upstreams.get('user').circuit.state).toBe('closed');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
+
+describe('clients that send their body slowly', () => {
+  beforeEach(() => {
+    stubs.user.on('/auth/login', (_req, res) => json(res, 200, {}));
+  });
+
+  /** Sends the headers and part of the declared body, then nothing; resolves with what came back. */
+  function slowBody(url: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(`${url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': '200' },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.write('{"email":"slow');
+    });
+  }
+
+  it('get 408, and many of them never open the circuit for everybody else', async () => {
+    const gateway = await gatewayWith({
+      USER_UPSTREAM_TIMEOUT_MS: '200',
+      CLIENT_BODY_TIMEOUT_MS: '600',
+      CIRCUIT_VOLUME_THRESHOLD: '3',
+      CIRCUIT_ERROR_THRESHOLD_PERCENT: '50',
+    });
+    const { server, url } = await listenOnFreePort(gateway.app);
+    try {
+      const { result: answers, ms } = await timed(() =>
+        Promise.all(Array.from({ length: 12 }, () => slowBody(url))),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual(Array(12).fill(408));
+      expect(JSON.parse(answers[0]!.body)).toMatchObject({ status: 408, error: expect.any(String) });
+      expect(ms).toBeGreaterThanOrEqual(550);
+
+      expect(gateway.upstreams.get('user').circuit.state).toBe('closed');
+      await request(gateway.app).post('/api/auth/login').send({ email: 'a@b.co', password: 'x' }).expect(200);
+      expect(await gateway.metricsText()).toMatch(
+        /gateway_upstream_requests_total\{upstream="user",outcome="client_timeout"[^}]*\} 12/,
+      );
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('still get the upstream timeout counted from the end of their body', async () => {
+    const gateway = await gatewayWith({ USER_UPSTREAM_TIMEOUT_MS: '300', CLIENT_BODY_TIMEOUT_MS: '5000' });
+    const { server, url } = await listenOnFreePort(gateway.app);
+    try {
+      // 500 ms to send the body, then an upstream that answers at once: longer than the
+      // upstream timeout in total, yet no 504, because the upstream was never the slow one.
+      const answer = await new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify({ email: 'a@b.co', password: 'x' });
+        const req = http.request(`${url}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.write(body.slice(0, 5));
+        setTimeout(() => req.end(body.slice(5)), 500);
+      });
+      expect(answer).toBe(200);
     } finally {
       server.closeAllConnections();
       server.close();

@@ -148,7 +148,7 @@ export class Stack {
       USER_SERVICE_URL: `http://${HOST}:${userPort}`,
       PRODUCT_SERVICE_URL: productUrl,
       ORDER_SERVICE_URL: `http://${HOST}:${orderPort}`,
-      TRUST_PROXY_HOPS: '1',
+      TRUST_PROXY: 'loopback',
       RATE_LIMIT_KEY_PREFIX: `${uniqueName('e2e_rl_')}:`,
       ...options.gatewayEnv,
     };

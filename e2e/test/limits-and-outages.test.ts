@@ -3,6 +3,7 @@
  * Requests sent straight to a gateway carry their own X-Forwarded-For (the gateways trust one
  * proxy hop, as behind nginx), so each scenario has its own client address and rate-limit budget.
  */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, isErrorShape } from '../support/http';
 import { buildAll, findNginx, Stack } from '../support/stack';
@@ -173,6 +174,40 @@ describe.skipIf(!findNginx())('nginx', () => {
     await expect.poll(() => logged('gateway-1') + logged('gateway-2')).toBe(ids.length);
     expect(logged('gateway-1')).toBeGreaterThan(0);
     expect(logged('gateway-2')).toBeGreaterThan(0);
+  });
+
+  it("keeps the gateways' metrics unreachable whatever the spelling of the path", async () => {
+    // Raw paths: a URL parser would resolve the dot segments before nginx ever saw them.
+    const rawGet = (rawPath: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest(`${stack.entry}/`, { path: rawPath }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const spellings = ['/metrics', '/metrics/', '/Metrics', '/METRICS', '//metrics', '/%6Detrics'];
+    spellings.push('/api/../metrics', '/health/../metrics', '/metrics?x=1', '/metrics;x', '/api/../METRICS/');
+    for (const spelling of spellings) {
+      const res = await rawGet(spelling);
+      expect({ spelling, status: res.status }).toEqual({ spelling, status: 404 });
+      expect(res.text).not.toMatch(/# (HELP|TYPE)/);
+    }
+    // What is public still reaches a gateway (the loopback client's budget may be spent: 429).
+    expect([200, 503]).toContain((await rawGet('/health')).status);
+    expect([200, 429]).toContain((await rawGet('/api/products')).status);
+  });
+
+  it('gives no fresh rate-limit budget for an invented X-Forwarded-For', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < LIMIT + 2; i += 1) {
+      const spoofed = { 'x-forwarded-for': `203.0.113.${i + 1}` };
+      statuses.push((await call(stack.entry, 'GET', '/api/categories', { headers: spoofed })).status);
+    }
+    expect(statuses).toContain(429);
   });
 
   it('answers 502 in the common JSON shape when no gateway replica is up', async () => {

@@ -36,7 +36,7 @@ describe('nginx configuration', () => {
     for (const config of [composeConfig, localTemplate]) {
       expect(config).toMatch(/least_conn;/);
       expect(config).toMatch(/keepalive \d+;/);
-      expect(config).toMatch(/proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
+      expect(config).toMatch(/proxy_set_header X-Forwarded-For \$remote_addr;/);
       expect(config).toMatch(/proxy_set_header X-Request-Id \$edge_request_id;/);
       for (const status of [413, 502, 503, 504]) {
         expect(config).toMatch(new RegExp(`error_page ${status} @json_${status};`));

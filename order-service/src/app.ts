@@ -8,6 +8,7 @@ import {
 } from '@ecom/service-kit';
 import type { Express } from 'express';
 import type { IdempotencyStore } from './idempotency/store';
+import type { PendingUnitsLimit } from './holds/pending-units-limit';
 import type { ReleaseQueue } from './inventory-client/pending-releases';
 import type { OrderMetrics } from './order-metrics';
 import { orderRoutesDoc } from './openapi';
@@ -27,6 +28,7 @@ export interface OrderServiceDeps {
   idempotency: IdempotencyStore;
   inventory: PlaceOrderDeps['inventory'];
   releases: ReleaseQueue;
+  pendingUnits: PendingUnitsLimit;
   /** Background loops the request path nudges when it leaves them work. */
   outboxRelay: { kick(orderId?: string): void };
   releaseRetrier: { kick(): void };
@@ -46,6 +48,7 @@ export function createApp(deps: OrderServiceDeps): Express {
       readinessChecks: deps.readinessChecks,
       corsOrigins: settings.corsOrigins,
       jsonBodyLimit: settings.bodyLimit,
+      documentedRoutes: orderRoutesDoc,
     },
     (app) => {
       app.get('/openapi.json', openApiHandler({ title: 'order-service', version: '1.0.0' }, orderRoutesDoc));
@@ -60,6 +63,7 @@ export function createApp(deps: OrderServiceDeps): Express {
           idempotency: deps.idempotency,
           inventory: deps.inventory,
           releases: deps.releases,
+          pendingUnits: deps.pendingUnits,
           outboxRelay: deps.outboxRelay,
           releaseRetrier: deps.releaseRetrier,
           metrics: deps.orderMetrics,

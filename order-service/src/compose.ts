@@ -11,6 +11,8 @@ import type { Connection } from 'mongoose';
 import { createApp } from './app';
 import { BackgroundLoop } from './background-loop';
 import { createOutboxRelay } from './events/outbox-relay';
+import { createHoldStore, createPendingHoldsModel } from './holds/hold-store';
+import { createPendingUnitsLimit } from './holds/pending-units-limit';
 import { createIdempotencyModel } from './idempotency/model';
 import { createIdempotencyStore } from './idempotency/store';
 import { createInventory } from './inventory-client/inventory';
@@ -19,6 +21,7 @@ import { createReleaseRetrier } from './inventory-client/release-retrier';
 import { createOrderMetrics } from './order-metrics';
 import { createOrderModel } from './orders/model';
 import { createOrderStore } from './orders/order-store';
+import { expirePendingOrders } from './orders/pending-expiry';
 import { toOrderJson } from './orders/serialize';
 import type { OrderServiceSettings } from './settings';
 
@@ -35,6 +38,7 @@ export interface ComposeOptions {
 }
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
+const MAX_EXPIRY_INTERVAL_MS = 60_000;
 
 /** Builds models, clients, background loops and the app; nothing connects or listens here. */
 export function composeOrderService(options: ComposeOptions) {
@@ -47,6 +51,16 @@ export function composeOrderService(options: ComposeOptions) {
   // The one place the backend matters: how a guarded single-document write is made atomic.
   const writes = createDocumentWrites(settings.storageMode);
   const orderStore = createOrderStore(orders, writes);
+  const pendingHolds = createPendingHoldsModel(connection);
+  const pendingUnits = createPendingUnitsLimit({
+    holds: createHoldStore(pendingHolds, writes),
+    orders,
+    maxUnits: settings.maxPendingUnitsPerUser,
+    // Longer than any placement can take (reservation budget, retries, the save).
+    placementGraceMs: 60_000 + 2 * settings.productTimeoutMs,
+    failures: orderMetrics.bookkeepingFailures,
+    logger,
+  });
 
   const inventory = createInventory(
     {
@@ -74,6 +88,7 @@ export function composeOrderService(options: ComposeOptions) {
     metrics: orderMetrics,
     logger,
     intervalMs: settings.outboxIntervalMs,
+    signingKey: settings.internalToken,
   });
   const releaseRetrier = createReleaseRetrier({
     pendingReleases,
@@ -91,7 +106,23 @@ export function composeOrderService(options: ComposeOptions) {
     },
     logger,
   );
-  const loops = [outboxRelay, releaseRetrier, sweeper];
+  const expiry = new BackgroundLoop(
+    'pending-expiry',
+    Math.min(MAX_EXPIRY_INTERVAL_MS, Math.ceil(settings.pendingOrderTtlMs / 4)),
+    async () => {
+      await expirePendingOrders({
+        orders,
+        orderStore,
+        pendingUnits,
+        outboxRelay,
+        metrics: orderMetrics,
+        ttlMs: settings.pendingOrderTtlMs,
+        logger,
+      });
+    },
+    logger,
+  );
+  const loops = [outboxRelay, releaseRetrier, sweeper, expiry];
 
   const app = createApp({
     settings,
@@ -103,6 +134,7 @@ export function composeOrderService(options: ComposeOptions) {
     idempotency,
     inventory,
     releases: createReleaseQueue(pendingReleases),
+    pendingUnits,
     outboxRelay,
     releaseRetrier,
     lifecycle: options.lifecycle,
@@ -113,12 +145,13 @@ export function composeOrderService(options: ComposeOptions) {
     app,
     metrics,
     orderMetrics,
-    models: { orders, idempotency: idempotencyModel, pendingReleases },
+    models: { orders, idempotency: idempotencyModel, pendingReleases, pendingHolds },
     inventory,
     outboxRelay,
     releaseRetrier,
     /** Creates the indexes (the unique idempotency index is what makes duplicates safe). */
-    init: () => Promise.all([orders.init(), idempotencyModel.init(), pendingReleases.init()]),
+    init: () =>
+      Promise.all([orders.init(), idempotencyModel.init(), pendingReleases.init(), pendingHolds.init()]),
     start: () => loops.forEach((loop) => loop.start()),
     /** Loops first (they use the clients), then the product-service connection pool. */
     async stop() {

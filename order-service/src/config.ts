@@ -25,6 +25,13 @@ const envShape = {
     .default('USD'),
   OUTBOX_INTERVAL_MS: millis(5_000, 10),
   RELEASE_RETRY_INTERVAL_MS: millis(2_000, 10),
+  MAX_PENDING_UNITS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(100),
+  PENDING_ORDER_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(30 * 24 * 3_600_000)
+    .default(30 * 60_000),
   EVENTS_STREAM_MAXLEN: z.coerce.number().int().min(1_000).default(100_000),
 };
 

@@ -2,6 +2,7 @@ import { idParamsSchema, type RouteDoc } from '@ecom/service-kit';
 import { z } from 'zod';
 import {
   createOrderBody,
+  idempotencyKeySchema,
   listOrdersQuery,
   orderItemResponse,
   orderResponse,
@@ -31,6 +32,7 @@ export const orderRoutesDoc: RouteDoc[] = [
       {
         name: 'Idempotency-Key',
         description: 'Same key + same body within 24 h replays the first answer; another body gives 422',
+        schema: idempotencyKeySchema,
       },
     ],
     responses: {
@@ -39,7 +41,10 @@ export const orderRoutesDoc: RouteDoc[] = [
       401: { description: 'Missing or invalid token' },
       403: { description: "userId names another user (it may only be the caller's own id)" },
       409: { description: 'Insufficient stock (details per product) or same key still in progress' },
-      422: { description: 'Unknown or inactive product, or Idempotency-Key reused with another body' },
+      422: {
+        description:
+          'Unknown or inactive product, over 100 units of one product in total, or Idempotency-Key reused with another body',
+      },
       503: { description: 'Product service unavailable; see Retry-After' },
     },
   },

@@ -9,6 +9,7 @@ export interface OrderMetrics {
   outboxBacklog: Gauge;
   circuitState: Gauge;
   releasesPending: Gauge;
+  bookkeepingFailures: Counter<'operation'>;
 }
 
 /** Values of product_client_circuit_state. */
@@ -44,6 +45,12 @@ export function createOrderMetrics(metrics: ServiceMetrics): OrderMetrics {
     circuitState: new Gauge({
       name: 'product_client_circuit_state',
       help: 'Circuit breaker around product-service reservations: 0 closed, 1 half-open, 2 open',
+      registers,
+    }),
+    bookkeepingFailures: new Counter({
+      name: 'order_bookkeeping_failures_total',
+      help: 'Bookkeeping writes that failed and were left to a later pass, by operation',
+      labelNames: ['operation'] as const,
       registers,
     }),
     releasesPending: new Gauge({

@@ -22,6 +22,10 @@ export interface OrderServiceSettings {
   idempotencyWaitMs?: number;
   /** Chosen once at start-up (chooseStorageMode); see DocumentWrites. */
   storageMode: StorageMode;
+  /** Units one customer may hold in pending orders at once. */
+  maxPendingUnitsPerUser: number;
+  /** Pending orders older than this are cancelled (reason `expired`) and their stock released. */
+  pendingOrderTtlMs: number;
 }
 
 export function settingsFromConfig(
@@ -41,5 +45,7 @@ export function settingsFromConfig(
     releaseRetryIntervalMs: config.RELEASE_RETRY_INTERVAL_MS,
     streamMaxLen: config.EVENTS_STREAM_MAXLEN,
     storageMode,
+    maxPendingUnitsPerUser: config.MAX_PENDING_UNITS_PER_USER,
+    pendingOrderTtlMs: config.PENDING_ORDER_TTL_MS,
   };
 }

@@ -5,7 +5,7 @@ import { settingsFromConfig } from '../src/settings';
 
 describe('order-service configuration', () => {
   it('when nothing is set, then the documented defaults apply', () => {
-    const config = loadOrderServiceConfig({});
+    const config = loadOrderServiceConfig({ NODE_ENV: 'development' });
 
     expect(config).toMatchObject({
       PORT: 3003,

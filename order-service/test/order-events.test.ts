@@ -1,3 +1,4 @@
+import { hasValidEventSignature } from '@ecom/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type Harness, startOrderService, streamEntries, tokenFor } from './support/harness';
 import { type ProductStub, startProductStub } from './support/product-stub';
@@ -46,7 +47,11 @@ describe('events on the orders stream', () => {
       userId: owner.user.id,
       occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       data: expect.any(String),
+      sig: expect.any(String),
     });
+    // Signed with the internal token: product-service acts only on events that verify.
+    expect(hasValidEventSignature(event!, stub.token)).toBe(true);
+    expect(hasValidEventSignature({ ...event!, orderId: '0'.repeat(24) }, stub.token)).toBe(false);
     expect(JSON.parse(event!.data!)).toEqual({
       status: 'pending',
       items: [

@@ -177,10 +177,6 @@ describe('POST /orders', () => {
     ],
     ['a quantity of 0', (id: string) => ({ items: [{ productId: id, quantity: 0 }] })],
     ['a quantity of 101', (id: string) => ({ items: [{ productId: id, quantity: 101 }] })],
-    [
-      'merged lines above 100',
-      (id: string) => ({ items: [60, 41].map((quantity) => ({ productId: id, quantity })) }),
-    ],
     ['a fractional quantity', (id: string) => ({ items: [{ productId: id, quantity: 1.5 }] })],
     ['a malformed product id', () => ({ items: [{ productId: 'nope', quantity: 1 }] })],
     ['an operator key', (id: string) => ({ items: [{ productId: id, quantity: 1, $where: '1' }] })],
@@ -199,6 +195,19 @@ describe('POST /orders', () => {
       expect(stub.stockOf(product)).toBe(500);
     },
   );
+
+  it('when lines of one product add up to more than 100, then 422 (a rule on the whole order) before product-service is called', async () => {
+    const product = stub.addProduct(500);
+    const { auth } = tokenFor();
+    const calls = stub.calls.reserve.length;
+    const body = { items: [60, 41].map((quantity) => ({ productId: product, quantity })) };
+
+    const response = await orders.http.post('/orders').set('Authorization', auth).send(body);
+
+    expect(response.status).toBe(422);
+    expect(response.body.details).toEqual([{ productId: product, quantity: 101, max: 100 }]);
+    expect(stub.calls.reserve.length).toBe(calls);
+  });
 
   it('when the body names the caller as userId (as the original API documents), then the order is placed for the caller', async () => {
     const product = stub.addProduct(10, 4);

@@ -40,6 +40,7 @@ export function createApp(deps: AppDeps): Express {
       readinessChecks: { mongo: mongoHealthCheck(deps.connection) },
       corsOrigins: config.CORS_ORIGINS,
       jsonBodyLimit: config.BODY_LIMIT,
+      documentedRoutes: productRoutesDoc,
     },
     (app) => {
       app.get(

@@ -59,6 +59,7 @@ runMain(async () => {
     stream: config.ORDER_EVENTS_STREAM,
     group: config.ORDER_EVENTS_GROUP,
     consumer: config.ORDER_EVENTS_CONSUMER,
+    signingKey: config.INTERNAL_TOKEN,
   });
   consumer.start();
 

@@ -20,4 +20,5 @@ export const priceSchema = z
   .number()
   .min(0)
   .max(MAX_PRICE)
-  .refine(hasAtMostTwoDecimals, 'must have at most 2 decimal places');
+  .refine(hasAtMostTwoDecimals, 'must have at most 2 decimal places')
+  .meta({ multipleOf: 0.01 });

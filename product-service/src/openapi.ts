@@ -23,6 +23,7 @@ export const productRoutesDoc: RouteDoc[] = [
     summary: 'List active products: filters, case-insensitive search, sort, pagination',
     tags: ['Products'],
     query: productListQuerySchema,
+    emptyQueryIsAbsent: true,
     responses: {
       200: {
         description: `A page of products. ${cacheHeader}`,

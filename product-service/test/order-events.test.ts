@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger, createRedis, type Redis } from '@ecom/service-kit';
+import { createLogger, createRedis, type Redis, signEventFields } from '@ecom/service-kit';
 import { redisUrl, uniqueName } from '@ecom/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderEventsConsumer } from '../src/inventory/order-events-consumer';
@@ -19,20 +19,19 @@ const stream = `events:orders:${uniqueName('test_')}`;
 const group = 'product-service';
 const logger = createLogger('order-events-test', 'silent');
 
-function publish(type: string, orderId: string, extra: Record<string, string> = {}) {
-  return publisher.xadd(
-    stream,
-    '*',
-    ...Object.entries({
-      id: randomUUID(),
-      type,
-      orderId,
-      userId: 'u1',
-      occurredAt: new Date().toISOString(),
-      data: JSON.stringify({ status: 'cancelled' }),
-      ...extra,
-    }).flat(),
-  );
+/** An event as order-service publishes it: signed with the internal token unless told otherwise. */
+function publish(type: string, orderId: string, extra: Record<string, string> = {}, secret?: string) {
+  const fields: Record<string, string> = {
+    id: randomUUID(),
+    type,
+    orderId,
+    userId: 'u1',
+    occurredAt: new Date().toISOString(),
+    data: JSON.stringify({ status: 'cancelled' }),
+    ...extra,
+  };
+  fields.sig ??= signEventFields(fields, secret ?? service.internalToken);
+  return publisher.xadd(stream, '*', ...Object.entries(fields).flat());
 }
 
 async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
@@ -52,7 +51,15 @@ function startConsumer(name: string): OrderEventsConsumer {
     service.services.inventory,
     logger,
     service.services.metrics,
-    { stream, group, consumer: name, blockMs: 200, claimIdleMs: 300, claimEveryMs: 200 },
+    {
+      stream,
+      group,
+      consumer: name,
+      signingKey: service.internalToken,
+      blockMs: 200,
+      claimIdleMs: 300,
+      claimEveryMs: 200,
+    },
   );
   started.start();
   return started;
@@ -108,6 +115,23 @@ describe('order events', () => {
     expect(await stockOf(service, product.id)).toBe(8);
   });
 
+  it('when an order.cancelled is unsigned, badly signed or altered, then it is acknowledged without releasing anything', async () => {
+    // Anyone who can write to Redis could otherwise put back the stock of any live order.
+    const { product, orderId } = await reserved(10, 4);
+    await publish('order.cancelled', orderId, { sig: '' });
+    await publish('order.cancelled', orderId, {}, 'a-secret-the-attacker-made-up-0123');
+    const signedForAnother = signEventFields(
+      { id: 'x', type: 'order.cancelled', orderId: newOrderId() },
+      service.internalToken,
+    );
+    await publish('order.cancelled', orderId, { id: 'x', sig: signedForAnother });
+    await eventually(async () => (await pendingCount()) === 0);
+    expect(await stockOf(service, product.id)).toBe(6);
+    // Nor did the forged events leave a tombstone: the real cancellation still works.
+    await publish('order.cancelled', orderId);
+    await eventually(async () => (await stockOf(service, product.id)) === 10);
+  });
+
   it('when a consumer died holding an entry, then another one claims it and releases the order', async () => {
     const { product, orderId } = await reserved(10, 5);
     await consumer.stop();
@@ -134,7 +158,15 @@ describe('order events', () => {
       logger,
       service.services.metrics,
       // Claiming abandoned entries is far off: only re-reading its own pending entries can help.
-      { stream, group, consumer: 'replica-c', blockMs: 200, claimIdleMs: 600_000, claimEveryMs: 600_000 },
+      {
+        stream,
+        group,
+        consumer: 'replica-c',
+        signingKey: service.internalToken,
+        blockMs: 200,
+        claimIdleMs: 600_000,
+        claimEveryMs: 600_000,
+      },
     );
     consumer.start();
     await eventually(async () => (await stockOf(service, product.id)) === 10);

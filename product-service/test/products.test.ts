@@ -261,18 +261,20 @@ describe('listing products', () => {
     expect(response.body.total).toBe(4);
   });
 
-  it.each([
-    [{ limit: 101 }],
-    [{ page: 0 }],
-    [{ sort: 'stock' }],
-    [{ minPrice: 10, maxPrice: 5 }],
-    [{ inStock: 'yes' }],
-    [{ unknown: 1 }],
-  ])('when the query is %j, then 400', async (query) => {
-    const response = await list(query);
-    expect(response.status).toBe(400);
-    expect(response.body.error).toBe('Invalid request query');
+  it('when the price range is inverted (minPrice above maxPrice), then the page is empty', async () => {
+    const response = await list({ minPrice: 10, maxPrice: 5 });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ items: [], total: 0 });
   });
+
+  it.each([[{ limit: 101 }], [{ page: 0 }], [{ sort: 'stock' }], [{ inStock: 'yes' }], [{ unknown: 1 }]])(
+    'when the query is %j, then 400',
+    async (query) => {
+      const response = await list(query);
+      expect(response.status).toBe(400);
+      expect(response.body.error).toBe('Invalid request query');
+    },
+  );
 });
 
 describe('service documents', () => {

@@ -47,6 +47,7 @@ export function createApp(deps: UserServiceDeps): Express {
       readinessChecks: deps.readinessChecks,
       corsOrigins: config.CORS_ORIGINS,
       jsonBodyLimit: config.BODY_LIMIT,
+      documentedRoutes: userRoutesDoc,
     },
     (app) => {
       app.get('/openapi.json', openApiHandler({ title: 'user-service', version: '1.0.0' }, userRoutesDoc));

@@ -43,7 +43,7 @@ runMain(async () => {
   const passwords = passwordHasherFor(config);
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     const admin = { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, name: config.ADMIN_NAME };
-    await ensureAdminAccount(users, userStore, passwords, admin, logger);
+    await ensureAdminAccount(userStore, passwords, admin, logger);
   }
 
   const lifecycle = new Lifecycle();

@@ -18,9 +18,9 @@ describe('admin bootstrap', () => {
   it('creates the admin once even when several replicas start at the same moment', async () => {
     const admin = { email: newEmail(), password: 'admin-password', name: 'Admin' };
     await Promise.all(
-      [1, 2, 3, 4].map(() => ensureAdminAccount(service.users, service.userStore, passwords, admin, logger)),
+      [1, 2, 3, 4].map(() => ensureAdminAccount(service.userStore, passwords, admin, logger)),
     );
-    await ensureAdminAccount(service.users, service.userStore, passwords, admin, logger);
+    await ensureAdminAccount(service.userStore, passwords, admin, logger);
 
     expect(await service.users.countDocuments({ email: admin.email })).toBe(1);
     const login = await request(service.app)
@@ -30,18 +30,38 @@ describe('admin bootstrap', () => {
     expect(login.body.user.role).toBe('admin');
   });
 
-  it('promotes an existing customer account to admin without changing its password', async () => {
+  it('when the admin address belongs to a customer, then start-up is refused and the customer stays a customer', async () => {
     const customer = await register(service.app);
-    await ensureAdminAccount(
-      service.users,
-      service.userStore,
-      passwords,
-      { email: customer.email, password: 'some-other-password', name: 'Admin' },
-      logger,
-    );
+    await expect(
+      ensureAdminAccount(
+        service.userStore,
+        passwords,
+        { email: customer.email.toUpperCase(), password: 'some-other-password', name: 'Admin' },
+        logger,
+      ),
+    ).rejects.toThrow(/ADMIN_EMAIL .* belongs to an existing non-admin account/);
+
     const login = await request(service.app)
       .post('/auth/login')
       .send({ email: customer.email, password: customer.password });
+    expect(login.status).toBe(200);
+    expect(login.body.user.role).toBe('customer');
+  });
+
+  it('when the admin already exists, then its password is left alone', async () => {
+    const admin = { email: newEmail(), password: 'admin-password', name: 'Admin' };
+    await ensureAdminAccount(service.userStore, passwords, admin, logger);
+    await ensureAdminAccount(
+      service.userStore,
+      passwords,
+      { ...admin, password: 'another-password' },
+      logger,
+    );
+
+    const login = await request(service.app)
+      .post('/auth/login')
+      .send({ email: admin.email, password: admin.password });
+    expect(login.status).toBe(200);
     expect(login.body.user.role).toBe('admin');
   });
 });

@@ -10,17 +10,30 @@ describe('user-service configuration', () => {
   });
 
   it('computes at most one hash per core by default, and never fewer than one at a time', () => {
-    expect(loadUserServiceConfig({}).BCRYPT_CONCURRENCY).toBe(availableParallelism());
-    expect(loadUserServiceConfig({ BCRYPT_CONCURRENCY: '3' }).BCRYPT_CONCURRENCY).toBe(3);
-    expect(() => loadUserServiceConfig({ BCRYPT_CONCURRENCY: '0' })).toThrow(/BCRYPT_CONCURRENCY/);
+    expect(loadUserServiceConfig({ NODE_ENV: 'development' }).BCRYPT_CONCURRENCY).toBe(
+      availableParallelism(),
+    );
+    expect(
+      loadUserServiceConfig({ NODE_ENV: 'development', BCRYPT_CONCURRENCY: '3' }).BCRYPT_CONCURRENCY,
+    ).toBe(3);
+    expect(() => loadUserServiceConfig({ NODE_ENV: 'development', BCRYPT_CONCURRENCY: '0' })).toThrow(
+      /BCRYPT_CONCURRENCY/,
+    );
   });
 
   it('refuses a bcrypt cost below 10 in production', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), BCRYPT_ROUNDS: '8' };
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(40),
+      REDIS_PASSWORD: 'r'.repeat(32),
+      BCRYPT_ROUNDS: '8',
+    };
     expect(() => loadUserServiceConfig(production)).toThrow(/BCRYPT_ROUNDS must be at least 10/);
   });
 
   it('needs ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
-    expect(() => loadUserServiceConfig({ ADMIN_EMAIL: 'a@b.co' })).toThrow(/ADMIN_EMAIL and ADMIN_PASSWORD/);
+    expect(() => loadUserServiceConfig({ NODE_ENV: 'development', ADMIN_EMAIL: 'a@b.co' })).toThrow(
+      /ADMIN_EMAIL and ADMIN_PASSWORD/,
+    );
   });
 });

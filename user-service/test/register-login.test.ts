@@ -66,6 +66,25 @@ describe('POST /auth/register', () => {
     expect(response.body.details).toEqual([expect.objectContaining({ path: 'password' })]);
   });
 
+  it('when the password is over 72 UTF-8 bytes though under 72 characters, then 400 (bcrypt would ignore the rest)', async () => {
+    // 25 euro signs are 75 bytes: two such passwords differing after byte 72 would both log in.
+    const tooLong = await request(service.app)
+      .post('/auth/register')
+      .send({ email: newEmail(), password: '€'.repeat(25), name: 'X' });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.details).toEqual([expect.objectContaining({ path: 'password' })]);
+
+    const email = newEmail();
+    const fits = await request(service.app)
+      .post('/auth/register')
+      .send({ email, password: '€'.repeat(24), name: 'X' });
+    expect(fits.status).toBe(201);
+    const login = await request(service.app)
+      .post('/auth/login')
+      .send({ email, password: '€'.repeat(23) + 'e' });
+    expect(login.status).toBe(401);
+  });
+
   it('when the body has unknown keys (such as a role), then 400 and nothing is stored', async () => {
     const email = newEmail();
     const response = await request(service.app)

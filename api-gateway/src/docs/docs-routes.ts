@@ -14,6 +14,8 @@ export function mountDocs(app: Express, provider: OpenApiProvider): void {
 
   const uiOptions = { swaggerUrl: OPENAPI_PATH, customSiteTitle: 'E-commerce API' };
   const docs = express.Router();
+  // Only GET and HEAD are documented here: anything else falls through to the 405 answer.
+  docs.use((req, _res, next) => next(req.method === 'GET' || req.method === 'HEAD' ? undefined : 'router'));
   docs.use(compress);
   // Swagger UI loads its assets relative to the page, so the page URL must end with a slash.
   docs.use((req, res, next) => {

@@ -1,3 +1,4 @@
+import type { HttpMethod } from '@ecom/service-kit';
 import { z } from 'zod';
 import { gatewayHealthSchema, readinessSchema } from '../health/health-schema';
 import type { OpenApiDocument } from './openapi-document';
@@ -117,3 +118,15 @@ export function gatewayDocument(): OpenApiDocument {
     },
   };
 }
+
+/** The gateway's own documented routes as (method, path) pairs, for the 405 + Allow answers. */
+export function gatewayOwnRoutes(): Array<{ method: HttpMethod; path: string }> {
+  const paths = (gatewayDocument().paths ?? {}) as Record<string, Record<string, unknown>>;
+  return Object.entries(paths).flatMap(([path, operations]) =>
+    Object.keys(operations as Record<string, unknown>)
+      .filter((method): method is HttpMethod => HTTP_METHODS.has(method))
+      .map((method) => ({ method, path: path.replace(/\{(\w+)\}/g, ':$1') })),
+  );
+}
+
+const HTTP_METHODS = new Set<string>(['get', 'post', 'put', 'patch', 'delete']);

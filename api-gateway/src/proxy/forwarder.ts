@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Request, Response } from 'express';
 import { createProxyMiddleware, proxyEventsPlugin } from 'http-proxy-middleware';
 import {
+  ClientBodyTimeoutError,
   ClientClosedError,
   UpstreamConnectTimeoutError,
   UpstreamTimeoutError,
@@ -17,6 +18,8 @@ export interface ForwarderOptions {
   pathPrefix: string;
   timeoutMs: number;
   connectTimeoutMs: number;
+  /** The client's whole body must arrive within this; then 408, never the upstream's fault. */
+  bodyTimeoutMs: number;
 }
 
 /** Resolves once the upstream's response headers arrive (the body then streams on); rejects otherwise. */
@@ -34,9 +37,31 @@ class Exchange {
   constructor(
     private readonly resolve: () => void,
     private readonly reject: (error: unknown) => void,
-    timeoutMs: number,
-  ) {
-    this.timers.push(setTimeout(() => this.fail(new UpstreamTimeoutError(timeoutMs)), timeoutMs));
+    private readonly timeoutMs: number,
+  ) {}
+
+  /**
+   * The upstream's clock starts once the client's body is in: a client that trickles its body must
+   * not turn into an upstream timeout (and open the circuit for everybody). Until then the body
+   * has its own deadline. ('end' waits for the upstream to take the bytes too; an upstream that
+   * stops reading mid-body is rare enough to be blamed on the body deadline.)
+   */
+  start(req: IncomingMessage, bodyTimeoutMs: number): void {
+    if (req.complete) {
+      this.startUpstreamClock();
+      return;
+    }
+    const bodyTimer = setTimeout(() => this.fail(new ClientBodyTimeoutError(bodyTimeoutMs)), bodyTimeoutMs);
+    this.timers.push(bodyTimer);
+    req.once('end', () => {
+      clearTimeout(bodyTimer);
+      this.startUpstreamClock();
+    });
+  }
+
+  private startUpstreamClock(): void {
+    if (this.settled) return;
+    this.timers.push(setTimeout(() => this.fail(new UpstreamTimeoutError(this.timeoutMs)), this.timeoutMs));
   }
 
   get isSettled(): boolean {
@@ -152,6 +177,7 @@ export function createForwarder(options: ForwarderOptions): Forward {
       }
       const exchange = new Exchange(resolve, reject, options.timeoutMs);
       exchanges.set(req, exchange);
+      exchange.start(req, options.bodyTimeoutMs);
       // 'close' also follows every completed response; only an unsettled exchange needs the error.
       res.once('close', () => {
         if (!exchange.isSettled) exchange.fail(new ClientClosedError());

@@ -1,6 +1,6 @@
 import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
-import { ClientClosedError } from './upstream-errors';
+import { isClientFailure } from './upstream-errors';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -16,7 +16,8 @@ type Task = () => Promise<void>;
 /**
  * One breaker per upstream. The breaker wraps "forward this request" as a task; timeouts are the
  * proxy's job (it can tell a 504 from a 503 and abort the upstream request), so opossum's own
- * timeout is off. A client hanging up is not the upstream's fault and is not counted.
+ * timeout is off. A client hanging up or sending its body too slowly is not the upstream's fault
+ * and is not counted.
  */
 export class UpstreamCircuit {
   private readonly breaker: CircuitBreaker<[Task], void>;
@@ -30,7 +31,7 @@ export class UpstreamCircuit {
     this.breaker = new CircuitBreaker((task: Task) => task(), {
       ...settings,
       timeout: false,
-      errorFilter: (error: unknown) => error instanceof ClientClosedError,
+      errorFilter: isClientFailure,
     });
     this.breaker.on('open', () => {
       this.openedAt = Date.now();

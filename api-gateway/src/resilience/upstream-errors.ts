@@ -27,8 +27,22 @@ export class ClientClosedError extends Error {
   }
 }
 
+/** The client did not finish sending its body in time; the upstream was never the slow one. */
+export class ClientBodyTimeoutError extends Error {
+  readonly code = 'ECLIENTBODYTIMEOUT';
+  constructor(readonly timeoutMs: number) {
+    super(`client did not send its request body within ${timeoutMs} ms`);
+    this.name = 'ClientBodyTimeoutError';
+  }
+}
+
+/** Failures that are the client's doing: never counted against the upstream's circuit. */
+export function isClientFailure(error: unknown): boolean {
+  return error instanceof ClientClosedError || error instanceof ClientBodyTimeoutError;
+}
+
 export type UpstreamOutcome =
-  'forwarded' | 'circuit_open' | 'unavailable' | 'timeout' | 'client_closed' | 'error';
+  'forwarded' | 'circuit_open' | 'unavailable' | 'timeout' | 'client_closed' | 'client_timeout' | 'error';
 
 export interface ClassifiedFailure {
   outcome: Exclude<UpstreamOutcome, 'forwarded'>;
@@ -57,6 +71,17 @@ export function classifyUpstreamFailure(
   const code = (error as { code?: unknown })?.code;
   const retryAfter = { 'Retry-After': String(retryAfterSeconds) };
   if (error instanceof ClientClosedError) return { outcome: 'client_closed' };
+  if (error instanceof ClientBodyTimeoutError) {
+    return {
+      outcome: 'client_timeout',
+      // The rest of the body may still trickle in: close rather than read it for keep-alive.
+      httpError: new HttpError(408, 'Request body not received in time', {
+        headers: { Connection: 'close' },
+        details: { timeoutMs: error.timeoutMs },
+        cause: error,
+      }),
+    };
+  }
   if (code === 'EOPENBREAKER') {
     return {
       outcome: 'circuit_open',

@@ -56,3 +56,13 @@ export function algNoneToken(user: AuthUser = admin): string {
 export function wrongAudienceToken(user: AuthUser = customer): string {
   return signAccessToken(user, { ...testJwt, audience: 'some-other-api' });
 }
+
+/** Correctly signed, but without `exp`: valid forever if accepted. */
+export function tokenWithoutExpiry(user: AuthUser = customer): string {
+  return jwt.sign({ email: user.email, role: user.role }, testJwt.secret, {
+    algorithm: 'HS256',
+    subject: user.id,
+    issuer: testJwt.issuer,
+    audience: testJwt.audience,
+  });
+}

@@ -1,4 +1,4 @@
-import type { Logger, Redis } from '@ecom/service-kit';
+import { type Logger, type Redis, signEventFields } from '@ecom/service-kit';
 import { BackgroundLoop } from '../background-loop';
 import type { OrderMetrics } from '../order-metrics';
 import type { OrderModel, OutboxEvent } from '../orders/model';
@@ -16,6 +16,8 @@ export interface OutboxRelayDeps {
   metrics: Pick<OrderMetrics, 'outboxBacklog'>;
   logger: Logger;
   intervalMs: number;
+  /** The internal token; consumers verify each event's `sig` with it. */
+  signingKey: string;
   /** How often to scan every order for unpublished events (a backstop; default 10 min). */
   scanEveryMs?: number;
   stream?: string;
@@ -53,16 +55,17 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   let scanRequested = false;
 
   async function publish(orderId: string, userId: string, event: OutboxEvent) {
-    await redis.xadd(
-      stream,
-      'MAXLEN',
-      '~',
-      String(deps.maxLen),
-      '*',
-      ...['id', event.eventId, 'type', event.type, 'orderId', orderId],
-      ...['userId', userId, 'occurredAt', event.occurredAt.toISOString(), 'data', event.data],
-      ...(event.traceparent ? ['traceparent', event.traceparent] : []),
-    );
+    const fields: Record<string, string> = {
+      id: event.eventId,
+      type: event.type,
+      orderId,
+      userId,
+      occurredAt: event.occurredAt.toISOString(),
+      data: event.data,
+    };
+    fields.sig = signEventFields(fields, deps.signingKey);
+    if (event.traceparent) fields.traceparent = event.traceparent;
+    await redis.xadd(stream, 'MAXLEN', '~', String(deps.maxLen), '*', ...Object.entries(fields).flat());
   }
 
   async function relayOrder(order: {

@@ -17,8 +17,10 @@ export interface OrderItem {
 export interface StatusEntry {
   status: OrderStatus;
   at: Date;
-  /** User id of whoever made the change. */
+  /** User id of whoever made the change, or `system` for an expiry. */
   by: string;
+  /** Why, where the change was not someone's request (e.g. `expired`). */
+  reason?: string;
 }
 
 /** An event not yet on the Redis stream; written in the same update as the change it describes. */
@@ -65,6 +67,7 @@ const statusEntrySchema = new Schema<StatusEntry>(
     status: { type: String, enum: ORDER_STATUSES, required: true },
     at: { type: Date, required: true },
     by: { type: String, required: true },
+    reason: { type: String },
   },
   { _id: false },
 );

@@ -4,6 +4,7 @@ import { orderCreatedEvent } from '../events/order-events';
 import { InventoryRejection, InventoryUnavailable } from '../inventory-client/errors';
 import type { ReservationLine, ReservedItem } from '../inventory-client/http-client';
 import type { ReleaseQueue } from '../inventory-client/pending-releases';
+import type { PendingUnitsLimit } from '../holds/pending-units-limit';
 import type { OrderMetrics } from '../order-metrics';
 import { fromCents, toCents } from './money';
 import type { OrderItem } from './model';
@@ -17,6 +18,7 @@ export interface PlaceOrderDeps {
     retryAfterSeconds(): number;
   };
   releases: ReleaseQueue;
+  pendingUnits: PendingUnitsLimit;
   releaseRetrier: { kick(): void };
   outboxRelay: { kick(orderId?: string): void };
   metrics: OrderMetrics;
@@ -82,6 +84,22 @@ export async function placeOrder(
   log: Logger,
 ): Promise<OrderJson> {
   const orderId = input.orderId.toHexString();
+  const units = input.lines.reduce((sum, line) => sum + line.quantity, 0);
+  await deps.pendingUnits.hold(input.userId, orderId, units);
+  try {
+    return await reserveAndSave(deps, input, orderId, log);
+  } catch (error) {
+    await deps.pendingUnits.release(input.userId, orderId);
+    throw error;
+  }
+}
+
+async function reserveAndSave(
+  deps: PlaceOrderDeps,
+  input: PlaceOrderInput,
+  orderId: string,
+  log: Logger,
+): Promise<OrderJson> {
   await deps.releases.guard(orderId);
   let items: OrderItem[];
   try {

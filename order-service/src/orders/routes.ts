@@ -14,7 +14,14 @@ import { fingerprintOf, type IdempotencyStore } from '../idempotency/store';
 import type { OrderModel } from './model';
 import { type PlaceOrderDeps, placeOrder } from './place-order';
 import { findVisibleOrder, listOrders } from './queries';
-import { createOrderBody, idempotencyKeySchema, listOrdersQuery, statusBody } from './schemas';
+import {
+  createOrderBody,
+  idempotencyKeySchema,
+  linesOverLimit,
+  listOrdersQuery,
+  MAX_QUANTITY,
+  statusBody,
+} from './schemas';
 import { toItemJson, toOrderJson } from './serialize';
 import { changeStatus } from './status-change';
 
@@ -35,6 +42,10 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
     // Admins too: an order placed "for" someone else would still be charged to the token's subject.
     if (userId !== undefined && userId !== user.id) {
       throw HttpError.forbidden('userId must be your own id (or left out): orders are placed for the caller');
+    }
+    const overLimit = linesOverLimit(lines);
+    if (overLimit.length > 0) {
+      throw HttpError.unprocessable(`At most ${MAX_QUANTITY} units of one product per order`, overLimit);
     }
     const header = req.get('Idempotency-Key');
     const log = req.log ?? deps.logger;

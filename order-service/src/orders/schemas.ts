@@ -32,22 +32,20 @@ export const createOrderBody = z.strictObject({
     .describe(
       "Optional; when present it must be the caller's own id (else 403). The order always belongs to the caller.",
     ),
-  items: z
-    .array(orderLineSchema)
-    .min(1)
-    .max(MAX_ITEMS)
-    .superRefine((lines, ctx) => {
-      for (const line of mergeLines(lines)) {
-        if (line.quantity > MAX_QUANTITY) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `combined quantity for product ${line.productId} exceeds ${MAX_QUANTITY}`,
-          });
-        }
-      }
-    })
-    .transform(mergeLines),
+  items: z.array(orderLineSchema).min(1).max(MAX_ITEMS).transform(mergeLines),
 });
+
+/**
+ * Merged lines over the per-product limit. A rule on the whole order that no JSON Schema can
+ * state (a sum per product), so it is a 422 after validation rather than a 400 from it.
+ */
+export function linesOverLimit(
+  lines: OrderLine[],
+): Array<{ productId: string; quantity: number; max: number }> {
+  return lines
+    .filter((line) => line.quantity > MAX_QUANTITY)
+    .map((line) => ({ productId: line.productId, quantity: line.quantity, max: MAX_QUANTITY }));
+}
 export type CreateOrderInput = z.output<typeof createOrderBody>;
 
 export const idempotencyKeySchema = z
@@ -65,7 +63,12 @@ export const listOrdersQuery = z.strictObject({
 });
 
 // Response shapes, for the OpenAPI document.
-const statusEntry = z.object({ status: z.enum(ORDER_STATUSES), at: z.iso.datetime(), by: z.string() });
+const statusEntry = z.object({
+  status: z.enum(ORDER_STATUSES),
+  at: z.iso.datetime(),
+  by: z.string().meta({ description: 'user id, or `system` for an expiry' }),
+  reason: z.string().optional().meta({ description: 'why, when nobody asked for it (`expired`)' }),
+});
 export const orderItemResponse = z.object({
   productId: z.string(),
   productName: z.string(),

@@ -16,7 +16,7 @@ export interface OrderJson {
   totalAmount: number;
   currency: string;
   status: OrderStatus;
-  statusHistory: Array<{ status: OrderStatus; at: string; by: string }>;
+  statusHistory: Array<{ status: OrderStatus; at: string; by: string; reason?: string }>;
   createdAt: string;
   updatedAt: string;
 }
@@ -44,6 +44,7 @@ export function toOrderJson(order: Order): OrderJson {
       status: entry.status,
       at: entry.at.toISOString(),
       by: entry.by,
+      ...(entry.reason ? { reason: entry.reason } : {}),
     })),
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),

@@ -2,6 +2,7 @@ import { type AuthUser, HttpError } from '@ecom/service-kit';
 import { statusChangeEvents } from '../events/order-events';
 import type { OrderMetrics } from '../order-metrics';
 import type { OrderModel, OrderStatus } from './model';
+import type { PendingUnitsLimit } from '../holds/pending-units-limit';
 import type { OrderStore } from './order-store';
 import { findVisibleOrder } from './queries';
 import { type OrderJson, toOrderJson } from './serialize';
@@ -41,6 +42,7 @@ export interface StatusChangeDeps {
   orderStore: OrderStore;
   metrics: Pick<OrderMetrics, 'transitions'>;
   outboxRelay: { kick(orderId?: string): void };
+  pendingUnits: PendingUnitsLimit;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function changeStatus(
     });
     if (updated) {
       deps.metrics.transitions.inc({ from: current.status, to: target });
+      if (current.status === 'pending') await deps.pendingUnits.release(current.userId, orderId);
       deps.outboxRelay.kick(orderId);
       return toOrderJson(updated);
     }

@@ -84,6 +84,9 @@ export async function startOrderService(options: HarnessOptions): Promise<Harnes
       releaseRetryIntervalMs: 200,
       streamMaxLen: 10_000,
       storageMode,
+      // Suites that test the cap or the expiry set their own; the rest place many orders per user.
+      maxPendingUnitsPerUser: 1_000_000,
+      pendingOrderTtlMs: 3_600_000,
       ...options.settings,
       stream,
     },

@@ -74,6 +74,7 @@ export async function startRealProductService(options: RealProductServiceOptions
       stream: options.stream,
       group: config.ORDER_EVENTS_GROUP,
       consumer: config.ORDER_EVENTS_CONSUMER,
+      signingKey: config.INTERNAL_TOKEN,
       blockMs: 200,
     });
     consumer.start();

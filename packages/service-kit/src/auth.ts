@@ -32,6 +32,8 @@ declare global {
 
 const claimsSchema = z.object({
   sub: z.string().min(1),
+  // jsonwebtoken checks `exp` only when present: a token without one would be valid forever.
+  exp: z.number(),
   email: z.string(),
   role: z.enum(ROLES),
 });
@@ -46,7 +48,7 @@ export function signAccessToken(user: AuthUser, settings: JwtSettings): string {
   });
 }
 
-/** Verifies signature, algorithm, expiry, issuer and audience; anything else is a 401. */
+/** Verifies signature, algorithm, expiry (required), issuer and audience; anything else is a 401. */
 export function verifyAccessToken(token: string, settings: JwtSettings): AuthUser {
   let payload: unknown;
   try {

@@ -4,23 +4,45 @@ import { errorBody, HttpError } from './errors';
 import { isDuplicateKey } from './mongo-errors';
 import { describeIssues } from './validation';
 
-interface BodyParserError {
-  type?: string;
-  status?: number;
+/** What body-parser (via http-errors) puts on the errors it raises while reading a body. */
+interface BodyReadError {
+  type?: unknown;
+  status?: unknown;
+  expose?: unknown;
+}
+
+const BODY_ERROR_MESSAGES: Record<number, string> = {
+  400: 'Unreadable request body',
+  403: 'Request body refused',
+  413: 'Request body too large',
+  415: 'Unsupported body encoding',
+};
+
+/**
+ * A body the client got wrong (malformed JSON, a gzip/deflate body that does not inflate, an
+ * aborted upload, a wrong length, too large, an unknown encoding): body-parser marks these with a
+ * 4xx status and `expose`. Anything else stays a 500.
+ */
+function bodyReadError(error: unknown): HttpError | undefined {
+  const candidate = error as BodyReadError | undefined;
+  if (candidate?.type === 'entity.parse.failed') return HttpError.badRequest('Malformed JSON body');
+  const status = candidate?.status;
+  if (candidate?.expose !== true || typeof status !== 'number' || status < 400 || status >= 500) {
+    return undefined;
+  }
+  const reason = typeof candidate.type === 'string' ? candidate.type : 'body.unreadable';
+  return new HttpError(status, BODY_ERROR_MESSAGES[status] ?? 'Invalid request body', {
+    details: { reason },
+    cause: error,
+  });
 }
 
 /** Errors thrown by libraries we know how to describe to a client. */
 function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
   if (error instanceof z.ZodError) return HttpError.badRequest('Invalid request', describeIssues(error));
-  const parserError = error as BodyParserError;
-  if (parserError?.type === 'entity.parse.failed') return HttpError.badRequest('Malformed JSON body');
-  if (parserError?.type === 'entity.too.large') return new HttpError(413, 'Request body too large');
-  if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
-    return new HttpError(415, 'Unsupported body encoding');
-  }
   if (isDuplicateKey(error)) return HttpError.conflict('Resource already exists');
-  return undefined;
+  return bodyReadError(error);
 }
 
 export const notFoundHandler: RequestHandler = (req) => {

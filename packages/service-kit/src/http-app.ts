@@ -8,6 +8,7 @@ import type { AccessLogMode } from './config';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { type HealthCheck, Lifecycle, livenessHandler, readinessHandler } from './health';
 import { metricsEndpoint, metricsMiddleware, type ServiceMetrics } from './metrics';
+import { methodNotAllowedHandler, type RouteDoc } from './openapi';
 import { requestLogger } from './request-logging';
 
 export interface HttpAppOptions {
@@ -19,8 +20,10 @@ export interface HttpAppOptions {
   corsOrigins?: string[];
   /** Max JSON body size (express/body-parser syntax); false leaves the body unread, as a proxy needs. */
   jsonBodyLimit?: string | false;
-  /** Number of reverse-proxy hops in front of this process, for the client IP; never `true`. */
-  trustProxyHops?: number;
+  /** Addresses/subnets of the reverse proxies whose X-Forwarded-For is believed; none by default. */
+  trustedProxies?: string[];
+  /** The public routes as documented: a documented path asked with another method gets 405 + Allow. */
+  documentedRoutes?: Array<Pick<RouteDoc, 'method' | 'path'>>;
   /** Default all (see requestLogger). */
   accessLog?: AccessLogMode;
   /**
@@ -63,7 +66,8 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
   const app = express();
   const lifecycle = options.lifecycle ?? new Lifecycle();
   app.disable('x-powered-by');
-  app.set('trust proxy', options.trustProxyHops ?? false);
+  const trusted = options.trustedProxies ?? [];
+  app.set('trust proxy', trusted.length > 0 ? trusted : false);
   app.set('query parser', 'simple');
   // No ETag from hashing each body: routes that can be revalidated set a deliberate one.
   app.set('etag', false);
@@ -85,6 +89,7 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
     app.use(express.json({ limit: options.jsonBodyLimit ?? '100kb' }));
   }
   mountRoutes(app);
+  if (options.documentedRoutes) app.use(methodNotAllowedHandler(options.documentedRoutes));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -19,3 +19,4 @@ export * from './retry';
 export * from './trace-context';
 export * from './validation';
 export * from './openapi';
+export * from './event-signature';

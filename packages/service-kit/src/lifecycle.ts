@@ -21,7 +21,7 @@ function trackResponses(server: Server): void {
   });
 }
 
-export async function listen(app: Express, port: number, host = '0.0.0.0'): Promise<Server> {
+export async function listen(app: Express, port: number, host = '127.0.0.1'): Promise<Server> {
   const server = app.listen(port, host);
   trackResponses(server);
   await once(server, 'listening');

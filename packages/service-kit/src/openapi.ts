@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { HttpError } from './errors';
 import { z } from 'zod';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -15,7 +16,9 @@ export interface RouteDoc {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
-  headers?: Array<{ name: string; description: string; required?: boolean }>;
+  headers?: Array<{ name: string; description: string; required?: boolean; schema?: z.ZodType }>;
+  /** The handler drops empty query parameters (`?q=`) before validating: they count as absent. */
+  emptyQueryIsAbsent?: boolean;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
 
@@ -43,23 +46,44 @@ export function toOpenApiPath(expressPath: string): string {
   return expressPath.replace(/:(\w+)/g, '{$1}');
 }
 
-function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query') {
+function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query', emptyIsAbsent = false) {
   if (!schema) return [];
   const described = jsonSchema(schema, 'input') as {
     properties?: Record<string, JsonSchema>;
     required?: string[];
   };
-  return Object.entries(described.properties ?? {}).map(([name, property]) => ({
-    name,
-    in: location,
-    required: location === 'path' || (described.required ?? []).includes(name),
-    schema: property,
-  }));
+  return Object.entries(described.properties ?? {}).map(([name, property]) => {
+    const required = location === 'path' || (described.required ?? []).includes(name);
+    return {
+      name,
+      in: location,
+      required,
+      schema: emptyIsAbsent && !required ? { anyOf: [{ const: '' }, property] } : property,
+    };
+  });
+}
+
+/**
+ * Answers every route validates some input, so 400 is always possible there; a token can be
+ * missing or expired on every protected route; a customer meets 403 on admin routes. Declared
+ * here once so no route can forget them.
+ */
+function impliedResponses(route: RouteDoc): Record<number, string> {
+  const implied: Record<number, string> = {};
+  if (route.params || route.query || route.body || route.headers?.length) implied[400] = 'Invalid request';
+  if (route.auth) implied[401] = 'Missing, invalid or expired access token';
+  if (route.auth === 'admin') implied[403] = 'The token is not an admin token';
+  return implied;
 }
 
 function operationOf(route: RouteDoc) {
   const responses: Record<string, unknown> = {};
-  for (const [status, response] of Object.entries(route.responses)) {
+  const implied = Object.entries(impliedResponses(route)).map(([status, description]) => [
+    status,
+    { description },
+  ]);
+  const declared = { ...Object.fromEntries(implied), ...route.responses } as RouteDoc['responses'];
+  for (const [status, response] of Object.entries(declared)) {
     const schema = response.schema
       ? jsonSchema(response.schema, 'output')
       : Number(status) >= 400
@@ -74,7 +98,7 @@ function operationOf(route: RouteDoc) {
     in: 'header',
     required: header.required ?? false,
     description: header.description,
-    schema: { type: 'string' },
+    schema: header.schema ? jsonSchema(header.schema, 'input') : { type: 'string' },
   }));
   return {
     summary: route.summary,
@@ -83,7 +107,7 @@ function operationOf(route: RouteDoc) {
     ...(route.auth === 'admin' ? { 'x-required-role': 'admin' } : {}),
     parameters: [
       ...parametersOf(route.params, 'path'),
-      ...parametersOf(route.query, 'query'),
+      ...parametersOf(route.query, 'query', route.emptyQueryIsAbsent),
       ...headerParameters,
     ],
     ...(route.body
@@ -112,6 +136,40 @@ export function buildOpenApiDocument(info: { title: string; version: string }, r
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       schemas: { Error: errorSchema },
     },
+  };
+}
+
+const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * 405 with `Allow` for a documented path asked with a method it does not have (TRACE, or PATCH
+ * where only PUT exists). Mounted after the routes, before the 404 handler; paths match the way
+ * Express matches them (case-insensitive, optional trailing slash).
+ */
+export function methodNotAllowedHandler(routes: Array<Pick<RouteDoc, 'method' | 'path'>>): RequestHandler {
+  const byPath = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  for (const route of routes) {
+    const entry = byPath.get(route.path) ?? {
+      pattern: new RegExp(`^${route.path.replace(/:\w+/g, '[^/]+')}/?$`, 'i'),
+      methods: new Set<string>(),
+    };
+    entry.methods.add(route.method.toUpperCase());
+    if (route.method === 'get') entry.methods.add('HEAD');
+    byPath.set(route.path, entry);
+  }
+  return (req, _res, next) => {
+    const methods = new Set<string>();
+    for (const { pattern, methods: allowed } of byPath.values()) {
+      if (pattern.test(req.path)) for (const method of allowed) methods.add(method);
+    }
+    if (methods.size === 0 || methods.has(req.method)) {
+      next();
+      return;
+    }
+    const allow = ROUTE_METHODS.filter((method) => methods.has(method)).join(', ');
+    throw new HttpError(405, `Method ${req.method} not allowed on ${req.path}`, {
+      headers: { Allow: allow },
+    });
   };
 }
 

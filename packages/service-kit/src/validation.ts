@@ -20,6 +20,17 @@ export function describeIssues(error: z.ZodError): Array<{ path: string; message
   }));
 }
 
+/**
+ * "Contains something besides whitespace", the way the JSON Schema pattern is read by JavaScript
+ * and Python alike (Python's \s lacks U+FEFF, which String.prototype.trim removes).
+ */
+export const NON_BLANK_PATTERN = '[^\\s\\ufeff]';
+
+/** Text that is trimmed, then must keep 1..max characters; the document says so with a pattern. */
+export function nonBlankText(max: number) {
+  return z.string().trim().min(1).max(max).meta({ pattern: NON_BLANK_PATTERN });
+}
+
 export const objectIdSchema = z.string().regex(/^[a-f\d]{24}$/i, 'must be a 24-character hex ObjectId');
 
 export const idParamsSchema = z.strictObject({ id: objectIdSchema });

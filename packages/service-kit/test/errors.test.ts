@@ -1,6 +1,10 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express from 'express';
+import pino from 'pino';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { HttpError } from '../src/errors';
 import { createHttpApp } from '../src/http-app';
@@ -74,5 +78,66 @@ describe('error rendering', () => {
     const response = await request(app).get('/ready');
     expect(response.status).toBe(503);
     expect(response.body.checks).toEqual({ mongo: 'up', redis: 'down' });
+  });
+});
+
+describe('request bodies the client got wrong', () => {
+  function loggedApp() {
+    const lines: Array<Record<string, unknown>> = [];
+    const stream = { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) };
+    const app = createHttpApp(
+      { service: 'test', logger: pino({ level: 'info' }, stream), metrics: createMetrics('test') },
+      (a) => a.post('/things', (req, res) => res.json({ got: req.body })),
+    );
+    return { app, lines };
+  }
+
+  it.each(['gzip', 'deflate'])(
+    'when a %s body cannot be inflated, then 400 in the error shape, logged as a warning without a stack',
+    async (encoding) => {
+      const { app, lines } = loggedApp();
+      const response = await request(app)
+        .post('/things')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', encoding)
+        .send(Buffer.from('this is not compressed at all'));
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ status: 400, error: expect.any(String) });
+      expect(lines.some((line) => (line.level as number) >= 50)).toBe(false);
+      expect(JSON.stringify(lines)).not.toMatch(/"stack"/);
+    },
+  );
+
+  it('when the body uses an encoding nobody supports, then 415', async () => {
+    const { app } = loggedApp();
+    const response = await request(app)
+      .post('/things')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'x-unknown')
+      .send('{}');
+    expect(response.status).toBe(415);
+  });
+
+  it('when the client aborts its upload, then it is logged as a client error, not a server error', async () => {
+    const { app, lines } = loggedApp();
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const req = http.request({ port, host: '127.0.0.1', path: '/things', method: 'POST' });
+      req.setHeader('content-type', 'application/json');
+      req.setHeader('content-length', '1000');
+      req.on('error', () => undefined);
+      req.write('{"a":');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      req.destroy();
+      await vi.waitFor(() =>
+        expect(lines.some((line) => line.msg === 'request aborted' || line.res)).toBe(true),
+      );
+      expect(lines.some((line) => (line.level as number) >= 50)).toBe(false);
+      expect(JSON.stringify(lines)).not.toMatch(/"stack"/);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -41,6 +41,21 @@ describe('CORS', () => {
     expect(allowed.headers['access-control-allow-origin']).toBe('https://shop.example');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
+
+  it('allows no cross-origin caller when the list is empty (the production default)', async () => {
+    const app = createHttpApp(
+      {
+        service: 'test',
+        logger: createLogger('test', 'silent'),
+        metrics: createMetrics('test'),
+        corsOrigins: [],
+      },
+      (a) => a.get('/x', (_req, res) => res.json({})),
+    );
+    const res = await request(app).get('/x').set('Origin', 'https://evil.example');
+    expect(res.status).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
 });
 
 describe('access log', () => {

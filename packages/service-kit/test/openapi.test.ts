@@ -1,6 +1,10 @@
+import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buildOpenApiDocument, toOpenApiPath } from '../src/openapi';
+import { createHttpApp } from '../src/http-app';
+import { createLogger } from '../src/logger';
+import { createMetrics } from '../src/metrics';
+import { buildOpenApiDocument, type RouteDoc, toOpenApiPath } from '../src/openapi';
 import { idParamsSchema, paginationShape } from '../src/validation';
 
 describe('buildOpenApiDocument', () => {
@@ -28,6 +32,29 @@ describe('buildOpenApiDocument', () => {
     },
   ]);
 
+  it('declares the answers every route can give: 400 where input is validated, 401/403 where a token is needed', () => {
+    const get = document.paths['/things/{id}']!.get as Record<string, any>;
+    const post = document.paths['/things']!.post as Record<string, any>;
+    expect(Object.keys(get.responses).sort()).toEqual(['200', '400', '404']);
+    expect(Object.keys(post.responses).sort()).toEqual(['201', '400', '401', '403']);
+  });
+
+  it('documents an optional query parameter as possibly empty when the route drops empty ones', () => {
+    const listed = buildOpenApiDocument({ title: 't', version: '1' }, [
+      {
+        method: 'get',
+        path: '/things',
+        summary: 'List',
+        tags: [],
+        query: z.strictObject({ q: z.string().min(1).optional() }),
+        emptyQueryIsAbsent: true,
+        responses: { 200: { description: 'ok' } },
+      },
+    ]);
+    const q = (listed.paths['/things']!.get as Record<string, any>).parameters[0];
+    expect(q.schema).toEqual({ anyOf: [{ const: '' }, { type: 'string', minLength: 1 }] });
+  });
+
   it('turns express paths into OpenAPI templates', () => {
     expect(toOpenApiPath('/a/:id/b/:other')).toBe('/a/{id}/b/{other}');
     expect(Object.keys(document.paths)).toEqual(['/things/{id}', '/things']);
@@ -54,5 +81,47 @@ describe('buildOpenApiDocument', () => {
       required: ['name'],
       additionalProperties: false,
     });
+  });
+});
+
+describe('methods a documented path does not have', () => {
+  const routes: RouteDoc[] = [
+    { method: 'get', path: '/things', summary: 'list', tags: [], responses: { 200: { description: 'ok' } } },
+    { method: 'post', path: '/things', summary: 'add', tags: [], responses: { 201: { description: 'ok' } } },
+    {
+      method: 'put',
+      path: '/things/:id',
+      summary: 'put',
+      tags: [],
+      responses: { 200: { description: 'ok' } },
+    },
+  ];
+  const app = createHttpApp(
+    {
+      service: 'test',
+      logger: createLogger('test', 'silent'),
+      metrics: createMetrics('test'),
+      documentedRoutes: routes,
+    },
+    (a) => {
+      a.get('/things', (_req, res) => res.json([]));
+      a.post('/things', (_req, res) => res.status(201).json({}));
+      a.put('/things/:id', (_req, res) => res.json({}));
+    },
+  );
+
+  it.each([
+    ['TRACE', '/things', 'GET, HEAD, POST'],
+    ['DELETE', '/Things/', 'GET, HEAD, POST'],
+    ['PATCH', '/things/42', 'PUT'],
+  ])('when %s %s is asked, then 405 with Allow: %s', async (method, path, allow) => {
+    const res = await request(app)[method.toLowerCase() as 'trace'](path);
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe(allow);
+    if (method !== 'TRACE') expect(res.body).toMatchObject({ status: 405 });
+  });
+
+  it('when the path is not documented at all, then it stays a 404', async () => {
+    expect((await request(app).trace('/elsewhere')).status).toBe(404);
   });
 });

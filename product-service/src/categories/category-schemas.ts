@@ -1,8 +1,9 @@
+import { nonBlankText } from '@ecom/service-kit';
 import { z } from 'zod';
 
 /** POST /categories and PUT /categories/:id (PUT replaces both fields). */
 export const categoryInputSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100).describe('Unique, case-insensitive'),
+  name: nonBlankText(100).describe('Unique, case-insensitive'),
   description: z.string().trim().max(2_000).default(''),
 });
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inConsumerSpan, type Logger, type Redis } from '@ecom/service-kit';
+import { hasValidEventSignature, inConsumerSpan, type Logger, type Redis } from '@ecom/service-kit';
 import type { CatalogMetrics } from '../metrics';
 import type { Inventory } from './inventory';
 import { orderIdSchema } from './inventory-schemas';
@@ -8,6 +8,8 @@ export interface OrderEventsOptions {
   stream: string;
   group: string;
   consumer: string;
+  /** The internal token: order-service signs each event with it; unsigned cancellations are ignored. */
+  signingKey: string;
   /** How long one XREADGROUP waits for new entries. */
   blockMs?: number;
   /** Entries pending longer than this (a consumer died, or handling failed) are claimed again. */
@@ -189,7 +191,14 @@ export class OrderEventsConsumer {
     const type = fields.type ?? 'unknown';
     if (type === 'order.cancelled') {
       const orderId = orderIdSchema.safeParse(fields.orderId);
-      if (!orderId.success) {
+      if (!hasValidEventSignature(fields, this.options.signingKey)) {
+        // Whoever can write to Redis must not be able to put back the stock of live orders.
+        this.logger.warn(
+          { entryId, orderId: fields.orderId },
+          'order.cancelled event without a valid signature; skipped',
+        );
+        this.metrics.orderEvents.inc({ type, outcome: 'unsigned' });
+      } else if (!orderId.success) {
         this.logger.warn({ entryId, fields }, 'order.cancelled event without a valid orderId; skipped');
         this.metrics.orderEvents.inc({ type, outcome: 'malformed' });
       } else {

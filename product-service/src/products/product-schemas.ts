@@ -1,10 +1,10 @@
-import { paginationShape } from '@ecom/service-kit';
+import { nonBlankText, paginationShape } from '@ecom/service-kit';
 import { z } from 'zod';
 import { MAX_PRICE, priceSchema } from '../money';
 
-const name = z.string().trim().min(1).max(200);
+const name = nonBlankText(200);
 const description = z.string().trim().max(5_000);
-const category = z.string().trim().min(1).max(100).describe('Category name (case-insensitive); must exist');
+const category = nonBlankText(100).describe('Category name (case-insensitive); must exist');
 const stock = z.number().int().min(0).max(1_000_000_000);
 const sku = z
   .string()
@@ -33,34 +33,30 @@ export const productPatchSchema = z
     sku: sku.optional(),
     isActive: z.boolean().optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, 'at least one field is required');
+  .refine((patch) => Object.keys(patch).length > 0, 'at least one field is required')
+  .meta({ minProperties: 1 });
 
 export const PRODUCT_SORTS = ['price', '-price', 'createdAt', '-createdAt', 'name', '-name'] as const;
 
 const queryPrice = z.coerce.number().min(0).max(MAX_PRICE);
 
-/** GET /products. Empty parameters (`?q=`) count as absent. */
-export const productListQuerySchema = z
-  .strictObject({
-    ...paginationShape,
-    category: z.string().trim().min(1).max(100).optional(),
-    minPrice: queryPrice.optional(),
-    maxPrice: queryPrice.optional(),
-    inStock: z
-      .enum(['true', 'false'])
-      .transform((value) => value === 'true')
-      .optional(),
-    q: z.string().trim().min(1).max(100).optional().describe('Case-insensitive text in name or description'),
-    sort: z.enum(PRODUCT_SORTS).default('-createdAt'),
-  })
-  .refine(
-    (query) =>
-      query.minPrice === undefined || query.maxPrice === undefined || query.minPrice <= query.maxPrice,
-    {
-      message: 'minPrice must not exceed maxPrice',
-      path: ['minPrice'],
-    },
-  );
+/**
+ * GET /products. Empty parameters (`?q=`) count as absent. A price range whose minimum is above
+ * its maximum is simply empty: 200 with no items (a document cannot state a rule between two
+ * parameters, so the API does not make one).
+ */
+export const productListQuerySchema = z.strictObject({
+  ...paginationShape,
+  category: nonBlankText(100).optional(),
+  minPrice: queryPrice.optional(),
+  maxPrice: queryPrice.optional(),
+  inStock: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
+  q: nonBlankText(100).optional().describe('Case-insensitive text in name or description'),
+  sort: z.enum(PRODUCT_SORTS).default('-createdAt'),
+});
 
 /** What every product endpoint answers; ProductView is derived from it. */
 export const productResponse = z.object({

@@ -1,6 +1,5 @@
-import { isDuplicateKey, type Logger } from '@ecom/service-kit';
+import { ConfigError, isDuplicateKey, type Logger } from '@ecom/service-kit';
 import type { PasswordHasher } from '../auth/passwords';
-import type { UserModel } from './model';
 import type { UserStore } from './user-store';
 
 export interface AdminAccount {
@@ -10,12 +9,15 @@ export interface AdminAccount {
 }
 
 /**
- * Makes sure the configured admin exists with the admin role. Created through the store, whose
- * unique email refuses a second account, so replicas starting together cannot create two; an
- * existing account keeps its password (rotating it is the admin's business) but is promoted.
+ * Creates the configured admin when no account has that address. Never promotes: registration
+ * is open and addresses are unverified, so whoever registered the address first would become
+ * admin with their own password. An existing admin keeps its password (rotating it is the
+ * admin's business); an existing non-admin stops the start-up.
+ *
+ * Created through the store, whose unique email refuses a second account, so replicas starting
+ * together cannot create two; nothing is ever written to an existing account.
  */
 export async function ensureAdminAccount(
-  users: UserModel,
   store: UserStore,
   passwords: PasswordHasher,
   admin: AdminAccount,
@@ -27,12 +29,19 @@ export async function ensureAdminAccount(
     const passwordHash = await passwords.hash(admin.password);
     try {
       await store.create({ email, name: admin.name, passwordHash, role: 'admin' });
+      logger.info({ email }, 'admin account created');
+      return;
     } catch (error) {
-      // Two replicas raced to create it: the winner's account is promoted below.
+      // Two replicas raced to create it: the winner's account is checked below.
       if (!isDuplicateKey(error)) throw error;
       existing = await store.findByEmail(email);
     }
   }
-  if (existing) await users.updateOne({ _id: existing._id }, { $set: { role: 'admin' } });
-  logger.info({ email }, 'admin account ensured');
+  if (existing?.role !== 'admin') {
+    throw new ConfigError(
+      `Unsafe configuration: ADMIN_EMAIL ${email} belongs to an existing non-admin account; ` +
+        'choose another address, or promote that account deliberately in the database',
+    );
+  }
+  logger.info({ email }, 'admin account already present');
 }

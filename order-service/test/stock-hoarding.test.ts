@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, type Harness, startOrderService, streamEntries, tokenFor } from './support/harness';
+import { type ProductStub, startProductStub } from './support/product-stub';
+
+let stub: ProductStub;
+
+beforeAll(async () => {
+  stub = await startProductStub();
+});
+
+afterAll(async () => {
+  await stub?.stop();
+});
+
+const order = (harness: Harness, auth: string, productId: string, quantity: number) =>
+  harness.http
+    .post('/orders')
+    .set('Authorization', auth)
+    .send({ items: [{ productId, quantity }] });
+
+describe('the cap on units held in pending orders', () => {
+  let orders: Harness;
+  const admin = tokenFor('admin');
+
+  beforeAll(async () => {
+    orders = await startOrderService({
+      productServiceUrl: stub.url,
+      internalToken: stub.token,
+      settings: { maxPendingUnitsPerUser: 5 },
+    });
+  });
+
+  afterAll(async () => {
+    await orders?.close();
+  });
+
+  it('when a customer would hold more than the cap, then the order is refused with 409 and no stock is taken', async () => {
+    const hoarder = tokenFor();
+    const product = stub.addProduct(200);
+    await order(orders, hoarder.auth, product, 3).expect(201);
+
+    const refused = await order(orders, hoarder.auth, product, 3);
+
+    expect(refused.status).toBe(409);
+    expect(refused.body.details).toMatchObject({ reason: 'pending_units_limit', maxPendingUnits: 5 });
+    expect(stub.stockOf(product)).toBe(197);
+    // The cap is per customer: someone else still buys.
+    await order(orders, tokenFor().auth, product, 3).expect(201);
+  });
+
+  it('when a pending order is cancelled or confirmed, then its units count no more', async () => {
+    const customer = tokenFor();
+    const product = stub.addProduct(200);
+    const first = await order(orders, customer.auth, product, 5).expect(201);
+    await order(orders, customer.auth, product, 1).expect(409);
+
+    await orders.http
+      .put(`/orders/${first.body.id}/status`)
+      .set('Authorization', customer.auth)
+      .send({ status: 'cancelled' })
+      .expect(200);
+    const second = await order(orders, customer.auth, product, 5).expect(201);
+    await orders.http
+      .put(`/orders/${second.body.id}/status`)
+      .set('Authorization', admin.auth)
+      .send({ status: 'confirmed' })
+      .expect(200);
+
+    await order(orders, customer.auth, product, 5).expect(201);
+  });
+
+  it('when an order left pending without its units given back (a crash), then the next order settles the tally', async () => {
+    const customer = tokenFor();
+    const product = stub.addProduct(200);
+    const held = await order(orders, customer.auth, product, 5).expect(201);
+    // What a crash between the status change and the release leaves behind.
+    await orders.service.models.orders.updateOne({ _id: held.body.id }, { $set: { status: 'confirmed' } });
+
+    await order(orders, customer.auth, product, 5).expect(201);
+  });
+
+  it('when a placement fails, then its units are given back', async () => {
+    const customer = tokenFor();
+    const scarce = stub.addProduct(1);
+    await order(orders, customer.auth, scarce, 4).expect(409);
+
+    await order(orders, customer.auth, stub.addProduct(200), 5).expect(201);
+  });
+});
+
+describe('pending orders that nobody pays', () => {
+  let orders: Harness;
+
+  beforeAll(async () => {
+    orders = await startOrderService({
+      productServiceUrl: stub.url,
+      internalToken: stub.token,
+      settings: { maxPendingUnitsPerUser: 5, pendingOrderTtlMs: 1_000 },
+    });
+  });
+
+  afterAll(async () => {
+    await orders?.close();
+  });
+
+  it('when a pending order outlives its TTL, then it is cancelled as expired, its stock released by event and its units freed', async () => {
+    const customer = tokenFor();
+    const product = stub.addProduct(10);
+    const placed = await order(orders, customer.auth, product, 5).expect(201);
+
+    await eventually(async () => {
+      const stored = await orders.service.models.orders.findById(placed.body.id).lean();
+      return stored?.status === 'cancelled';
+    });
+
+    const seen = await orders.http.get(`/orders/${placed.body.id}`).set('Authorization', customer.auth);
+    expect(seen.body.status).toBe('cancelled');
+    expect(seen.body.statusHistory.at(-1)).toMatchObject({
+      status: 'cancelled',
+      by: 'system',
+      reason: 'expired',
+    });
+    await eventually(async () =>
+      (await streamEntries(orders.redis, orders.stream)).some(
+        (entry) => entry.orderId === placed.body.id && entry.type === 'order.cancelled',
+      ),
+    );
+    await order(orders, customer.auth, product, 5).expect(201);
+  });
+});
