@@ -44,11 +44,38 @@ depends_on_as_list() {
   ' "$1"
 }
 
+# Drops X from a service's environment when X_FILE (or Grafana's X__FILE) is there too. The
+# production file clears such X with '' so only the secret file counts, but Swarm's loader skips
+# empty values when it merges files: the development default of docker-compose.yml stayed, and
+# the mongo image refuses to start with both MONGO_INITDB_ROOT_PASSWORD and its _FILE set.
+drop_shadowed_by_file() {
+  awk '
+    function indent(s) { match(s, /^ */); return RLENGTH }
+    /^services:/ { in_services = 1 }
+    in_services && indent($0) == 2 && $0 ~ /^  [^ ].*:$/ { svc = $1 }
+    indent($0) == 4 && $0 ~ /^    environment:$/ { in_env = 1; print_line(); next }
+    in_env && indent($0) <= 4 { in_env = 0 }
+    in_env {
+      key = $1; sub(/:$/, "", key)
+      if (FNR == NR) { seen[svc SUBSEP key] = 1; next }
+      if ((svc SUBSEP key "_FILE") in seen || (svc SUBSEP key "__FILE") in seen) next
+    }
+    { print_line() }
+    function print_line() { if (FNR != NR) print }
+  ' "$1" "$1"
+}
+
 render() {
   tmp=$(mktemp ./.stack-base.XXXXXX)
   trap 'rm -f "$tmp"' EXIT INT TERM
   depends_on_as_list docker-compose.yml >"$tmp"
-  docker stack config -c "$tmp" -c docker-compose.prod.yml
+  # The output is interpolated already, and `docker stack deploy` interpolates its input again:
+  # every `$` left in it is a literal one (e.g. node-exporter's `($$|/)` regex), so it is escaped
+  # back to `$$`, or the deploy fails with "invalid interpolation format".
+  merged=$(mktemp ./.stack-merged.XXXXXX)
+  trap 'rm -f "$tmp" "$merged"' EXIT INT TERM
+  docker stack config -c "$tmp" -c docker-compose.prod.yml | sed 's/\$/$$/g' >"$merged"
+  drop_shadowed_by_file "$merged"
 }
 
 case "${1:-}" in

@@ -182,31 +182,37 @@ check ".env.example documents every variable the compose files interpolate" bash
   exit $missing'
 
 if have docker && docker stack config --help >/dev/null 2>&1; then
-  check "docker stack config: Swarm rendering of both files (docker/stack-deploy.sh --render)" \
-    sh -c 'sh docker/stack-deploy.sh --render "$0" && grep -q "endpoint_mode: dnsrr" "$0"' "$TMP/stack.yml"
+  # Read back as `docker stack deploy` reads it (interpolated a second time: literal `$` escaped).
+  check "docker stack config: Swarm rendering of both files (docker/stack-deploy.sh --render), deployable as it is" \
+    sh -c 'sh docker/stack-deploy.sh --render "$0" && grep -q "endpoint_mode: dnsrr" "$0" && docker stack config -c "$0" >/dev/null' "$TMP/stack.yml"
+  # Swarm's merge ignores the prod file's '' for X when X_FILE is set; stack-deploy.sh drops X.
+  check "docker stack config: no variable set next to its _FILE secret (mongo would refuse to start)" \
+    sh -c '! grep -E "^      (MONGO_INITDB_(ROOT|USERS|PRODUCTS|ORDERS)_PASSWORD|GF_SECURITY_ADMIN_PASSWORD|JWT_SECRET|INTERNAL_TOKEN):" "$0"' "$TMP/stack.yml"
 else
   skip "docker stack config: docker CLI not installed"
 fi
 
 # --- images --------------------------------------------------------------------------------------
-check "Dockerfiles: multi-stage, pinned node base, non-root, HEALTHCHECK, STOPSIGNAL, workspace-aware" \
+check "Dockerfile: one for the four services; multi-stage, pinned node base, non-root, HEALTHCHECK, STOPSIGNAL, workspace-aware" \
   bash -c '
     status=0
+    f=Dockerfile
+    grep -q "^ARG NODE_IMAGE=node:2[24]-bookworm-slim$" "$f" || { echo "$f: base image not node:22/24-bookworm-slim"; status=1; }
+    [ "$(grep -c "^FROM \${NODE_IMAGE} AS " "$f")" -ge 3 ] || { echo "$f: expected build, prod-deps and runtime stages"; status=1; }
+    grep -q "npm ci --omit=dev --workspace=@ecom/\${SERVICE}" "$f" || { echo "$f: production install is not limited to the workspace"; status=1; }
+    grep -q "packages/service-kit/dist" "$f" || { echo "$f: shared kit not copied"; status=1; }
+    grep -q "^USER node$" "$f" || { echo "$f: not running as node"; status=1; }
+    grep -q "^HEALTHCHECK .*" "$f" || { echo "$f: no HEALTHCHECK"; status=1; }
+    grep -q "^STOPSIGNAL SIGTERM$" "$f" || { echo "$f: no STOPSIGNAL"; status=1; }
+    grep -q "\"dist/main.js\"" "$f" || { echo "$f: does not start dist/main.js"; status=1; }
     for svc in user-service product-service order-service api-gateway; do
-      f="$svc/Dockerfile"
-      [ -f "$f" ] || { echo "$f missing"; status=1; continue; }
-      grep -q "^ARG NODE_IMAGE=node:2[24]-bookworm-slim$" "$f" || { echo "$f: base image not node:22/24-bookworm-slim"; status=1; }
-      [ "$(grep -c "^FROM \${NODE_IMAGE} AS " "$f")" -ge 3 ] || { echo "$f: expected build, prod-deps and runtime stages"; status=1; }
-      grep -q "npm ci --omit=dev --workspace=@ecom/$svc" "$f" || { echo "$f: production install is not limited to the workspace"; status=1; }
-      grep -q "packages/service-kit/dist" "$f" || { echo "$f: shared kit not copied"; status=1; }
-      grep -q "^USER node$" "$f" || { echo "$f: not running as node"; status=1; }
-      grep -q "^HEALTHCHECK .*" "$f" || { echo "$f: no HEALTHCHECK"; status=1; }
-      grep -q "^STOPSIGNAL SIGTERM$" "$f" || { echo "$f: no STOPSIGNAL"; status=1; }
-      grep -q "\"$svc/dist/main.js\"" "$f" || { echo "$f: does not start $svc/dist/main.js"; status=1; }
-      # Every COPY source taken from the build context must exist.
-      for src in $(grep -E "^COPY [^-]" "$f" | sed -E "s/^COPY //" | awk "{ for (i = 1; i < NF; i++) print \$i }"); do
-        [ -e "$src" ] || { echo "$f: COPY source $src does not exist"; status=1; }
+      [ ! -e "$svc/Dockerfile" ] || { echo "$svc/Dockerfile: a copy of ./Dockerfile is back"; status=1; }
+      # Every COPY source taken from the build context must exist, for every service.
+      for src in $(grep -E "^COPY [^-]" "$f" | sed -E "s/^COPY //; s/\\$\{SERVICE\}/$svc/g" | awk "{ for (i = 1; i < NF; i++) print \$i }"); do
+        [ -e "$src" ] || { echo "$f: COPY source $src does not exist ($svc)"; status=1; }
       done
+      # Each compose service builds it with its own SERVICE.
+      grep -q "SERVICE: $svc$" docker-compose.yml || { echo "docker-compose.yml: $svc is not built with SERVICE=$svc"; status=1; }
     done
     exit $status'
 

@@ -9,7 +9,7 @@ import { gatewayHealthHandler } from './health/health-handler';
 import { createForwarder } from './proxy/forwarder';
 import { createUpstreamRequestCounter, proxyTo } from './proxy/proxy-route';
 import { limitDeclaredBodySize, rejectUnsafePaths } from './proxy/request-guards';
-import { API_PREFIX, GATEWAY_ROUTES, mountPath, routePattern } from './proxy/routes';
+import { API_PREFIX, GATEWAY_ROUTES, mountPath, pathBelowMount, routePattern } from './proxy/routes';
 import type { Upstreams } from './proxy/upstreams';
 import { createRateLimiters } from './rate-limit/rate-limiters';
 
@@ -76,6 +76,7 @@ export function createApp(deps: GatewayDeps): Express {
         const forward = createForwarder({
           target: upstream.baseUrl,
           agent: upstream.agent,
+          router: () => upstream.targets.next(),
           mountPath: mountPath(route),
           pathPrefix: route.prefix,
           timeoutMs: upstream.timeoutMs,
@@ -87,7 +88,14 @@ export function createApp(deps: GatewayDeps): Express {
           routePattern(route),
           enforceAccess(route, jwt),
           limitDeclaredBodySize(maxBodyBytes),
-          proxyTo(upstream, forward, requestCounter),
+          proxyTo(upstream, forward, requestCounter, {
+            maxBodyBytes,
+            bodyTimeoutMs: config.CLIENT_BODY_TIMEOUT_MS,
+            retryBackoffMs: config.UPSTREAM_RETRY_BACKOFF_MS,
+            assignsIdempotencyKey: route.keyedCreates
+              ? (req) => req.method === 'POST' && pathBelowMount(route, req.path.replace(/\/+$/, '')) === '/'
+              : undefined,
+          }),
         );
       }
     },

@@ -61,6 +61,8 @@ export const gatewayEnvShape = {
   CLIENT_BODY_TIMEOUT_MS: millis(10_000),
   /** A TCP connect that takes longer means the upstream is gone; fail fast with a 503. */
   UPSTREAM_CONNECT_TIMEOUT_MS: millis(1_000),
+  // How often each service name is re-resolved to the list of its replicas' addresses.
+  UPSTREAM_RESOLVE_MS: millis(5_000),
 
   /**
    * Addresses of the reverse proxies in front of the gateway (nginx). X-Forwarded-For decides the
@@ -80,6 +82,13 @@ export const gatewayEnvShape = {
   CIRCUIT_ROLLING_WINDOW_MS: millis(10_000),
   /** How long an open circuit rejects before letting one trial request through. */
   CIRCUIT_RESET_MS: millis(10_000),
+  /** While a circuit is open, the upstream's /ready is polled this often; a 200 closes it. */
+  CIRCUIT_RECOVERY_PROBE_MS: millis(250),
+  /**
+   * A safe request (GET/HEAD, or a POST with an Idempotency-Key) that could not reach its upstream
+   * (refused, reset before any answer) is sent once more after this pause.
+   */
+  UPSTREAM_RETRY_BACKOFF_MS: z.coerce.number().int().min(0).max(10_000).default(250),
 
   HEALTH_CHECK_TIMEOUT_MS: millis(1_000),
   OPENAPI_CACHE_MS: z.coerce.number().int().min(0).default(30_000),

@@ -30,6 +30,7 @@ runMain(async () => {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
     details: {
       upstreams: Object.fromEntries(upstreams.list().map((upstream) => [upstream.name, upstream.baseUrl])),
       trustedProxies: config.TRUST_PROXY.join(','),

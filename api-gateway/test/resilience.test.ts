@@ -97,6 +97,8 @@ describe('the circuit breaker', () => {
       CIRCUIT_VOLUME_THRESHOLD: '3',
       CIRCUIT_ERROR_THRESHOLD_PERCENT: '50',
       CIRCUIT_RESET_MS: '3000',
+      // The reset-time path here; the readiness probe that closes it sooner is in retry.test.ts.
+      CIRCUIT_RECOVERY_PROBE_MS: '60000',
     });
     await request(gateway.app).get('/api/products').expect(200);
 

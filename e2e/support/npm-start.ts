@@ -74,7 +74,12 @@ export class NpmStart {
 
   /** Pid of the running process whose command line mentions `text` (e.g. user-service/dist). */
   pidOf(text: string): number | undefined {
-    return descendants(this.child.pid!).find((pid) => {
+    return this.pidsOf(text)[0];
+  }
+
+  /** Pids of every running process whose command line mentions `text`. */
+  pidsOf(text: string): number[] {
+    return descendants(this.child.pid!).filter((pid) => {
       try {
         return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
       } catch {

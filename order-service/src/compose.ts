@@ -17,6 +17,7 @@ import { createIdempotencyModel } from './idempotency/model';
 import { createIdempotencyStore } from './idempotency/store';
 import { createInventory } from './inventory-client/inventory';
 import { createPendingReleaseModel, createReleaseQueue } from './inventory-client/pending-releases';
+import { releasePredecessorGuards } from './inventory-client/predecessor-guards';
 import { createReleaseRetrier } from './inventory-client/release-retrier';
 import { createOrderMetrics } from './order-metrics';
 import { createOrderModel } from './orders/model';
@@ -133,7 +134,7 @@ export function composeOrderService(options: ComposeOptions) {
     orderStore,
     idempotency,
     inventory,
-    releases: createReleaseQueue(pendingReleases),
+    releases: createReleaseQueue(pendingReleases, settings.slot),
     pendingUnits,
     outboxRelay,
     releaseRetrier,
@@ -153,6 +154,22 @@ export function composeOrderService(options: ComposeOptions) {
     init: () =>
       Promise.all([orders.init(), idempotencyModel.init(), pendingReleases.init(), pendingHolds.init()]),
     start: () => loops.forEach((loop) => loop.start()),
+    /**
+     * Once listening (so the predecessor in this slot is certainly gone): its unfinished
+     * placements' stock goes back now instead of when their guards come due.
+     */
+    async resolvePredecessorGuards(startedAt: Date): Promise<number> {
+      if (settings.slot === undefined) return 0;
+      const count = await releasePredecessorGuards(pendingReleases, settings.slot, startedAt);
+      if (count > 0) {
+        logger.info(
+          { count, slot: settings.slot },
+          'releasing reservations a crashed predecessor left guarded',
+        );
+        releaseRetrier.kick();
+      }
+      return count;
+    },
     /** Loops first (they use the clients), then the product-service connection pool. */
     async stop() {
       await Promise.all(loops.map((loop) => loop.stop()));

@@ -13,11 +13,14 @@ import {
   serve,
   watchForOtherWriters,
 } from '@ecom/service-kit';
+import { hostname } from 'node:os';
 import { composeOrderService } from './compose';
+import { slotOf } from './inventory-client/predecessor-guards';
 import { loadOrderServiceConfig } from './config';
 import { settingsFromConfig } from './settings';
 
 runMain(async () => {
+  const startedAt = new Date();
   const config = loadOrderServiceConfig();
   const logger = createLogger('order-service', config.LOG_LEVEL);
   const metrics = createMetrics('order-service');
@@ -36,7 +39,7 @@ runMain(async () => {
     storageMode === 'ferretdb' ? watchForOtherWriters(connection, 'order-service', logger) : undefined;
   const lifecycle = new Lifecycle();
   const service = composeOrderService({
-    settings: settingsFromConfig(config, storageMode),
+    settings: { ...settingsFromConfig(config, storageMode), slot: slotOf(hostname(), config.PORT) },
     connection,
     redis,
     logger,
@@ -55,11 +58,16 @@ runMain(async () => {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
     closers: [
       async () => writers?.stop(),
       () => service.stop(),
       () => connection.close(),
       () => closeRedis(redis),
     ],
+  });
+  // Not fatal: the guards still come due on their own, only later.
+  await service.resolvePredecessorGuards(startedAt).catch((error: unknown) => {
+    logger.warn({ err: error }, 'could not resolve the guards of a predecessor; they release when due');
   });
 });

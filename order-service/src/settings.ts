@@ -20,6 +20,8 @@ export interface OrderServiceSettings {
   stream?: string;
   breaker?: BreakerOptions;
   idempotencyWaitMs?: number;
+  /** host:port of this process; guards carry it so a successor can resolve them at start-up. */
+  slot?: string;
   /** Chosen once at start-up (chooseStorageMode); see DocumentWrites. */
   storageMode: StorageMode;
   /** Units one customer may hold in pending orders at once. */

@@ -128,6 +128,26 @@ describe('when product-service is unavailable', () => {
     await eventually(() => stub.stockOf(product) === 49);
   });
 
+  it('when it is ready again, then the open circuit closes within a probe interval, long before its reset time', async () => {
+    const { stub, orders } = await setUp({
+      breaker: { volumeThreshold: 3, resetTimeoutMs: 60_000, recoveryProbeMs: 100 },
+    });
+    const product = stub.addProduct(50);
+    stub.behaviour.reserveStatus = 500;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      expect((await placeOrder(orders, product)).status).toBe(503);
+    }
+    expect(orders.service.inventory.circuitOpen).toBe(true);
+
+    stub.behaviour.reserveStatus = undefined;
+    stub.behaviour.readyStatus = 200;
+    const readyAt = Date.now();
+    await eventually(() => !orders.service.inventory.circuitOpen, 5_000);
+
+    expect(Date.now() - readyAt).toBeLessThan(1_000);
+    expect((await placeOrder(orders, product)).status).toBe(201);
+  });
+
   it('when many orders are refused for stock, then the circuit stays closed', async () => {
     const { stub, orders } = await setUp({ breaker: { volumeThreshold: 3 } });
     const product = stub.addProduct(0);

@@ -65,6 +65,7 @@ runMain(async () => {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
     closers: [async () => writers?.stop(), () => connection.close(), () => closeRedis(redis)],
   });
 });

@@ -8,11 +8,14 @@ import {
   UpstreamConnectTimeoutError,
   UpstreamTimeoutError,
 } from '../resilience/upstream-errors';
+import { writeBufferedBody } from './replayable-body';
 
 export interface ForwarderOptions {
   /** Upstream base URL, e.g. http://127.0.0.1:3002 */
   target: string;
   agent: Agent;
+  /** Picks the target of each request (one replica's address); `target` when absent. */
+  router?: () => Promise<string>;
   /** Public mount path, e.g. "/api/products", and the upstream prefix replacing it, "/products". */
   mountPath: string;
   pathPrefix: string;
@@ -139,6 +142,7 @@ export function createForwarder(options: ForwarderOptions): Forward {
   const proxy = createProxyMiddleware({
     target: options.target,
     agent: options.agent,
+    ...(options.router ? { router: options.router } : {}),
     changeOrigin: true,
     xfwd: true,
     // The default plugins answer errors with a text/plain body and log through console; we map
@@ -151,7 +155,10 @@ export function createForwarder(options: ForwarderOptions): Forward {
         const exchange = exchanges.get(req);
         // The agent handed out a socket after we already gave up (timeout or client gone).
         if (!exchange || exchange.isSettled) proxyReq.destroy();
-        else exchange.attach(proxyReq, options.connectTimeoutMs);
+        else {
+          exchange.attach(proxyReq, options.connectTimeoutMs);
+          writeBufferedBody(proxyReq, req);
+        }
       },
       proxyRes: (proxyRes, req, res) => {
         reconcileHeaders(proxyRes, res);

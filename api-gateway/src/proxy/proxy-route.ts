@@ -1,8 +1,12 @@
-import type { ServiceMetrics } from '@ecom/service-kit';
+import { HttpError, type ServiceMetrics } from '@ecom/service-kit';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, RequestHandler } from 'express';
 import { Counter } from 'prom-client';
-import { classifyUpstreamFailure, type UpstreamOutcome } from '../resilience/upstream-errors';
+import { classifyUpstreamFailure, outcomeUnknown, type UpstreamOutcome } from '../resilience/upstream-errors';
 import type { Forward } from './forwarder';
+import { bufferBody, hasBody } from './replayable-body';
+import { isRetrySafe, isWrite, mayHaveBeenDone, neverAnswered } from './retry-policy';
 import type { Upstream } from './upstreams';
 
 export type UpstreamRequestCounter = Counter<'upstream' | 'outcome'>;
@@ -22,20 +26,60 @@ function prepareUpstreamHeaders(req: Request): void {
   delete req.headers['x-internal-token'];
 }
 
-/** Sends the request through the upstream's circuit breaker; failures become JSON 502/503/504. */
+export interface ProxyOptions {
+  maxBodyBytes: number;
+  /** The whole body of a request that is read before forwarding must arrive within this. */
+  bodyTimeoutMs: number;
+  retryBackoffMs: number;
+  /**
+   * Requests that get an Idempotency-Key from the gateway when the client sent none (placing an
+   * order): if the exchange breaks, the client learns the key to repeat the request with, and the
+   * request becomes safe to retry.
+   */
+  assignsIdempotencyKey?: (req: Request) => boolean;
+}
+
+/**
+ * Sends the request through the upstream's circuit breaker; failures become JSON 502/503/504.
+ * A retry-safe request that never got an answer is sent once more after a short pause: a restart
+ * or a drain of the upstream then costs the client a little latency instead of an error.
+ */
 export function proxyTo(
   upstream: Upstream,
   forward: Forward,
   counter: UpstreamRequestCounter,
+  options: ProxyOptions,
 ): RequestHandler {
   const count = (outcome: UpstreamOutcome) => counter.inc({ upstream: upstream.name, outcome });
   return async (req, res) => {
     prepareUpstreamHeaders(req);
+    if (options.assignsIdempotencyKey?.(req) && req.get('idempotency-key') === undefined) {
+      req.headers['idempotency-key'] = randomUUID();
+    }
+    const retrySafe = isRetrySafe(req);
+    let maybeDone = false;
+    // http-proxy-middleware rewrites req.url in place; a second attempt starts from the original.
+    const url = req.url;
+    const attempt = () => upstream.circuit.run(() => forward(req, res));
     try {
-      await upstream.circuit.run(() => forward(req, res));
+      if (retrySafe && hasBody(req)) await bufferBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
+      try {
+        await attempt();
+      } catch (error) {
+        maybeDone = mayHaveBeenDone(error);
+        if (!retrySafe || !neverAnswered(error) || res.headersSent || req.socket.destroyed) throw error;
+        count('retried');
+        await sleep(options.retryBackoffMs);
+        req.url = url;
+        await attempt();
+      }
       count('forwarded');
     } catch (error) {
-      const failure = classifyUpstreamFailure(error, upstream.name, upstream.circuit.retryAfterSeconds());
+      if (error instanceof HttpError) throw error;
+      const failure =
+        isWrite(req) && (maybeDone || mayHaveBeenDone(error))
+          ? outcomeUnknown(error, upstream.name, req.get('idempotency-key'))
+          : classifyUpstreamFailure(error, upstream.name, upstream.circuit.retryAfterSeconds());
       count(failure.outcome);
       if (!failure.httpError || res.headersSent) return;
       throw failure.httpError;

@@ -18,6 +18,11 @@ export interface GatewayRoute {
   prefix: string;
   /** `path` is relative to the mount path ("/login", "/", "/123/items"). */
   access(method: string, path: string): Access;
+  /**
+   * A POST to the prefix itself creates something the upstream de-duplicates by Idempotency-Key;
+   * the gateway gives one to requests without it (see proxyTo).
+   */
+  keyedCreates?: boolean;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -40,7 +45,7 @@ export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
   { upstream: 'user', prefix: '/auth', access: authAccess },
   { upstream: 'product', prefix: '/products', access: catalogAccess },
   { upstream: 'product', prefix: '/categories', access: catalogAccess },
-  { upstream: 'order', prefix: '/orders', access: () => 'user' },
+  { upstream: 'order', prefix: '/orders', access: () => 'user', keyedCreates: true },
 ];
 
 export function mountPath(route: GatewayRoute): string {

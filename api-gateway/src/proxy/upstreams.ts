@@ -1,9 +1,10 @@
 import { Agent } from 'node:http';
-import type { ServiceMetrics } from '@ecom/service-kit';
+import { readinessProbe, type ServiceMetrics } from '@ecom/service-kit';
 import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import type { GatewayConfig } from '../config';
 import { type CircuitState, UpstreamCircuit } from '../resilience/upstream-circuit';
+import { type LookupAll, ReplicaTargets } from './replica-targets';
 import { UPSTREAM_NAMES, type UpstreamName } from './routes';
 
 export interface Upstream {
@@ -13,6 +14,8 @@ export interface Upstream {
   connectTimeoutMs: number;
   /** Keep-alive pool shared by every route to this upstream. */
   agent: Agent;
+  /** The next replica's address to send a request to (see ReplicaTargets). */
+  targets: ReplicaTargets;
   circuit: UpstreamCircuit;
 }
 
@@ -75,7 +78,7 @@ function registerCircuitMetrics(upstreams: Upstreams, metrics: ServiceMetrics): 
 
 export function createUpstreams(
   config: GatewayConfig,
-  deps: { logger: Logger; metrics: ServiceMetrics },
+  deps: { logger: Logger; metrics: ServiceMetrics; lookup?: LookupAll },
 ): Upstreams {
   const entries = UPSTREAM_NAMES.map((name): [UpstreamName, Upstream] => {
     const settings = settingsFor(config, name);
@@ -86,6 +89,7 @@ export function createUpstreams(
       connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
       // LIFO keeps a few sockets hot instead of cycling through many half-idle ones.
       agent: new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: 'lifo' }),
+      targets: new ReplicaTargets(settings.baseUrl, config.UPSTREAM_RESOLVE_MS, deps.lookup),
       circuit: new UpstreamCircuit(
         name,
         {
@@ -95,6 +99,10 @@ export function createUpstreams(
           resetTimeout: config.CIRCUIT_RESET_MS,
         },
         deps.logger,
+        {
+          isReady: readinessProbe(settings.baseUrl, config.HEALTH_CHECK_TIMEOUT_MS),
+          intervalMs: config.CIRCUIT_RECOVERY_PROBE_MS,
+        },
       ),
     };
     return [name, upstream];

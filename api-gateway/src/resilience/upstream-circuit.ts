@@ -1,4 +1,5 @@
 import CircuitBreaker from 'opossum';
+import { closeWhenReady, type RecoveryProbe } from '@ecom/service-kit';
 import type { Logger } from 'pino';
 import { isClientFailure } from './upstream-errors';
 
@@ -27,6 +28,7 @@ export class UpstreamCircuit {
     readonly upstream: string,
     private readonly settings: CircuitSettings,
     logger: Logger,
+    recovery?: RecoveryProbe,
   ) {
     this.breaker = new CircuitBreaker((task: Task) => task(), {
       ...settings,
@@ -39,6 +41,11 @@ export class UpstreamCircuit {
     });
     this.breaker.on('halfOpen', () => logger.info({ upstream }, 'circuit half-open: trying one request'));
     this.breaker.on('close', () => logger.info({ upstream }, 'circuit closed: upstream recovered'));
+    if (recovery) {
+      closeWhenReady(this.breaker, recovery, () =>
+        logger.info({ upstream }, 'upstream ready again: closing its circuit'),
+      );
+    }
   }
 
   run(task: Task): Promise<void> {

@@ -42,10 +42,18 @@ export function isClientFailure(error: unknown): boolean {
 }
 
 export type UpstreamOutcome =
-  'forwarded' | 'circuit_open' | 'unavailable' | 'timeout' | 'client_closed' | 'client_timeout' | 'error';
+  | 'forwarded'
+  | 'retried'
+  | 'circuit_open'
+  | 'unavailable'
+  | 'timeout'
+  | 'client_closed'
+  | 'client_timeout'
+  | 'outcome_unknown'
+  | 'error';
 
 export interface ClassifiedFailure {
-  outcome: Exclude<UpstreamOutcome, 'forwarded'>;
+  outcome: Exclude<UpstreamOutcome, 'forwarded' | 'retried'>;
   /** Undefined when there is no one left to answer (client closed). */
   httpError?: HttpError;
 }
@@ -115,6 +123,27 @@ export function classifyUpstreamFailure(
     outcome: 'error',
     httpError: new HttpError(502, `Bad response from the ${service} service`, {
       details: { service, reason: 'proxy_error' },
+      cause: error,
+    }),
+  };
+}
+
+/**
+ * A write reached the upstream (or may have) and the exchange broke before its answer: the work
+ * may be done. Not a 503 (which promises nothing happened): 502, or 504 after a timeout, with the
+ * Idempotency-Key to repeat the request with; a repeat with it answers the original outcome.
+ */
+export function outcomeUnknown(
+  error: unknown,
+  service: string,
+  idempotencyKey: string | undefined,
+): ClassifiedFailure {
+  const status = error instanceof UpstreamTimeoutError ? 504 : 502;
+  return {
+    outcome: 'outcome_unknown',
+    httpError: new HttpError(status, `The ${service} service may have done this request; repeat it to know`, {
+      headers: { 'Retry-After': '1', ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}) },
+      details: { service, reason: 'outcome_unknown', ...(idempotencyKey ? { idempotencyKey } : {}) },
       cause: error,
     }),
   };

@@ -15,6 +15,7 @@ import type { Express } from 'express';
 import pino from 'pino';
 import { createApp } from '../../src/app';
 import { type GatewayConfig, loadGatewayConfig } from '../../src/config';
+import type { LookupAll } from '../../src/proxy/replica-targets';
 import { createUpstreams, type Upstreams } from '../../src/proxy/upstreams';
 import { StubUpstream } from './stub-upstream';
 
@@ -35,7 +36,7 @@ export interface TestGateway {
  */
 export async function createTestGateway(
   env: Record<string, string | undefined> = {},
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; lookup?: LookupAll } = {},
 ): Promise<TestGateway> {
   const config = loadGatewayConfig({
     NODE_ENV: 'test',
@@ -48,7 +49,7 @@ export async function createTestGateway(
   const metrics = createMetrics('api-gateway');
   const redis = createRedis(config.REDIS_URL, { logger });
   await connectRedis(redis, logger, 3);
-  const upstreams = createUpstreams(config, { logger, metrics });
+  const upstreams = createUpstreams(config, { logger, metrics, lookup: options.lookup });
   const app = createApp({ config, logger, metrics, redis, upstreams });
   return {
     app,

@@ -28,8 +28,11 @@ export class StubUpstream {
   private server?: http.Server;
   private boundPort = 0;
 
-  static async start(port = 0): Promise<StubUpstream> {
-    const stub = new StubUpstream();
+  private constructor(private readonly host = '127.0.0.1') {}
+
+  /** `host`: another loopback address (127.0.0.2 ...) plays a second replica on the same port. */
+  static async start(port = 0, host = '127.0.0.1'): Promise<StubUpstream> {
+    const stub = new StubUpstream(host);
     await stub.listen(port);
     return stub;
   }
@@ -39,7 +42,7 @@ export class StubUpstream {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.boundPort}`;
+    return `http://${this.host}:${this.boundPort}`;
   }
 
   /** Handler for one path (query string ignored), e.g. on('/ready', ...). */
@@ -65,7 +68,7 @@ export class StubUpstream {
 
   async listen(port = this.boundPort): Promise<void> {
     const server = http.createServer((req, res) => void this.handle(req, res));
-    server.listen(port, '127.0.0.1');
+    server.listen(port, this.host);
     await once(server, 'listening');
     this.server = server;
     this.boundPort = (server.address() as AddressInfo).port;

@@ -1,3 +1,4 @@
+import { closeWhenReady, readinessProbe } from '@ecom/service-kit';
 import CircuitBreaker from 'opossum';
 import { CIRCUIT_STATE, type OrderMetrics } from '../order-metrics';
 import { InventoryRejection, InventoryUnavailable } from './errors';
@@ -9,6 +10,8 @@ export interface BreakerOptions {
   /** Calls in the rolling window before the failure rate may open the circuit. */
   volumeThreshold?: number;
   errorThresholdPercentage?: number;
+  /** While open, product-service's /ready is polled this often; its first 200 closes the circuit. */
+  recoveryProbeMs?: number;
 }
 
 export type Inventory = ReturnType<typeof createInventory>;
@@ -41,6 +44,11 @@ export function createInventory(
   breaker.on('open', () => metrics.circuitState.set(CIRCUIT_STATE.open));
   breaker.on('halfOpen', () => metrics.circuitState.set(CIRCUIT_STATE.halfOpen));
   breaker.on('close', () => metrics.circuitState.set(CIRCUIT_STATE.closed));
+  // A restarted product-service takes orders again as soon as it is ready, not a reset time later.
+  closeWhenReady(breaker, {
+    isReady: readinessProbe(options.baseUrl, options.timeoutMs),
+    intervalMs: options.breaker?.recoveryProbeMs ?? 250,
+  });
 
   return {
     async reserve(orderId: string, lines: ReservationLine[]) {

@@ -11,6 +11,8 @@ export interface PendingRelease {
   dueAt: Date;
   attempts: number;
   lastError?: string;
+  /** The slot (host:port) of the process that wrote a guard; see predecessor-guards.ts. */
+  owner?: string;
 }
 
 export type PendingReleaseModel = Model<PendingRelease>;
@@ -22,6 +24,7 @@ const pendingReleaseSchema = new Schema<PendingRelease>(
     dueAt: { type: Date, required: true },
     attempts: { type: Number, default: 0 },
     lastError: { type: String },
+    owner: { type: String },
   },
   { timestamps: true, collection: 'inventory_releases' },
 );
@@ -37,11 +40,16 @@ export function createPendingReleaseModel(connection: Connection): PendingReleas
  */
 export const GUARD_DELAY_MS = 120_000;
 
-export function createReleaseQueue(model: PendingReleaseModel) {
+export function createReleaseQueue(model: PendingReleaseModel, owner?: string) {
   return {
     /** Before reserving: if this process dies before the order is saved, the stock still returns. */
     guard: (orderId: string) =>
-      model.create({ _id: orderId, reason: 'guard', dueAt: new Date(Date.now() + GUARD_DELAY_MS) }),
+      model.create({
+        _id: orderId,
+        reason: 'guard',
+        dueAt: new Date(Date.now() + GUARD_DELAY_MS),
+        owner,
+      }),
 
     /** The reservation may exist and no order will: release it, now and until acknowledged. */
     releaseNow: (orderId: string, reason: 'unknown_outcome' | 'persist_failed') =>

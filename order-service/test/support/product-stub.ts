@@ -26,6 +26,8 @@ export interface StubBehaviour {
   reserveStatus?: number;
   /** Answer releases with this status instead of handling them. */
   releaseStatus?: number;
+  /** What GET /ready answers (default 503: only tests of the readiness probe say ready). */
+  readyStatus?: number;
 }
 
 const TOKEN = 'stub-internal-token-0123456789';
@@ -84,6 +86,7 @@ export async function startProductStub() {
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    if (req.method === 'GET' && req.url === '/ready') return send(res, behaviour.readyStatus ?? 503, {});
     if (req.headers['x-internal-token'] !== TOKEN) return send(res, 401, { error: 'bad token' });
     let text = '';
     for await (const chunk of req) text += chunk;

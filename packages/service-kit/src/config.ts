@@ -46,6 +46,7 @@ export function baseEnvShape(defaults: { port: number; database?: string; access
       .regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb')
       .default('100kb'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   };
 }
 

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { errorBody, HttpError } from './errors';
 import { isDuplicateKey } from './mongo-errors';
+import { levelForStatus } from './request-logging';
 import { describeIssues } from './validation';
 
 /** What body-parser (via http-errors) puts on the errors it raises while reading a body. */
@@ -62,7 +63,8 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
     res.status(500).json(errorBody(500, 'Internal server error', requestId));
     return;
   }
-  if (known.status >= 500) req.log?.error({ err: known.cause ?? known }, known.message);
+  if (known.status >= 500)
+    req.log?.[levelForStatus(known.status)]({ err: known.cause ?? known }, known.message);
   res.set(known.headers);
   res.status(known.status).json(errorBody(known.status, known.message, requestId, known.details));
 };

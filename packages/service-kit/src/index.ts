@@ -19,4 +19,5 @@ export * from './retry';
 export * from './trace-context';
 export * from './validation';
 export * from './openapi';
+export * from './circuit-recovery';
 export * from './event-signature';

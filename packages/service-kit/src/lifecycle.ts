@@ -11,14 +11,35 @@ export type Closer = () => Promise<unknown> | unknown;
 
 /** Responses still being written, per server: a drain asks each of their clients to hang up. */
 const responsesInProgress = new WeakMap<Server, Set<ServerResponse>>();
+/**
+ * Requests whose handler has not answered yet, per server. Not the same as open connections: a
+ * client that hangs up (or the timeout that cuts it) ends the connection while the handler runs on
+ * (an order being saved); closing MongoDB under it would fail work that is half done.
+ */
+const handlersInProgress = new WeakMap<Server, Set<ServerResponse>>();
 
 function trackResponses(server: Server): void {
   const active = new Set<ServerResponse>();
+  const handling = new Set<ServerResponse>();
   responsesInProgress.set(server, active);
+  handlersInProgress.set(server, handling);
   server.prependListener('request', (_request, response: ServerResponse) => {
     active.add(response);
+    handling.add(response);
     response.once('close', () => active.delete(response));
+    // end() is what every handler (and the error handler) calls to answer, connection or not.
+    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+    response.end = ((...args: unknown[]) => {
+      handling.delete(response);
+      return end(...args);
+    }) as ServerResponse['end'];
   });
+}
+
+/** Resolves once no handler of `server` is still working on an answer. */
+async function handlersDone(server: Server): Promise<void> {
+  const handling = handlersInProgress.get(server);
+  while (handling && handling.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 export async function listen(app: Express, port: number, host = '127.0.0.1'): Promise<Server> {
@@ -97,6 +118,14 @@ export interface ShutdownOptions {
   logger: Logger;
   timeoutMs: number;
   /**
+   * How long the server keeps taking requests after the stop signal, readiness already failing,
+   * before it closes. Load balancers that find replicas through DNS (nginx re-resolves every 10 s,
+   * the gateway every UPSTREAM_RESOLVE_MS) keep sending to a stopping replica until their next
+   * lookup; once it has exited, its address answers nothing and they wait out a connect timeout
+   * (a failed request during a Swarm rolling update). 0 (default) closes at once.
+   */
+  drainDelayMs?: number;
+  /**
    * Run in order after the server stopped: background loops first, then clients. Together they get
    * `timeoutMs` too; whatever has not closed by then is abandoned (logged), so a dependency that is
    * already gone (a loop retrying a dead database) cannot hold the process past its stop signal.
@@ -108,7 +137,20 @@ export interface ShutdownOptions {
 export async function shutdown(options: ShutdownOptions): Promise<void> {
   const { logger } = options;
   options.lifecycle.beginShutdown();
+  if (options.drainDelayMs) {
+    logger.info({ drainDelayMs: options.drainDelayMs }, 'still serving while load balancers catch up');
+    await new Promise((resolve) => setTimeout(resolve, options.drainDelayMs));
+  }
   await closeServer(options.server, options.timeoutMs, logger);
+  if (!(await settlesWithin(handlersDone(options.server), options.timeoutMs))) {
+    const running = [...(handlersInProgress.get(options.server) ?? [])].map(
+      (response) => `${response.req.method} ${response.req.url}`,
+    );
+    logger.warn(
+      { timeoutMs: options.timeoutMs, running },
+      'request handlers still running; closing dependencies anyway',
+    );
+  }
   const closing = (async () => {
     // Last: the spans of the requests and closers above still go out.
     for (const close of [...options.closers, shutdownTracing]) {
@@ -152,6 +194,8 @@ export interface ServeOptions {
   logger: Logger;
   lifecycle: Lifecycle;
   shutdownTimeoutMs: number;
+  /** See ShutdownOptions.drainDelayMs. */
+  shutdownDrainDelayMs?: number;
   closers: Closer[];
   /** Extra fields for the "listening" log line. */
   details?: Record<string, unknown>;
@@ -167,6 +211,7 @@ export async function serve(app: Express, options: ServeOptions): Promise<Server
     lifecycle: options.lifecycle,
     logger,
     timeoutMs: options.shutdownTimeoutMs,
+    drainDelayMs: options.shutdownDrainDelayMs,
     closers: options.closers,
   });
   return server;

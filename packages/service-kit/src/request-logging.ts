@@ -16,6 +16,17 @@ export function requestIdFor(req: IncomingMessage, res: ServerResponse): string 
 }
 
 /**
+ * Error level feeds the alerts, so it is kept for faults. A 503 says "busy or briefly away, retry"
+ * (lock contention, overload, a dependency restarting, a drain), an expected condition: warn.
+ */
+export function levelForStatus(status: number): 'error' | 'warn' | 'info' {
+  if (status === 503) return 'warn';
+  if (status >= 500) return 'error';
+  if (status >= 400) return 'warn';
+  return 'info';
+}
+
+/**
  * Access log plus a per-request child logger at req.log carrying the request id. With `errors`,
  * only 4xx/5xx answers get a line: behind the gateway, which logs every request with the same
  * request id, a second line per request would double the logging work and volume.
@@ -26,9 +37,10 @@ export function requestLogger(logger: Logger, accessLog: AccessLogMode = 'all') 
     genReqId: requestIdFor,
     autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url?.split('?')[0] ?? '') },
     customLogLevel: (_req, res, error) => {
-      if (error || res.statusCode >= 500) return 'error';
-      if (res.statusCode >= 400) return 'warn';
-      return accessLog === 'all' ? 'info' : 'silent';
+      // A client that hung up before the answer is not our fault either.
+      if (error && !res.writableEnded) return 'warn';
+      const level = error && res.statusCode < 500 ? 'error' : levelForStatus(res.statusCode);
+      return level === 'info' && accessLog === 'errors' ? 'silent' : level;
     },
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { HttpError } from '../src/errors';
 import { createHttpApp } from '../src/http-app';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
@@ -81,5 +82,37 @@ describe('access log', () => {
     expect(completed()).toHaveLength(0);
     await request(app).get('/nothing-here').expect(404);
     expect(completed()).toMatchObject([{ res: { statusCode: 404 } }]);
+  });
+});
+
+describe('log levels', () => {
+  function appLogging() {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const app = createHttpApp({ service: 'test', logger, metrics: createMetrics('test') }, (a) => {
+      a.get('/busy', () => {
+        throw HttpError.serviceUnavailable('Resource is busy, retry shortly', 1);
+      });
+      a.get('/broken', () => {
+        throw new Error('bug');
+      });
+    });
+    return { app, lines };
+  }
+  const WARN = 40;
+  const ERROR = 50;
+
+  it('when an answer is 503 (contention, a dependency restarting), then nothing is logged at error', async () => {
+    const { app, lines } = appLogging();
+    await request(app).get('/busy').expect(503);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.filter((line) => line.level >= ERROR)).toEqual([]);
+    expect(lines.some((line) => line.level === WARN)).toBe(true);
+  });
+
+  it('when a handler fails unexpectedly, then it is logged at error', async () => {
+    const { app, lines } = appLogging();
+    await request(app).get('/broken').expect(500);
+    expect(lines.some((line) => line.level === ERROR)).toBe(true);
   });
 });

@@ -41,6 +41,27 @@ describe('shutdown', () => {
     });
     expect(closed).toEqual(['loop', 'client']);
   });
+
+  it('when a drain delay is set, then requests are still answered during it while readiness already fails', async () => {
+    const server = await listeningServer();
+    const { port } = server.address() as AddressInfo;
+    const lifecycle = new Lifecycle();
+    const started = Date.now();
+    const stopping = shutdown({
+      server,
+      lifecycle,
+      logger,
+      timeoutMs: 1_000,
+      drainDelayMs: 300,
+      closers: [],
+    });
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    expect(res.status).toBe(200);
+    expect(lifecycle.isShuttingDown).toBe(true);
+    await stopping;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
 });
 
 describe('draining on shutdown', () => {
@@ -101,5 +122,36 @@ describe('draining on shutdown', () => {
     expect(outcome.answered).toBeGreaterThan(0);
     // Without a drain the kept-alive clients hold the server open until the 10 s timeout cuts them.
     expect(tookMs).toBeLessThan(5_000);
+  });
+
+  it('when a client hangs up while its handler still works, then the closers wait for the handler to answer', async () => {
+    const app = express();
+    const events: string[] = [];
+    let handlerStarted!: () => void;
+    const started = new Promise<void>((resolve) => (handlerStarted = resolve));
+    app.get('/work', (_req, res) => {
+      handlerStarted();
+      // An order save that takes a while after its client is gone.
+      setTimeout(() => {
+        events.push('handler answered');
+        res.json({ ok: true });
+      }, 300);
+    });
+    const server = await listen(app, 0, '127.0.0.1');
+    const { port } = server.address() as AddressInfo;
+    const request = httpGet({ host: '127.0.0.1', port, path: '/work', agent: false });
+    request.on('error', () => undefined);
+    await started;
+    request.destroy();
+
+    await shutdown({
+      server,
+      lifecycle: new Lifecycle(),
+      logger,
+      timeoutMs: 5_000,
+      closers: [() => events.push('mongo closed')],
+    });
+
+    expect(events).toEqual(['handler answered', 'mongo closed']);
   });
 });

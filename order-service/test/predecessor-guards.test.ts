@@ -1,0 +1,92 @@
+import { Types } from 'mongoose';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createReleaseQueue } from '../src/inventory-client/pending-releases';
+import { eventually, startOrderService, tokenFor } from './support/harness';
+import { startProductStub } from './support/product-stub';
+
+const opened: Array<{ close(): Promise<void> }> = [];
+afterAll(async () => {
+  for (const resource of opened.reverse()) await resource.close();
+});
+
+/** What a SIGKILL between reserving and saving leaves: a guard of the slot, and held stock. */
+async function crashedPlacement(
+  stub: Awaited<ReturnType<typeof startProductStub>>,
+  orders: Awaited<ReturnType<typeof startOrderService>>,
+  slot: string,
+  product: string,
+): Promise<string> {
+  const orderId = new Types.ObjectId().toHexString();
+  await createReleaseQueue(orders.service.models.pendingReleases, slot).guard(orderId);
+  await orders.service.inventory.reserve(orderId, [{ productId: product, quantity: 2 }]);
+  return orderId;
+}
+
+describe('when order-service restarts after a crash', () => {
+  it('then the stock its predecessor in the same slot left guarded is released at once, not when the guards come due', async () => {
+    const stub = await startProductStub();
+    opened.push({ close: () => stub.stop().catch(() => undefined) });
+    const product = stub.addProduct(5);
+    const predecessor = await startOrderService({
+      productServiceUrl: stub.url,
+      internalToken: stub.token,
+      settings: { slot: 'host-a:3003' },
+    });
+    opened.push(predecessor);
+    const orphan = await crashedPlacement(stub, predecessor, 'host-a:3003', product);
+    // Another replica's placement in progress: its guard must stay.
+    const otherReplica = await crashedPlacement(stub, predecessor, 'host-b:3003', product);
+    expect(stub.stockOf(product)).toBe(1);
+
+    const successor = await startOrderService({
+      productServiceUrl: stub.url,
+      internalToken: stub.token,
+      database: predecessor.database,
+      settings: { slot: 'host-a:3003' },
+    });
+    opened.push(successor);
+    const count = await successor.service.resolvePredecessorGuards(new Date());
+
+    expect(count).toBe(1);
+    await eventually(() => stub.calls.release.includes(orphan), 5_000);
+    expect(stub.stockOf(product)).toBe(3);
+    expect(stub.calls.release).not.toContain(otherReplica);
+    const left = await successor.service.models.pendingReleases.find().lean();
+    expect(left.map((entry) => entry._id)).toEqual([otherReplica]);
+  });
+
+  it('then a guard whose order was saved is dropped without releasing the order’s stock', async () => {
+    const stub = await startProductStub();
+    opened.push({ close: () => stub.stop().catch(() => undefined) });
+    const product = stub.addProduct(5);
+    const predecessor = await startOrderService({
+      productServiceUrl: stub.url,
+      internalToken: stub.token,
+      settings: { slot: 'host-a:3003' },
+    });
+    opened.push(predecessor);
+    const placed = await predecessor.http
+      .post('/orders')
+      .set('Authorization', tokenFor().auth)
+      .send({ items: [{ productId: product, quantity: 1 }] });
+    expect(placed.status).toBe(201);
+    // The crash came after the save but before the guard was dropped.
+    await createReleaseQueue(predecessor.service.models.pendingReleases, 'host-a:3003').guard(placed.body.id);
+
+    const successor = await startOrderService({
+      productServiceUrl: stub.url,
+      internalToken: stub.token,
+      database: predecessor.database,
+      settings: { slot: 'host-a:3003' },
+    });
+    opened.push(successor);
+    await successor.service.resolvePredecessorGuards(new Date());
+
+    await eventually(
+      async () => (await successor.service.models.pendingReleases.countDocuments()) === 0,
+      5_000,
+    );
+    expect(stub.calls.release).not.toContain(placed.body.id);
+    expect(stub.stockOf(product)).toBe(4);
+  });
+});
