@@ -60,6 +60,10 @@ export function createApp(deps: GatewayDeps): Express {
   return createHttpApp(
     {
       service: 'api-gateway',
+      accessLog: config.ACCESS_LOG,
+      // Proxied answers arrive compressed from the services when the client accepts it; wrapping
+      // every proxied response in a compressor only costs. The docs compress themselves.
+      compression: false,
       logger,
       metrics,
       lifecycle: deps.lifecycle,

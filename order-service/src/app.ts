@@ -1,7 +1,6 @@
 import {
   createHttpApp,
   type HealthCheck,
-  type JwtSettings,
   type Lifecycle,
   type Logger,
   openApiHandler,
@@ -17,9 +16,10 @@ import type { PlaceOrderDeps } from './orders/place-order';
 import type { OrderModel } from './orders/order-model';
 import type { OrderStore } from './orders/order-store';
 import { orderRoutes } from './orders/order-routes';
+import type { OrderServiceSettings } from './settings';
 
 export interface OrderServiceDeps {
-  settings: { jwt: JwtSettings; corsOrigins: string[]; bodyLimit: string; currency: string };
+  settings: Pick<OrderServiceSettings, 'jwt' | 'corsOrigins' | 'bodyLimit' | 'accessLog' | 'currency'>;
   logger: Logger;
   metrics: ServiceMetrics;
   orderMetrics: OrderMetrics;
@@ -41,6 +41,7 @@ export function createApp(deps: OrderServiceDeps): Express {
   return createHttpApp(
     {
       service: 'order-service',
+      accessLog: settings.accessLog,
       logger: deps.logger,
       metrics: deps.metrics,
       lifecycle: deps.lifecycle,

@@ -12,7 +12,7 @@ import { z } from 'zod';
 const millis = (fallback: number, min = 1) => z.coerce.number().int().min(min).max(600_000).default(fallback);
 
 const envShape = {
-  ...baseEnvShape({ port: 3003 }),
+  ...baseEnvShape({ port: 3003, accessLog: 'errors' }),
   ...mongoEnvShape('orders'),
   ...redisEnvShape,
   ...jwtEnvShape,

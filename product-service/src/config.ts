@@ -13,7 +13,7 @@ import {
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 export const productEnvShape = {
-  ...baseEnvShape({ port: 3002 }),
+  ...baseEnvShape({ port: 3002, accessLog: 'errors' }),
   ...mongoEnvShape('products'),
   ...redisEnvShape,
   ...jwtEnvShape,

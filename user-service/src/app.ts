@@ -40,6 +40,7 @@ export function createApp(deps: UserServiceDeps): Express {
   return createHttpApp(
     {
       service: 'user-service',
+      accessLog: config.ACCESS_LOG,
       logger: deps.logger,
       metrics: deps.metrics,
       lifecycle: deps.lifecycle,

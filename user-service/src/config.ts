@@ -21,7 +21,7 @@ export function durationToSeconds(value: string): number {
 }
 
 const envShape = {
-  ...baseEnvShape({ port: 3001 }),
+  ...baseEnvShape({ port: 3001, accessLog: 'errors' }),
   ...mongoEnvShape('users'),
   ...redisEnvShape,
   ...jwtEnvShape,
