@@ -27,7 +27,7 @@ const { values } = parseArgs({
 });
 
 const dataDir = path.resolve(values['data-dir']);
-for (const dir of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
+for (const dir of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi', 'cache']) {
   mkdirSync(path.join(dataDir, 'tmp', dir), { recursive: true });
 }
 

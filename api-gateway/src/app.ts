@@ -1,7 +1,14 @@
-import { createHttpApp, Lifecycle, type Logger, type Redis, type ServiceMetrics } from '@ecom/service-kit';
+import {
+  createHttpApp,
+  jwtSettingsFrom,
+  Lifecycle,
+  type Logger,
+  type Redis,
+  type ServiceMetrics,
+} from '@ecom/service-kit';
 import type { Express } from 'express';
 import { enforceAccess } from './auth/enforce-access';
-import { type GatewayConfig, jwtSettings, parseByteSize } from './config';
+import { type GatewayConfig, parseByteSize } from './config';
 import { mountDocs } from './docs/docs-routes';
 import { gatewayOwnRoutes } from './docs/gateway-document';
 import { OpenApiProvider } from './docs/openapi-provider';
@@ -47,12 +54,16 @@ export function createApp(deps: GatewayDeps): Express {
     cacheMs: config.OPENAPI_CACHE_MS,
     fetchTimeoutMs: config.HEALTH_CHECK_TIMEOUT_MS * 2,
   });
-  const jwt = jwtSettings(config);
+  const jwt = jwtSettingsFrom(config);
   const maxBodyBytes = parseByteSize(config.BODY_LIMIT);
 
   return createHttpApp(
     {
       service: 'api-gateway',
+      accessLog: config.ACCESS_LOG,
+      // Proxied answers arrive compressed from the services when the client accepts it; wrapping
+      // every proxied response in a compressor only costs. The docs compress themselves.
+      compression: false,
       logger,
       metrics,
       lifecycle: deps.lifecycle,

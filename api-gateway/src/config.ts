@@ -1,12 +1,5 @@
 import { isIP } from 'node:net';
-import {
-  baseEnvShape,
-  ConfigError,
-  jwtEnvShape,
-  loadConfig,
-  redisEnvShape,
-  type JwtSettings,
-} from '@ecom/service-kit';
+import { baseEnvShape, ConfigError, jwtEnvShape, loadConfig, redisEnvShape } from '@ecom/service-kit';
 import { z } from 'zod';
 
 const httpUrl = (fallback: string) =>
@@ -104,10 +97,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
     );
   }
   return loadConfig(gatewayEnvShape, env);
-}
-
-export function jwtSettings(config: GatewayConfig): JwtSettings {
-  return { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
 }
 
 /** "100kb" → 102400; the format is already checked by the BODY_LIMIT schema. */

@@ -116,6 +116,8 @@ export class Stack {
     const common = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
+      // Tests tell from the services' own access lines which requests reached them.
+      ACCESS_LOG: 'all',
       HOST,
       REDIS_URL: this.redis.url,
       JWT_SECRET: this.jwtSecret,

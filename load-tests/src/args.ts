@@ -28,6 +28,8 @@ export const USAGE = `Usage: npm run load -- --scenario ${SCENARIO_NAMES.join('|
                         stress (100 users, 120 s, 10 s ramp), spike (200 users, 30 s),
                         checkout (20 users, 30 s, orders only: one login per user,
                         then 1-unit orders of one product, p95 < 250 ms),
+                        browse (50 users, 30 s: product lists, product pages and
+                        categories only, all cached),
                         max (highest concurrency with 0 errors and p95 < 1 s)
   --users N             virtual users (max: upper bound of the search, default 640)
   --duration SECONDS    run length (max: length of each step, default 20)

@@ -8,6 +8,7 @@ export const ENDPOINTS = {
   'browse.filter': { group: 'browsing', label: 'GET /api/products (filter)', expected: [200] },
   'browse.search': { group: 'browsing', label: 'GET /api/products?q= (search)', expected: [200] },
   'browse.detail': { group: 'browsing', label: 'GET /api/products/:id', expected: [200] },
+  'browse.categories': { group: 'browsing', label: 'GET /api/categories', expected: [200] },
   'orders.login': { group: 'orders', label: 'POST /api/auth/login', expected: [200] },
   'orders.create': { group: 'orders', label: 'POST /api/orders', expected: [201], stockout409: true },
   health: { group: 'health', label: 'GET /health', expected: [200] },

@@ -1,6 +1,6 @@
 import { type Group, MIX_WEIGHTS } from './endpoints';
 
-export const SCENARIO_NAMES = ['smoke', 'normal', 'stress', 'spike', 'checkout', 'max'] as const;
+export const SCENARIO_NAMES = ['smoke', 'normal', 'stress', 'spike', 'checkout', 'browse', 'max'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface Thresholds {
@@ -22,6 +22,8 @@ export interface Workload {
   /** Each order has 1..maxLines distinct products, each 1..maxQuantity units. */
   maxLines: number;
   maxQuantity: number;
+  /** Browsing reads only the pages every shopper sees first: lists, product pages, the categories. */
+  catalogOnly?: boolean;
 }
 
 /** The design card's mix: registration 30, browsing 40, orders 20, health 10; 1-3 lines of 1-3 units. */
@@ -32,6 +34,14 @@ export const CHECKOUT_WORKLOAD: Workload = {
   mix: { registration: 0, browsing: 0, orders: 1, health: 0 },
   maxLines: 1,
   maxQuantity: 1,
+};
+
+/** Cached catalog reads only (product lists, product pages, the category list): the read path alone. */
+export const BROWSE_WORKLOAD: Workload = {
+  mix: { registration: 0, browsing: 1, orders: 0, health: 0 },
+  maxLines: 1,
+  maxQuantity: 1,
+  catalogOnly: true,
 };
 
 export interface FixedScenario {
@@ -96,6 +106,16 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     rampSec: 0,
     thresholds: { ...base, p95BelowMs: 250 },
     workload: CHECKOUT_WORKLOAD,
+  },
+  // What a shop's traffic mostly is, and what the caches are for.
+  browse: {
+    kind: 'fixed',
+    name: 'browse',
+    users: 50,
+    durationSec: 30,
+    rampSec: 2,
+    thresholds: { ...base, p95BelowMs: 1000, inventoryInvariant: false, someOrdersPlaced: false },
+    workload: BROWSE_WORKLOAD,
   },
   max: {
     kind: 'max',

@@ -61,11 +61,20 @@ function mixOf(workload: Workload): Weighted<Group>[] {
   return Object.entries(workload.mix).map(([value, weight]) => ({ value: value as Group, weight }));
 }
 
-const BROWSE: Weighted<'list' | 'filter' | 'search' | 'detail'>[] = [
+type BrowseKind = 'list' | 'filter' | 'search' | 'detail' | 'categories';
+
+const BROWSE: Weighted<BrowseKind>[] = [
   { value: 'list', weight: 1 },
   { value: 'filter', weight: 1 },
   { value: 'search', weight: 1 },
   { value: 'detail', weight: 1 },
+];
+
+/** The browse scenario: the pages every shopper sees first. */
+const CATALOG_ONLY: Weighted<BrowseKind>[] = [
+  { value: 'list', weight: 2 },
+  { value: 'detail', weight: 2 },
+  { value: 'categories', weight: 1 },
 ];
 
 const SORTS = ['-createdAt', 'price', '-price', 'name'] as const;
@@ -76,7 +85,7 @@ const PRICE_BANDS: ReadonlyArray<[number, number]> = [
 ];
 
 /** A small, fixed set of queries per kind, like real traffic's popular pages (so caches can work). */
-export function browsePath(rng: Rng, kind: (typeof BROWSE)[number]['value'], fixtures: Fixtures): string {
+export function browsePath(rng: Rng, kind: BrowseKind, fixtures: Fixtures): string {
   switch (kind) {
     case 'list':
       return `/api/products?page=${randomInt(rng, 1, 3)}&limit=20&sort=${pickOne(rng, SORTS)}`;
@@ -89,6 +98,8 @@ export function browsePath(rng: Rng, kind: (typeof BROWSE)[number]['value'], fix
       return `/api/products?q=${encodeURIComponent(pickOne(rng, fixtures.searchTerms))}&limit=20`;
     case 'detail':
       return `/api/products/${pickOne(rng, fixtures.browseProductIds)}`;
+    case 'categories':
+      return '/api/categories';
   }
 }
 
@@ -148,7 +159,7 @@ class VirtualUser {
 
   private async browse(): Promise<void> {
     const { ctx } = this;
-    const kind = weightedChoice(ctx.rng, BROWSE);
+    const kind = weightedChoice(ctx.rng, ctx.workload.catalogOnly ? CATALOG_ONLY : BROWSE);
     const result = await ctx.http.send('GET', browsePath(ctx.rng, kind, ctx.fixtures));
     record(ctx, `browse.${kind}`, result);
   }

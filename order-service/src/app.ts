@@ -1,25 +1,25 @@
 import {
   createHttpApp,
   type HealthCheck,
-  type JwtSettings,
   type Lifecycle,
   type Logger,
   openApiHandler,
   type ServiceMetrics,
 } from '@ecom/service-kit';
 import type { Express } from 'express';
-import type { IdempotencyStore } from './idempotency/store';
+import type { IdempotencyStore } from './idempotency/idempotency-store';
 import type { PendingUnitsLimit } from './holds/pending-units-limit';
 import type { ReleaseQueue } from './inventory-client/pending-releases';
-import type { OrderMetrics } from './order-metrics';
+import type { OrderMetrics } from './metrics';
 import { orderRoutesDoc } from './openapi';
 import type { PlaceOrderDeps } from './orders/place-order';
-import type { OrderModel } from './orders/model';
+import type { OrderModel } from './orders/order-model';
 import type { OrderStore } from './orders/order-store';
-import { orderRoutes } from './orders/routes';
+import { orderRoutes } from './orders/order-routes';
+import type { OrderServiceSettings } from './settings';
 
 export interface OrderServiceDeps {
-  settings: { jwt: JwtSettings; corsOrigins: string[]; bodyLimit: string; currency: string };
+  settings: Pick<OrderServiceSettings, 'jwt' | 'corsOrigins' | 'bodyLimit' | 'accessLog' | 'currency'>;
   logger: Logger;
   metrics: ServiceMetrics;
   orderMetrics: OrderMetrics;
@@ -41,6 +41,7 @@ export function createApp(deps: OrderServiceDeps): Express {
   return createHttpApp(
     {
       service: 'order-service',
+      accessLog: settings.accessLog,
       logger: deps.logger,
       metrics: deps.metrics,
       lifecycle: deps.lifecycle,

@@ -2,6 +2,7 @@ import {
   baseEnvShape,
   internalTokenShape,
   jwtEnvShape,
+  jwtSettingsFrom,
   loadConfig,
   mongoEnvShape,
   redisEnvShape,
@@ -11,7 +12,7 @@ import { z } from 'zod';
 const millis = (fallback: number, min = 1) => z.coerce.number().int().min(min).max(600_000).default(fallback);
 
 const envShape = {
-  ...baseEnvShape({ port: 3003 }),
+  ...baseEnvShape({ port: 3003, accessLog: 'errors' }),
   ...mongoEnvShape('orders'),
   ...redisEnvShape,
   ...jwtEnvShape,
@@ -41,6 +42,6 @@ export function loadOrderServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(envShape, env);
   return {
     ...config,
-    jwt: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+    jwt: jwtSettingsFrom(config),
   };
 }

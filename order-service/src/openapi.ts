@@ -7,7 +7,7 @@ import {
   orderItemResponse,
   orderResponse,
   statusBody,
-} from './orders/schemas';
+} from './orders/order-schemas';
 
 const tags = ['Orders'];
 const auth = 'bearer' as const;

@@ -1,4 +1,4 @@
-import type { JwtSettings, StorageMode } from '@ecom/service-kit';
+import type { AccessLogMode, JwtSettings, StorageMode } from '@ecom/service-kit';
 import type { OrderServiceConfig } from './config';
 import type { BreakerOptions } from './inventory-client/inventory';
 
@@ -7,6 +7,8 @@ export interface OrderServiceSettings {
   jwt: JwtSettings;
   corsOrigins: string[];
   bodyLimit: string;
+  /** Default all. */
+  accessLog?: AccessLogMode;
   currency: string;
   productServiceUrl: string;
   internalToken: string;
@@ -36,6 +38,7 @@ export function settingsFromConfig(
     jwt: config.jwt,
     corsOrigins: config.CORS_ORIGINS,
     bodyLimit: config.BODY_LIMIT,
+    accessLog: config.ACCESS_LOG,
     currency: config.ORDER_CURRENCY,
     productServiceUrl: config.PRODUCT_SERVICE_URL,
     internalToken: config.INTERNAL_TOKEN,

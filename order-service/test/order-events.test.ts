@@ -1,6 +1,12 @@
 import { hasValidEventSignature } from '@ecom/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, type Harness, startOrderService, streamEntries, tokenFor } from './support/harness';
+import {
+  eventually,
+  type Harness,
+  startOrderService,
+  streamEntries,
+  tokenFor,
+} from './support/order-service';
 import { type ProductStub, startProductStub } from './support/product-stub';
 import { startRedisProcess } from './support/redis-process';
 
@@ -113,7 +119,7 @@ describe('events on the orders stream', () => {
 });
 
 describe('when Redis is down', () => {
-  it('when orders change while Redis is away, then nothing is lost and every event is published once it is back', async () => {
+  it('when orders change while Redis is away, then nothing is lost, each failed publish is counted, and every event is published once it is back', async () => {
     const redis = await startRedisProcess();
     const harness = await startOrderService({
       productServiceUrl: stub.url,
@@ -132,6 +138,11 @@ describe('when Redis is down', () => {
         const metrics = await harness.http.get('/metrics');
         return /^order_outbox_backlog\{service="order-service"\} 1$/m.test(metrics.text);
       });
+      // Not silent: each failed publish is counted (and logged with the order id).
+      const metrics = await harness.http.get('/metrics');
+      expect(metrics.text).toMatch(
+        /^order_bookkeeping_failures_total\{operation="outbox_publish",service="order-service"\} [1-9]/m,
+      );
       expect((await outboxOf(harness, order.id)).map((event) => event.type)).toEqual([
         'order.created',
         'order.status_changed',

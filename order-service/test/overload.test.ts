@@ -5,7 +5,7 @@
  */
 import { uniqueName } from '@ecom/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { eventually, type Harness, startOrderService, tokenFor } from './support/harness';
+import { eventually, type Harness, startOrderService, tokenFor } from './support/order-service';
 import { type RealProductService, startRealProductService } from './support/real-product-service';
 
 const stream = `events:orders:${uniqueName('overload_')}`;

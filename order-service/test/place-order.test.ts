@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startOrderService, tokenFor } from './support/harness';
+import { type Harness, startOrderService, tokenFor } from './support/order-service';
 import { type ProductStub, startProductStub } from './support/product-stub';
 
 let stub: ProductStub;

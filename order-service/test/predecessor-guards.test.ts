@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createReleaseQueue } from '../src/inventory-client/pending-releases';
-import { eventually, startOrderService, tokenFor } from './support/harness';
+import { eventually, startOrderService, tokenFor } from './support/order-service';
 import { startProductStub } from './support/product-stub';
 
 const opened: Array<{ close(): Promise<void> }> = [];

@@ -6,7 +6,7 @@ import {
   type HarnessOptions,
   startOrderService,
   tokenFor,
-} from './support/harness';
+} from './support/order-service';
 import { type ProductStub, startProductStub } from './support/product-stub';
 
 const opened: Array<{ close(): Promise<void> }> = [];

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, type Harness, startOrderService, streamEntries, tokenFor } from './support/harness';
+import {
+  eventually,
+  type Harness,
+  startOrderService,
+  streamEntries,
+  tokenFor,
+} from './support/order-service';
 import { type ProductStub, startProductStub } from './support/product-stub';
 
 let stub: ProductStub;

@@ -9,7 +9,7 @@
  * the ones that fail without it. Here the ferretdb run shows the contract holds in that mode.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startOrderService, tokenFor } from './support/harness';
+import { type Harness, startOrderService, tokenFor } from './support/order-service';
 import { type ProductStub, startProductStub } from './support/product-stub';
 
 describe.each(['ferretdb', 'mongodb'] as const)('%s storage mode', (storageMode) => {

@@ -1,7 +1,13 @@
 /** order-service against the real product-service (in-process, own database, same Redis). */
 import { uniqueName } from '@ecom/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, type Harness, startOrderService, streamEntries, tokenFor } from './support/harness';
+import {
+  eventually,
+  type Harness,
+  startOrderService,
+  streamEntries,
+  tokenFor,
+} from './support/order-service';
 import { type RealProductService, startRealProductService } from './support/real-product-service';
 
 const stream = `events:orders:${uniqueName('real_')}`;

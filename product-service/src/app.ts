@@ -32,6 +32,7 @@ export function createApp(deps: AppDeps): Express {
   return createHttpApp(
     {
       service: 'product-service',
+      accessLog: config.ACCESS_LOG,
       logger: deps.logger,
       metrics: deps.metrics,
       lifecycle: deps.lifecycle,

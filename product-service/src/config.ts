@@ -6,13 +6,14 @@ import {
   jwtEnvShape,
   loadConfig,
   mongoEnvShape,
+  ORDERS_STREAM,
   redisEnvShape,
 } from '@ecom/service-kit';
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 export const productEnvShape = {
-  ...baseEnvShape({ port: 3002 }),
+  ...baseEnvShape({ port: 3002, accessLog: 'errors' }),
   ...mongoEnvShape('products'),
   ...redisEnvShape,
   ...jwtEnvShape,
@@ -22,7 +23,7 @@ export const productEnvShape = {
   CACHE_TTL_LIST_SECONDS: seconds(120),
   CACHE_TTL_CATEGORY_SECONDS: seconds(600),
   /** Redis Stream the order-service publishes to; read without the key prefix. */
-  ORDER_EVENTS_STREAM: z.string().min(1).default('events:orders'),
+  ORDER_EVENTS_STREAM: z.string().min(1).default(ORDERS_STREAM),
   ORDER_EVENTS_GROUP: z.string().min(1).default('product-service'),
   ORDER_EVENTS_CONSUMER: z.string().min(1).default(`${os.hostname()}-${process.pid}`),
   /** `on`: an empty catalog gets the demo catalog's categories at start (Electronics, Books, ...). */

@@ -14,7 +14,7 @@ import {
   serve,
 } from '@ecom/service-kit';
 import { createApp } from './app';
-import { ensureDefaultCategories } from './categories/default-categories';
+import { ensureDefaultCategories } from './seed/default-categories';
 import { loadProductConfig } from './config';
 import { OrderEventsConsumer } from './inventory/order-events-consumer';
 import { createModels } from './models';

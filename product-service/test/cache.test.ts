@@ -30,6 +30,16 @@ describe('with Redis up', () => {
     expect(first.body).not.toHaveProperty('cached');
   });
 
+  it('when a cached answer is served as stored bytes, then text outside ASCII and the JSON type survive', async () => {
+    const name = 'Café crème ☕ – naïve "quoted" \\ text';
+    const product = await createProduct(service, { name, description: '"stock":1,"updatedAt":"x"' });
+    await service.http.get(`/products/${product.id}`);
+    const hit = await service.http.get(`/products/${product.id}`);
+    expect(hit.headers['x-cache']).toBe('HIT');
+    expect(hit.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(hit.body).toMatchObject({ id: product.id, name, description: '"stock":1,"updatedAt":"x"' });
+  });
+
   it('when a product is written, then cached lists and the product itself are served fresh', async () => {
     const category = await createCategory(service);
     const product = await createProduct(service, { category: category.name, price: 10 });

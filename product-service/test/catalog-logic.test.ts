@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mergeItems } from '../src/inventory/inventory';
-import { fromCents, hasAtMostTwoDecimals, toCents } from '../src/money';
 import { escapeRegex, productListFilter, productListSort } from '../src/products/product-query';
 import { productListQuerySchema } from '../src/products/product-schemas';
-
-describe('money', () => {
-  it('converts decimal prices to integer cents without float drift', () => {
-    expect(toCents(19.99)).toBe(1999);
-    expect(toCents(0.1 + 0.2)).toBe(30);
-    expect(toCents(1.005 - 0.005)).toBe(100);
-    expect(fromCents(1999)).toBe(19.99);
-  });
-
-  it('accepts at most two decimals', () => {
-    expect(hasAtMostTwoDecimals(29.99)).toBe(true);
-    expect(hasAtMostTwoDecimals(0.1 + 0.2)).toBe(true);
-    expect(hasAtMostTwoDecimals(29.999)).toBe(false);
-  });
-});
 
 describe('product list query', () => {
   it('escapes every regex metacharacter so search text matches literally', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDefaultCategories } from '../src/categories/default-categories';
+import { ensureDefaultCategories } from '../src/seed/default-categories';
 import { createCategory, startProductService, type TestService } from './helpers/product-service';
 
 let fresh: TestService;

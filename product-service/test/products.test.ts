@@ -267,14 +267,18 @@ describe('listing products', () => {
     expect(response.body).toMatchObject({ items: [], total: 0 });
   });
 
-  it.each([[{ limit: 101 }], [{ page: 0 }], [{ sort: 'stock' }], [{ inStock: 'yes' }], [{ unknown: 1 }]])(
-    'when the query is %j, then 400',
-    async (query) => {
-      const response = await list(query);
-      expect(response.status).toBe(400);
-      expect(response.body.error).toBe('Invalid request query');
-    },
-  );
+  it.each([
+    [{ limit: 101 }],
+    [{ page: 0 }],
+    [{ sort: 'stock' }],
+    [{ minPrice: 10.555 }],
+    [{ inStock: 'yes' }],
+    [{ unknown: 1 }],
+  ])('when the query is %j, then 400', async (query) => {
+    const response = await list(query);
+    expect(response.status).toBe(400);
+    expect(response.body.error).toBe('Invalid request query');
+  });
 });
 
 describe('service documents', () => {

@@ -10,12 +10,12 @@ import {
 import type { Express } from 'express';
 import { type PasswordHasher, passwordHasherFor } from './auth/passwords';
 import { createRefreshTokenStore } from './auth/refresh-tokens';
-import { authRoutes } from './auth/routes';
+import { authRoutes } from './auth/auth-routes';
 import type { UserServiceConfig } from './config';
 import { userRoutesDoc } from './openapi';
-import { profileRoutes } from './profile/routes';
-import { createUserMetrics } from './user-metrics';
-import type { UserModel } from './users/model';
+import { profileRoutes } from './profile/profile-routes';
+import { createUserMetrics } from './metrics';
+import type { UserModel } from './users/user-model';
 import type { UserStore } from './users/user-store';
 
 export interface UserServiceDeps {
@@ -40,6 +40,7 @@ export function createApp(deps: UserServiceDeps): Express {
   return createHttpApp(
     {
       service: 'user-service',
+      accessLog: config.ACCESS_LOG,
       logger: deps.logger,
       metrics: deps.metrics,
       lifecycle: deps.lifecycle,

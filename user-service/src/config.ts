@@ -3,6 +3,7 @@ import {
   baseEnvShape,
   ConfigError,
   jwtEnvShape,
+  jwtSettingsFrom,
   loadConfig,
   mongoEnvShape,
   redisEnvShape,
@@ -20,7 +21,7 @@ export function durationToSeconds(value: string): number {
 }
 
 const envShape = {
-  ...baseEnvShape({ port: 3001 }),
+  ...baseEnvShape({ port: 3001, accessLog: 'errors' }),
   ...mongoEnvShape('users'),
   ...redisEnvShape,
   ...jwtEnvShape,
@@ -50,11 +51,6 @@ export function loadUserServiceConfig(env: NodeJS.ProcessEnv = process.env) {
     ...config,
     accessTokenTtlSeconds: durationToSeconds(config.JWT_EXPIRES_IN),
     refreshTokenTtlSeconds: durationToSeconds(config.REFRESH_TOKEN_TTL),
-    jwt: {
-      secret: config.JWT_SECRET,
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-      expiresIn: durationToSeconds(config.JWT_EXPIRES_IN),
-    },
+    jwt: { ...jwtSettingsFrom(config), expiresIn: durationToSeconds(config.JWT_EXPIRES_IN) },
   };
 }

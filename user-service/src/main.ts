@@ -18,7 +18,7 @@ import { createApp } from './app';
 import { passwordHasherFor } from './auth/passwords';
 import { loadUserServiceConfig } from './config';
 import { ensureAdminAccount } from './users/admin-bootstrap';
-import { createUserModel } from './users/model';
+import { createUserModel } from './users/user-model';
 import { createUserStore } from './users/user-store';
 
 runMain(async () => {

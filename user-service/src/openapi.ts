@@ -7,7 +7,7 @@ import {
   refreshBody,
   registerBody,
   updateProfileBody,
-} from './users/schemas';
+} from './users/user-schemas';
 
 const tags = ['Auth'];
 const profileResponse = z.object({ user: publicUserSchema });

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPasswordHasher } from '../src/auth/passwords';
 import { ensureAdminAccount } from '../src/users/admin-bootstrap';
-import { newEmail, register, startUserService, type UserServiceUnderTest } from './harness';
+import { newEmail, register, startUserService, type UserServiceUnderTest } from './support/user-service';
 
 let service: UserServiceUnderTest;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUserService, type UserServiceUnderTest } from './harness';
+import { startUserService, type UserServiceUnderTest } from './support/user-service';
 
 let service: UserServiceUnderTest;
 beforeAll(async () => {

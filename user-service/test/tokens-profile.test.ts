@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { register, startUserService, type UserServiceUnderTest } from './harness';
+import { register, startUserService, type UserServiceUnderTest } from './support/user-service';
 
 let service: UserServiceUnderTest;
 beforeAll(async () => {

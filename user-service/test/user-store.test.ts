@@ -7,7 +7,7 @@
 import { createLogger, isDuplicateKey } from '@ecom/service-kit';
 import { describe, expect, it } from 'vitest';
 import { createUserStore } from '../src/users/user-store';
-import { newEmail, startUserService } from './harness';
+import { newEmail, startUserService } from './support/user-service';
 
 const logger = createLogger('user-store-test', 'silent');
 

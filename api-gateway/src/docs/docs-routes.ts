@@ -1,3 +1,4 @@
+import { compressAnswers } from '@ecom/service-kit';
 import express, { type Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { OpenApiProvider } from './openapi-provider';
@@ -6,7 +7,8 @@ export const OPENAPI_PATH = '/api/openapi.json';
 export const DOCS_PATH = '/api/docs';
 
 export function mountDocs(app: Express, provider: OpenApiProvider): void {
-  app.get(OPENAPI_PATH, async (_req, res) => {
+  const compress = compressAnswers();
+  app.get(OPENAPI_PATH, compress, async (_req, res) => {
     res.json(await provider.document());
   });
 
@@ -14,6 +16,7 @@ export function mountDocs(app: Express, provider: OpenApiProvider): void {
   const docs = express.Router();
   // Only GET and HEAD are documented here: anything else falls through to the 405 answer.
   docs.use((req, _res, next) => next(req.method === 'GET' || req.method === 'HEAD' ? undefined : 'router'));
+  docs.use(compress);
   // Swagger UI loads its assets relative to the page, so the page URL must end with a slash.
   docs.use((req, res, next) => {
     const [path = '', query] = req.originalUrl.split('?');

@@ -3,8 +3,8 @@ import type { RequestHandler } from 'express';
 import { rateLimit, type Logger as RateLimitLogger } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
-import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { ObservedStore } from './fail-open-store';
+import { PreallocatingStore } from './preallocating-store';
 
 export interface RateLimitSettings {
   windowMs: number;
@@ -51,18 +51,6 @@ function libraryLogger(logger: Logger): RateLimitLogger {
   };
 }
 
-function createRedisStore(redis: Redis, prefix: string): RedisStore {
-  const store = new RedisStore({
-    sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
-    prefix,
-  });
-  // The store loads its Lua scripts eagerly; if Redis is away right now that promise rejects with
-  // nobody awaiting it yet. Mark it handled: increment() reloads the script when it needs it.
-  store.incrementScriptSha.catch(() => undefined);
-  store.getScriptSha.catch(() => undefined);
-  return store;
-}
-
 function createLimiter(
   name: 'general' | 'auth',
   limit: number,
@@ -70,7 +58,13 @@ function createLimiter(
   deps: { redis: Redis; logger: Logger; counters: LimiterCounters },
 ): RequestHandler {
   const { logger, counters } = deps;
-  const store = new ObservedStore(createRedisStore(deps.redis, `${settings.keyPrefix}${name}:`), {
+  // Blocks of hits taken from the shared Redis counter, not a round trip per request.
+  const shared = new PreallocatingStore({
+    redis: deps.redis,
+    prefix: `${settings.keyPrefix}${name}:`,
+    limit,
+  });
+  const store = new ObservedStore(shared, {
     onError: () => counters.storeErrors.inc({ limiter: name }),
     onOutage: (error) =>
       logger.error({ err: error, limiter: name }, 'rate-limit store unavailable: letting requests through'),

@@ -1,12 +1,9 @@
-import { DEV_JWT_SECRET, signAccessToken, type AuthUser, type JwtSettings } from '@ecom/service-kit';
+import { jwtSettingsFrom, signAccessToken, type AuthUser, type JwtSettings } from '@ecom/service-kit';
 import jwt from 'jsonwebtoken';
+import { loadGatewayConfig } from '../../src/config';
 
 /** The gateway's defaults, which the test gateways use too. */
-export const testJwt: JwtSettings = {
-  secret: DEV_JWT_SECRET,
-  issuer: 'ecommerce-user-service',
-  audience: 'ecommerce-api',
-};
+export const testJwt: JwtSettings = jwtSettingsFrom(loadGatewayConfig({ NODE_ENV: 'test' }));
 
 export const customer: AuthUser = {
   id: '64b000000000000000000001',

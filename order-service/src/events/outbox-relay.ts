@@ -1,9 +1,15 @@
-import { type Logger, type Redis, signEventFields } from '@ecom/service-kit';
+import {
+  type Logger,
+  type OrderEventEntry,
+  orderEventEntryFields,
+  ORDERS_STREAM,
+  type Redis,
+  signEventFields,
+} from '@ecom/service-kit';
 import { BackgroundLoop } from '../background-loop';
-import type { OrderMetrics } from '../order-metrics';
-import type { OrderModel, OutboxEvent } from '../orders/model';
+import { type OrderMetrics, recoveredError } from '../metrics';
+import type { OrderModel, OutboxEvent } from '../orders/order-model';
 import type { OrderStore } from '../orders/order-store';
-import { ORDERS_STREAM } from './order-events';
 
 const BATCH = 100;
 
@@ -13,7 +19,7 @@ export interface OutboxRelayDeps {
   /** Must have no key prefix: the stream name is shared by every service. */
   redis: Redis;
   maxLen: number;
-  metrics: Pick<OrderMetrics, 'outboxBacklog'>;
+  metrics: Pick<OrderMetrics, 'outboxBacklog' | 'bookkeepingFailures'>;
   logger: Logger;
   intervalMs: number;
   /** The internal token; consumers verify each event's `sig` with it. */
@@ -45,6 +51,7 @@ export interface OutboxRelay {
  */
 export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const { orders, redis, logger } = deps;
+  const ctx = { metrics: deps.metrics, log: logger };
   const stream = deps.stream ?? ORDERS_STREAM;
   /** One chain per order, so an order's events go out in the order they happened. */
   const inFlight = new Map<string, Promise<void>>();
@@ -55,17 +62,17 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   let scanRequested = false;
 
   async function publish(orderId: string, userId: string, event: OutboxEvent) {
-    const fields: Record<string, string> = {
+    const entry: OrderEventEntry = {
       id: event.eventId,
       type: event.type,
       orderId,
       userId,
       occurredAt: event.occurredAt.toISOString(),
       data: event.data,
+      traceparent: event.traceparent,
     };
-    fields.sig = signEventFields(fields, deps.signingKey);
-    if (event.traceparent) fields.traceparent = event.traceparent;
-    await redis.xadd(stream, 'MAXLEN', '~', String(deps.maxLen), '*', ...Object.entries(fields).flat());
+    entry.sig = signEventFields(entry, deps.signingKey);
+    await redis.xadd(stream, 'MAXLEN', '~', String(deps.maxLen), '*', ...orderEventEntryFields(entry));
   }
 
   async function relayOrder(order: {
@@ -76,10 +83,16 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     if (order.outbox.length === 0) return;
     const orderId = order._id.toHexString();
     for (const event of order.outbox) await publish(orderId, order.userId, event);
+    // The events go out again next pass (harmless duplicates).
+    const leftForNextPass = recoveredError(
+      ctx,
+      'outbox_drop',
+      orderId,
+      'published outbox entries left for the next pass',
+    );
     await deps.orderStore.dropPublished(orderId, order.outbox).catch((error: unknown) => {
-      // The events go out again next pass (harmless duplicates).
       retry.add(orderId);
-      logger.warn({ err: error, orderId }, 'published outbox entries left for the next pass');
+      leftForNextPass(error);
     });
   }
 
@@ -109,14 +122,27 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   function relaySoon(orderId: string): void {
     relayInTurn(orderId).catch((error: unknown) => {
       retry.add(orderId);
-      logger.warn({ err: error, orderId }, 'publishing order events failed; the next pass retries');
+      recoveredError(
+        ctx,
+        'outbox_publish',
+        orderId,
+        'publishing order events failed; the next pass retries',
+      )(error);
     });
   }
 
   async function retryFailed(): Promise<void> {
     for (const orderId of [...retry]) {
       retry.delete(orderId);
-      await relayInTurn(orderId).catch(() => retry.add(orderId));
+      await relayInTurn(orderId).catch((error: unknown) => {
+        retry.add(orderId);
+        recoveredError(
+          ctx,
+          'outbox_publish',
+          orderId,
+          'publishing order events failed again; the next pass retries',
+        )(error);
+      });
     }
     deps.metrics.outboxBacklog.set(retry.size);
   }

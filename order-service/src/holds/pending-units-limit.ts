@@ -1,12 +1,12 @@
 import { HttpError, type Logger } from '@ecom/service-kit';
-import { Types } from 'mongoose';
+import { type Model, Types } from 'mongoose';
 import type { Counter } from 'prom-client';
-import type { OrderModel } from '../orders/model';
 import type { HoldStore } from './hold-store';
 
 export interface PendingUnitsLimitDeps {
   holds: HoldStore;
-  orders: OrderModel;
+  /** The orders collection, asked only for an order's status (orders/ depends on this folder). */
+  orders: Pick<Model<{ status: string }>, 'findById'>;
   maxUnits: number;
   /** An order id on the tally with no saved order is only given back once this old (it may be mid-placement). */
   placementGraceMs: number;

@@ -1,6 +1,6 @@
 import { closeWhenReady, readinessProbe } from '@ecom/service-kit';
 import CircuitBreaker from 'opossum';
-import { CIRCUIT_STATE, type OrderMetrics } from '../order-metrics';
+import { CIRCUIT_STATE, type OrderMetrics } from '../metrics';
 import { InventoryRejection, InventoryUnavailable } from './errors';
 import { createProductHttpClient, type ProductHttpClientOptions, type ReservationLine } from './http-client';
 

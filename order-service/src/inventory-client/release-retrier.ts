@@ -1,7 +1,7 @@
 import type { Logger } from '@ecom/service-kit';
 import { BackgroundLoop } from '../background-loop';
-import type { OrderMetrics } from '../order-metrics';
-import type { OrderModel } from '../orders/model';
+import type { OrderMetrics } from '../metrics';
+import type { Model } from 'mongoose';
 import type { PendingReleaseModel } from './pending-releases';
 
 const BATCH = 50;
@@ -9,7 +9,8 @@ const MAX_BACKOFF_MS = 30_000;
 
 export interface ReleaseRetrierDeps {
   pendingReleases: PendingReleaseModel;
-  orders: OrderModel;
+  /** The orders collection, asked only whether an order exists (orders/ depends on this folder). */
+  orders: Pick<Model<unknown>, 'exists'>;
   inventory: { release(orderId: string): Promise<void> };
   metrics: Pick<OrderMetrics, 'releasesPending'>;
   logger: Logger;

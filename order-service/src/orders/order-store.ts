@@ -1,5 +1,5 @@
 import type { DocumentWrites } from '@ecom/service-kit';
-import type { Order, OrderModel, OrderStatus, OutboxEvent, StatusEntry } from './model';
+import type { Order, OrderModel, OrderStatus, OutboxEvent, StatusEntry } from './order-model';
 
 export type NewOrder = Omit<Order, 'createdAt' | 'updatedAt'>;
 

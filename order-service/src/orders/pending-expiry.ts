@@ -1,8 +1,8 @@
 import type { Logger } from '@ecom/service-kit';
-import { statusChangeEvents } from '../events/order-events';
+import { statusChangeEvents } from './order-events';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
-import type { OrderMetrics } from '../order-metrics';
-import type { OrderModel } from './model';
+import type { OrderMetrics } from '../metrics';
+import type { OrderModel } from './order-model';
 import type { OrderStore } from './order-store';
 
 export const EXPIRED_BY = 'system';

@@ -1,13 +1,12 @@
-import { HttpError, type Logger } from '@ecom/service-kit';
+import { fromCents, HttpError, type Logger, toCents } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
-import { orderCreatedEvent } from '../events/order-events';
+import { orderCreatedEvent } from './order-events';
 import { InventoryRejection, InventoryUnavailable } from '../inventory-client/errors';
 import type { ReservationLine, ReservedItem } from '../inventory-client/http-client';
 import type { ReleaseQueue } from '../inventory-client/pending-releases';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
-import type { OrderMetrics } from '../order-metrics';
-import { fromCents, toCents } from './money';
-import type { OrderItem } from './model';
+import { type OrderMetrics, recoveredError } from '../metrics';
+import type { OrderItem } from './order-model';
 import type { OrderStore } from './order-store';
 import { type OrderJson, toOrderJson } from './serialize';
 
@@ -49,8 +48,14 @@ function pricedItems(lines: ReservationLine[], reserved: ReservedItem[]): OrderI
 /** Turns a failed reservation into the client's answer, making sure no stock stays taken. */
 async function reservationFailed(deps: PlaceOrderDeps, orderId: string, error: unknown, log: Logger) {
   const { metrics, releases } = deps;
+  const guardLeft = recoveredError(
+    { metrics, log },
+    'forget_guard',
+    orderId,
+    'release guard left for the retrier',
+  );
   if (error instanceof InventoryRejection) {
-    await releases.forget(orderId).catch(() => undefined);
+    await releases.forget(orderId).catch(guardLeft);
     metrics.failed.inc({ reason: error.status === 409 ? 'insufficient_stock' : 'invalid_items' });
     return error.status === 409
       ? HttpError.conflict(error.message, error.details)
@@ -59,12 +64,19 @@ async function reservationFailed(deps: PlaceOrderDeps, orderId: string, error: u
   const unknown = !(error instanceof InventoryUnavailable) || error.outcomeUnknown;
   if (unknown) {
     // product-service may have reserved after we stopped waiting: release, retried until acknowledged.
-    await releases.releaseNow(orderId, 'unknown_outcome').catch((cause: unknown) => {
-      log.error({ err: cause, orderId }, 'could not schedule release; the guard will release it later');
-    });
+    await releases
+      .releaseNow(orderId, 'unknown_outcome')
+      .catch(
+        recoveredError(
+          { metrics, log },
+          'release_now',
+          orderId,
+          'release not scheduled; the guard releases it later',
+        ),
+      );
     deps.releaseRetrier.kick();
   } else {
-    await releases.forget(orderId).catch(() => undefined);
+    await releases.forget(orderId).catch(guardLeft);
   }
   const circuitOpen = error instanceof InventoryUnavailable && error.circuitOpen;
   metrics.failed.inc({ reason: circuitOpen ? 'circuit_open' : 'product_service_unavailable' });
@@ -127,13 +139,31 @@ async function reserveAndSave(
     });
   } catch (error) {
     deps.metrics.failed.inc({ reason: 'persist_failed' });
-    await deps.releases.releaseNow(orderId, 'persist_failed').catch(() => undefined);
+    await deps.releases
+      .releaseNow(orderId, 'persist_failed')
+      .catch(
+        recoveredError(
+          { metrics: deps.metrics, log },
+          'release_now',
+          orderId,
+          'release not scheduled; the guard releases it later',
+        ),
+      );
     deps.releaseRetrier.kick();
     // Wrapped so no database error (a duplicate key would read as 409) is mistaken for a client error.
     throw new Error(`could not save order ${orderId}`, { cause: error });
   }
   // The order owns the reservation now; if this delete fails the retrier drops the guard itself.
-  await deps.releases.forget(orderId).catch(() => undefined);
+  await deps.releases
+    .forget(orderId)
+    .catch(
+      recoveredError(
+        { metrics: deps.metrics, log },
+        'forget_guard',
+        orderId,
+        'release guard left for the retrier',
+      ),
+    );
   deps.metrics.created.inc();
   deps.metrics.value.inc({ currency: deps.currency }, fromCents(totalCents));
   deps.outboxRelay.kick(orderId);

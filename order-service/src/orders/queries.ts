@@ -1,7 +1,7 @@
 import { type AuthUser, HttpError, type Page, toPage } from '@ecom/service-kit';
 import type { z } from 'zod';
-import type { Order, OrderModel } from './model';
-import type { listOrdersQuery } from './schemas';
+import type { Order, OrderModel } from './order-model';
+import type { listOrdersQuery } from './order-schemas';
 import { type OrderJson, toOrderJson } from './serialize';
 
 const WITHOUT_OUTBOX = { outbox: 0 } as const;

@@ -1,5 +1,5 @@
-import { fromCents } from './money';
-import type { Order, OrderItem, OrderStatus } from './model';
+import { fromCents } from '@ecom/service-kit';
+import type { Order, OrderItem, OrderStatus } from './order-model';
 
 export interface OrderItemJson {
   productId: string;

@@ -1,7 +1,7 @@
 import { type AuthUser, HttpError } from '@ecom/service-kit';
-import { statusChangeEvents } from '../events/order-events';
-import type { OrderMetrics } from '../order-metrics';
-import type { OrderModel, OrderStatus } from './model';
+import { statusChangeEvents } from './order-events';
+import type { OrderMetrics } from '../metrics';
+import type { OrderModel, OrderStatus } from './order-model';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
 import type { OrderStore } from './order-store';
 import { findVisibleOrder } from './queries';

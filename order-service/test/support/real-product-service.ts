@@ -15,6 +15,7 @@ import {
   createRedis,
   Lifecycle,
   signAccessToken,
+  jwtSettingsFrom,
 } from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import { Types } from 'mongoose';
@@ -57,7 +58,7 @@ export async function startRealProductService(options: RealProductServiceOptions
     writes: createDocumentWrites('ferretdb'),
   });
   const app = createApp({ config, logger, metrics, lifecycle: new Lifecycle(), connection, services });
-  const jwt = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  const jwt = jwtSettingsFrom(config);
   const adminId = new Types.ObjectId().toHexString();
   const adminAuth = `Bearer ${signAccessToken({ id: adminId, email: 'admin@example.test', role: 'admin' }, jwt)}`;
 

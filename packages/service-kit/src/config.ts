@@ -22,8 +22,12 @@ const csv = z.string().transform((value) =>
     .filter(Boolean),
 );
 
+export const ACCESS_LOG_MODES = ['all', 'errors'] as const;
+export type AccessLogMode = (typeof ACCESS_LOG_MODES)[number];
+
 /** Variables every HTTP service reads. Services spread this and add their own. */
-export function baseEnvShape(defaults: { port: number; database?: string }) {
+
+export function baseEnvShape(defaults: { port: number; database?: string; accessLog?: AccessLogMode }) {
   return {
     // Unset means production: development conveniences must be asked for, never inherited.
     NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
@@ -33,6 +37,8 @@ export function baseEnvShape(defaults: { port: number; database?: string }) {
     /** The host address the stack's entry point is published on (compose passes BIND_ADDRESS). */
     PUBLISHED_ADDRESS: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** all: a line per request; errors: only 4xx/5xx (the gateway in front logs every request). */
+    ACCESS_LOG: z.enum(ACCESS_LOG_MODES).default(defaults.accessLog ?? 'all'),
     // Any origin in development and test; outside them only the listed ones (none when unset).
     CORS_ORIGINS: csv.default(['*']),
     BODY_LIMIT: z

@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { privateByDefault } from './cache-control';
+import type { AccessLogMode } from './config';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { type HealthCheck, Lifecycle, livenessHandler, readinessHandler } from './health';
 import { metricsEndpoint, metricsMiddleware, type ServiceMetrics } from './metrics';
@@ -23,6 +24,13 @@ export interface HttpAppOptions {
   trustedProxies?: string[];
   /** The public routes as documented: a documented path asked with another method gets 405 + Allow. */
   documentedRoutes?: Array<Pick<RouteDoc, 'method' | 'path'>>;
+  /** Default all (see requestLogger). */
+  accessLog?: AccessLogMode;
+  /**
+   * Default true. false: no compression middleware on every answer; a proxy whose upstreams
+   * compress their own answers only pays for wrapping every response.
+   */
+  compression?: boolean;
   /** Replaces the default GET /health (the gateway reports on its upstreams too). */
   healthHandler?: express.RequestHandler;
 }
@@ -45,6 +53,11 @@ const EXPOSED_HEADERS = [
   'Location',
 ];
 
+/** gzip/deflate for answers of 1 kB and more (smaller ones do not pay for the work). */
+export function compressAnswers(): express.RequestHandler {
+  return compression({ threshold: 1024 });
+}
+
 /**
  * Builds a service's Express app with the plumbing every service shares; `mountRoutes` adds the
  * business routes between the common middleware and the 404/error handlers. Never listens.
@@ -59,13 +72,13 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
   // No ETag from hashing each body: routes that can be revalidated set a deliberate one.
   app.set('etag', false);
 
-  app.use(requestLogger(options.logger));
+  app.use(requestLogger(options.logger, options.accessLog));
   app.use(metricsMiddleware(options.metrics));
   // HSTS is the TLS terminator's to send (nginx, in production only): from here it would reach
   // plain-HTTP and localhost answers too, and pin a developer's localhost to HTTPS.
   app.use(helmet({ strictTransportSecurity: false }));
   app.use(cors(corsOptions(options.corsOrigins)));
-  app.use(compression());
+  if (options.compression !== false) app.use(compressAnswers());
   app.use(privateByDefault);
 
   app.get('/health', options.healthHandler ?? livenessHandler(options.service));

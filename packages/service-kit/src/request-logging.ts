@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
+import type { AccessLogMode } from './config';
 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
@@ -25,8 +26,12 @@ export function levelForStatus(status: number): 'error' | 'warn' | 'info' {
   return 'info';
 }
 
-/** Access log plus a per-request child logger at req.log carrying the request id. */
-export function requestLogger(logger: Logger) {
+/**
+ * Access log plus a per-request child logger at req.log carrying the request id. With `errors`,
+ * only 4xx/5xx answers get a line: behind the gateway, which logs every request with the same
+ * request id, a second line per request would double the logging work and volume.
+ */
+export function requestLogger(logger: Logger, accessLog: AccessLogMode = 'all') {
   return pinoHttp({
     logger,
     genReqId: requestIdFor,
@@ -34,7 +39,8 @@ export function requestLogger(logger: Logger) {
     customLogLevel: (_req, res, error) => {
       // A client that hung up before the answer is not our fault either.
       if (error && !res.writableEnded) return 'warn';
-      return error && res.statusCode < 500 ? 'error' : levelForStatus(res.statusCode);
+      const level = error && res.statusCode < 500 ? 'error' : levelForStatus(res.statusCode);
+      return level === 'info' && accessLog === 'errors' ? 'silent' : level;
     },
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({

@@ -1,5 +1,5 @@
-import request from 'supertest';
 import pino from 'pino';
+import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../src/errors';
 import { createHttpApp } from '../src/http-app';
@@ -56,6 +56,32 @@ describe('CORS', () => {
     const res = await request(app).get('/x').set('Origin', 'https://evil.example');
     expect(res.status).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('access log', () => {
+  function appLogging(accessLog: 'all' | 'errors' | undefined) {
+    const lines: Array<{ msg?: string; level?: number; res?: { statusCode?: number } }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const app = createHttpApp({ service: 'test', logger, metrics: createMetrics('test'), accessLog }, (a) =>
+      a.get('/x', (_req, res) => res.json({})),
+    );
+    const completed = () => lines.filter((line) => line.msg === 'request completed');
+    return { app, completed };
+  }
+
+  it('when every request is logged (the default), then a 200 gets a line', async () => {
+    const { app, completed } = appLogging(undefined);
+    await request(app).get('/x').expect(200);
+    expect(completed()).toHaveLength(1);
+  });
+
+  it('when only errors are logged (a service behind the gateway), then a 200 gets none and a 404 gets one', async () => {
+    const { app, completed } = appLogging('errors');
+    await request(app).get('/x').expect(200);
+    expect(completed()).toHaveLength(0);
+    await request(app).get('/nothing-here').expect(404);
+    expect(completed()).toMatchObject([{ res: { statusCode: 404 } }]);
   });
 });
 

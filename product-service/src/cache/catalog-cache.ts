@@ -1,5 +1,13 @@
 import type { Logger, Redis } from '@ecom/service-kit';
 import type { CacheName, CatalogMetrics } from '../metrics';
+import {
+  type CachedJson,
+  decodeEntry,
+  encodeEntry,
+  fingerprintOf,
+  type LiveStock,
+  overlayStock,
+} from './cached-json';
 
 export interface CacheTtls {
   product: number;
@@ -7,16 +15,27 @@ export interface CacheTtls {
   category: number;
 }
 
-export interface CacheRead<T> {
-  value: T;
+/** A catalog answer as JSON text, and whether it came from the cache. */
+export interface JsonRead {
+  /** The JSON text; a Buffer when it is a stored entry served as it is. */
+  json: string | Buffer;
   hit: boolean;
-  /** The version the value was read or computed under; undefined when Redis was bypassed. */
+  /** The version the answer was read or built under; undefined when Redis was bypassed. */
   version?: string;
+  /** Changes whenever the body does: the stored body's fingerprint plus the live stock laid over it. */
+  fingerprint: string;
 }
 
-interface Entry<T> {
-  v: string;
-  data: T;
+export interface JsonReadRequest<T> {
+  cache: CacheName;
+  versionKey: string;
+  dataKey: string;
+  ttlSeconds: number;
+  load: () => Promise<T>;
+  /** The products the answer shows, whose live stock is laid over it on every hit. */
+  productIdsOf: (value: T) => string[];
+  /** A single product's answer: its live stock comes in the same round trip as the entry. */
+  ownProductId?: string;
 }
 
 /** Version keys: a write bumps them, which makes every entry stored under an older version a miss. */
@@ -28,13 +47,30 @@ export const versionKeys = {
 
 const ITEM_VERSION_TTL_SECONDS = 86_400;
 
-/** Stock as the last reservation left it, laid over cached product copies. */
-export interface LiveStock {
-  stock: number;
-  updatedAt: string;
-}
+export type { LiveStock } from './cached-json';
 
 const liveStockKey = (id: string) => `products:stock:${id}`;
+
+/**
+ * The entry's body with the live stock laid over it (the stored bytes themselves when there is
+ * none), and a fingerprint that names what was laid over.
+ */
+function withLive(
+  entry: CachedJson<Buffer>,
+  productIds: string[],
+  live: Array<Buffer | null>,
+): { json: string | Buffer; fingerprint: string } {
+  let body: string | undefined;
+  let fingerprint = entry.fingerprint;
+  for (let i = 0; i < productIds.length; i++) {
+    const current = live[i];
+    if (!current) continue;
+    const stock = JSON.parse(current.toString()) as LiveStock;
+    body = overlayStock(body ?? entry.json.toString('utf8'), productIds[i]!, stock);
+    fingerprint += `|${productIds[i]}:${stock.stock}:${stock.updatedAt}`;
+  }
+  return { json: body ?? entry.json, fingerprint };
+}
 
 /**
  * Cache-aside over Redis. Each entry stores the version it was computed under, and one MGET reads
@@ -55,40 +91,44 @@ export class CatalogCache {
     readonly ttls: CacheTtls,
   ) {}
 
-  async read<T>(
-    cache: CacheName,
-    versionKey: string,
-    dataKey: string,
-    ttlSeconds: number,
-    load: () => Promise<T>,
-  ): Promise<CacheRead<T>> {
-    let version: string;
-    let cached: string | null;
+  /**
+   * A cached catalog answer as JSON text. One MGET reads the current version with the entry (and,
+   * for a single product, its live stock); a hit is the stored bytes with the live stock of the
+   * products it shows laid over them, never parsed or serialised again. A miss loads, serialises
+   * once and stores.
+   */
+  async readJson<T>(request: JsonReadRequest<T>): Promise<JsonRead> {
+    const { cache, versionKey, dataKey, ownProductId } = request;
+    const keys = ownProductId ? [versionKey, dataKey, liveStockKey(ownProductId)] : [versionKey, dataKey];
+    let stored: Array<Buffer | null>;
     try {
-      const [storedVersion, storedEntry] = await this.redis.mget(versionKey, dataKey);
+      stored = await this.redis.mgetBuffer(...keys);
       this.markHealthy();
-      version = storedVersion ?? '0';
-      cached = storedEntry ?? null;
     } catch (error) {
       this.markDegraded(error);
       this.metrics.cacheRequests.inc({ cache, result: 'bypass' });
-      return { value: await load(), hit: false };
+      const json = JSON.stringify(await request.load());
+      return { json, hit: false, fingerprint: fingerprintOf(json) };
     }
-    if (cached) {
-      const entry = JSON.parse(cached) as Entry<T>;
-      if (entry.v === version) {
-        this.metrics.cacheRequests.inc({ cache, result: 'hit' });
-        return { value: entry.data, hit: true, version };
-      }
+    const version = stored[0]?.toString() ?? '0';
+    const entry = stored[1] ? decodeEntry(stored[1]) : undefined;
+    if (entry && entry.version === version) {
+      this.metrics.cacheRequests.inc({ cache, result: 'hit' });
+      const served = ownProductId
+        ? withLive(entry, [ownProductId], [stored[2] ?? null])
+        : await this.withLiveStock(entry);
+      return { ...served, hit: true, version };
     }
     this.metrics.cacheRequests.inc({ cache, result: 'miss' });
-    const value = await load();
-    const entry: Entry<T> = { v: version, data: value };
-    await this.redis.set(dataKey, JSON.stringify(entry), 'EX', ttlSeconds).then(
+    const value = await request.load();
+    const json = JSON.stringify(value);
+    const fingerprint = fingerprintOf(json);
+    const encoded = encodeEntry({ version, fingerprint, productIds: request.productIdsOf(value), json });
+    await this.redis.set(dataKey, encoded, 'EX', request.ttlSeconds).then(
       () => this.markHealthy(),
       (error: unknown) => this.markDegraded(error),
     );
-    return { value, hit: false, version };
+    return { json, hit: false, version, fingerprint };
   }
 
   /**
@@ -123,22 +163,18 @@ export class CatalogCache {
     await this.exec(pipeline);
   }
 
-  /** Cached copies with the live stock of those products whose stock changed since. */
-  async withLiveStock<T extends { id: string } & LiveStock>(products: T[]): Promise<T[]> {
-    if (products.length === 0) return products;
-    let live: Array<string | null>;
+  /** The cached body with the live stock of those products whose stock changed since. */
+  private async withLiveStock(
+    entry: CachedJson<Buffer>,
+  ): Promise<{ json: string | Buffer; fingerprint: string }> {
+    const ids = entry.productIds;
+    if (ids.length === 0) return { json: entry.json, fingerprint: entry.fingerprint };
     try {
-      live = await this.redis.mget(...products.map((product) => liveStockKey(product.id)));
+      return withLive(entry, ids, await this.redis.mgetBuffer(...ids.map(liveStockKey)));
     } catch (error) {
       this.markDegraded(error);
-      return products;
+      return { json: entry.json, fingerprint: entry.fingerprint };
     }
-    return products.map((product, i) => {
-      const current = live[i];
-      if (!current) return product;
-      const { stock, updatedAt } = JSON.parse(current) as LiveStock;
-      return { ...product, stock, updatedAt };
-    });
   }
 
   private bump(productIds: string[], lists: boolean): ReturnType<Redis['multi']> {

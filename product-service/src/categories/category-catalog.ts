@@ -1,6 +1,6 @@
 import { type DocumentWrites, HttpError, isDuplicateKey } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
-import { type CacheRead, type CatalogCache, versionKeys } from '../cache/catalog-cache';
+import { type CatalogCache, type JsonRead, versionKeys } from '../cache/catalog-cache';
 import type { Models } from '../models';
 import { categoryKey } from './category-model';
 import type { CategoryInput, CategoryView } from './category-schemas';
@@ -37,33 +37,36 @@ export interface CategoryCatalogDeps {
 export class CategoryCatalog {
   constructor(private readonly deps: CategoryCatalogDeps) {}
 
-  list(): Promise<CacheRead<CategoryView[]>> {
+  /** `{ items: [...] }` as JSON text, cached. */
+  list(): Promise<JsonRead> {
     const { cache, models } = this.deps;
-    return cache.read(
-      'category_list',
-      versionKeys.categories,
-      'categories:list',
-      cache.ttls.category,
-      async () => {
+    return cache.readJson({
+      cache: 'category_list',
+      versionKey: versionKeys.categories,
+      dataKey: 'categories:list',
+      ttlSeconds: cache.ttls.category,
+      productIdsOf: () => [],
+      load: async () => {
         const records = await models.categories.find().sort({ nameKey: 1 }).lean<CategoryRecord[]>();
-        return records.map(categoryView);
+        return { items: records.map(categoryView) };
       },
-    );
+    });
   }
 
-  get(id: string): Promise<CacheRead<CategoryView>> {
+  get(id: string): Promise<JsonRead> {
     const { cache, models } = this.deps;
-    return cache.read(
-      'category',
-      versionKeys.categories,
-      `categories:item:${id}`,
-      cache.ttls.category,
-      async () => {
+    return cache.readJson({
+      cache: 'category',
+      versionKey: versionKeys.categories,
+      dataKey: `categories:item:${id}`,
+      ttlSeconds: cache.ttls.category,
+      productIdsOf: () => [],
+      load: async () => {
         const record = await models.categories.findById(id).lean<CategoryRecord>();
         if (!record) throw HttpError.notFound('Category not found');
         return categoryView(record);
       },
-    );
+    });
   }
 
   async create(input: CategoryInput): Promise<CategoryView> {

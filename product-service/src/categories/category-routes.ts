@@ -1,6 +1,6 @@
 import { idParamsSchema, parseInput } from '@ecom/service-kit';
 import { type RequestHandler, Router } from 'express';
-import { catalogEtag, sendCatalogRead } from '../cache/catalog-etag';
+import { sendCatalogRead } from '../cache/catalog-etag';
 import type { CategoryCatalog } from './category-catalog';
 import { categoryInputSchema } from './category-schemas';
 
@@ -8,15 +8,12 @@ export function categoryRouter(catalog: CategoryCatalog, adminOnly: RequestHandl
   const router = Router();
 
   router.get('/', async (req, res) => {
-    const read = await catalog.list();
-    const etag = catalogEtag('categories', read.version, read.value, read.value.length);
-    sendCatalogRead(req, res, read, etag, { items: read.value });
+    sendCatalogRead(req, res, 'categories', await catalog.list());
   });
 
   router.get('/:id', async (req, res) => {
     const { id } = parseInput(idParamsSchema, req.params, 'params');
-    const read = await catalog.get(id);
-    sendCatalogRead(req, res, read, catalogEtag('category', read.version, [read.value]), read.value);
+    sendCatalogRead(req, res, 'category', await catalog.get(id));
   });
 
   router.post('/', ...adminOnly, async (req, res) => {

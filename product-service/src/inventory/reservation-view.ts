@@ -1,4 +1,4 @@
-import { fromCents } from '../money';
+import { fromCents } from '@ecom/service-kit';
 import type { ReservationFields, ReservationStatus } from './reservation-model';
 
 export interface ReservationView {

@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
-import { type DocumentWrites, HttpError, isDuplicateKey, type Page, toPage } from '@ecom/service-kit';
-import { type CacheRead, type CatalogCache, versionKeys } from '../cache/catalog-cache';
+import {
+  type DocumentWrites,
+  HttpError,
+  isDuplicateKey,
+  type Page,
+  toCents,
+  toPage,
+} from '@ecom/service-kit';
+import { type CatalogCache, type JsonRead, versionKeys } from '../cache/catalog-cache';
 import { categoryKey } from '../categories/category-model';
 import type { Models } from '../models';
-import { toCents } from '../money';
 import { productListFilter, productListSort } from './product-query';
 import type { ProductInput, ProductListQuery, ProductPatch } from './product-schemas';
 import { PRODUCT_PROJECTION, type ProductRecord, type ProductView, productView } from './product-view';
@@ -23,15 +29,17 @@ function duplicateSku(error: unknown): never {
 export class ProductCatalog {
   constructor(private readonly deps: ProductCatalogDeps) {}
 
-  async list(query: ProductListQuery): Promise<CacheRead<Page<ProductView>>> {
+  /** The page as JSON text, cached; hits carry the live stock of their products. */
+  async list(query: ProductListQuery): Promise<JsonRead> {
     const { cache, models } = this.deps;
     const digest = createHash('sha1').update(JSON.stringify(query)).digest('hex');
-    const read = await cache.read(
-      'product_list',
-      versionKeys.productLists,
-      `products:list:${digest}`,
-      cache.ttls.list,
-      async () => {
+    return cache.readJson({
+      cache: 'product_list',
+      versionKey: versionKeys.productLists,
+      dataKey: `products:list:${digest}`,
+      ttlSeconds: cache.ttls.list,
+      productIdsOf: (page: Page<ProductView>) => page.items.map((item) => item.id),
+      load: async () => {
         const filter = productListFilter(query);
         const [records, total] = await Promise.all([
           models.products
@@ -45,19 +53,20 @@ export class ProductCatalog {
         ]);
         return toPage(records.map(productView), total, query.page, query.limit);
       },
-    );
-    if (!read.hit) return read;
-    return { ...read, value: { ...read.value, items: await cache.withLiveStock(read.value.items) } };
+    });
   }
 
-  async get(id: string): Promise<CacheRead<ProductView>> {
+  /** The product as JSON text, cached, with its live stock. */
+  async get(id: string): Promise<JsonRead> {
     const { cache } = this.deps;
-    const read = await cache.read(
-      'product',
-      versionKeys.product(id),
-      `products:item:${id}`,
-      cache.ttls.product,
-      async () => {
+    return cache.readJson({
+      cache: 'product',
+      versionKey: versionKeys.product(id),
+      dataKey: `products:item:${id}`,
+      ttlSeconds: cache.ttls.product,
+      ownProductId: id,
+      productIdsOf: () => [id],
+      load: async () => {
         const record = await this.deps.models.products
           .findById(id)
           .select(PRODUCT_PROJECTION)
@@ -65,10 +74,7 @@ export class ProductCatalog {
         if (!record) throw HttpError.notFound('Product not found');
         return productView(record);
       },
-    );
-    if (!read.hit) return read;
-    const [live] = await cache.withLiveStock([read.value]);
-    return { ...read, value: live! };
+    });
   }
 
   async create(input: ProductInput): Promise<ProductView> {

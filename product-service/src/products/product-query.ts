@@ -1,5 +1,5 @@
 import { categoryKey } from '../categories/category-model';
-import { toCents } from '../money';
+import { toCents } from '@ecom/service-kit';
 import type { ProductListQuery } from './product-schemas';
 
 /** Makes user text match literally inside a regular expression. */

@@ -1,6 +1,6 @@
 import { idParamsSchema, parseInput } from '@ecom/service-kit';
 import { type RequestHandler, Router } from 'express';
-import { catalogEtag, sendCatalogRead } from '../cache/catalog-etag';
+import { sendCatalogRead } from '../cache/catalog-etag';
 import type { ProductCatalog } from './product-catalog';
 import { productInputSchema, productListQuerySchema, productPatchSchema } from './product-schemas';
 
@@ -16,15 +16,12 @@ export function productRouter(catalog: ProductCatalog, adminOnly: RequestHandler
 
   router.get('/', async (req, res) => {
     const query = parseInput(productListQuerySchema, withoutEmpty(req.query), 'query');
-    const read = await catalog.list(query);
-    const etag = catalogEtag('products', read.version, read.value.items, read.value.total);
-    sendCatalogRead(req, res, read, etag, read.value);
+    sendCatalogRead(req, res, 'products', await catalog.list(query));
   });
 
   router.get('/:id', async (req, res) => {
     const { id } = parseInput(idParamsSchema, req.params, 'params');
-    const read = await catalog.get(id);
-    sendCatalogRead(req, res, read, catalogEtag('product', read.version, [read.value]), read.value);
+    sendCatalogRead(req, res, 'product', await catalog.get(id));
   });
 
   router.post('/', ...adminOnly, async (req, res) => {

@@ -38,7 +38,8 @@ export const productPatchSchema = z
 
 export const PRODUCT_SORTS = ['price', '-price', 'createdAt', '-createdAt', 'name', '-name'] as const;
 
-const queryPrice = z.coerce.number().min(0).max(MAX_PRICE);
+// Bounds are compared in cents, so they are whole cents like any price (and the document says so).
+const queryPrice = z.coerce.number().min(0).max(MAX_PRICE).multipleOf(0.01);
 
 /**
  * GET /products. Empty parameters (`?q=`) count as absent. A price range whose minimum is above

@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import { fromCents } from '../money';
+import { fromCents } from '@ecom/service-kit';
 import type { ProductView } from './product-schemas';
 
 export type { ProductView } from './product-schemas';

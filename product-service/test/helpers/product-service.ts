@@ -12,6 +12,7 @@ import {
   type Redis,
   signAccessToken,
   type StorageMode,
+  jwtSettingsFrom,
 } from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import type { Express } from 'express';
@@ -87,7 +88,7 @@ export async function startProductService(options: TestServiceOptions = {}): Pro
     orderWaitMs: options.orderWaitMs,
   });
   const app = createApp({ config, logger, metrics, lifecycle: new Lifecycle(), connection, services });
-  const jwt = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  const jwt = jwtSettingsFrom(config);
   const bearer = (role: AuthUser['role']) => {
     const id = new Types.ObjectId().toHexString();
     return `Bearer ${signAccessToken({ id, email: `${id}@example.test`, role }, jwt)}`;

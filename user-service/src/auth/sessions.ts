@@ -1,6 +1,6 @@
 import { signAccessToken } from '@ecom/service-kit';
 import type { UserServiceConfig } from '../config';
-import { type PublicUser, toPublicUser, type UserDocument } from '../users/model';
+import { type PublicUser, toPublicUser, type UserDocument } from '../users/user-model';
 import type { RefreshTokenStore } from './refresh-tokens';
 
 export interface Session {

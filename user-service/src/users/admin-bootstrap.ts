@@ -1,5 +1,4 @@
 import { ConfigError, isDuplicateKey, type Logger } from '@ecom/service-kit';
-import type { PasswordHasher } from '../auth/passwords';
 import type { UserStore } from './user-store';
 
 export interface AdminAccount {
@@ -19,7 +18,8 @@ export interface AdminAccount {
  */
 export async function ensureAdminAccount(
   store: UserStore,
-  passwords: PasswordHasher,
+  // Only hashing, typed here so users/ does not depend on auth/ (which depends on users/).
+  passwords: { hash(password: string): Promise<string> },
   admin: AdminAccount,
   logger: Logger,
 ): Promise<void> {

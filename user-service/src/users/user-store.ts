@@ -1,6 +1,6 @@
 import { isDuplicateKey, type Logger, type StorageMode } from '@ecom/service-kit';
 import { type Connection, type Model, Schema, Types } from 'mongoose';
-import type { User, UserDocument, UserModel } from './model';
+import type { User, UserDocument, UserModel } from './user-model';
 
 export type NewUser = Pick<User, 'email' | 'name' | 'passwordHash' | 'role'>;
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DocumentWrites, HttpError, isDuplicateKey } from '@ecom/service-kit';
 import { Types } from 'mongoose';
-import { idempotencyId, type IdempotencyModel, type IdempotencyRecord } from './model';
+import { idempotencyId, type IdempotencyModel, type IdempotencyRecord } from './idempotency-model';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1_000;
 /** Longer than a placement can take, so a live attempt is never taken over. */

@@ -1,10 +1,8 @@
+import { ORDER_EVENT_TYPES, type OrderEventType } from '@ecom/service-kit';
 import { type Connection, type Model, Schema, type Types } from 'mongoose';
 
 export const ORDER_STATUSES = ['pending', 'confirmed', 'shipped', 'delivered', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
-export const ORDER_EVENT_TYPES = ['order.created', 'order.status_changed', 'order.cancelled'] as const;
-export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
 export interface OrderItem {
   productId: string;

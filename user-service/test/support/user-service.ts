@@ -10,10 +10,10 @@ import {
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import type { Connection } from 'mongoose';
 import request from 'supertest';
-import { createApp } from '../src/app';
-import { loadUserServiceConfig } from '../src/config';
-import { createUserModel, type UserModel } from '../src/users/model';
-import { createUserStore, type UserStore } from '../src/users/user-store';
+import { createApp } from '../../src/app';
+import { loadUserServiceConfig } from '../../src/config';
+import { createUserModel, type UserModel } from '../../src/users/user-model';
+import { createUserStore, type UserStore } from '../../src/users/user-store';
 
 export interface UserServiceUnderTest {
   app: ReturnType<typeof createApp>;

@@ -1,10 +1,10 @@
 import { HttpError, isDuplicateKey, parseInput } from '@ecom/service-kit';
 import { Router } from 'express';
 import type { UserServiceConfig } from '../config';
-import type { UserMetrics } from '../user-metrics';
-import type { UserModel } from '../users/model';
+import type { UserMetrics } from '../metrics';
+import type { UserModel } from '../users/user-model';
 import type { UserStore } from '../users/user-store';
-import { loginBody, refreshBody, registerBody } from '../users/schemas';
+import { loginBody, refreshBody, registerBody } from '../users/user-schemas';
 import { clientGoneSignal } from './client-gone';
 import type { PasswordHasher } from './passwords';
 import type { RefreshTokenStore } from './refresh-tokens';

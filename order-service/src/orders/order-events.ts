@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { currentTraceparent } from '@ecom/service-kit';
-import type { OrderEventType, OrderItem, OrderStatus, OutboxEvent } from '../orders/model';
-import { toItemJson } from '../orders/serialize';
+import { currentTraceparent, type OrderEventPayload, type OrderEventType } from '@ecom/service-kit';
+import type { OrderItem, OrderStatus, OutboxEvent } from './order-model';
+import { toItemJson } from './serialize';
 
-/** The shared stream every service reads order events from (see docs/events.md). */
-export const ORDERS_STREAM = 'events:orders';
-
-function outboxEvent(type: OrderEventType, occurredAt: Date, data: unknown): OutboxEvent {
+function outboxEvent<Type extends OrderEventType>(
+  type: Type,
+  occurredAt: Date,
+  data: OrderEventPayload<Type>,
+): OutboxEvent {
   const event: OutboxEvent = { eventId: randomUUID(), type, occurredAt, data: JSON.stringify(data) };
   const traceparent = currentTraceparent();
   if (traceparent) event.traceparent = traceparent;
@@ -30,7 +31,7 @@ export function statusChangeEvents(
   order: { items: OrderItem[] },
   change: { from: OrderStatus; to: OrderStatus; by: string; at: Date },
 ): OutboxEvent[] {
-  const events = [
+  const events: OutboxEvent[] = [
     outboxEvent('order.status_changed', change.at, { from: change.from, to: change.to, by: change.by }),
   ];
   if (change.to === 'cancelled') {

@@ -1,8 +1,8 @@
 import { isDuplicateKey } from '@ecom/service-kit';
 import type { CatalogCache } from '../cache/catalog-cache';
 import type { Models } from '../models';
-import { DEMO_CATEGORIES } from '../seed/demo-catalog';
-import { categoryKey } from './category-model';
+import { DEMO_CATEGORIES } from './demo-catalog';
+import { categoryKey } from '../categories/category-model';
 
 /**
  * A fresh catalog starts with the demo catalog's categories (Electronics, Books, Clothing, ...):

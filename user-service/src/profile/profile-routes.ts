@@ -3,8 +3,8 @@ import { Router } from 'express';
 import type { PasswordHasher } from '../auth/passwords';
 import type { RefreshTokenStore } from '../auth/refresh-tokens';
 import type { UserServiceConfig } from '../config';
-import { toPublicUser, type UserModel } from '../users/model';
-import { updateProfileBody } from '../users/schemas';
+import { toPublicUser, type UserModel } from '../users/user-model';
+import { updateProfileBody } from '../users/user-schemas';
 
 export interface ProfileRouteDeps {
   config: UserServiceConfig;

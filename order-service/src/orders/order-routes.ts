@@ -10,8 +10,9 @@ import {
 } from '@ecom/service-kit';
 import { Router } from 'express';
 import { Types } from 'mongoose';
-import { fingerprintOf, type IdempotencyStore } from '../idempotency/store';
-import type { OrderModel } from './model';
+import { fingerprintOf, type IdempotencyStore } from '../idempotency/idempotency-store';
+import { recoveredError } from '../metrics';
+import type { OrderModel } from './order-model';
 import { type PlaceOrderDeps, placeOrder } from './place-order';
 import { findVisibleOrder, listOrders } from './queries';
 import {
@@ -21,7 +22,7 @@ import {
   listOrdersQuery,
   MAX_QUANTITY,
   statusBody,
-} from './schemas';
+} from './order-schemas';
 import { toItemJson, toOrderJson } from './serialize';
 import { changeStatus } from './status-change';
 
@@ -49,6 +50,7 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
     }
     const header = req.get('Idempotency-Key');
     const log = req.log ?? deps.logger;
+    const ctx = { metrics: deps.metrics, log };
     if (header === undefined) {
       const order = await placeOrder(deps, { orderId: new Types.ObjectId(), userId: user.id, lines }, log);
       res.status(201).json(order);
@@ -71,14 +73,25 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
       // unexpected error the order may exist after all: the key stays held until its lease
       // runs out, and then the next attempt replays that order if it was saved.
       if (error instanceof HttpError) {
-        await deps.idempotency.abandon(user.id, key, claim.orderId).catch(() => undefined);
+        await deps.idempotency
+          .abandon(user.id, key, claim.orderId)
+          .catch(
+            recoveredError(
+              ctx,
+              'idempotency_abandon',
+              claim.orderId.toHexString(),
+              'idempotency key held until its lease runs out',
+            ),
+          );
       }
       throw error;
     });
-    await deps.idempotency.complete(user.id, key, claim.orderId, 201, order).catch((error: unknown) => {
-      // The order exists: a later retry with this key finds it once the lease runs out.
-      log.error({ err: error, orderId: order.id }, 'could not record the idempotent response');
-    });
+    // The order exists: a later retry with this key finds it once the lease runs out.
+    await deps.idempotency
+      .complete(user.id, key, claim.orderId, 201, order)
+      .catch(
+        recoveredError(ctx, 'idempotency_complete', order.id, 'could not record the idempotent response'),
+      );
     res.status(201).json(order);
   });
 

@@ -1,4 +1,4 @@
-import type { ServiceMetrics } from '@ecom/service-kit';
+import type { Logger, ServiceMetrics } from '@ecom/service-kit';
 import { Counter, Gauge } from 'prom-client';
 
 export interface OrderMetrics {
@@ -58,5 +58,21 @@ export function createOrderMetrics(metrics: ServiceMetrics): OrderMetrics {
       help: 'Reservations this service still has to release on product-service',
       registers,
     }),
+  };
+}
+
+/**
+ * The handler for an error the order path carries on after (a guard left for the retrier, an
+ * event left for the next pass): never silent, it is logged with the order id and counted.
+ */
+export function recoveredError(
+  deps: { metrics: Pick<OrderMetrics, 'bookkeepingFailures'>; log: Logger },
+  operation: string,
+  orderId: string,
+  message: string,
+): (error: unknown) => void {
+  return (error) => {
+    deps.metrics.bookkeepingFailures.inc({ operation });
+    deps.log.warn({ err: error, orderId, operation }, message);
   };
 }
