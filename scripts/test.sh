@@ -103,7 +103,7 @@ VITEST_CHAOS=1 run_suite chaos vitest_suite .tmp/vitest-chaos-report.json e2e/te
 run_suite compose bash scripts/compose-test.sh
 # hadolint and checkov on the Dockerfile, checkov's secrets scan of the Compose files, npm audit of
 # the production dependencies when the registry answers, and an SPDX SBOM of each service image
-# (syft, into .tmp/sbom/). ~75 s warm; the first run installs checkov (~3 min) and builds syft (~9 min).
+# (syft, into .tmp/sbom/). ~80 s warm; the first run installs checkov (~3 min) and builds syft (~9 min).
 run_suite container-scan bash scripts/container-scan.sh
 
 # --- summary (keep it the very last line) ------------------------------------------------------
