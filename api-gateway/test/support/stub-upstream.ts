@@ -67,7 +67,9 @@ export class StubUpstream {
   }
 
   async listen(port = this.boundPort): Promise<void> {
-    const server = http.createServer((req, res) => void this.handle(req, res));
+    // A request the gateway abandons mid-body (a client's body timed out) rejects the body read:
+    // like a real service, drop it rather than leave an unhandled rejection behind.
+    const server = http.createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
     server.listen(port, this.host);
     await once(server, 'listening');
     this.server = server;
