@@ -10,7 +10,10 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 HADOLINT_VERSION="${HADOLINT_VERSION:-2.15.1}"
-VENV=.tmp/tools/hadolint-venv
+# Tools live outside the checkout, keyed by version, so a fresh clone (CI's) reuses them: the
+# cold syft build alone takes minutes on 2 cores. ECOM_TOOLS_DIR moves them.
+TOOLS_DIR="${ECOM_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ecommerce-microservices-api/tools}"
+VENV="$TOOLS_DIR/hadolint-$HADOLINT_VERSION-venv"
 passed=0 failed=0 skipped=0
 
 result() { # NAME RC

@@ -1,5 +1,5 @@
 # Misconfiguration scan with checkov (sourced by scripts/container-scan.sh, which defines
-# result/skip), installed from PyPI into .tmp/tools/checkov-venv (pinned). Offline: no policy
+# result/skip), installed from PyPI into $TOOLS_DIR/checkov-<version>-venv (pinned). Offline: no policy
 # download, no platform mapping, no API key, so findings carry no severity and every failed check
 # fails the test (stricter than "no high finding"). Accepted checks are skipped inline with a
 # reason (`# checkov:skip=CKV_...: why`) and listed in the README's Security section.
@@ -11,7 +11,7 @@
 # shellcheck shell=bash
 
 CHECKOV_VERSION="${CHECKOV_VERSION:-3.3.30}"
-CHECKOV_VENV=.tmp/tools/checkov-venv
+CHECKOV_VENV="$TOOLS_DIR/checkov-$CHECKOV_VERSION-venv"
 COMPOSE_FILES=(docker-compose.yml docker-compose.prod.yml docker-compose.override.yml
   docker/compose.test.yml docker/swarm.test.yml)
 

@@ -2,12 +2,12 @@
 # result/skip). The images are the ones scripts/compose-test.sh runs (local/<service>:compose-test),
 # rebuilt through the same cached path (base images + `docker compose build`, a few seconds when
 # the compose suite has just built them). Output: .tmp/sbom/<service>.spdx.json, a build artefact.
-# syft comes from the Go module proxy and is kept under .tmp/tools/syft-<version>/ (the cold
+# syft comes from the Go module proxy and is kept under $TOOLS_DIR/syft-<version>/ (the cold
 # `go install` takes minutes on 2 cores; reruns reuse the binary).
 # shellcheck shell=bash
 
 SYFT_VERSION="${SYFT_VERSION:-v1.57.1}"
-SYFT="$PWD/.tmp/tools/syft-$SYFT_VERSION/syft"
+SYFT="$TOOLS_DIR/syft-$SYFT_VERSION/syft"
 SBOM_SERVICES=(api-gateway user-service product-service order-service)
 SBOM_STARTED_DOCKERD=""
 
