@@ -38,7 +38,10 @@ skip() {
 }
 
 compose() {
-  docker compose --env-file /dev/null -p "$PROJECT" -f docker-compose.yml -f docker/compose.test.yml "$@"
+  # The files a plain `docker compose up` reads (base + override, which publishes Prometheus),
+  # then the test-only image swaps.
+  docker compose --env-file /dev/null -p "$PROJECT" -f docker-compose.yml -f docker-compose.override.yml \
+    -f docker/compose.test.yml "$@"
 }
 
 cleanup() {

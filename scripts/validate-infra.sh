@@ -188,6 +188,10 @@ if have docker && docker stack config --help >/dev/null 2>&1; then
   # Swarm's merge ignores the prod file's '' for X when X_FILE is set; stack-deploy.sh drops X.
   check "docker stack config: no variable set next to its _FILE secret (mongo would refuse to start)" \
     sh -c '! grep -E "^      (MONGO_INITDB_(ROOT|USERS|PRODUCTS|ORDERS)_PASSWORD|GF_SECURITY_ADMIN_PASSWORD|JWT_SECRET|INTERNAL_TOKEN):" "$0"' "$TMP/stack.yml"
+  # Swarm's merge appends an overriding healthcheck `test` list to the base one (a prod-only
+  # Redis test once became `redis-cli ping ... CMD-SHELL ...`, unauthenticated: Redis restarted forever).
+  check "docker stack config: every healthcheck test is one command (no lists appended by the merge)" \
+    sh -c 'docker stack config -c "$0" | awk "/^ *test:/{t=1;n=0;next} t&&/^ *- /{if(\$2==\"CMD\"||\$2==\"CMD-SHELL\")n++; if(n>1){bad=1}; next} {t=0} END{exit bad}"' "$TMP/stack.yml"
 else
   skip "docker stack config: docker CLI not installed"
 fi
