@@ -95,17 +95,21 @@ redis_tag=$(build redis "$DIR/redis.Dockerfile" "$empty_ctx")
 monitoring_tag=$(build monitoring "$DIR/monitoring.Dockerfile" "$empty_ctx")
 rmdir "$empty_ctx"
 
-# role TAG-SUFFIX ENTRYPOINT-JSON: the monitoring image with one entrypoint.
+# role TAG-SUFFIX ENTRYPOINT-JSON [RUN-COMMAND]: the monitoring image with one entrypoint (and one
+# extra step; the tag then carries a hash of it, so a changed step is rebuilt, not taken from cache).
 role() {
   local tag="${monitoring_tag/\/monitoring:/\/$1:}"
+  [ -z "${3:-}" ] || tag="$tag-$(printf '%s' "$3" | sha256sum | cut -c1-8)"
   if ! have_image "$tag"; then
-    printf 'FROM %s\nENTRYPOINT %s\n' "$monitoring_tag" "$2" | docker build -q -t "$tag" - >/dev/null
+    { printf 'FROM %s\n' "$monitoring_tag"; [ -z "${3:-}" ] || printf 'RUN %s\n' "$3"; printf 'ENTRYPOINT %s\n' "$2"; } |
+      docker build -q -t "$tag" - >/dev/null
   fi
   echo "$tag"
 }
 prometheus_tag=$(role prometheus '["/usr/bin/prometheus"]')
 nginx_exporter_tag=$(role nginx-exporter '["/usr/bin/prometheus-nginx-exporter"]')
-redis_exporter_tag=$(role redis-exporter '["/usr/bin/prometheus-redis-exporter"]')
+# At the path of the official image's binary: the production file's entrypoint calls /redis_exporter.
+redis_exporter_tag=$(role redis-exporter '["/usr/bin/prometheus-redis-exporter"]' 'ln -s /usr/bin/prometheus-redis-exporter /redis_exporter')
 node_exporter_tag=$(role node-exporter '["/usr/bin/prometheus-node-exporter"]')
 
 # --- ferretdb ---------------------------------------------------------------------------------
