@@ -101,7 +101,7 @@ role() {
   local tag="${monitoring_tag/\/monitoring:/\/$1:}"
   [ -z "${3:-}" ] || tag="$tag-$(printf '%s' "$3" | sha256sum | cut -c1-8)"
   if ! have_image "$tag"; then
-    { printf 'FROM %s\n' "$monitoring_tag"; [ -z "${3:-}" ] || printf 'RUN %s\n' "$3"; printf 'ENTRYPOINT %s\n' "$2"; } |
+    { printf 'FROM %s\n' "$monitoring_tag"; [ -z "${3:-}" ] || printf 'USER root\nRUN %s\nUSER nobody\n' "$3"; printf 'ENTRYPOINT %s\n' "$2"; } |
       docker build -q -t "$tag" - >/dev/null
   fi
   echo "$tag"
