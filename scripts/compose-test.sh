@@ -51,6 +51,7 @@ cleanup() {
     docker swarm leave --force >/dev/null 2>&1
   fi
   compose down -v --remove-orphans >/dev/null 2>&1
+  remove_stale_containers
   if [ -n "$STARTED_DOCKERD" ]; then
     kill "$STARTED_DOCKERD" 2>/dev/null
     for _ in $(seq 1 30); do kill -0 "$STARTED_DOCKERD" 2>/dev/null || break; sleep 1; done
@@ -83,11 +84,19 @@ for port in "$HTTP_PORT" "$PROM_PORT" "${COMPOSE_TEST_HTTPS_PORT:-18443}"; do
     exit 1
   fi
 done
+# Exited containers of our project or stack: Swarm keeps its finished task containers after
+# `docker stack rm` (they carry the project label too), so a later run's "down leaves nothing"
+# check would find the previous run's.
+remove_stale_containers() {
+  { docker ps -aq --filter "label=com.docker.compose.project=$PROJECT"
+    docker ps -aq --filter "label=com.docker.stack.namespace=$STACK"; } | sort -u | xargs -r docker rm -f >/dev/null 2>&1
+}
 # A previous run that was killed may have left its project or swarm behind.
 compose down -v --remove-orphans >/dev/null 2>&1
 if docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null | grep -q active; then
   docker stack rm "$STACK" >/dev/null 2>&1
 fi
+remove_stale_containers
 
 export NGINX_HOST_PORT="$HTTP_PORT" PROMETHEUS_HOST_PORT="$PROM_PORT" ADMIN_EMAIL ADMIN_PASSWORD
 # Ports of services left out or not tested, moved off the local stack's; an empty certificate
@@ -235,7 +244,7 @@ compose_down() {
     compose down -v --remove-orphans >/dev/null 2>&1
   done
   [ -z "$left" ] || {
-    echo "  left behind: $left" >&2
+    echo "  left behind: $(for id in $left; do docker inspect --format '{{.Name}}{{if .State}} ({{.State.Status}}){{end}}' "$id" 2>/dev/null || echo "$id"; done | paste -sd' ')" >&2
     return 1
   }
 }
