@@ -12,7 +12,9 @@
 // Only Node's own modules here: on a fresh clone this runs before `npm ci` (which it runs itself).
 //
 // Switches: START_NGINX=0, START_PROMETHEUS=0, START_SKIP_BUILD=1, LOCAL_DATA_DIR=<dir>,
-// PORT_OFFSET=<n> (every port above + n, for a second stack next to the first).
+// PORT_OFFSET=<n> (every port above + n, for a second stack next to the first),
+// START_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (flags for every Node service; Node refuses
+// --cpu-prof in NODE_OPTIONS, and profiling a service under load is what this is for).
 // `node scripts/start-local.mjs --free-port-offset` prints an offset whose ports are all free.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -212,11 +214,12 @@ if (env.START_SKIP_BUILD !== '1') {
 // --- processes -----------------------------------------------------------------------------------
 
 const supervisor = new Supervisor({ color: Boolean(process.stdout.isTTY) && !env.NO_COLOR });
+const extraNodeArgs = (env.START_NODE_ARGS || '').split(/\s+/).filter(Boolean);
 const nodeProcess = (name, main, extraEnv) =>
   supervisor.add({
     name,
     command: process.execPath,
-    args: ['--enable-source-maps', path.join(root, main)],
+    args: ['--enable-source-maps', ...extraNodeArgs, path.join(root, main)],
     cwd: root,
     env: { ...shared, ...extraEnv },
   });
