@@ -150,8 +150,7 @@ async function reserveAndSave(
         ),
       );
     deps.releaseRetrier.kick();
-    // Wrapped so no database error (a duplicate key would read as 409) is mistaken for a client error.
-    throw new Error(`could not save order ${orderId}`, { cause: error });
+    throw error;
   }
   // The order owns the reservation now; if this delete fails the retrier drops the guard itself.
   await deps.releases
