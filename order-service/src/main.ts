@@ -15,7 +15,7 @@ import {
 } from '@ecom/service-kit';
 import { hostname } from 'node:os';
 import { composeOrderService } from './compose';
-import { slotOf } from './inventory-client/predecessor-guards';
+import { slotOf } from './placement/predecessor-guards';
 import { loadOrderServiceConfig } from './config';
 import { settingsFromConfig } from './settings';
 

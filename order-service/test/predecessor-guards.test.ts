@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createReleaseQueue } from '../src/inventory-client/pending-releases';
+import { createReleaseQueue } from '../src/placement/pending-releases';
 import { eventually, startOrderService, tokenFor } from './support/order-service';
 import { startProductStub } from './support/product-stub';
 

@@ -9,7 +9,7 @@ const MAX_BACKOFF_MS = 30_000;
 
 export interface ReleaseRetrierDeps {
   pendingReleases: PendingReleaseModel;
-  /** The orders collection, asked only whether an order exists (orders/ depends on this folder). */
+  /** The orders collection, asked only whether an order exists. */
   orders: Pick<Model<unknown>, 'exists'>;
   inventory: { release(orderId: string): Promise<void> };
   metrics: Pick<OrderMetrics, 'releasesPending'>;
