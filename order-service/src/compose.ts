@@ -110,6 +110,7 @@ export function composeOrderService(options: ComposeOptions) {
       await idempotency.sweepExpired();
     },
     logger,
+    orderMetrics.bookkeepingFailures,
   );
   const expiry = new BackgroundLoop(
     'pending-expiry',
@@ -126,6 +127,7 @@ export function composeOrderService(options: ComposeOptions) {
       });
     },
     logger,
+    orderMetrics.bookkeepingFailures,
   );
   const loops = [outboxRelay, releaseRetrier, sweeper, expiry];
 

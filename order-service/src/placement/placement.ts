@@ -45,16 +45,26 @@ export function createPlacement(deps: PlacementDeps) {
     placeOrder: (request: PlaceOrderRequest, log: Logger) => placeOrder(useCaseDeps, request, log),
     /**
      * Once listening (so the predecessor in this slot is certainly gone): its unfinished
-     * placements' stock goes back now instead of when their guards come due.
+     * placements' stock goes back now instead of when their guards come due. Never throws: on
+     * failure (logged, counted, resolves 0) the guards still come due on their own, only later.
      */
     async resolvePredecessorGuards(startedAt: Date): Promise<number> {
       if (slot === undefined) return 0;
-      const count = await releasePredecessorGuards(pendingReleases, slot, startedAt);
-      if (count > 0) {
-        logger.info({ count, slot }, 'releasing reservations a crashed predecessor left guarded');
-        releaseRetrier.kick();
+      try {
+        const count = await releasePredecessorGuards(pendingReleases, slot, startedAt);
+        if (count > 0) {
+          logger.info({ count, slot }, 'releasing reservations a crashed predecessor left guarded');
+          releaseRetrier.kick();
+        }
+        return count;
+      } catch (error) {
+        deps.metrics.bookkeepingFailures.inc({ operation: 'predecessor_guards' });
+        logger.warn(
+          { err: error, slot },
+          'could not resolve the guards of a predecessor; they release when due',
+        );
+        return 0;
       }
-      return count;
     },
   };
 }
