@@ -117,7 +117,6 @@ export function composeOrderService(options: ComposeOptions) {
     Math.min(MAX_EXPIRY_INTERVAL_MS, Math.ceil(settings.pendingOrderTtlMs / 4)),
     async () => {
       await expirePendingOrders({
-        orders,
         orderStore,
         pendingUnits,
         outboxRelay,

@@ -11,8 +11,6 @@ import { type OrderMetrics, recoveredError } from '../metrics';
 import type { OrderModel, OutboxEvent } from '../orders/order-model';
 import type { OrderStore } from '../orders/order-store';
 
-const BATCH = 100;
-
 export interface OutboxRelayDeps {
   orders: OrderModel;
   orderStore: OrderStore;
@@ -24,12 +22,10 @@ export interface OutboxRelayDeps {
   intervalMs: number;
   /** The internal token; consumers verify each event's `sig` with it. */
   signingKey: string;
-  /** How often to scan every order for unpublished events (a backstop; default 10 min). */
+  /** How often to look for events a crash left unpublished (default: what the order store advises). */
   scanEveryMs?: number;
   stream?: string;
 }
-
-const HAS_PENDING = { 'outbox.eventId': { $exists: true } };
 
 export interface OutboxRelay {
   start(): void;
@@ -45,9 +41,8 @@ export interface OutboxRelay {
  *
  * The request that changed an order hands its id over, and that one document is relayed at once
  * (a lookup by `_id`). When that fails (Redis down), the id is kept and retried by `_id` every
- * pass. Only what a crash left behind needs a scan of all orders (on FerretDB a full read of the
- * collection, whatever the filter): that runs on the first pass and then every `scanEveryMs`, so
- * neither load nor a growing orders collection costs a scan per pass.
+ * pass. Only what a crash left behind needs the order store's backstop (an indexed query on MongoDB,
+ * an `_id`-keyed journal on FerretDB): that runs on the first pass and then every `scanEveryMs`.
  */
 export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const { orders, redis, logger } = deps;
@@ -57,7 +52,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const inFlight = new Map<string, Promise<void>>();
   /** Orders whose relay failed in this process: retried by `_id` on every pass. */
   const retry = new Set<string>();
-  const scanEveryMs = deps.scanEveryMs ?? 10 * 60_000;
+  const scanEveryMs = deps.scanEveryMs ?? deps.orderStore.unpublishedCheckEveryMs;
   let lastScan = Number.NEGATIVE_INFINITY;
   let scanRequested = false;
 
@@ -153,11 +148,9 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     if (!scanRequested && Date.now() - lastScan < scanEveryMs) return;
     scanRequested = false;
     lastScan = Date.now();
-    const pending = await orders.find(HAS_PENDING, { _id: 1 }).sort({ updatedAt: 1 }).limit(BATCH).lean();
-    const backlog = pending.length < BATCH ? pending.length : await orders.countDocuments(HAS_PENDING);
+    const { backlog, more } = await deps.orderStore.relayUnpublished(relayInTurn);
     deps.metrics.outboxBacklog.set(backlog);
-    for (const order of pending) await relayInTurn(order._id.toHexString());
-    if (pending.length === BATCH) {
+    if (more) {
       scanRequested = true;
       loop.kick();
     }

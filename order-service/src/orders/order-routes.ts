@@ -16,7 +16,7 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
 
   router.get('/', async (req, res) => {
     const query = parseInput(listOrdersQuery, req.query, 'query');
-    res.json(await listOrders(deps.orders, currentUser(req), query));
+    res.json(await listOrders(deps.orderStore, currentUser(req), query));
   });
 
   router.get('/:id', async (req, res) => {

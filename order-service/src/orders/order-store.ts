@@ -1,4 +1,7 @@
 import type { DocumentWrites } from '@ecom/service-kit';
+import { indexedOrderQueries } from './indexed-order-queries';
+import type { DueOrder, OrderIndex, OrdersPageQuery } from './order-index';
+import { orderLookups } from './order-lookups';
 import type { Order, OrderModel, OrderStatus, OutboxEvent, StatusEntry } from './order-model';
 
 export type NewOrder = Omit<Order, 'createdAt' | 'updatedAt'>;
@@ -12,17 +15,29 @@ export interface Transition {
 }
 
 /**
- * Writes of the order aggregate: every change of an order is one single-document write, guarded
+ * The order aggregate's storage. Every change of an order is one single-document write, guarded
  * by the state it was judged against (see DocumentWrites for how that is atomic on each backend).
+ * Finding orders other than by `_id` (by owner, due to expire, with unpublished events) is an
+ * index query on MongoDB and an `_id`-keyed lookup on FerretDB, which scans for anything else.
  */
-export function createOrderStore(model: OrderModel, writes: DocumentWrites) {
+export function createOrderStore(
+  model: OrderModel,
+  writes: DocumentWrites,
+  options: {
+    /** FerretDB mode: how old unrelayed events must be before the backstop takes them. */ unpublishedGraceMs?: number;
+  } = {},
+) {
+  const index: OrderIndex =
+    writes.mode === 'mongodb' ? indexedOrderQueries(model) : orderLookups(model, options.unpublishedGraceMs);
   return {
     async create(order: NewOrder): Promise<Order> {
+      await index.created(order, new Date());
       return (await model.create(order)).toObject();
     },
 
     /** The order as written, or null when it no longer has status `from` (someone else moved it). */
-    transition(id: string, { from, to, entry, events }: Transition): Promise<Order | null> {
+    async transition(id: string, { from, to, entry, events }: Transition): Promise<Order | null> {
+      if (events.length > 0) await index.eventsAdded(id, new Date());
       return writes.updateAndGet(
         model,
         id,
@@ -47,6 +62,18 @@ export function createOrderStore(model: OrderModel, writes: DocumentWrites) {
         if (!dropped) return;
       }
     },
+
+    /** Hands each pending order created before `cutoff` to `expire` (true: it moved); answers how many moved. */
+    expireDue: (cutoff: Date, expire: (order: DueOrder) => Promise<boolean>) =>
+      index.expireDue(cutoff, expire),
+    /** A customer's orders, newest first. */
+    ordersOfUser: (userId: string, query: OrdersPageQuery) => index.ordersOfUser(userId, query),
+    /** Everybody's orders, newest first (on FerretDB a scan: see the README). */
+    allOrders: (query: OrdersPageQuery) => index.allOrders(query),
+    /** Relays, by id, orders that may hold events a crash left unpublished. */
+    relayUnpublished: (relay: (orderId: string) => Promise<void>) => index.relayUnpublished(relay),
+    /** How often the relay should call {@link relayUnpublished}. */
+    unpublishedCheckEveryMs: index.unpublishedCheckEveryMs,
   };
 }
 

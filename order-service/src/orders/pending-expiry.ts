@@ -2,14 +2,11 @@ import type { Logger } from '@ecom/service-kit';
 import { statusChangeEvents } from './order-events';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
 import type { OrderMetrics } from '../metrics';
-import type { OrderModel } from './order-model';
 import type { OrderStore } from './order-store';
 
 export const EXPIRED_BY = 'system';
-const BATCH = 100;
 
 export interface PendingExpiryDeps {
-  orders: OrderModel;
   orderStore: OrderStore;
   pendingUnits: PendingUnitsLimit;
   outboxRelay: { kick(orderId?: string): void };
@@ -25,30 +22,20 @@ export interface PendingExpiryDeps {
  */
 export async function expirePendingOrders(deps: PendingExpiryDeps, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - deps.ttlMs);
-  let expired = 0;
-  for (;;) {
-    const due = await deps.orders
-      .find({ status: 'pending', createdAt: { $lt: cutoff } }, { items: 1, userId: 1 })
-      .limit(BATCH)
-      .lean();
-    let moved = 0;
-    for (const order of due) {
-      const id = String(order._id);
-      const updated = await deps.orderStore.transition(id, {
-        from: 'pending',
-        to: 'cancelled',
-        entry: { status: 'cancelled', at: now, by: EXPIRED_BY, reason: 'expired' },
-        events: statusChangeEvents(order, { from: 'pending', to: 'cancelled', by: EXPIRED_BY, at: now }),
-      });
-      if (!updated) continue;
-      moved += 1;
-      deps.metrics.transitions.inc({ from: 'pending', to: 'cancelled' });
-      await deps.pendingUnits.release(order.userId, id);
-      deps.outboxRelay.kick(id);
-    }
-    expired += moved;
-    if (due.length < BATCH || moved === 0) break;
-  }
+  const expired = await deps.orderStore.expireDue(cutoff, async (order) => {
+    const id = String(order._id);
+    const updated = await deps.orderStore.transition(id, {
+      from: 'pending',
+      to: 'cancelled',
+      entry: { status: 'cancelled', at: now, by: EXPIRED_BY, reason: 'expired' },
+      events: statusChangeEvents(order, { from: 'pending', to: 'cancelled', by: EXPIRED_BY, at: now }),
+    });
+    if (!updated) return false;
+    deps.metrics.transitions.inc({ from: 'pending', to: 'cancelled' });
+    await deps.pendingUnits.release(order.userId, id);
+    deps.outboxRelay.kick(id);
+    return true;
+  });
   if (expired > 0) deps.logger.info({ expired, ttlMs: deps.ttlMs }, 'pending orders expired');
   return expired;
 }

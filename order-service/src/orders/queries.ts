@@ -1,6 +1,7 @@
 import { type AuthUser, HttpError, type Page, toPage } from '@ecom/service-kit';
 import type { z } from 'zod';
 import type { Order, OrderModel } from './order-model';
+import type { OrderStore } from './order-store';
 import type { listOrdersQuery } from './order-schemas';
 import { type OrderJson, toOrderJson } from './serialize';
 
@@ -16,7 +17,7 @@ export async function findVisibleOrder(orders: OrderModel, id: string, user: Aut
 }
 
 export async function listOrders(
-  orders: OrderModel,
+  orderStore: OrderStore,
   user: AuthUser,
   query: z.output<typeof listOrdersQuery>,
 ): Promise<Page<OrderJson>> {
@@ -24,20 +25,10 @@ export async function listOrders(
   if (!isAdmin && query.userId !== undefined && query.userId !== user.id) {
     throw HttpError.forbidden("Only admins can list other users' orders");
   }
-  const filter: { userId?: string; status?: string } = {};
-  if (!isAdmin) filter.userId = user.id;
-  else if (query.userId) filter.userId = query.userId;
-  if (query.status) filter.status = query.status;
-
-  const [items, total] = await Promise.all([
-    orders
-      .find(filter, WITHOUT_OUTBOX)
-      // _id breaks ties between orders created in the same millisecond, keeping pages stable.
-      .sort({ createdAt: -1, _id: -1 })
-      .skip((query.page - 1) * query.limit)
-      .limit(query.limit)
-      .lean(),
-    orders.countDocuments(filter),
-  ]);
+  const owner = isAdmin ? query.userId : user.id;
+  const pageQuery = { status: query.status, page: query.page, limit: query.limit };
+  const { items, total } = owner
+    ? await orderStore.ordersOfUser(owner, pageQuery)
+    : await orderStore.allOrders(pageQuery);
   return toPage(items.map(toOrderJson), total, query.page, query.limit);
 }
