@@ -33,6 +33,40 @@ async function insertAll(
   console.log(`${db}.${collection}: ${count} documents in ${seconds.toFixed(1)} s`);
 }
 
+/**
+ * What order-service keeps in `ferretdb` storage mode so that nothing scans the orders: each
+ * user's order ids, and the expiry schedule (all preloaded orders fall in the bucket of `now`).
+ * Unused, and harmless, in `mongodb` mode.
+ */
+async function preloadOrderLookups(
+  client: MongoClient,
+  orderIds: ObjectId[],
+  ownerOf: (n: number) => string,
+  now: Date,
+): Promise<void> {
+  const byUser = new Map<string, string[]>();
+  orderIds.forEach((id, n) => {
+    const owner = ownerOf(n);
+    byUser.set(owner, [...(byUser.get(owner) ?? []), id.toHexString()]);
+  });
+  const lists = [...byUser.entries()];
+  await insertAll(client, 'orders', 'order_ids_by_user', lists.length, (n) => ({
+    _id: lists[n]![0],
+    ids: lists[n]![1],
+  }));
+  if (orderIds.length === 0) return;
+  const bucket = Math.floor(now.getTime() / 1_000);
+  const schedule = client
+    .db('orders')
+    .collection<{ _id: string; ids?: string[]; next?: number }>('order_expiry_schedule');
+  await schedule.updateOne({ _id: 'cursor' }, { $setOnInsert: { next: bucket } }, { upsert: true });
+  await schedule.updateOne(
+    { _id: `b${bucket}` },
+    { $push: { ids: { $each: orderIds.map((id) => id.toHexString()) } } },
+    { upsert: true },
+  );
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -95,8 +129,9 @@ async function main(): Promise<void> {
       updatedAt: now,
     }));
     const userIds = Array.from({ length: Math.max(1, counts.users) }, () => new ObjectId());
+    const orderIds = Array.from({ length: counts.orders }, () => new ObjectId());
     await insertAll(client, 'orders', 'orders', counts.orders, (n) => ({
-      _id: new ObjectId(),
+      _id: orderIds[n],
       userId: userIds[n % userIds.length]!.toHexString(),
       items: [{ ...line(n), productName: `Preloaded product ${n % productIds.length}`, unitPriceCents: 100 }],
       totalCents: 100,
@@ -107,6 +142,7 @@ async function main(): Promise<void> {
       createdAt: now,
       updatedAt: now,
     }));
+    await preloadOrderLookups(client, orderIds, (n) => userIds[n % userIds.length]!.toHexString(), now);
     // One hash for all: bcrypt at cost 10 per user would take minutes and prove nothing.
     const passwordHash = await bcrypt.hash(PRELOAD_PASSWORD, 10);
     await insertAll(client, 'users', 'users', counts.users, (n) => ({

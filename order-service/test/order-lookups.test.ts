@@ -9,6 +9,8 @@ import { mongoUrlFor, uniqueName } from '@ecom/test-support';
 import { type Connection, Types } from 'mongoose';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createIdempotencyModel } from '../src/idempotency/idempotency-model';
+import { createIdempotencyStore, IDEMPOTENCY_WINDOW_MS } from '../src/idempotency/idempotency-store';
 import { statusChangeEvents } from '../src/orders/order-events';
 import { createOrderModel, type OrderModel } from '../src/orders/order-model';
 import { createOrderStore, type NewOrder, type OrderStore } from '../src/orders/order-store';
@@ -18,6 +20,8 @@ const ORDER_COLLECTIONS = new Set([
   'order_ids_by_user',
   'order_expiry_schedule',
   'order_outbox_journal',
+  'idempotency_keys',
+  'idempotency_expiry_schedule',
 ]);
 
 function newOrder(userId: string): NewOrder {
@@ -56,9 +60,16 @@ describe.each(['ferretdb', 'mongodb'] as const)('%s storage mode: order lookups'
     connection.getClient().on('commandStarted', (event) => {
       const collection: unknown = event.command[event.commandName];
       if (typeof collection !== 'string' || !ORDER_COLLECTIONS.has(collection)) return;
-      if (!['find', 'count', 'aggregate', 'distinct'].includes(event.commandName)) return;
-      const filter = (event.command.filter ?? event.command.query ?? {}) as Record<string, unknown>;
-      queries.push({ collection, command: event.commandName, filter });
+      const { command } = event;
+      const filters: unknown[] = ['find', 'count', 'aggregate', 'distinct'].includes(event.commandName)
+        ? [command.filter ?? command.query ?? {}]
+        : event.commandName === 'delete'
+          ? (command.deletes as Array<{ q: unknown }>).map((d) => d.q)
+          : event.commandName === 'update'
+            ? (command.updates as Array<{ q: unknown }>).map((u) => u.q)
+            : [];
+      for (const filter of filters)
+        queries.push({ collection, command: event.commandName, filter: filter as Record<string, unknown> });
     });
     model = createOrderModel(connection);
     await model.init();
@@ -78,7 +89,7 @@ describe.each(['ferretdb', 'mongodb'] as const)('%s storage mode: order lookups'
     if (mode !== 'ferretdb') return;
     expect(queries.length).toBeGreaterThan(0);
     for (const query of queries) {
-      expect({ ...query, keys: Object.keys(query.filter) }).toMatchObject({ command: 'find', keys: ['_id'] });
+      expect({ ...query, keys: Object.keys(query.filter) }).toMatchObject({ keys: ['_id'] });
       expect(typeof query.filter._id === 'object' && !(query.filter._id instanceof Types.ObjectId)).toBe(
         false,
       );
@@ -198,6 +209,33 @@ describe.each(['ferretdb', 'mongodb'] as const)('%s storage mode: order lookups'
       after.push(orderId);
     });
     expect(after).not.toContain(id);
+    expectOnlyIdQueries();
+  });
+
+  it('when idempotency keys expire, then the sweep deletes them and keeps the live ones', async () => {
+    const keys = createIdempotencyModel(connection);
+    await keys.init();
+    const idempotency = createIdempotencyStore(keys, {
+      writes: createDocumentWrites(mode),
+      waitMs: 1_000,
+      replayOrder: async () => undefined,
+    });
+    const userId = new Types.ObjectId().toHexString();
+    await idempotency.claim(userId, 'early', 'f1');
+    // Expiries are scheduled in whole seconds: a key may be swept up to a second after it expired.
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await idempotency.claim(userId, 'late', 'f2');
+    const ids = async () => (await keys.find({ userId }, { _id: 1 }).lean()).map((k) => k._id).sort();
+    expect(await ids()).toEqual([`${userId}:early`, `${userId}:late`]);
+    queries = [];
+
+    await idempotency.sweepExpired(new Date());
+    const betweenBoth = new Date(Date.now() + IDEMPOTENCY_WINDOW_MS - 600);
+    await idempotency.sweepExpired(betweenBoth);
+    const afterSweeps = [...queries];
+
+    expect(await ids()).toEqual([`${userId}:late`]);
+    queries = afterSweeps;
     expectOnlyIdQueries();
   });
 });

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DocumentWrites, HttpError, isDuplicateKey } from '@ecom/service-kit';
 import { Types } from 'mongoose';
+import { IdLists } from '../lookups/id-lists';
+import { TimeBuckets } from '../lookups/time-buckets';
 import { idempotencyId, type IdempotencyModel, type IdempotencyRecord } from './idempotency-model';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1_000;
@@ -34,6 +36,12 @@ export function fingerprintOf(mergedLines: Array<{ productId: string; quantity: 
  */
 export function createIdempotencyStore(model: IdempotencyModel, options: IdempotencyOptions) {
   const { writes } = options;
+  // FerretDB v1 would answer the sweep's `expiresAt` filter by reading every key ever used (one
+  // per order): there, each key is also scheduled by its expiry in `_id`-keyed buckets.
+  const expiries =
+    writes.mode === 'ferretdb'
+      ? new TimeBuckets(new IdLists(model.db, 'idempotency_expiry_schedule'), 1_000)
+      : undefined;
   const replayOf = (record: IdempotencyRecord): Claim => ({
     kind: 'replay',
     status: record.responseStatus ?? 201,
@@ -45,16 +53,20 @@ export function createIdempotencyStore(model: IdempotencyModel, options: Idempot
   async function tryInsert(userId: string, key: string, fingerprint: string): Promise<Claim | undefined> {
     const now = Date.now();
     const orderId = new Types.ObjectId();
+    const id = idempotencyId(userId, key);
+    const expiresAt = new Date(now + IDEMPOTENCY_WINDOW_MS);
     try {
+      // Before the insert: a crash in between leaves a scheduled id with no record, which is harmless.
+      await expiries?.add(expiresAt, id);
       await model.create({
-        _id: idempotencyId(userId, key),
+        _id: id,
         userId,
         key,
         fingerprint,
         orderId: orderId.toHexString(),
         state: 'in_progress',
         leaseUntil: new Date(now + LEASE_MS),
-        expiresAt: new Date(now + IDEMPOTENCY_WINDOW_MS),
+        expiresAt,
       });
       return { kind: 'owner', orderId };
     } catch (error) {
@@ -119,8 +131,18 @@ export function createIdempotencyStore(model: IdempotencyModel, options: Idempot
     abandon: (userId: string, key: string, orderId: Types.ObjectId) =>
       writes.remove(model, idempotencyId(userId, key), attemptOf({ orderId: orderId.toHexString() })),
 
-    /** On FerretDB a scan, so it runs rarely, off the request path; expired keys never replay anyway. */
-    sweepExpired: () => model.deleteMany({ expiresAt: { $lte: new Date() } }),
+    /** Deletes expired keys (they never replay anyway); runs rarely, off the request path. */
+    async sweepExpired(now = new Date()): Promise<void> {
+      if (!expiries) {
+        await model.deleteMany({ expiresAt: { $lte: now } });
+        return;
+      }
+      await expiries.drain(now, async (ids) => {
+        // Guarded: a key used again after it expired has a later expiry, and its own schedule entry.
+        for (const id of ids) await writes.remove(model, id, { expiresAt: { $lte: now } });
+        return true;
+      });
+    },
   };
 }
 

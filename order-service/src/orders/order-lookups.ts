@@ -1,8 +1,8 @@
-import { IdLists } from './id-lists';
+import { IdLists } from '../lookups/id-lists';
 import { indexedOrderQueries } from './indexed-order-queries';
 import type { OrderModel } from './order-model';
 import type { DueOrder, OrderIndex, OrdersPageQuery } from './order-index';
-import { TimeBuckets } from './time-buckets';
+import { TimeBuckets } from '../lookups/time-buckets';
 
 const BUCKET_MS = 1_000;
 /** An id whose order is not saved this long after its bucket ended was never saved (a crash). */

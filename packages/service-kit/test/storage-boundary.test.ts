@@ -22,7 +22,7 @@ const STORAGE_MODULES = new Set([
   'product-service/src/products/product-catalog.ts',
   'product-service/src/categories/category-catalog.ts',
   'order-service/src/orders/order-store.ts',
-  'order-service/src/orders/id-lists.ts',
+  'order-service/src/lookups/id-lists.ts',
   'order-service/src/idempotency/idempotency-store.ts',
   'order-service/src/holds/hold-store.ts',
   'user-service/src/users/user-store.ts',
@@ -74,7 +74,7 @@ describe('the storage boundary', () => {
       expect.arrayContaining([
         'product-service/src/inventory/stock-store.ts',
         'order-service/src/orders/order-store.ts',
-        'order-service/src/orders/id-lists.ts',
+        'order-service/src/lookups/id-lists.ts',
       ]),
     );
   });
