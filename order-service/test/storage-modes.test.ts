@@ -74,4 +74,22 @@ describe.each(['ferretdb', 'mongodb'] as const)('%s storage mode', (storageMode)
     expect(stub.stockOf(product)).toBe(99);
     expect(await orders.service.models.orders.countDocuments({ userId: user.id })).toBe(1);
   });
+
+  it("when a customer lists their orders, then they see only theirs, newest first, and an admin's ?userId= sees the same", async () => {
+    const product = stub.addProduct(100);
+    const customer = tokenFor();
+    const placed: string[] = [];
+    for (let n = 0; n < 3; n += 1) placed.push((await post(customer.auth, product)).body.id as string);
+    await post(tokenFor().auth, product);
+
+    const mine = await orders.http.get('/orders?limit=2').set('Authorization', customer.auth);
+    const asAdmin = await orders.http
+      .get(`/orders?userId=${customer.user.id}&limit=2&page=2`)
+      .set('Authorization', admin.auth);
+
+    expect(mine.status).toBe(200);
+    expect(mine.body).toMatchObject({ page: 1, limit: 2, total: 3, pages: 2 });
+    expect(mine.body.items.map((order: { id: string }) => order.id)).toEqual([placed[2], placed[1]]);
+    expect(asAdmin.body.items.map((order: { id: string }) => order.id)).toEqual([placed[0]]);
+  });
 });
