@@ -53,10 +53,16 @@ describe.each(['ferretdb', 'mongodb'] as const)('%s storage mode: order lookups'
 
   beforeAll(async () => {
     const logger = createLogger('order-lookups-test', 'silent');
-    connection = await connectMongo(mongoUrlFor(uniqueName('lookups_')), {
-      logger,
-      registry: new Registry(),
-    });
+    // ferretdb mode: a pool of 10, so concurrent writes reach FerretDB at once and only the
+    // store's own serialisation keeps them exact (the shared test URL has one connection).
+    const url = mongoUrlFor(uniqueName('lookups_'));
+    connection = await connectMongo(
+      mode === 'ferretdb' ? url.replace('maxPoolSize=1', 'maxPoolSize=10') : url,
+      {
+        logger,
+        registry: new Registry(),
+      },
+    );
     connection.getClient().on('commandStarted', (event) => {
       const collection: unknown = event.command[event.commandName];
       if (typeof collection !== 'string' || !ORDER_COLLECTIONS.has(collection)) return;
@@ -115,6 +121,18 @@ describe.each(['ferretdb', 'mongodb'] as const)('%s storage mode: order lookups'
     expect(ids(second)).toEqual(newestFirst.slice(2));
     expect(first.items.every((order) => order.outbox === undefined || order.outbox.length === 0)).toBe(true);
     expectOnlyIdQueries();
+  });
+
+  it('when one customer places many orders at once, then the history holds every one of them once', async () => {
+    const customer = new Types.ObjectId().toHexString();
+
+    const placed = await Promise.all(Array.from({ length: 60 }, () => store.create(newOrder(customer))));
+
+    const listed = await store.ordersOfUser(customer, { page: 1, limit: 100 });
+    expect(listed.total).toBe(60);
+    expect(new Set(listed.items.map((order) => order._id.toHexString()))).toEqual(
+      new Set(placed.map((order) => order._id.toHexString())),
+    );
   });
 
   it('when a customer filters their orders by status, then only those with that status are counted and listed', async () => {
