@@ -6,7 +6,7 @@ import {
   newOrderId,
   startProductService,
   type TestService,
-} from './helpers/product-service';
+} from './support/product-service';
 
 describe('with Redis up', () => {
   let service: TestService;

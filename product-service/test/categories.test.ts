@@ -5,7 +5,7 @@ import {
   createProduct,
   startProductService,
   type TestService,
-} from './helpers/product-service';
+} from './support/product-service';
 
 let service: TestService;
 

@@ -5,7 +5,7 @@ import {
   startProductService,
   stockOf,
   type TestService,
-} from './helpers/product-service';
+} from './support/product-service';
 
 let service: TestService;
 

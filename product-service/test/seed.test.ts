@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCatalog } from '../src/seed/seed-catalog';
-import { startProductService, type TestService } from './helpers/product-service';
+import { startProductService, type TestService } from './support/product-service';
 
 let service: TestService;
 
