@@ -1,0 +1,57 @@
+import {
+  closeRedis,
+  connectRedis,
+  createLogger,
+  createMetrics,
+  createRedis,
+  Lifecycle,
+  type Logger,
+  type Redis,
+  type ServiceMetrics,
+  type ServiceRoot,
+  serviceRoot,
+} from '@ecom/service-kit';
+import { createApp } from './app';
+import type { GatewayConfig } from './config';
+import type { LookupAll } from './proxy/replica-targets';
+import { createUpstreams, type Upstreams } from './proxy/upstreams';
+
+export interface GatewayOptions {
+  logger?: Logger;
+  metrics?: ServiceMetrics;
+  /** How replica addresses are resolved (default DNS); tests answer with loopback addresses. */
+  lookup?: LookupAll;
+}
+
+export interface Gateway extends ServiceRoot {
+  config: GatewayConfig;
+  metrics: ServiceMetrics;
+  redis: Redis;
+  upstreams: Upstreams;
+}
+
+/** The composition root: connects Redis (the rate-limit counters) and builds the upstreams and app. */
+export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger('api-gateway', config.LOG_LEVEL);
+  const metrics = options.metrics ?? createMetrics('api-gateway');
+  const redis = createRedis(config.REDIS_URL, { logger });
+  await connectRedis(redis, logger);
+
+  const upstreams = createUpstreams(config, { logger, metrics, lookup: options.lookup });
+  const lifecycle = new Lifecycle();
+  const app = createApp({ config, logger, metrics, redis, upstreams, lifecycle });
+  const root = serviceRoot({
+    service: 'api-gateway',
+    app,
+    config,
+    logger,
+    lifecycle,
+    details: {
+      upstreams: Object.fromEntries(upstreams.list().map((upstream) => [upstream.name, upstream.baseUrl])),
+      trustedProxies: config.TRUST_PROXY.join(','),
+    },
+    // Redis last: in-flight requests may still count against the rate limits until the end.
+    clients: [() => upstreams.close(), () => closeRedis(redis)],
+  });
+  return { ...root, config, metrics, redis, upstreams };
+}

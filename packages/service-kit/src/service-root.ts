@@ -1,0 +1,134 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import {
+  type DocumentWrites,
+  chooseStorageMode,
+  createDocumentWrites,
+  type StorageMode,
+} from './document-writes';
+import type { Lifecycle } from './health';
+import { type Closer, closeInOrder, listen, shutdown } from './lifecycle';
+import { connectMongo } from './mongo';
+import { watchForOtherWriters } from './single-writer';
+
+/**
+ * What every service's composition root returns (`createUserService(config, deps?)` and its
+ * siblings): main.ts, the service's own tests and other services' tests all build it this way.
+ */
+export interface ServiceRoot {
+  /** The Express app; usable in-process (supertest) without listening. */
+  readonly app: Express;
+  readonly logger: Logger;
+  /** Background work (loops, consumers), then listen on the configured HOST:PORT. */
+  start(): Promise<void>;
+  /**
+   * Graceful: readiness fails, in-flight requests finish (bounded), background work stops, then the
+   * clients close. Also right when start() never ran; a second call waits for the first.
+   */
+  stop(): Promise<void>;
+  /** `http://host:port` once started (PORT=0 listens on a free port). */
+  url(): string;
+}
+
+/** The base config fields (baseEnvShape) a root listens and shuts down by. */
+export interface ServingConfig {
+  PORT: number;
+  HOST: string;
+  SHUTDOWN_TIMEOUT_MS: number;
+  SHUTDOWN_DRAIN_DELAY_MS: number;
+}
+
+export interface ServiceRootParts {
+  service: string;
+  app: Express;
+  config: ServingConfig;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  /** Starts loops and consumers before listening; returns how to stop them (before the clients close). */
+  startBackground?: () => Promise<Closer[]> | Closer[];
+  /** Once listening: work that needs the port taken (e.g. a predecessor certainly gone). */
+  afterListen?: () => Promise<void>;
+  /** Extra fields for the "listening" log line. */
+  details?: Record<string, unknown>;
+  /** Connections to close, in order, once the server and background work stopped. */
+  clients: Closer[];
+}
+
+/** The start/stop half of a composition root, the same for every service. */
+export function serviceRoot(parts: ServiceRootParts): ServiceRoot {
+  const { app, config, logger } = parts;
+  let server: Server | undefined;
+  let background: Closer[] = [];
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    logger,
+    async start() {
+      background = (await parts.startBackground?.()) ?? [];
+      server = await listen(app, config.PORT, config.HOST);
+      logger.info({ port: config.PORT, ...parts.details }, `${parts.service} listening`);
+      await parts.afterListen?.();
+    },
+    stop() {
+      stopping ??= server
+        ? shutdown({
+            server,
+            lifecycle: parts.lifecycle,
+            logger,
+            timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+            drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
+            closers: [...background, ...parts.clients],
+          })
+        : closeInOrder(parts.clients, config.SHUTDOWN_TIMEOUT_MS, logger);
+      return stopping;
+    },
+    url() {
+      if (!server) throw new Error(`${parts.service} is not listening: call start() first`);
+      return `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
+    },
+  };
+}
+
+export interface MongoStorageConfig {
+  MONGODB_URL: string;
+  MONGO_POOL_SIZE: number;
+  STORAGE_MODE: StorageMode | 'auto';
+}
+
+export interface MongoStorage {
+  connection: Connection;
+  /** Chosen once, here (see DocumentWrites). */
+  storageMode: StorageMode;
+  writes: DocumentWrites;
+  /** In `ferretdb` mode, warns when a second process writes to the same database; returns its stop. */
+  watchForOtherWriters(): Closer;
+}
+
+/** The MongoDB start-up every stateful service shares: connect (with retry), pick the storage mode. */
+export async function openMongoStorage(
+  service: string,
+  config: MongoStorageConfig,
+  options: { logger: Logger; registry?: Registry },
+): Promise<MongoStorage> {
+  const { logger } = options;
+  const connection = await connectMongo(config.MONGODB_URL, {
+    poolSize: config.MONGO_POOL_SIZE,
+    logger,
+    registry: options.registry,
+  });
+  const storageMode = await chooseStorageMode(connection, config.STORAGE_MODE, logger);
+  return {
+    connection,
+    storageMode,
+    writes: createDocumentWrites(storageMode),
+    watchForOtherWriters() {
+      if (storageMode !== 'ferretdb') return () => undefined;
+      const check = watchForOtherWriters(connection, service, logger);
+      return () => check.stop();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import {
+  closeRedis,
+  connectRedis,
+  createLogger,
+  createMetrics,
+  createRedis,
+  Lifecycle,
+  type Logger,
+  mongoHealthCheck,
+  openMongoStorage,
+  type Redis,
+  redisHealthCheck,
+  type ServiceMetrics,
+  type ServiceRoot,
+  serviceRoot,
+} from '@ecom/service-kit';
+import { createApp } from './app';
+import { type PasswordHasher, passwordHasherFor } from './auth/passwords';
+import type { UserServiceConfig } from './config';
+import { ensureAdminAccount } from './users/admin-bootstrap';
+import { createUserModel, type UserModel } from './users/user-model';
+import { createUserStore, type UserStore } from './users/user-store';
+
+export interface UserServiceOptions {
+  logger?: Logger;
+  metrics?: ServiceMetrics;
+  /** Default `user:`; tests give each instance its own so they never share keys. */
+  redisKeyPrefix?: string;
+}
+
+export interface UserService extends ServiceRoot {
+  config: UserServiceConfig;
+  users: UserModel;
+  userStore: UserStore;
+  redis: Redis;
+  passwords: PasswordHasher;
+}
+
+/**
+ * The composition root: connects MongoDB and Redis (the user store depends on the storage mode the
+ * server is found to need), creates the indexes and the configured admin, and builds the app.
+ */
+export async function createUserService(
+  config: UserServiceConfig,
+  options: UserServiceOptions = {},
+): Promise<UserService> {
+  const logger = options.logger ?? createLogger('user-service', config.LOG_LEVEL);
+  const metrics = options.metrics ?? createMetrics('user-service');
+  const storage = await openMongoStorage('user-service', config, { logger, registry: metrics.registry });
+  const { connection } = storage;
+  const redis = createRedis(config.REDIS_URL, { logger, keyPrefix: options.redisKeyPrefix ?? 'user:' });
+  await connectRedis(redis, logger);
+
+  const users = createUserModel(connection);
+  await users.init();
+  const userStore = createUserStore(users, connection, storage.storageMode, logger);
+  await userStore.init();
+  const passwords = passwordHasherFor(config);
+  if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+    const admin = { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, name: config.ADMIN_NAME };
+    await ensureAdminAccount(userStore, passwords, admin, logger);
+  }
+
+  const lifecycle = new Lifecycle();
+  const app = createApp({
+    config,
+    logger,
+    metrics,
+    users,
+    userStore,
+    redis,
+    passwords,
+    lifecycle,
+    readinessChecks: { mongo: mongoHealthCheck(connection), redis: redisHealthCheck(redis) },
+  });
+  const root = serviceRoot({
+    service: 'user-service',
+    app,
+    config,
+    logger,
+    lifecycle,
+    startBackground: () => [storage.watchForOtherWriters()],
+    clients: [() => connection.close(), () => closeRedis(redis)],
+  });
+  return { ...root, config, users, userStore, redis, passwords };
+}
