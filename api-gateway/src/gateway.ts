@@ -1,12 +1,10 @@
 import {
   closeRedis,
   connectRedis,
-  createLogger,
-  createMetrics,
   createRedis,
-  Lifecycle,
-  type Logger,
   type Redis,
+  type RootOptions,
+  serviceBasics,
   type ServiceMetrics,
   type ServiceRoot,
   serviceRoot,
@@ -16,9 +14,7 @@ import type { GatewayConfig } from './config';
 import type { LookupAll } from './proxy/replica-targets';
 import { createUpstreams, type Upstreams } from './proxy/upstreams';
 
-export interface GatewayOptions {
-  logger?: Logger;
-  metrics?: ServiceMetrics;
+export interface GatewayOptions extends RootOptions {
   /** How replica addresses are resolved (default DNS); tests answer with loopback addresses. */
   lookup?: LookupAll;
 }
@@ -32,20 +28,17 @@ export interface Gateway extends ServiceRoot {
 
 /** The composition root: connects Redis (the rate-limit counters) and builds the upstreams and app. */
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
-  const logger = options.logger ?? createLogger('api-gateway', config.LOG_LEVEL);
-  const metrics = options.metrics ?? createMetrics('api-gateway');
+  const basics = serviceBasics('api-gateway', config, options);
+  const { logger, metrics, lifecycle } = basics;
   const redis = createRedis(config.REDIS_URL, { logger });
   await connectRedis(redis, logger);
 
   const upstreams = createUpstreams(config, { logger, metrics, lookup: options.lookup });
-  const lifecycle = new Lifecycle();
   const app = createApp({ config, logger, metrics, redis, upstreams, lifecycle });
   const root = serviceRoot({
-    service: 'api-gateway',
+    ...basics,
     app,
     config,
-    logger,
-    lifecycle,
     details: {
       upstreams: Object.fromEntries(upstreams.list().map((upstream) => [upstream.name, upstream.baseUrl])),
       trustedProxies: config.TRUST_PROXY.join(','),

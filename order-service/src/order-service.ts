@@ -2,15 +2,12 @@ import { hostname } from 'node:os';
 import {
   closeRedis,
   connectRedis,
-  createLogger,
-  createMetrics,
   createRedis,
-  Lifecycle,
-  type Logger,
   mongoHealthCheck,
   openMongoStorage,
   type Redis,
-  type ServiceMetrics,
+  type RootOptions,
+  serviceBasics,
   type ServiceRoot,
   serviceRoot,
 } from '@ecom/service-kit';
@@ -20,9 +17,7 @@ import type { OrderServiceConfig } from './config';
 import { slotOf } from './inventory-client/predecessor-guards';
 import { type OrderServiceSettings, settingsFromConfig } from './settings';
 
-export interface OrderServiceOptions {
-  logger?: Logger;
-  metrics?: ServiceMetrics;
+export interface OrderServiceOptions extends RootOptions {
   /** Wins over what the config maps to (tests: a stream of their own, a breaker, short waits). */
   settings?: Partial<OrderServiceSettings>;
 }
@@ -47,9 +42,9 @@ export async function createOrderService(
   options: OrderServiceOptions = {},
 ): Promise<OrderServiceRoot> {
   const startedAt = new Date();
-  const logger = options.logger ?? createLogger('order-service', config.LOG_LEVEL);
-  const metrics = options.metrics ?? createMetrics('order-service');
-  const storage = await openMongoStorage('order-service', config, { logger, registry: metrics.registry });
+  const basics = serviceBasics('order-service', config, options);
+  const { logger, metrics, lifecycle } = basics;
+  const storage = await openMongoStorage(config, basics);
   const { connection } = storage;
   // No key prefix: `events:orders` is a name every service agrees on. A stalled Redis must not
   // stall the outbox relay forever, hence the command timeout.
@@ -62,7 +57,6 @@ export async function createOrderService(
     slot: config.PORT === 0 ? undefined : slotOf(hostname(), config.PORT),
     ...options.settings,
   };
-  const lifecycle = new Lifecycle();
   const parts = composeOrderService({
     settings,
     connection,
@@ -76,11 +70,9 @@ export async function createOrderService(
   await parts.init();
 
   const root = serviceRoot({
-    service: 'order-service',
+    ...basics,
     app: parts.app,
     config,
-    logger,
-    lifecycle,
     startBackground: () => {
       const writers = storage.watchForOtherWriters();
       parts.start();

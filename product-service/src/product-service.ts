@@ -1,14 +1,11 @@
 import {
   closeRedis,
   connectRedis,
-  createLogger,
-  createMetrics,
   createRedis,
-  Lifecycle,
-  type Logger,
   openMongoStorage,
   type Redis,
-  type ServiceMetrics,
+  type RootOptions,
+  serviceBasics,
   type ServiceRoot,
   serviceRoot,
 } from '@ecom/service-kit';
@@ -20,9 +17,7 @@ import { createModels, type Models } from './models';
 import { ensureDefaultCategories } from './seed/default-categories';
 import { createServices, type Services } from './services';
 
-export interface ProductServiceOptions {
-  logger?: Logger;
-  metrics?: ServiceMetrics;
+export interface ProductServiceOptions extends RootOptions {
   /** How long a call waits for another call working on the same order (tests shorten it). */
   orderWaitMs?: number;
   /** How long one read of the order-events stream blocks (tests shorten it so stop() is quick). */
@@ -47,9 +42,9 @@ export async function createProductService(
   config: ProductConfig,
   options: ProductServiceOptions = {},
 ): Promise<ProductService> {
-  const logger = options.logger ?? createLogger('product-service', config.LOG_LEVEL);
-  const metrics = options.metrics ?? createMetrics('product-service');
-  const storage = await openMongoStorage('product-service', config, { logger, registry: metrics.registry });
+  const basics = serviceBasics('product-service', config, options);
+  const { logger, metrics, lifecycle } = basics;
+  const storage = await openMongoStorage(config, basics);
   const { connection } = storage;
   const models = await createModels(connection);
   // A hung Redis must not hang requests: cache commands give up after a second and fall back.
@@ -62,7 +57,6 @@ export async function createProductService(
     logger.warn({ err: error }, 'starting without Redis: the cache is bypassed until it answers'),
   );
 
-  const lifecycle = new Lifecycle();
   const services = createServices({
     config,
     models,
@@ -97,11 +91,9 @@ export async function createProductService(
     return () => consumer.stop();
   };
   const root = serviceRoot({
-    service: 'product-service',
+    ...basics,
     app,
     config,
-    logger,
-    lifecycle,
     startBackground: () => [storage.watchForOtherWriters(), startConsumer()],
     clients: [() => closeRedis(redis), () => connection.close()],
   });

@@ -1,16 +1,13 @@
 import {
   closeRedis,
   connectRedis,
-  createLogger,
-  createMetrics,
   createRedis,
-  Lifecycle,
-  type Logger,
   mongoHealthCheck,
   openMongoStorage,
   type Redis,
   redisHealthCheck,
-  type ServiceMetrics,
+  type RootOptions,
+  serviceBasics,
   type ServiceRoot,
   serviceRoot,
 } from '@ecom/service-kit';
@@ -21,9 +18,7 @@ import { ensureAdminAccount } from './users/admin-bootstrap';
 import { createUserModel, type UserModel } from './users/user-model';
 import { createUserStore, type UserStore } from './users/user-store';
 
-export interface UserServiceOptions {
-  logger?: Logger;
-  metrics?: ServiceMetrics;
+export interface UserServiceOptions extends RootOptions {
   /** Default `user:`; tests give each instance its own so they never share keys. */
   redisKeyPrefix?: string;
 }
@@ -44,9 +39,9 @@ export async function createUserService(
   config: UserServiceConfig,
   options: UserServiceOptions = {},
 ): Promise<UserService> {
-  const logger = options.logger ?? createLogger('user-service', config.LOG_LEVEL);
-  const metrics = options.metrics ?? createMetrics('user-service');
-  const storage = await openMongoStorage('user-service', config, { logger, registry: metrics.registry });
+  const basics = serviceBasics('user-service', config, options);
+  const { logger } = basics;
+  const storage = await openMongoStorage(config, basics);
   const { connection } = storage;
   const redis = createRedis(config.REDIS_URL, { logger, keyPrefix: options.redisKeyPrefix ?? 'user:' });
   await connectRedis(redis, logger);
@@ -61,24 +56,21 @@ export async function createUserService(
     await ensureAdminAccount(userStore, passwords, admin, logger);
   }
 
-  const lifecycle = new Lifecycle();
   const app = createApp({
     config,
     logger,
-    metrics,
+    metrics: basics.metrics,
     users,
     userStore,
     redis,
     passwords,
-    lifecycle,
+    lifecycle: basics.lifecycle,
     readinessChecks: { mongo: mongoHealthCheck(connection), redis: redisHealthCheck(redis) },
   });
   const root = serviceRoot({
-    service: 'user-service',
+    ...basics,
     app,
     config,
-    logger,
-    lifecycle,
     startBackground: () => [storage.watchForOtherWriters()],
     clients: [() => connection.close(), () => closeRedis(redis)],
   });

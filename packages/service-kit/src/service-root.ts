@@ -3,15 +3,16 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import {
   type DocumentWrites,
   chooseStorageMode,
   createDocumentWrites,
   type StorageMode,
 } from './document-writes';
-import type { Lifecycle } from './health';
+import { Lifecycle } from './health';
 import { type Closer, closeInOrder, listen, shutdown } from './lifecycle';
+import { createLogger } from './logger';
+import { createMetrics, type ServiceMetrics } from './metrics';
 import { connectMongo } from './mongo';
 import { watchForOtherWriters } from './single-writer';
 
@@ -34,6 +35,34 @@ export interface ServiceRoot {
   url(): string;
 }
 
+/** What a composition root may be handed instead of making its own (tests share or capture them). */
+export interface RootOptions {
+  logger?: Logger;
+  metrics?: ServiceMetrics;
+}
+
+/** The logger, metrics and lifecycle every root starts from. */
+export interface ServiceBasics {
+  service: string;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  /** Shared by the app (readiness) and stop() (fails readiness first). */
+  lifecycle: Lifecycle;
+}
+
+export function serviceBasics(
+  service: string,
+  config: { LOG_LEVEL: string },
+  options: RootOptions = {},
+): ServiceBasics {
+  return {
+    service,
+    logger: options.logger ?? createLogger(service, config.LOG_LEVEL),
+    metrics: options.metrics ?? createMetrics(service),
+    lifecycle: new Lifecycle(),
+  };
+}
+
 /** The base config fields (baseEnvShape) a root listens and shuts down by. */
 export interface ServingConfig {
   PORT: number;
@@ -42,12 +71,9 @@ export interface ServingConfig {
   SHUTDOWN_DRAIN_DELAY_MS: number;
 }
 
-export interface ServiceRootParts {
-  service: string;
+export interface ServiceRootParts extends ServiceBasics {
   app: Express;
   config: ServingConfig;
-  logger: Logger;
-  lifecycle: Lifecycle;
   /** Starts loops and consumers before listening; returns how to stop them (before the clients close). */
   startBackground?: () => Promise<Closer[]> | Closer[];
   /** Once listening: work that needs the port taken (e.g. a predecessor certainly gone). */
@@ -110,15 +136,14 @@ export interface MongoStorage {
 
 /** The MongoDB start-up every stateful service shares: connect (with retry), pick the storage mode. */
 export async function openMongoStorage(
-  service: string,
   config: MongoStorageConfig,
-  options: { logger: Logger; registry?: Registry },
+  basics: ServiceBasics,
 ): Promise<MongoStorage> {
-  const { logger } = options;
+  const { service, logger } = basics;
   const connection = await connectMongo(config.MONGODB_URL, {
     poolSize: config.MONGO_POOL_SIZE,
     logger,
-    registry: options.registry,
+    registry: basics.metrics.registry,
   });
   const storageMode = await chooseStorageMode(connection, config.STORAGE_MODE, logger);
   return {
