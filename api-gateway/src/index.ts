@@ -1,4 +1,4 @@
 /** The package's public entry: the composition root and the config it is built from. */
-export { createGateway, type Gateway, type GatewayOptions } from './gateway';
+export { createApiGateway, type ApiGateway, type ApiGatewayOptions } from './service';
 export { loadGatewayConfig, type GatewayConfig } from './config';
 export type { LookupAll } from './proxy/replica-targets';

@@ -1,10 +1,10 @@
 import './tracing';
 import { runMain, stopOnSignals } from '@ecom/service-kit';
 import { loadGatewayConfig } from './config';
-import { createGateway } from './gateway';
+import { createApiGateway } from './service';
 
 runMain(async () => {
-  const gateway = await createGateway(loadGatewayConfig());
+  const gateway = await createApiGateway(loadGatewayConfig());
   await gateway.start();
   stopOnSignals(gateway.stop, gateway.logger);
 });

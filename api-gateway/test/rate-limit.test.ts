@@ -1,11 +1,11 @@
-import type { GatewayOptions } from '@ecom/api-gateway';
+import type { ApiGatewayOptions } from '@ecom/api-gateway';
 import { startRedis, uniqueName, type RunningServer } from '@ecom/test-support';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capturingLogger, stubbedGateways } from './support/gateway';
 
 const suite = stubbedGateways();
-const gatewayWith = (env: Record<string, string>, options?: GatewayOptions) =>
+const gatewayWith = (env: Record<string, string>, options?: ApiGatewayOptions) =>
   suite.gatewayWith({ RATE_LIMIT_WINDOW: '60000', ...env }, options);
 
 describe('rate limit headers', () => {

@@ -1,7 +1,7 @@
 import './tracing';
 import { runMain, stopOnSignals } from '@ecom/service-kit';
 import { loadOrderServiceConfig } from './config';
-import { createOrderService } from './order-service';
+import { createOrderService } from './service';
 
 runMain(async () => {
   const service = await createOrderService(loadOrderServiceConfig());

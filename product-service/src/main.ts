@@ -1,7 +1,7 @@
 import './tracing';
 import { runMain, stopOnSignals } from '@ecom/service-kit';
 import { loadProductConfig } from './config';
-import { createProductService } from './product-service';
+import { createProductService } from './service';
 
 runMain(async () => {
   const service = await createProductService(loadProductConfig());

@@ -1,7 +1,7 @@
 import './tracing';
 import { runMain, stopOnSignals } from '@ecom/service-kit';
 import { loadUserServiceConfig } from './config';
-import { createUserService } from './user-service';
+import { createUserService } from './service';
 
 runMain(async () => {
   const service = await createUserService(loadUserServiceConfig());

@@ -1,6 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGateway, type Gateway, type GatewayOptions, loadGatewayConfig } from '@ecom/api-gateway';
+import {
+  createApiGateway,
+  type ApiGateway,
+  type ApiGatewayOptions,
+  loadGatewayConfig,
+} from '@ecom/api-gateway';
 import { listen, type Logger } from '@ecom/service-kit';
 import { findFreePort, redisUrl, uniqueName } from '@ecom/test-support';
 import type { Express } from 'express';
@@ -8,7 +13,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { StubUpstream } from './stub-upstream';
 
-export interface TestGateway extends Gateway {
+export interface TestGateway extends ApiGateway {
   /** Prometheus text of this gateway's registry. */
   metricsText(): Promise<string>;
   close(): Promise<void>;
@@ -21,7 +26,7 @@ export interface TestGateway extends Gateway {
  */
 export async function createTestGateway(
   env: Record<string, string | undefined> = {},
-  options: GatewayOptions = {},
+  options: ApiGatewayOptions = {},
 ): Promise<TestGateway> {
   const config = loadGatewayConfig({
     NODE_ENV: 'test',
@@ -31,7 +36,7 @@ export async function createTestGateway(
     RATE_LIMIT_KEY_PREFIX: `${uniqueName('rl')}:`,
     ...env,
   });
-  const gateway = await createGateway(config, options);
+  const gateway = await createApiGateway(config, options);
   return { ...gateway, metricsText: () => gateway.metrics.registry.metrics(), close: gateway.stop };
 }
 
@@ -76,7 +81,7 @@ export function stubbedGateways(options: { sharedGateway?: boolean } = {}) {
   const suite = {
     stubs: undefined as unknown as StubSet,
     gateway: undefined as unknown as TestGateway,
-    async gatewayWith(env: Record<string, string> = {}, gatewayOptions: GatewayOptions = {}) {
+    async gatewayWith(env: Record<string, string> = {}, gatewayOptions: ApiGatewayOptions = {}) {
       const gateway = await createTestGateway({ ...suite.stubs.env, ...env }, gatewayOptions);
       opened.push(gateway);
       return gateway;

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createOrderService,
   loadOrderServiceConfig,
-  type OrderServiceRoot,
+  type OrderService,
   type OrderServiceSettings,
 } from '@ecom/order-service';
 import { type AuthUser, type Redis, signAccessToken, type StorageMode } from '@ecom/service-kit';
@@ -44,7 +44,7 @@ export interface HarnessOptions {
 
 export interface Harness {
   /** Models, clients and loops of the running service. */
-  service: OrderServiceRoot['parts'];
+  service: OrderService['parts'];
   connection: Connection;
   redis: Redis;
   url: string;

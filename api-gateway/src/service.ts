@@ -14,12 +14,12 @@ import type { GatewayConfig } from './config';
 import type { LookupAll } from './proxy/replica-targets';
 import { createUpstreams, type Upstreams } from './proxy/upstreams';
 
-export interface GatewayOptions extends RootOptions {
+export interface ApiGatewayOptions extends RootOptions {
   /** How replica addresses are resolved (default DNS); tests answer with loopback addresses. */
   lookup?: LookupAll;
 }
 
-export interface Gateway extends ServiceRoot {
+export interface ApiGateway extends ServiceRoot {
   config: GatewayConfig;
   metrics: ServiceMetrics;
   redis: Redis;
@@ -27,7 +27,10 @@ export interface Gateway extends ServiceRoot {
 }
 
 /** The composition root: connects Redis (the rate-limit counters) and builds the upstreams and app. */
-export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
+export async function createApiGateway(
+  config: GatewayConfig,
+  options: ApiGatewayOptions = {},
+): Promise<ApiGateway> {
   const basics = serviceBasics('api-gateway', config, options);
   const { logger, metrics, lifecycle } = basics;
   const redis = createRedis(config.REDIS_URL, { logger });

@@ -12,7 +12,7 @@ import {
   serviceRoot,
 } from '@ecom/service-kit';
 import type { Connection } from 'mongoose';
-import { composeOrderService, type OrderService } from './compose';
+import { composeOrderService } from './compose';
 import type { OrderServiceConfig } from './config';
 import { slotOf } from './inventory-client/predecessor-guards';
 import { type OrderServiceSettings, settingsFromConfig } from './settings';
@@ -22,14 +22,14 @@ export interface OrderServiceOptions extends RootOptions {
   settings?: Partial<OrderServiceSettings>;
 }
 
-export interface OrderServiceRoot extends ServiceRoot {
+export interface OrderService extends ServiceRoot {
   config: OrderServiceConfig;
   settings: OrderServiceSettings;
   connection: Connection;
   /** Without a key prefix: the events stream name is shared between services. */
   redis: Redis;
   /** Models, clients and loops as composed (compose.ts). */
-  parts: OrderService;
+  parts: ReturnType<typeof composeOrderService>;
 }
 
 /**
@@ -40,7 +40,7 @@ export interface OrderServiceRoot extends ServiceRoot {
 export async function createOrderService(
   config: OrderServiceConfig,
   options: OrderServiceOptions = {},
-): Promise<OrderServiceRoot> {
+): Promise<OrderService> {
   const startedAt = new Date();
   const basics = serviceBasics('order-service', config, options);
   const { logger, metrics, lifecycle } = basics;
