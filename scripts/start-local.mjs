@@ -17,7 +17,16 @@
 // --cpu-prof in NODE_OPTIONS, and profiling a service under load is what this is for).
 // `node scripts/start-local.mjs --free-port-offset` prints an offset whose ports are all free.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -199,9 +208,15 @@ if (nodeEnv !== 'production') {
 }
 // Defaults first, the caller's environment wins.
 const shared = { ...defaults, ...env, NODE_ENV: nodeEnv };
+// The services reach FerretDB over a Unix socket: on this path a command is a few socket writes,
+// and loopback TCP costs each one the whole network stack (measured: ~25% less driver CPU per
+// command). The TCP port stays open for mongosh and other tools. A socket path must fit in
+// sun_path (108 bytes), so a deep data directory falls back to TCP.
+const ferretSocket = path.join(dataDir, 'ferretdb', 'ferretdb.sock');
+const useSocket = startMongo && ferretSocket.length < 100;
+const mongoHost = useSocket ? encodeURIComponent(ferretSocket) : `${HOST}:${PORTS.mongo}`;
 // Each service its own database, as the services' defaults name them.
-const mongoUrl = (database) =>
-  startMongo ? { MONGODB_URL: `mongodb://${HOST}:${PORTS.mongo}/${database}` } : {};
+const mongoUrl = (database) => (startMongo ? { MONGODB_URL: `mongodb://${mongoHost}/${database}` } : {});
 
 // --- build ---------------------------------------------------------------------------------------
 
@@ -239,6 +254,7 @@ if (startMongo) {
       `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
       `--state-dir=${dir}`,
       `--listen-addr=${HOST}:${PORTS.mongo}`,
+      ...(useSocket ? [`--listen-unix=${ferretSocket}`] : []),
       '--debug-addr=-',
       '--telemetry=disable',
       // FerretDB logs every error reply at warn, with the whole message dumped over ~20 lines:
@@ -247,6 +263,8 @@ if (startMongo) {
       // lacks), clients closing their connections. None is a problem; real errors still show.
       '--log-level=error',
     ],
+    // A crash (or kill -9) leaves the socket file behind, and FerretDB will not bind over it.
+    beforeStart: () => rmSync(ferretSocket, { force: true }),
   });
 }
 if (startRedis) {

@@ -104,4 +104,19 @@ describe('npm start, when a service crashes', () => {
     expect(stack.pidOf('api-gateway/dist/main.js')).not.toBe(pid);
     expect(stack.output.join('\n')).toMatch(/\[start\] gateway(-2)? was killed \(SIGKILL\); restarting it/);
   }, 60_000);
+
+  it('when FerretDB is killed, then it comes back on its Unix socket (the stale socket file removed) and orders of the services work', async () => {
+    const pid = stack.pidOf('--handler=sqlite')!;
+    expect(pid).toBeDefined();
+    process.kill(pid, 'SIGKILL');
+
+    await vi.waitFor(async () => expect((await probes.order()).status).toBe(200), {
+      timeout: 30_000,
+      interval: 250,
+    });
+    expect((await probes.product()).status).toBe(200);
+    expect(stack.pidOf('--handler=sqlite')).not.toBe(pid);
+    expect(stack.output.join('\n')).toMatch(/\[start\] mongo was killed \(SIGKILL\); restarting it/);
+    expect(stack.output.join('\n')).not.toMatch(/address already in use/);
+  }, 60_000);
 });

@@ -9,6 +9,8 @@ export interface ProcessSpec {
   layer?: 'data' | 'app';
   /** The line to print, or undefined to drop it. */
   filter?: (line: string) => string | undefined;
+  /** Runs before every start, restarts included (e.g. removes a socket file a crash left). */
+  beforeStart?: () => void;
 }
 
 export interface SupervisorOptions {

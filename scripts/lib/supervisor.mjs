@@ -23,6 +23,7 @@ const COLORS = [34, 35, 32, 33, 36, 37, 90, 31, 94, 95];
  * @property {string} [cwd]
  * @property {'data' | 'app'} [layer] data stores stop last (default 'app')
  * @property {(line: string) => string | undefined} [filter] undefined drops the line
+ * @property {() => void} [beforeStart] runs before every start, restarts included
  */
 
 export class Supervisor {
@@ -83,6 +84,7 @@ export class Supervisor {
 
   #spawn(entry) {
     const { spec } = entry;
+    spec.beforeStart?.();
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       env: spec.env ?? process.env,

@@ -64,6 +64,22 @@ describe('the supervisor of npm start', () => {
     expect(logs.join('\n')).toMatch(/product was killed \(SIGKILL\); restarting it in 0\.1 s \(crash 1/);
   });
 
+  it('when a process is restarted, then its beforeStart runs again first (a crash leaves files behind)', async () => {
+    const starts: string[] = [];
+    const stack = supervise(
+      { backoffMs: [50] },
+      { ...sleeper('mongo'), beforeStart: () => starts.push(`before start ${starts.length + 1}`) },
+    );
+    await vi.waitFor(() => expect(alive(stack.pid('mongo'))).toBe(true));
+    const first = stack.pid('mongo');
+    expect(starts).toHaveLength(1);
+
+    process.kill(first!, 'SIGKILL');
+
+    await vi.waitFor(() => expect(alive(stack.pid('mongo')) && stack.pid('mongo') !== first).toBe(true));
+    expect(starts).toEqual(['before start 1', 'before start 2']);
+  });
+
   it('when a process keeps crashing, then it gives up at the crash loop and stops every process (exit code 1)', async () => {
     const crashing = { name: 'user', command: process.execPath, args: ['-e', 'process.exit(3)'] };
     const stack = supervise(

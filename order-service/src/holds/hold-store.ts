@@ -30,23 +30,29 @@ const isDuplicateKey = (error: unknown) => (error as { code?: number }).code ===
  * while the total stays within the cap, and an order's units are given back exactly once.
  */
 export function createHoldStore(model: PendingHoldsModel, writes: DocumentWrites) {
-  async function ensureTally(userId: string): Promise<void> {
-    if (await model.exists({ _id: userId })) return;
+  const addUnits = (userId: string, orderId: string, units: number, cap: number) =>
+    writes.update(
+      model,
+      userId,
+      { units: { $lte: cap - units }, [`orders.${orderId}`]: { $exists: false } },
+      { $inc: { units }, $set: { [`orders.${orderId}`]: units } },
+    );
+
+  /** True when the tally had to be created (a customer's first order). */
+  async function createdTally(userId: string): Promise<boolean> {
+    if (await model.exists({ _id: userId })) return false;
     await model.create({ _id: userId, units: 0, orders: {} }).catch((error: unknown) => {
       if (!isDuplicateKey(error)) throw error;
     });
+    return true;
   }
 
   return {
     /** Adds the order's units to the customer's tally; false when that would pass `cap`. */
     async claim(userId: string, orderId: string, units: number, cap: number): Promise<boolean> {
-      await ensureTally(userId);
-      return writes.update(
-        model,
-        userId,
-        { units: { $lte: cap - units }, [`orders.${orderId}`]: { $exists: false } },
-        { $inc: { units }, $set: { [`orders.${orderId}`]: units } },
-      );
+      // The tally exists for every order but a customer's first: try the write before looking.
+      if (await addUnits(userId, orderId, units, cap)) return true;
+      return (await createdTally(userId)) && addUnits(userId, orderId, units, cap);
     },
 
     /** Takes the order's units off the tally; a no-op when they are already off. */

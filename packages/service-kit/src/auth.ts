@@ -38,8 +38,24 @@ const claimsSchema = z.object({
   role: z.enum(ROLES),
 });
 
+const secretKeys = new Map<string, crypto.KeyObject>();
+
+/**
+ * The secret as a KeyObject, made once per secret. Given a string, jsonwebtoken first tries to
+ * parse it as a PEM public key, which throws (with a stack trace) on every call before it falls
+ * back to a secret key: that was 11% of the gateway's CPU under load, 5% of order-service's.
+ */
+function secretKey(secret: string): crypto.KeyObject {
+  let key = secretKeys.get(secret);
+  if (!key) {
+    key = crypto.createSecretKey(Buffer.from(secret));
+    secretKeys.set(secret, key);
+  }
+  return key;
+}
+
 export function signAccessToken(user: AuthUser, settings: JwtSettings): string {
-  return jwt.sign({ email: user.email, role: user.role }, settings.secret, {
+  return jwt.sign({ email: user.email, role: user.role }, secretKey(settings.secret), {
     algorithm: 'HS256',
     subject: user.id,
     issuer: settings.issuer,
@@ -52,7 +68,7 @@ export function signAccessToken(user: AuthUser, settings: JwtSettings): string {
 export function verifyAccessToken(token: string, settings: JwtSettings): AuthUser {
   let payload: unknown;
   try {
-    payload = jwt.verify(token, settings.secret, {
+    payload = jwt.verify(token, secretKey(settings.secret), {
       algorithms: ['HS256'],
       issuer: settings.issuer,
       audience: settings.audience,
