@@ -5,6 +5,7 @@ import { createApiGateway } from './service';
 
 runMain(async () => {
   const gateway = await createApiGateway(loadGatewayConfig());
-  await gateway.start();
+  // Before start(): a stop signal during start-up shuts down gracefully too.
   stopOnSignals(gateway.stop, gateway.logger);
+  await gateway.start();
 });

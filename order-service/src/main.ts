@@ -5,6 +5,7 @@ import { createOrderService } from './service';
 
 runMain(async () => {
   const service = await createOrderService(loadOrderServiceConfig());
-  await service.start();
+  // Before start(): a stop signal during start-up shuts down gracefully too.
   stopOnSignals(service.stop, service.logger);
+  await service.start();
 });

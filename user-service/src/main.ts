@@ -5,6 +5,7 @@ import { createUserService } from './service';
 
 runMain(async () => {
   const service = await createUserService(loadUserServiceConfig());
-  await service.start();
+  // Before start(): a stop signal during start-up shuts down gracefully too.
   stopOnSignals(service.stop, service.logger);
+  await service.start();
 });

@@ -96,10 +96,13 @@ export function serviceRoot(parts: ServiceRootParts): ServiceRoot {
     async start() {
       background = (await parts.startBackground?.()) ?? [];
       server = await listen(app, config.PORT, config.HOST);
-      logger.info({ port: config.PORT, ...parts.details }, `${parts.service} listening`);
+      const { port } = server.address() as AddressInfo;
+      logger.info({ port, ...parts.details }, `${parts.service} listening`);
       await parts.afterListen?.();
     },
     stop() {
+      // Background work stops before the clients close, also when listening never happened.
+      const closers = [...background, ...parts.clients];
       stopping ??= server
         ? shutdown({
             server,
@@ -107,9 +110,9 @@ export function serviceRoot(parts: ServiceRootParts): ServiceRoot {
             logger,
             timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
             drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
-            closers: [...background, ...parts.clients],
+            closers,
           })
-        : closeInOrder(parts.clients, config.SHUTDOWN_TIMEOUT_MS, logger);
+        : closeInOrder(closers, config.SHUTDOWN_TIMEOUT_MS, logger);
       return stopping;
     },
     url() {

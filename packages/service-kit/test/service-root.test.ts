@@ -9,7 +9,7 @@ const config: ServingConfig = {
   SHUTDOWN_DRAIN_DELAY_MS: 0,
 };
 
-function rootRecording(steps: string[]) {
+function rootRecording(steps: string[], serving: ServingConfig = config) {
   const app = express();
   app.get('/ping', (_req, res) => {
     steps.push('request');
@@ -18,7 +18,7 @@ function rootRecording(steps: string[]) {
   return serviceRoot({
     ...serviceBasics('root-test', { LOG_LEVEL: 'silent' }),
     app,
-    config,
+    config: serving,
     startBackground: () => {
       steps.push('background started');
       return [() => steps.push('background stopped')];
@@ -59,5 +59,18 @@ describe('a service root', () => {
 
     expect(steps).toEqual(['mongo closed', 'redis closed']);
     expect(() => root.url()).toThrow(/not listening/);
+  });
+
+  it('when listening fails, then stop() still stops the background work before the clients close', async () => {
+    const taken = rootRecording([]);
+    await taken.start();
+    const steps: string[] = [];
+    const root = rootRecording(steps, { ...config, PORT: Number(new URL(taken.url()).port) });
+
+    await expect(root.start()).rejects.toThrow(/EADDRINUSE/);
+    await root.stop();
+    await taken.stop();
+
+    expect(steps).toEqual(['background started', 'background stopped', 'mongo closed', 'redis closed']);
   });
 });
