@@ -7,31 +7,27 @@ import {
   type ServiceMetrics,
 } from '@ecom/service-kit';
 import type { Express } from 'express';
-import type { IdempotencyStore } from './idempotency/idempotency-store';
 import type { PendingUnitsLimit } from './holds/pending-units-limit';
-import type { ReleaseQueue } from './inventory-client/pending-releases';
 import type { OrderMetrics } from './metrics';
 import { orderRoutesDoc } from './openapi';
-import type { PlaceOrderDeps } from './orders/place-order';
 import type { OrderModel } from './orders/order-model';
 import type { OrderStore } from './orders/order-store';
 import { orderRoutes } from './orders/order-routes';
+import { type PlacementRouteDeps, placementRoutes } from './placement/placement-routes';
 import type { OrderServiceSettings } from './settings';
 
 export interface OrderServiceDeps {
-  settings: Pick<OrderServiceSettings, 'jwt' | 'corsOrigins' | 'bodyLimit' | 'accessLog' | 'currency'>;
+  settings: Pick<OrderServiceSettings, 'jwt' | 'corsOrigins' | 'bodyLimit' | 'accessLog'>;
   logger: Logger;
   metrics: ServiceMetrics;
   orderMetrics: OrderMetrics;
   orders: OrderModel;
   orderStore: OrderStore;
-  idempotency: IdempotencyStore;
-  inventory: PlaceOrderDeps['inventory'];
-  releases: ReleaseQueue;
+  /** The placement use case (placement/): idempotency around the reserve-and-save saga. */
+  placeOrder: PlacementRouteDeps['placeOrder'];
   pendingUnits: PendingUnitsLimit;
-  /** Background loops the request path nudges when it leaves them work. */
+  /** The background loop a status change nudges when it leaves events to publish. */
   outboxRelay: { kick(orderId?: string): void };
-  releaseRetrier: { kick(): void };
   lifecycle?: Lifecycle;
   readinessChecks?: Record<string, HealthCheck>;
 }
@@ -52,20 +48,16 @@ export function createApp(deps: OrderServiceDeps): Express {
     },
     (app) => {
       app.get('/openapi.json', openApiHandler({ title: 'order-service', version: '1.0.0' }, orderRoutesDoc));
+      // Placing first: it answers POST /orders and lets every other request through.
       app.use(
         '/orders',
+        placementRoutes({ jwt: settings.jwt, logger: deps.logger, placeOrder: deps.placeOrder }),
         orderRoutes({
           jwt: settings.jwt,
-          currency: settings.currency,
-          logger: deps.logger,
           orders: deps.orders,
           orderStore: deps.orderStore,
-          idempotency: deps.idempotency,
-          inventory: deps.inventory,
-          releases: deps.releases,
           pendingUnits: deps.pendingUnits,
           outboxRelay: deps.outboxRelay,
-          releaseRetrier: deps.releaseRetrier,
           metrics: deps.orderMetrics,
         }),
       );

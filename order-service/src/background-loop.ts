@@ -1,9 +1,11 @@
 import type { Logger } from '@ecom/service-kit';
+import type { Counter } from 'prom-client';
 
 /**
  * Runs `task` every `intervalMs`, one pass at a time. `kick()` asks for a pass as soon as the
  * current one (if any) ends, so fresh work is picked up without waiting for the next tick.
- * A failing pass is logged and retried on the next tick; it never stops the loop.
+ * A failing pass is logged, counted (`operation` = `<name>_pass`) and retried on the next tick;
+ * it never stops the loop.
  */
 export class BackgroundLoop {
   private timer: NodeJS.Timeout | undefined;
@@ -16,6 +18,7 @@ export class BackgroundLoop {
     private readonly intervalMs: number,
     private readonly task: () => Promise<void>,
     private readonly logger: Logger,
+    private readonly failures?: Counter<'operation'>,
   ) {}
 
   start(): void {
@@ -50,7 +53,10 @@ export class BackgroundLoop {
       return;
     }
     this.running = this.task()
-      .catch((error: unknown) => this.logger.warn({ err: error, loop: this.name }, 'background pass failed'))
+      .catch((error: unknown) => {
+        this.failures?.inc({ operation: `${this.name}_pass` });
+        this.logger.warn({ err: error, loop: this.name }, 'background pass failed');
+      })
       .finally(() => {
         this.running = undefined;
       });

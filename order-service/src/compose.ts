@@ -16,14 +16,12 @@ import { createPendingUnitsLimit } from './holds/pending-units-limit';
 import { createIdempotencyModel } from './idempotency/idempotency-model';
 import { createIdempotencyStore } from './idempotency/idempotency-store';
 import { createInventory } from './inventory-client/inventory';
-import { createPendingReleaseModel, createReleaseQueue } from './inventory-client/pending-releases';
-import { releasePredecessorGuards } from './inventory-client/predecessor-guards';
-import { createReleaseRetrier } from './inventory-client/release-retrier';
 import { createOrderMetrics } from './metrics';
 import { createOrderModel } from './orders/order-model';
 import { createOrderStore } from './orders/order-store';
 import { expirePendingOrders } from './orders/pending-expiry';
 import { toOrderJson } from './orders/serialize';
+import { createPlacement } from './placement/placement';
 import type { OrderServiceSettings } from './settings';
 
 export interface ComposeOptions {
@@ -48,7 +46,6 @@ export function composeOrderService(options: ComposeOptions) {
   const orderMetrics = createOrderMetrics(metrics);
   const orders = createOrderModel(connection);
   const idempotencyModel = createIdempotencyModel(connection);
-  const pendingReleases = createPendingReleaseModel(connection);
   // The one place the backend matters: how a guarded single-document write is made atomic.
   const writes = createDocumentWrites(settings.storageMode);
   const orderStore = createOrderStore(orders, writes);
@@ -91,14 +88,21 @@ export function composeOrderService(options: ComposeOptions) {
     intervalMs: settings.outboxIntervalMs,
     signingKey: settings.internalToken,
   });
-  const releaseRetrier = createReleaseRetrier({
-    pendingReleases,
+  const placement = createPlacement({
+    connection,
+    slot: settings.slot,
+    currency: settings.currency,
+    releaseRetryIntervalMs: settings.releaseRetryIntervalMs,
     orders,
+    orderStore,
+    idempotency,
     inventory,
+    pendingUnits,
+    outboxRelay,
     metrics: orderMetrics,
     logger,
-    intervalMs: settings.releaseRetryIntervalMs,
   });
+  const { pendingReleases, releaseRetrier } = placement;
   const sweeper = new BackgroundLoop(
     'idempotency-sweep',
     SWEEP_INTERVAL_MS,
@@ -106,6 +110,7 @@ export function composeOrderService(options: ComposeOptions) {
       await idempotency.sweepExpired();
     },
     logger,
+    orderMetrics.bookkeepingFailures,
   );
   const expiry = new BackgroundLoop(
     'pending-expiry',
@@ -122,6 +127,7 @@ export function composeOrderService(options: ComposeOptions) {
       });
     },
     logger,
+    orderMetrics.bookkeepingFailures,
   );
   const loops = [outboxRelay, releaseRetrier, sweeper, expiry];
 
@@ -132,12 +138,9 @@ export function composeOrderService(options: ComposeOptions) {
     orderMetrics,
     orders,
     orderStore,
-    idempotency,
-    inventory,
-    releases: createReleaseQueue(pendingReleases, settings.slot),
+    placeOrder: placement.placeOrder,
     pendingUnits,
     outboxRelay,
-    releaseRetrier,
     lifecycle: options.lifecycle,
     readinessChecks: options.readinessChecks,
   });
@@ -154,22 +157,8 @@ export function composeOrderService(options: ComposeOptions) {
     init: () =>
       Promise.all([orders.init(), idempotencyModel.init(), pendingReleases.init(), pendingHolds.init()]),
     start: () => loops.forEach((loop) => loop.start()),
-    /**
-     * Once listening (so the predecessor in this slot is certainly gone): its unfinished
-     * placements' stock goes back now instead of when their guards come due.
-     */
-    async resolvePredecessorGuards(startedAt: Date): Promise<number> {
-      if (settings.slot === undefined) return 0;
-      const count = await releasePredecessorGuards(pendingReleases, settings.slot, startedAt);
-      if (count > 0) {
-        logger.info(
-          { count, slot: settings.slot },
-          'releasing reservations a crashed predecessor left guarded',
-        );
-        releaseRetrier.kick();
-      }
-      return count;
-    },
+    /** Once listening: see createPlacement. */
+    resolvePredecessorGuards: placement.resolvePredecessorGuards,
     /** Loops first (they use the clients), then the product-service connection pool. */
     async stop() {
       await Promise.all(loops.map((loop) => loop.stop()));

@@ -14,7 +14,7 @@ import {
 import type { Connection } from 'mongoose';
 import { composeOrderService } from './compose';
 import type { OrderServiceConfig } from './config';
-import { slotOf } from './inventory-client/predecessor-guards';
+import { slotOf } from './placement/predecessor-guards';
 import { type OrderServiceSettings, settingsFromConfig } from './settings';
 
 export interface OrderServiceOptions extends RootOptions {

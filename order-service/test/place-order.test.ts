@@ -241,6 +241,17 @@ describe('POST /orders', () => {
     expect(response.headers['www-authenticate']).toBe('Bearer');
   });
 
+  it('when no token is sent, then reading or changing orders (another router than placing) is refused with 401 too', async () => {
+    const id = '0123456789abcdef01234567';
+    const responses = await Promise.all([
+      orders.http.get('/orders'),
+      orders.http.get(`/orders/${id}`),
+      orders.http.put(`/orders/${id}/status`).send({ status: 'cancelled' }),
+    ]);
+
+    expect(responses.map((response) => response.status)).toEqual([401, 401, 401]);
+  });
+
   it('when orders succeed and fail, then the metrics count them, their value and the failure reason', async () => {
     const product = stub.addProduct(1, 12.34);
     const { auth } = tokenFor();

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createReleaseQueue } from '../src/inventory-client/pending-releases';
+import { createReleaseQueue } from '../src/placement/pending-releases';
 import { eventually, startOrderService, tokenFor } from './support/order-service';
 import { startProductStub } from './support/product-stub';
 
@@ -88,5 +88,25 @@ describe('when order-service restarts after a crash', () => {
     );
     expect(stub.calls.release).not.toContain(placed.body.id);
     expect(stub.stockOf(product)).toBe(4);
+  });
+
+  it('then a failure to resolve the guards does not stop it: it is counted and they come due on their own', async () => {
+    const stub = await startProductStub();
+    opened.push({ close: () => stub.stop().catch(() => undefined) });
+    const successor = await startOrderService({
+      productServiceUrl: stub.url,
+      internalToken: stub.token,
+      settings: { slot: 'host-a:3003' },
+    });
+    opened.push(successor);
+
+    // An invalid start time makes the query itself fail, as a database error would.
+    const count = await successor.service.resolvePredecessorGuards(new Date(Number.NaN));
+
+    expect(count).toBe(0);
+    const metrics = await successor.http.get('/metrics');
+    expect(metrics.text).toMatch(
+      /^order_bookkeeping_failures_total\{operation="predecessor_guards",service="order-service"\} 1$/m,
+    );
   });
 });

@@ -92,6 +92,10 @@ describe('when product-service is unavailable', () => {
     const pending = await orders.service.models.pendingReleases.findById(orderId).lean();
     expect(pending).toMatchObject({ reason: 'unknown_outcome', lastError: expect.stringMatching(/503/) });
     expect(pending!.attempts).toBeGreaterThanOrEqual(1);
+    const metrics = await orders.http.get('/metrics');
+    expect(metrics.text).toMatch(
+      /^order_bookkeeping_failures_total\{operation="inventory_release",service="order-service"\} [1-9]/m,
+    );
 
     stub.behaviour.releaseStatus = undefined;
 

@@ -108,6 +108,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   function relayInTurn(orderId: string): Promise<void> {
     const previous = inFlight.get(orderId) ?? Promise.resolve();
     const next = previous.then(() => relayOne(orderId));
+    // The chain only orders relays; each caller handles its own failure through `next`.
     const settled = next.then(
       () => undefined,
       () => undefined,
@@ -162,7 +163,13 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     }
   }
 
-  const loop = new BackgroundLoop('outbox-relay', deps.intervalMs, sweep, logger);
+  const loop = new BackgroundLoop(
+    'outbox-relay',
+    deps.intervalMs,
+    sweep,
+    logger,
+    deps.metrics.bookkeepingFailures,
+  );
   return {
     start: () => loop.start(),
     async stop() {

@@ -40,6 +40,7 @@ const errorResponse = z.object({ error: z.string().optional(), details: z.unknow
 // Business refusals: product-service decided and reserved nothing.
 const REFUSALS = new Set([400, 409, 422]);
 
+/** Not JSON (a proxy's error page): the status alone decides, the body only adds detail. */
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);

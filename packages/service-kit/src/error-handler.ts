@@ -1,7 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { errorBody, HttpError } from './errors';
-import { isDuplicateKey } from './mongo-errors';
 import { levelForStatus } from './request-logging';
 import { describeIssues } from './validation';
 
@@ -38,11 +37,14 @@ function bodyReadError(error: unknown): HttpError | undefined {
   });
 }
 
-/** Errors thrown by libraries we know how to describe to a client. */
+/**
+ * Errors thrown by libraries we know how to describe to a client. A database error is not one of
+ * them, not even a duplicate key: only the store that owns a unique index knows whether a clash is
+ * the client's doing (a taken email) or a bug, so it translates the clash itself.
+ */
 function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
   if (error instanceof z.ZodError) return HttpError.badRequest('Invalid request', describeIssues(error));
-  if (isDuplicateKey(error)) return HttpError.conflict('Resource already exists');
   return bodyReadError(error);
 }
 

@@ -44,6 +44,20 @@ describe('error rendering', () => {
     expect(JSON.stringify(response.body)).not.toContain('hunter2');
   });
 
+  it('answers a duplicate key nobody translated with a bare 500: only its store knows whether it is a conflict', async () => {
+    const app = appWith((a) =>
+      a.post('/things', async () => {
+        throw Object.assign(new Error('E11000 duplicate key error collection: shop.things index: secret_1'), {
+          code: 11000,
+        });
+      }),
+    );
+    const response = await request(app).post('/things').send({});
+    expect(response.status).toBe(500);
+    expect(response.body).toMatchObject({ status: 500, error: 'Internal server error' });
+    expect(JSON.stringify(response.body)).not.toMatch(/E11000|secret_1/);
+  });
+
   it('turns a failed zod parse into a 400 listing each problem', async () => {
     const schema = z.strictObject({ quantity: z.number().int().min(1) });
     const app = appWith((a) =>

@@ -1,16 +1,16 @@
 import { fromCents, HttpError, type Logger, toCents } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
-import { orderCreatedEvent } from './order-events';
+import type { PendingUnitsLimit } from '../holds/pending-units-limit';
 import { InventoryRejection, InventoryUnavailable } from '../inventory-client/errors';
 import type { ReservationLine, ReservedItem } from '../inventory-client/http-client';
-import type { ReleaseQueue } from '../inventory-client/pending-releases';
-import type { PendingUnitsLimit } from '../holds/pending-units-limit';
 import { type OrderMetrics, recoveredError } from '../metrics';
-import type { OrderItem } from './order-model';
-import type { OrderStore } from './order-store';
-import { type OrderJson, toOrderJson } from './serialize';
+import { orderCreatedEvent } from '../orders/order-events';
+import type { OrderItem } from '../orders/order-model';
+import type { OrderStore } from '../orders/order-store';
+import { type OrderJson, toOrderJson } from '../orders/serialize';
+import type { ReleaseQueue } from './pending-releases';
 
-export interface PlaceOrderDeps {
+export interface OrderSagaDeps {
   orderStore: OrderStore;
   inventory: {
     reserve(orderId: string, lines: ReservationLine[]): Promise<ReservedItem[]>;
@@ -24,7 +24,7 @@ export interface PlaceOrderDeps {
   currency: string;
 }
 
-export interface PlaceOrderInput {
+export interface OrderSagaInput {
   orderId: Types.ObjectId;
   userId: string;
   lines: ReservationLine[];
@@ -46,7 +46,7 @@ function pricedItems(lines: ReservationLine[], reserved: ReservedItem[]): OrderI
 }
 
 /** Turns a failed reservation into the client's answer, making sure no stock stays taken. */
-async function reservationFailed(deps: PlaceOrderDeps, orderId: string, error: unknown, log: Logger) {
+async function reservationFailed(deps: OrderSagaDeps, orderId: string, error: unknown, log: Logger) {
   const { metrics, releases } = deps;
   const guardLeft = recoveredError(
     { metrics, log },
@@ -87,12 +87,13 @@ async function reservationFailed(deps: PlaceOrderDeps, orderId: string, error: u
 }
 
 /**
- * Reserve stock under a fresh order id, then save the order as pending. Every path that ends
- * without a saved order ends without reserved stock too (now, or via the release retrier).
+ * The placement saga: hold the customer's pending units, guard, reserve stock under the order id,
+ * save the order as pending, forget the guard. Every path that ends without a saved order ends
+ * without reserved stock too (now, or via the release retrier) and without held units.
  */
-export async function placeOrder(
-  deps: PlaceOrderDeps,
-  input: PlaceOrderInput,
+export async function runOrderSaga(
+  deps: OrderSagaDeps,
+  input: OrderSagaInput,
   log: Logger,
 ): Promise<OrderJson> {
   const orderId = input.orderId.toHexString();
@@ -107,8 +108,8 @@ export async function placeOrder(
 }
 
 async function reserveAndSave(
-  deps: PlaceOrderDeps,
-  input: PlaceOrderInput,
+  deps: OrderSagaDeps,
+  input: OrderSagaInput,
   orderId: string,
   log: Logger,
 ): Promise<OrderJson> {
@@ -150,8 +151,7 @@ async function reserveAndSave(
         ),
       );
     deps.releaseRetrier.kick();
-    // Wrapped so no database error (a duplicate key would read as 409) is mistaken for a client error.
-    throw new Error(`could not save order ${orderId}`, { cause: error });
+    throw error;
   }
   // The order owns the reservation now; if this delete fails the retrier drops the guard itself.
   await deps.releases

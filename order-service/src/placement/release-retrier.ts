@@ -9,10 +9,10 @@ const MAX_BACKOFF_MS = 30_000;
 
 export interface ReleaseRetrierDeps {
   pendingReleases: PendingReleaseModel;
-  /** The orders collection, asked only whether an order exists (orders/ depends on this folder). */
+  /** The orders collection, asked only whether an order exists. */
   orders: Pick<Model<unknown>, 'exists'>;
   inventory: { release(orderId: string): Promise<void> };
-  metrics: Pick<OrderMetrics, 'releasesPending'>;
+  metrics: Pick<OrderMetrics, 'releasesPending' | 'bookkeepingFailures'>;
   logger: Logger;
   intervalMs: number;
 }
@@ -38,6 +38,7 @@ export function createReleaseRetrier(deps: ReleaseRetrierDeps): BackgroundLoop {
           $inc: { attempts: 1 },
         },
       );
+      deps.metrics.bookkeepingFailures.inc({ operation: 'inventory_release' });
       logger.warn({ err: error, orderId, attempts: attempts + 1 }, 'inventory release failed; will retry');
       return false;
     }
@@ -65,6 +66,12 @@ export function createReleaseRetrier(deps: ReleaseRetrierDeps): BackgroundLoop {
     if (due.length === BATCH && allReleased) loop.kick();
   }
 
-  const loop = new BackgroundLoop('inventory-release', deps.intervalMs, pass, logger);
+  const loop = new BackgroundLoop(
+    'inventory-release',
+    deps.intervalMs,
+    pass,
+    logger,
+    deps.metrics.bookkeepingFailures,
+  );
   return loop;
 }
