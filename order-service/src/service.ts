@@ -12,7 +12,7 @@ import {
   serviceRoot,
 } from '@ecom/service-kit';
 import type { Connection } from 'mongoose';
-import { composeOrderService } from './compose';
+import { composeOrderService, type OrderServiceParts } from './compose';
 import type { OrderServiceConfig } from './config';
 import { slotOf } from './placement/predecessor-guards';
 import { type OrderServiceSettings, settingsFromConfig } from './settings';
@@ -29,7 +29,7 @@ export interface OrderService extends ServiceRoot {
   /** Without a key prefix: the events stream name is shared between services. */
   redis: Redis;
   /** Models, clients and loops as composed (compose.ts). */
-  parts: ReturnType<typeof composeOrderService>;
+  parts: OrderServiceParts;
 }
 
 /**
