@@ -33,5 +33,28 @@ export default tseslint.config(
     files: ['**/test/**/*.ts', 'e2e/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  {
+    // A service is built by its composition root, through its package's public entry.
+    files: ['**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/api-gateway/src/**',
+                '**/user-service/src/**',
+                '**/product-service/src/**',
+                '**/order-service/src/**',
+              ],
+              message:
+                "Import another service through its package's public entry (@ecom/<service>), never its src/.",
+            },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 );

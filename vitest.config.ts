@@ -8,6 +8,11 @@ export default defineConfig({
     alias: {
       '@ecom/service-kit': path.resolve(root, 'packages/service-kit/src/index.ts'),
       '@ecom/test-support': path.resolve(root, 'packages/test-support/src/index.ts'),
+      // Tests build a service through its package's public entry (the composition root), from source.
+      '@ecom/api-gateway': path.resolve(root, 'api-gateway/src/index.ts'),
+      '@ecom/user-service': path.resolve(root, 'user-service/src/index.ts'),
+      '@ecom/product-service': path.resolve(root, 'product-service/src/index.ts'),
+      '@ecom/order-service': path.resolve(root, 'order-service/src/index.ts'),
     },
   },
   test: {

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestGateway, startStubs, type StubSet, type TestGateway } from './support/gateway';
+import { describe, expect, it } from 'vitest';
+import { stubbedGateways } from './support/gateway';
 import {
   admin,
   algNoneToken,
@@ -13,28 +13,13 @@ import {
   wrongAudienceToken,
 } from './support/tokens';
 
-let stubs: StubSet;
-let gateway: TestGateway;
+const suite = stubbedGateways({ sharedGateway: true });
 
 const upstreamCalls = () => [
-  ...stubs.user.apiRequests,
-  ...stubs.product.apiRequests,
-  ...stubs.order.apiRequests,
+  ...suite.stubs.user.apiRequests,
+  ...suite.stubs.product.apiRequests,
+  ...suite.stubs.order.apiRequests,
 ];
-
-beforeAll(async () => {
-  stubs = await startStubs();
-  gateway = await createTestGateway(stubs.env);
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await stubs?.stopAll();
-});
-
-beforeEach(() => {
-  for (const stub of [stubs.user, stubs.product, stubs.order]) stub.received.length = 0;
-});
 
 const protectedRoutes: Array<[method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string]> = [
   ['get', '/api/orders'],
@@ -68,7 +53,7 @@ describe('protected routes', () => {
 
   describe.each(badTokens)('with %s', (_label, header) => {
     it.each(protectedRoutes)('answer %s %s with 401 without reaching an upstream', async (method, path) => {
-      const req = request(gateway.app)[method](path);
+      const req = request(suite.gateway.app)[method](path);
       const value = header();
       if (value) req.set('Authorization', value);
       const res = await req;
@@ -84,14 +69,16 @@ describe('protected routes', () => {
   });
 
   it('say why an expired token was refused', async () => {
-    const res = await request(gateway.app).get('/api/orders').set('Authorization', bearer(expiredToken()));
+    const res = await request(suite.gateway.app)
+      .get('/api/orders')
+      .set('Authorization', bearer(expiredToken()));
     expect(res.body.error).toBe('Access token expired');
   });
 
   it('let a valid customer token through to orders and the profile', async () => {
     const auth = bearer(validToken(customer));
-    await request(gateway.app).get('/api/orders').set('Authorization', auth).expect(200);
-    await request(gateway.app)
+    await request(suite.gateway.app).get('/api/orders').set('Authorization', auth).expect(200);
+    await request(suite.gateway.app)
       .put('/api/auth/profile')
       .set('Authorization', auth)
       .send({ name: 'A' })
@@ -102,7 +89,7 @@ describe('protected routes', () => {
 
 describe('catalog writes', () => {
   it('are refused with 403 for a customer, before the product service is asked', async () => {
-    const res = await request(gateway.app)
+    const res = await request(suite.gateway.app)
       .post('/api/products')
       .set('Authorization', bearer(validToken(customer)))
       .send({ name: 'Mug' });
@@ -113,16 +100,16 @@ describe('catalog writes', () => {
 
   it('reach the product service with an admin token', async () => {
     const auth = bearer(validToken(admin));
-    await request(gateway.app)
+    await request(suite.gateway.app)
       .post('/api/categories')
       .set('Authorization', auth)
       .send({ name: 'Cups' })
       .expect(200);
-    await request(gateway.app)
+    await request(suite.gateway.app)
       .delete('/api/products/64b000000000000000000009')
       .set('Authorization', auth)
       .expect(200);
-    expect(stubs.product.apiRequests.map((r) => r.method)).toEqual(['POST', 'DELETE']);
+    expect(suite.stubs.product.apiRequests.map((r) => r.method)).toEqual(['POST', 'DELETE']);
   });
 });
 
@@ -138,17 +125,20 @@ describe('public routes', () => {
     ['get', '/api/categories'],
     ['head', '/api/categories/64b000000000000000000009'],
   ] as const)('%s %s needs no token', async (method, path) => {
-    const res = await request(gateway.app)[method](path);
+    const res = await request(suite.gateway.app)[method](path);
     expect(res.status).toBe(200);
     expect(upstreamCalls()).toHaveLength(1);
   });
 
   it('are not blocked by a stale token the client still sends', async () => {
-    await request(gateway.app).get('/api/products').set('Authorization', bearer(expiredToken())).expect(200);
+    await request(suite.gateway.app)
+      .get('/api/products')
+      .set('Authorization', bearer(expiredToken()))
+      .expect(200);
   });
 
   it.each(['/health', '/ready', '/api/openapi.json', '/api/docs/'])('%s needs no token', async (path) => {
-    const res = await request(gateway.app).get(path);
+    const res = await request(suite.gateway.app).get(path);
     expect(res.status).not.toBe(401);
   });
 });

@@ -1,31 +1,17 @@
+import { startAndStop } from '@ecom/test-support';
 import { performance } from 'node:perf_hooks';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { gatewayHealthSchema } from '../src/health/health-schema';
-import { createTestGateway, deadUrl, startStubs, type StubSet, type TestGateway } from './support/gateway';
+import { deadUrl, stubbedGateways } from './support/gateway';
 import { json } from './support/stub-upstream';
 
-let stubs: StubSet;
-const opened: TestGateway[] = [];
+const suite = stubbedGateways();
+const { gatewayWith } = suite;
 
-async function gatewayWith(env: Record<string, string> = {}) {
-  const gateway = await createTestGateway({ ...stubs.env, ...env });
-  opened.push(gateway);
-  return gateway;
-}
-
-beforeAll(async () => {
-  stubs = await startStubs();
-});
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((gateway) => gateway.close()));
-  for (const stub of [stubs.user, stubs.product, stubs.order])
+afterEach(() => {
+  for (const stub of [suite.stubs.user, suite.stubs.product, suite.stubs.order])
     stub.on('/ready', (_req, res) => json(res, 200, {}));
-});
-
-afterAll(async () => {
-  await stubs?.stopAll();
 });
 
 describe('GET /health', () => {
@@ -38,12 +24,12 @@ describe('GET /health', () => {
     for (const service of Object.values(body.services)) {
       expect(service).toMatchObject({ status: 'up', circuit: 'closed', httpStatus: 200 });
     }
-    expect(stubs.product.receivedUnder('/ready').length).toBeGreaterThan(0);
+    expect(suite.stubs.product.receivedUnder('/ready').length).toBeGreaterThan(0);
   });
 
   it('answers 503 naming the upstream whose /ready fails', async () => {
     const gateway = await gatewayWith();
-    stubs.product.on('/ready', (_req, res) => json(res, 503, { status: 'not_ready' }));
+    suite.stubs.product.on('/ready', (_req, res) => json(res, 503, { status: 'not_ready' }));
     const res = await request(gateway.app).get('/health');
     expect(res.status).toBe(503);
     expect(res.body.status).toBe('degraded');
@@ -61,7 +47,7 @@ describe('GET /health', () => {
 
   it('gives up on a hanging upstream after the health-check timeout', async () => {
     const gateway = await gatewayWith({ HEALTH_CHECK_TIMEOUT_MS: '200' });
-    stubs.user.on('/ready', (_req, res) => {
+    suite.stubs.user.on('/ready', (_req, res) => {
       setTimeout(() => json(res, 200, {}), 3000).unref();
     });
     const started = performance.now();
@@ -94,5 +80,12 @@ describe('GET /metrics', () => {
     );
     expect(text).not.toContain('64b000000000000000000001');
     expect(text).toContain('gateway_circuit_state');
+  });
+});
+
+describe('the composition root', () => {
+  it('when started, then it listens and is ready; when stopped, then its port refuses connections', async () => {
+    const gateway = await gatewayWith();
+    expect(await startAndStop(gateway)).toEqual({ readyStatus: 200, refusedAfterStop: true });
   });
 });

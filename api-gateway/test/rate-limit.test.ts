@@ -1,34 +1,12 @@
+import type { ApiGatewayOptions } from '@ecom/api-gateway';
 import { startRedis, uniqueName, type RunningServer } from '@ecom/test-support';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  capturingLogger,
-  createTestGateway,
-  startStubs,
-  type StubSet,
-  type TestGateway,
-} from './support/gateway';
+import { afterEach, describe, expect, it } from 'vitest';
+import { capturingLogger, stubbedGateways } from './support/gateway';
 
-let stubs: StubSet;
-const opened: TestGateway[] = [];
-
-async function gatewayWith(env: Record<string, string>, options?: Parameters<typeof createTestGateway>[1]) {
-  const gateway = await createTestGateway({ ...stubs.env, RATE_LIMIT_WINDOW: '60000', ...env }, options);
-  opened.push(gateway);
-  return gateway;
-}
-
-beforeAll(async () => {
-  stubs = await startStubs();
-});
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((gateway) => gateway.close()));
-});
-
-afterAll(async () => {
-  await stubs?.stopAll();
-});
+const suite = stubbedGateways();
+const gatewayWith = (env: Record<string, string>, options?: ApiGatewayOptions) =>
+  suite.gatewayWith({ RATE_LIMIT_WINDOW: '60000', ...env }, options);
 
 describe('rate limit headers', () => {
   it('tell the client its limit, what remains and when the window resets', async () => {
@@ -68,7 +46,7 @@ describe('the general limit', () => {
     });
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     expect(res.headers['x-ratelimit-remaining']).toBe('0');
-    expect(stubs.product.receivedUnder('/categories').length).toBeGreaterThanOrEqual(3);
+    expect(suite.stubs.product.receivedUnder('/categories').length).toBeGreaterThanOrEqual(3);
     expect(await gateway.metricsText()).toMatch(
       /gateway_rate_limit_rejections_total\{limiter="general"[^}]*\} 1/,
     );

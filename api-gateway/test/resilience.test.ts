@@ -1,44 +1,19 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createTestGateway,
-  deadUrl,
-  listenOnFreePort,
-  startStubs,
-  type StubSet,
-  type TestGateway,
-} from './support/gateway';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { deadUrl, listenOnFreePort, stubbedGateways } from './support/gateway';
 import { json } from './support/stub-upstream';
 import { bearer, validToken } from './support/tokens';
 
-let stubs: StubSet;
-const opened: TestGateway[] = [];
-
-async function gatewayWith(env: Record<string, string>) {
-  const gateway = await createTestGateway({ ...stubs.env, ...env });
-  opened.push(gateway);
-  return gateway;
-}
+const suite = stubbedGateways();
+const { gatewayWith } = suite;
 
 async function timed<T>(action: () => PromiseLike<T>): Promise<{ result: T; ms: number }> {
   const started = performance.now();
   const result = await action();
   return { result, ms: performance.now() - started };
 }
-
-beforeAll(async () => {
-  stubs = await startStubs();
-});
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((gateway) => gateway.close()));
-});
-
-afterAll(async () => {
-  await stubs?.stopAll();
-});
 
 describe('an upstream that refuses connections', () => {
   it('gives 503 JSON with Retry-After within a second', async () => {
@@ -69,7 +44,7 @@ describe('an upstream that answers too slowly', () => {
   it('gives 504 JSON after its own timeout and abandons the upstream request', async () => {
     const gateway = await gatewayWith({ ORDER_UPSTREAM_TIMEOUT_MS: '300', UPSTREAM_TIMEOUT_MS: '5000' });
     let upstreamSawClose = false;
-    stubs.order.on('/orders', (_req, res) => {
+    suite.stubs.order.on('/orders', (_req, res) => {
       res.on('close', () => (upstreamSawClose = true));
       setTimeout(() => json(res, 200, []), 3000).unref();
     });
@@ -92,7 +67,7 @@ describe('an upstream that answers too slowly', () => {
 
 describe('the circuit breaker', () => {
   it('opens after repeated failures, fails fast while open, and closes once the upstream is back', async () => {
-    const product = stubs.product;
+    const product = suite.stubs.product;
     const gateway = await gatewayWith({
       CIRCUIT_VOLUME_THRESHOLD: '3',
       CIRCUIT_ERROR_THRESHOLD_PERCENT: '50',
@@ -143,17 +118,17 @@ describe('the circuit breaker', () => {
   it('does not count clients that hang up as upstream failures', async () => {
     const gateway = await gatewayWith({ CIRCUIT_VOLUME_THRESHOLD: '2', UPSTREAM_TIMEOUT_MS: '5000' });
     const { server, url } = await listenOnFreePort(gateway.app);
-    stubs.user.on('/auth/login', (_req, res) => {
+    suite.stubs.user.on('/auth/login', (_req, res) => {
       setTimeout(() => json(res, 200, {}), 2000).unref();
     });
-    const before = stubs.user.receivedUnder('/auth/login').length;
+    const before = suite.stubs.user.receivedUnder('/auth/login').length;
     try {
       for (let i = 1; i <= 4; i += 1) {
         // Hang up only once the upstream has the request, so the gateway really was waiting on it.
         const clientRequest = http.request(`${url}/api/auth/login`, { method: 'POST' });
         clientRequest.on('error', () => undefined);
         clientRequest.end('{}');
-        await expect.poll(() => stubs.user.receivedUnder('/auth/login').length).toBe(before + i);
+        await expect.poll(() => suite.stubs.user.receivedUnder('/auth/login').length).toBe(before + i);
         clientRequest.destroy();
       }
       await expect
@@ -169,7 +144,7 @@ describe('the circuit breaker', () => {
 
 describe('clients that send their body slowly', () => {
   beforeEach(() => {
-    stubs.user.on('/auth/login', (_req, res) => json(res, 200, {}));
+    suite.stubs.user.on('/auth/login', (_req, res) => json(res, 200, {}));
   });
 
   /** Sends the headers and part of the declared body, then nothing; resolves with what came back. */

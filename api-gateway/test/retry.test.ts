@@ -1,37 +1,13 @@
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestGateway,
-  listenOnFreePort,
-  startStubs,
-  type StubSet,
-  type TestGateway,
-} from './support/gateway';
+import { describe, expect, it } from 'vitest';
+import { listenOnFreePort, type StubSet, stubbedGateways } from './support/gateway';
 import { json } from './support/stub-upstream';
 import { bearer, validToken } from './support/tokens';
 
-let stubs: StubSet;
-const opened: TestGateway[] = [];
-
-async function gatewayWith(env: Record<string, string>) {
-  const gateway = await createTestGateway({ ...stubs.env, ...env });
-  opened.push(gateway);
-  return gateway;
-}
-
-beforeAll(async () => {
-  stubs = await startStubs();
-});
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((gateway) => gateway.close()));
-});
-
-afterAll(async () => {
-  await stubs?.stopAll();
-});
+const suite = stubbedGateways();
+const { gatewayWith } = suite;
 
 /** The upstream refuses connections now and listens again after `ms` (a restart). */
 async function restartAfter(stub: StubSet['order'], ms: number): Promise<{ back: Promise<void> }> {
@@ -43,14 +19,14 @@ async function restartAfter(stub: StubSet['order'], ms: number): Promise<{ back:
 describe('when an upstream refuses a connection while it restarts', () => {
   it('then a GET is sent once more after the backoff and answers 200', async () => {
     const gateway = await gatewayWith({ UPSTREAM_RETRY_BACKOFF_MS: '400' });
-    const { back } = await restartAfter(stubs.product, 100);
-    stubs.product.received.length = 0;
+    const { back } = await restartAfter(suite.stubs.product, 100);
+    suite.stubs.product.received.length = 0;
 
     const res = await request(gateway.app).get('/api/products');
     await back;
 
     expect(res.status).toBe(200);
-    expect(stubs.product.apiRequests).toHaveLength(1);
+    expect(suite.stubs.product.apiRequests).toHaveLength(1);
     expect(await gateway.metricsText()).toMatch(
       /gateway_upstream_requests_total\{upstream="product",outcome="retried"[^}]*\} 1/,
     );
@@ -58,9 +34,9 @@ describe('when an upstream refuses a connection while it restarts', () => {
 
   it('then a POST with an Idempotency-Key is sent once more with its body and key intact', async () => {
     const gateway = await gatewayWith({ UPSTREAM_RETRY_BACKOFF_MS: '400' });
-    stubs.order.on('/orders', (_req, res) => json(res, 201, { id: 'o1' }));
-    const { back } = await restartAfter(stubs.order, 100);
-    stubs.order.received.length = 0;
+    suite.stubs.order.on('/orders', (_req, res) => json(res, 201, { id: 'o1' }));
+    const { back } = await restartAfter(suite.stubs.order, 100);
+    suite.stubs.order.received.length = 0;
     const body = { items: [{ productId: '64b000000000000000000009', quantity: 2 }] };
 
     const res = await request(gateway.app)
@@ -71,7 +47,7 @@ describe('when an upstream refuses a connection while it restarts', () => {
     await back;
 
     expect(res.status).toBe(201);
-    const received = stubs.order.receivedUnder('/orders');
+    const received = suite.stubs.order.receivedUnder('/orders');
     expect(received).toHaveLength(1);
     expect(JSON.parse(received[0]!.body.toString())).toEqual(body);
     expect(received[0]!.headers['idempotency-key']).toBe('key-1');
@@ -80,22 +56,22 @@ describe('when an upstream refuses a connection while it restarts', () => {
 
   it('then a POST that no key makes safe (a login) is not sent twice: 503', async () => {
     const gateway = await gatewayWith({ UPSTREAM_RETRY_BACKOFF_MS: '400' });
-    const { back } = await restartAfter(stubs.user, 100);
-    stubs.user.received.length = 0;
+    const { back } = await restartAfter(suite.stubs.user, 100);
+    suite.stubs.user.received.length = 0;
 
     const res = await request(gateway.app).post('/api/auth/login').send({ email: 'a@b.c', password: 'x' });
     await back;
 
     expect(res.status).toBe(503);
     expect(res.body.details).toEqual({ service: 'user', reason: 'unreachable' });
-    expect(stubs.user.receivedUnder('/auth/login')).toEqual([]);
+    expect(suite.stubs.user.receivedUnder('/auth/login')).toEqual([]);
   });
 
   it('then an order sent without a key is retried too, under the key the gateway gave it', async () => {
     const gateway = await gatewayWith({ UPSTREAM_RETRY_BACKOFF_MS: '400' });
-    stubs.order.on('/orders', (_req, res) => json(res, 201, { id: 'o3' }));
-    const { back } = await restartAfter(stubs.order, 100);
-    stubs.order.received.length = 0;
+    suite.stubs.order.on('/orders', (_req, res) => json(res, 201, { id: 'o3' }));
+    const { back } = await restartAfter(suite.stubs.order, 100);
+    suite.stubs.order.received.length = 0;
 
     const res = await request(gateway.app)
       .post('/api/orders')
@@ -104,12 +80,12 @@ describe('when an upstream refuses a connection while it restarts', () => {
     await back;
 
     expect(res.status).toBe(201);
-    expect(stubs.order.receivedUnder('/orders')).toHaveLength(1);
+    expect(suite.stubs.order.receivedUnder('/orders')).toHaveLength(1);
   });
 
   it('then a body over the limit of a retry-safe POST is refused with 413 without reaching it', async () => {
     const gateway = await gatewayWith({ BODY_LIMIT: '1kb' });
-    stubs.order.received.length = 0;
+    suite.stubs.order.received.length = 0;
     const { url, server } = await listenOnFreePort(gateway.app);
     try {
       // Chunked: no declared length for the cheap check to refuse up front.
@@ -137,14 +113,14 @@ describe('when an upstream refuses a connection while it restarts', () => {
       server.closeAllConnections();
       server.close();
     }
-    expect(stubs.order.receivedUnder('/orders')).toEqual([]);
+    expect(suite.stubs.order.receivedUnder('/orders')).toEqual([]);
   });
 });
 
 describe('when a retry-safe POST’s body is read before forwarding', () => {
   it('then a body that does not arrive within CLIENT_BODY_TIMEOUT_MS is a 408 and never reaches the service', async () => {
     const gateway = await gatewayWith({ CLIENT_BODY_TIMEOUT_MS: '300' });
-    stubs.order.received.length = 0;
+    suite.stubs.order.received.length = 0;
     const { url, server } = await listenOnFreePort(gateway.app);
     try {
       const status = await new Promise<number>((resolve, reject) => {
@@ -162,7 +138,7 @@ describe('when a retry-safe POST’s body is read before forwarding', () => {
         req.write('{"items":'); // and nothing more
       });
       expect(status).toBe(408);
-      expect(stubs.order.receivedUnder('/orders')).toEqual([]);
+      expect(suite.stubs.order.receivedUnder('/orders')).toEqual([]);
     } finally {
       server.closeAllConnections();
       server.close();
@@ -178,17 +154,17 @@ describe('when an open circuit’s upstream is ready again', () => {
       CIRCUIT_RECOVERY_PROBE_MS: '100',
       UPSTREAM_RETRY_BACKOFF_MS: '1',
     });
-    await stubs.product.stop();
+    await suite.stubs.product.stop();
     for (let i = 0; i < 2; i += 1) await request(gateway.app).get('/api/products').expect(503);
     expect(gateway.upstreams.get('product').circuit.state).toBe('open');
 
     // Not ready yet: /ready answering 503 keeps the circuit open.
-    stubs.product.on('/ready', (_req, res) => json(res, 503, { status: 'not_ready' }));
-    await stubs.product.listen();
+    suite.stubs.product.on('/ready', (_req, res) => json(res, 503, { status: 'not_ready' }));
+    await suite.stubs.product.listen();
     await sleep(400);
     expect(gateway.upstreams.get('product').circuit.state).toBe('open');
 
-    stubs.product.on('/ready', (_req, res) => json(res, 200, { status: 'ready' }));
+    suite.stubs.product.on('/ready', (_req, res) => json(res, 200, { status: 'ready' }));
     const readyAt = Date.now();
     await expect.poll(() => gateway.upstreams.get('product').circuit.state, { interval: 20 }).toBe('closed');
     expect(Date.now() - readyAt).toBeLessThan(1_000);
@@ -199,8 +175,8 @@ describe('when an open circuit’s upstream is ready again', () => {
 describe('when the outcome of an order is unknown to the gateway', () => {
   it('then an order without an Idempotency-Key gets one from the gateway on its way upstream', async () => {
     const gateway = await gatewayWith({});
-    stubs.order.on('/orders', (_req, res) => json(res, 201, { id: 'o2' }));
-    stubs.order.received.length = 0;
+    suite.stubs.order.on('/orders', (_req, res) => json(res, 201, { id: 'o2' }));
+    suite.stubs.order.received.length = 0;
 
     await request(gateway.app)
       .post('/api/orders')
@@ -208,15 +184,15 @@ describe('when the outcome of an order is unknown to the gateway', () => {
       .send({ items: [] })
       .expect(201);
 
-    const key = stubs.order.receivedUnder('/orders')[0]!.headers['idempotency-key'];
+    const key = suite.stubs.order.receivedUnder('/orders')[0]!.headers['idempotency-key'];
     expect(key).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('then a connection broken after the order was sent answers 502 outcome_unknown with the key to repeat it with', async () => {
     const gateway = await gatewayWith({ UPSTREAM_RETRY_BACKOFF_MS: '1' });
     // The service dies after reading the order: it may or may not have saved it.
-    stubs.order.on('/orders', (_req, res) => void res.socket?.destroy());
-    stubs.order.received.length = 0;
+    suite.stubs.order.on('/orders', (_req, res) => void res.socket?.destroy());
+    suite.stubs.order.received.length = 0;
 
     const res = await request(gateway.app)
       .post('/api/orders')
@@ -224,7 +200,7 @@ describe('when the outcome of an order is unknown to the gateway', () => {
       .send({ items: [] });
 
     expect(res.status).toBe(502);
-    const sent = stubs.order.receivedUnder('/orders').map((req) => req.headers['idempotency-key']);
+    const sent = suite.stubs.order.receivedUnder('/orders').map((req) => req.headers['idempotency-key']);
     // Sent once more with the same key (safe: the service answers a repeat with the first outcome).
     expect(sent).toHaveLength(2);
     expect(new Set(sent).size).toBe(1);
@@ -237,7 +213,7 @@ describe('when the outcome of an order is unknown to the gateway', () => {
 
   it('then an order that times out answers 504 outcome_unknown with the client’s own key', async () => {
     const gateway = await gatewayWith({ ORDER_UPSTREAM_TIMEOUT_MS: '200' });
-    stubs.order.on('/orders', (_req, res) => {
+    suite.stubs.order.on('/orders', (_req, res) => {
       setTimeout(() => json(res, 201, {}), 2_000).unref();
     });
 
@@ -258,7 +234,7 @@ describe('when the outcome of an order is unknown to the gateway', () => {
 
   it('then a read whose connection broke stays a plain 503 after its retry', async () => {
     const gateway = await gatewayWith({ UPSTREAM_RETRY_BACKOFF_MS: '1' });
-    stubs.product.on('/products', (_req, res) => void res.socket?.destroy());
+    suite.stubs.product.on('/products', (_req, res) => void res.socket?.destroy());
 
     const res = await request(gateway.app).get('/api/products');
 

@@ -166,4 +166,5 @@ export function composeOrderService(options: ComposeOptions) {
   };
 }
 
-export type OrderService = ReturnType<typeof composeOrderService>;
+/** Models, clients, loops and the app, as the root (service.ts) starts and stops them. */
+export type OrderServiceParts = ReturnType<typeof composeOrderService>;

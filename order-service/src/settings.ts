@@ -2,7 +2,10 @@ import type { AccessLogMode, JwtSettings, StorageMode } from '@ecom/service-kit'
 import type { OrderServiceConfig } from './config';
 import type { BreakerOptions } from './inventory-client/inventory';
 
-/** Everything tunable, in one plain object: main maps the config to it, tests write it directly. */
+/**
+ * Everything tunable, in one plain object: the root (service.ts) maps the config to it; tests
+ * override what no variable sets (their own stream, a breaker, short waits).
+ */
 export interface OrderServiceSettings {
   jwt: JwtSettings;
   corsOrigins: string[];

@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startOrderService, tokenFor } from './support/order-service';
-import { type ProductStub, startProductStub } from './support/product-stub';
+import { describe, expect, it } from 'vitest';
+import { type Harness, tokenFor } from './support/order-service';
+import type { ProductStub } from './support/product-stub';
+import { useStubbedOrderService } from './support/stacks';
 
 let stub: ProductStub;
 let orders: Harness;
-
-beforeAll(async () => {
-  stub = await startProductStub();
-  orders = await startOrderService({ productServiceUrl: stub.url, internalToken: stub.token });
-});
-
-afterAll(async () => {
-  await orders?.close();
-  await stub?.stop();
-});
+useStubbedOrderService((started) => ({ stub, orders } = started));
 
 let keys = 0;
 const newKey = () => `key-${Date.now()}-${(keys += 1)}`;

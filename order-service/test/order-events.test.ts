@@ -1,5 +1,5 @@
 import { hasValidEventSignature } from '@ecom/service-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   eventually,
   type Harness,
@@ -7,21 +7,13 @@ import {
   streamEntries,
   tokenFor,
 } from './support/order-service';
-import { type ProductStub, startProductStub } from './support/product-stub';
+import type { ProductStub } from './support/product-stub';
+import { useStubbedOrderService } from './support/stacks';
 import { startRedisProcess } from './support/redis-process';
 
 let stub: ProductStub;
 let orders: Harness;
-
-beforeAll(async () => {
-  stub = await startProductStub();
-  orders = await startOrderService({ productServiceUrl: stub.url, internalToken: stub.token });
-});
-
-afterAll(async () => {
-  await orders?.close();
-  await stub?.stop();
-});
+useStubbedOrderService((started) => ({ stub, orders } = started));
 
 async function placeOrder(harness: Harness, owner = tokenFor()) {
   const product = stub.addProduct(10, 5.25);

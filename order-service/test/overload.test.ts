@@ -4,27 +4,16 @@
  * hold anyway: no oversell, and no stock left reserved for orders that do not exist.
  */
 import { uniqueName } from '@ecom/test-support';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { eventually, type Harness, startOrderService, tokenFor } from './support/order-service';
-import { type RealProductService, startRealProductService } from './support/real-product-service';
+import { expect, it } from 'vitest';
+import { eventually, type Harness, tokenFor } from './support/order-service';
+import type { RealProductService } from './support/real-product-service';
+import { useRealProductStack } from './support/stacks';
 
 const stream = `events:orders:${uniqueName('overload_')}`;
 let products: RealProductService;
 let orders: Harness;
 
-beforeAll(async () => {
-  products = await startRealProductService({ stream });
-  orders = await startOrderService({
-    productServiceUrl: products.url,
-    internalToken: products.internalToken,
-    settings: { stream, productTimeoutMs: 2_500 },
-  });
-});
-
-afterAll(async () => {
-  await orders?.close();
-  await products?.close();
-});
+useRealProductStack((started) => ({ products, orders } = started), { stream, productTimeoutMs: 2_500 });
 
 it('when a burst outruns product-service, then refusals are 409 or 503 and stock matches the orders saved', async () => {
   const productId = await products.addProduct(50);

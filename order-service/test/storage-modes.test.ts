@@ -8,24 +8,16 @@
  * serialisation (its findAndModify happens to be isolated); the product-service stock races are
  * the ones that fail without it. Here the ferretdb run shows the contract holds in that mode.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startOrderService, tokenFor } from './support/order-service';
-import { type ProductStub, startProductStub } from './support/product-stub';
+import { describe, expect, it } from 'vitest';
+import { type Harness, tokenFor } from './support/order-service';
+import type { ProductStub } from './support/product-stub';
+import { useStubbedOrderService } from './support/stacks';
 
 describe.each(['ferretdb', 'mongodb'] as const)('%s storage mode', (storageMode) => {
   let stub: ProductStub;
   let orders: Harness;
   const admin = tokenFor('admin');
-
-  beforeAll(async () => {
-    stub = await startProductStub();
-    orders = await startOrderService({ productServiceUrl: stub.url, internalToken: stub.token, storageMode });
-  });
-
-  afterAll(async () => {
-    await orders?.close();
-    await stub?.stop();
-  });
+  useStubbedOrderService((started) => ({ stub, orders } = started), { storageMode });
 
   const post = (auth: string, productId: string, key?: string) => {
     const request = orders.http.post('/orders').set('Authorization', auth);

@@ -1,34 +1,17 @@
 /** order-service against the real product-service (in-process, own database, same Redis). */
 import { uniqueName } from '@ecom/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  type Harness,
-  startOrderService,
-  streamEntries,
-  tokenFor,
-} from './support/order-service';
-import { type RealProductService, startRealProductService } from './support/real-product-service';
+import { describe, expect, it } from 'vitest';
+import { eventually, type Harness, streamEntries, tokenFor } from './support/order-service';
+import type { RealProductService } from './support/real-product-service';
+import { useRealProductStack } from './support/stacks';
 
 const stream = `events:orders:${uniqueName('real_')}`;
 let products: RealProductService;
 let orders: Harness;
 
-beforeAll(async () => {
-  // 200 reservations of one product queue behind each other on a busy 2-core machine with
-  // FerretDB: the order-service gets the patience to decide every one of them instead of timing out.
-  products = await startRealProductService({ stream });
-  orders = await startOrderService({
-    productServiceUrl: products.url,
-    internalToken: products.internalToken,
-    settings: { stream, productTimeoutMs: 60_000 },
-  });
-});
-
-afterAll(async () => {
-  await orders?.close();
-  await products?.close();
-});
+// 200 reservations of one product queue behind each other on a busy 2-core machine with
+// FerretDB: the order-service gets the patience to decide every one of them instead of timing out.
+useRealProductStack((started) => ({ products, orders } = started), { stream, productTimeoutMs: 60_000 });
 
 const order = (auth: string, productId: string, quantity: number) =>
   orders.http

@@ -5,19 +5,13 @@ import {
   createProduct,
   newOrderId,
   startProductService,
+  useProductService,
   type TestService,
-} from './helpers/product-service';
+} from './support/product-service';
 
 describe('with Redis up', () => {
   let service: TestService;
-
-  beforeAll(async () => {
-    service = await startProductService();
-  });
-
-  afterAll(async () => {
-    await service?.close();
-  });
+  useProductService((started) => (service = started));
 
   it('when a list is read twice, then the second read is a HIT with the same body', async () => {
     const category = await createCategory(service);

@@ -1,21 +1,14 @@
 import { uniqueName } from '@ecom/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createCategory,
   createProduct,
-  startProductService,
+  useProductService,
   type TestService,
-} from './helpers/product-service';
+} from './support/product-service';
 
 let service: TestService;
-
-beforeAll(async () => {
-  service = await startProductService();
-});
-
-afterAll(async () => {
-  await service?.close();
-});
+useProductService((started) => (service = started));
 
 const admin = () => service.adminAuth;
 

@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createCategory,
   createProduct,
   newOrderId,
-  startProductService,
+  useProductService,
   type TestService,
-} from './helpers/product-service';
+} from './support/product-service';
 
 let service: TestService;
-
-beforeAll(async () => {
-  service = await startProductService();
-});
-
-afterAll(async () => {
-  await service?.close();
-});
+useProductService((started) => (service = started));
 
 /** Reads a URL, then reads it again with the ETag it got: the pair a browser or CDN sends. */
 async function readTwice(path: string) {

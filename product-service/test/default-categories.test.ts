@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDefaultCategories } from '../src/seed/default-categories';
-import { createCategory, startProductService, type TestService } from './helpers/product-service';
+import { createCategory, startProductService, type TestService } from './support/product-service';
 
 let fresh: TestService;
 let used: TestService;

@@ -5,7 +5,7 @@ import {
   startProductService,
   stockOf,
   type TestService,
-} from './helpers/product-service';
+} from './support/product-service';
 
 /**
  * The same races for each storage mode (see startProductService's storageMode):

@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createProduct,
   newOrderId,
-  startProductService,
+  useProductService,
   stockOf,
   type TestService,
-} from './helpers/product-service';
+} from './support/product-service';
 
 let service: TestService;
-
-beforeAll(async () => {
-  service = await startProductService({ orderWaitMs: 300 });
-});
-
-afterAll(async () => {
-  await service?.close();
-});
+useProductService((started) => (service = started), { orderWaitMs: 300 });
 
 const reserve = (body: unknown) =>
   service.http

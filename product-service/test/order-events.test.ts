@@ -10,7 +10,7 @@ import {
   startProductService,
   stockOf,
   type TestService,
-} from './helpers/product-service';
+} from './support/product-service';
 
 let service: TestService;
 let publisher: Redis;

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seedCatalog } from '../src/seed/seed-catalog';
-import { startProductService, type TestService } from './helpers/product-service';
+import { type TestService, useProductService } from './support/product-service';
 
 let service: TestService;
-
-beforeAll(async () => {
-  service = await startProductService();
-});
-
-afterAll(async () => {
-  await service?.close();
-});
+useProductService((started) => (service = started));
 
 describe('demo catalog seed', () => {
   it('when run twice, then the catalog has at least 5 categories and 200 products, and the second run adds nothing', async () => {

@@ -9,7 +9,7 @@ let service: UserServiceUnderTest;
 beforeAll(async () => {
   service = await startUserService();
 });
-afterAll(() => service.close());
+afterAll(() => service.stop());
 
 const logger = createLogger('test', 'silent');
 const passwords = createPasswordHasher(4);

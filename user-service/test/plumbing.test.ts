@@ -1,3 +1,4 @@
+import { startAndStop } from '@ecom/test-support';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUserService, type UserServiceUnderTest } from './support/user-service';
@@ -6,7 +7,7 @@ let service: UserServiceUnderTest;
 beforeAll(async () => {
   service = await startUserService();
 });
-afterAll(() => service.close());
+afterAll(() => service.stop());
 
 describe('HTTP plumbing shared by every service', () => {
   it('answers unknown routes with 404 in the error shape', async () => {
@@ -77,5 +78,16 @@ describe('HTTP plumbing shared by every service', () => {
     ).toMatchObject({
       required: expect.arrayContaining(['email', 'password', 'name']),
     });
+  });
+});
+
+describe('the composition root', () => {
+  it('when started, then it listens and is ready; when stopped, then its port refuses connections', async () => {
+    const own = await startUserService();
+    try {
+      expect(await startAndStop(own)).toEqual({ readyStatus: 200, refusedAfterStop: true });
+    } finally {
+      await own.stop();
+    }
   });
 });

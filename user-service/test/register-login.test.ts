@@ -7,7 +7,7 @@ let service: UserServiceUnderTest;
 beforeAll(async () => {
   service = await startUserService();
 });
-afterAll(() => service.close());
+afterAll(() => service.stop());
 
 function expectErrorShape(body: Record<string, unknown>, status: number) {
   expect(body).toMatchObject({ status, error: expect.any(String), requestId: expect.any(String) });

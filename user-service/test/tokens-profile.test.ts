@@ -7,7 +7,7 @@ let service: UserServiceUnderTest;
 beforeAll(async () => {
   service = await startUserService();
 });
-afterAll(() => service.close());
+afterAll(() => service.stop());
 
 const refresh = (refreshToken: string) => request(service.app).post('/auth/refresh').send({ refreshToken });
 

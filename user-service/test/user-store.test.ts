@@ -25,7 +25,7 @@ describe.each(['ferretdb', 'mongodb'] as const)('user store, %s mode', (mode) =>
       expect((await service.userStore.findByEmail(email))?.id).toBe(created.id);
       expect(await service.userStore.findByEmail(newEmail())).toBeNull();
     } finally {
-      await service.close();
+      await service.stop();
     }
   });
 
@@ -44,7 +44,7 @@ describe.each(['ferretdb', 'mongodb'] as const)('user store, %s mode', (mode) =>
       expect(await service.users.countDocuments({ email })).toBe(1);
       expect(await service.userStore.findByEmail(email)).not.toBeNull();
     } finally {
-      await service.close();
+      await service.stop();
     }
   });
 });
@@ -60,7 +60,7 @@ describe('user store, ferretdb mode, users from before the lookup documents', ()
       await store.init();
       expect((await store.findByEmail(email))?.email).toBe(email);
     } finally {
-      await service.close();
+      await service.stop();
     }
   });
 });

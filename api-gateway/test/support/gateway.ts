@@ -1,68 +1,43 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  connectRedis,
-  createLogger,
-  createMetrics,
-  createRedis,
-  listen,
-  type Logger,
-  type Redis,
-  type ServiceMetrics,
-} from '@ecom/service-kit';
+  createApiGateway,
+  type ApiGateway,
+  type ApiGatewayOptions,
+  loadGatewayConfig,
+} from '@ecom/api-gateway';
+import { listen, type Logger } from '@ecom/service-kit';
 import { findFreePort, redisUrl, uniqueName } from '@ecom/test-support';
 import type { Express } from 'express';
 import pino from 'pino';
-import { createApp } from '../../src/app';
-import { type GatewayConfig, loadGatewayConfig } from '../../src/config';
-import type { LookupAll } from '../../src/proxy/replica-targets';
-import { createUpstreams, type Upstreams } from '../../src/proxy/upstreams';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { StubUpstream } from './stub-upstream';
 
-export interface TestGateway {
-  app: Express;
-  config: GatewayConfig;
-  metrics: ServiceMetrics;
-  redis: Redis;
-  upstreams: Upstreams;
+export interface TestGateway extends ApiGateway {
   /** Prometheus text of this gateway's registry. */
   metricsText(): Promise<string>;
   close(): Promise<void>;
 }
 
 /**
- * A gateway wired like main.ts does it, against the test Redis. Each gets its own rate-limit key
- * prefix unless one is given, so tests never share counters by accident.
+ * A gateway built by its composition root against the test Redis, not listening (supertest drives
+ * its app). Each gets its own rate-limit key prefix unless one is given, so tests never share
+ * counters by accident.
  */
 export async function createTestGateway(
   env: Record<string, string | undefined> = {},
-  options: { logger?: Logger; lookup?: LookupAll } = {},
+  options: ApiGatewayOptions = {},
 ): Promise<TestGateway> {
   const config = loadGatewayConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
+    PORT: '0',
     REDIS_URL: redisUrl(),
     RATE_LIMIT_KEY_PREFIX: `${uniqueName('rl')}:`,
     ...env,
   });
-  const logger = options.logger ?? createLogger('api-gateway', 'silent');
-  const metrics = createMetrics('api-gateway');
-  const redis = createRedis(config.REDIS_URL, { logger });
-  await connectRedis(redis, logger, 3);
-  const upstreams = createUpstreams(config, { logger, metrics, lookup: options.lookup });
-  const app = createApp({ config, logger, metrics, redis, upstreams });
-  return {
-    app,
-    config,
-    metrics,
-    redis,
-    upstreams,
-    metricsText: () => metrics.registry.metrics(),
-    async close() {
-      upstreams.close();
-      redis.disconnect();
-    },
-  };
+  const gateway = await createApiGateway(config, options);
+  return { ...gateway, metricsText: () => gateway.metrics.registry.metrics(), close: gateway.stop };
 }
 
 export interface StubSet {
@@ -93,6 +68,41 @@ export async function startStubs(): Promise<StubSet> {
       await Promise.all([user!.stop(), product!.stop(), order!.stop()]);
     },
   };
+}
+
+/**
+ * The set-up most gateway suites share: three stub services for the whole file, and gateways made
+ * per test with `gatewayWith` (closed after each). With `sharedGateway`, one gateway on the stubs'
+ * defaults serves the whole file too, and every test starts with the stubs' request logs empty.
+ * `stubs` and `gateway` are there once the file's beforeAll has run.
+ */
+export function stubbedGateways(options: { sharedGateway?: boolean } = {}) {
+  const opened: TestGateway[] = [];
+  const suite = {
+    stubs: undefined as unknown as StubSet,
+    gateway: undefined as unknown as TestGateway,
+    async gatewayWith(env: Record<string, string> = {}, gatewayOptions: ApiGatewayOptions = {}) {
+      const gateway = await createTestGateway({ ...suite.stubs.env, ...env }, gatewayOptions);
+      opened.push(gateway);
+      return gateway;
+    },
+  };
+  beforeAll(async () => {
+    suite.stubs = await startStubs();
+    if (options.sharedGateway) suite.gateway = await createTestGateway(suite.stubs.env);
+  });
+  beforeEach(() => {
+    if (!options.sharedGateway) return;
+    for (const stub of [suite.stubs.user, suite.stubs.product, suite.stubs.order]) stub.received.length = 0;
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((gateway) => gateway.close()));
+  });
+  afterAll(async () => {
+    await suite.gateway?.close();
+    await suite.stubs?.stopAll();
+  });
+  return suite;
 }
 
 /** A pino logger whose lines (parsed) end up in `lines`, for asserting what was logged. */

@@ -1,6 +1,6 @@
 import { jwtSettingsFrom, signAccessToken, type AuthUser, type JwtSettings } from '@ecom/service-kit';
 import jwt from 'jsonwebtoken';
-import { loadGatewayConfig } from '../../src/config';
+import { loadGatewayConfig } from '@ecom/api-gateway';
 
 /** The gateway's defaults, which the test gateways use too. */
 export const testJwt: JwtSettings = jwtSettingsFrom(loadGatewayConfig({ NODE_ENV: 'test' }));

@@ -1,24 +1,19 @@
-/** Starts the real order-service in-process on port 0 against the test FerretDB and Redis. */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+/**
+ * Starts the real order-service by its composition root, in-process on a free port, against the
+ * test FerretDB and Redis.
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  type AuthUser,
-  connectMongo,
-  connectRedis,
-  createLogger,
-  createRedis,
-  listen,
-  type Redis,
-  signAccessToken,
-  type StorageMode,
-} from '@ecom/service-kit';
+  createOrderService,
+  loadOrderServiceConfig,
+  type OrderService,
+  type OrderServiceSettings,
+} from '@ecom/order-service';
+import { type AuthUser, type Redis, signAccessToken, type StorageMode } from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import type { Connection } from 'mongoose';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
-import { composeOrderService, type OrderService } from '../../src/compose';
-import type { OrderServiceSettings } from '../../src/settings';
 
 export const jwt = {
   secret: 'order-service-test-secret-0123456789',
@@ -48,10 +43,10 @@ export interface HarnessOptions {
 }
 
 export interface Harness {
-  service: OrderService;
+  /** Models, clients and loops of the running service. */
+  service: OrderService['parts'];
   connection: Connection;
   redis: Redis;
-  server: Server;
   url: string;
   stream: string;
   database: string;
@@ -60,60 +55,46 @@ export interface Harness {
 }
 
 export async function startOrderService(options: HarnessOptions): Promise<Harness> {
-  const logger = createLogger('order-service-test', process.env.ORDER_TEST_LOG ?? 'silent');
   const database = options.database ?? uniqueName('orders_');
   const stream = options.settings?.stream ?? `events:orders:${uniqueName('test_')}`;
   const storageMode = options.storageMode ?? 'mongodb';
   const mongoUrl = mongoUrlFor(database);
-  const connection = await connectMongo(
-    storageMode === 'ferretdb' ? mongoUrl.replace('maxPoolSize=1', 'maxPoolSize=10') : mongoUrl,
-    { logger },
-  );
-  const redis = createRedis(options.redisUrl ?? redisUrl(), { logger });
-  await connectRedis(redis, logger);
-  const service = composeOrderService({
+  const config = loadOrderServiceConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.ORDER_TEST_LOG ?? 'silent',
+    PORT: '0',
+    MONGODB_URL: storageMode === 'ferretdb' ? mongoUrl.replace('maxPoolSize=1', 'maxPoolSize=10') : mongoUrl,
+    STORAGE_MODE: storageMode,
+    REDIS_URL: options.redisUrl ?? redisUrl(),
+    // Bounds a close while a placement still waits on a slowed-down product stub.
+    SHUTDOWN_TIMEOUT_MS: '3000',
+  });
+  const root = await createOrderService(config, {
     settings: {
       jwt,
-      corsOrigins: ['*'],
-      bodyLimit: '100kb',
-      currency: 'USD',
       productServiceUrl: options.productServiceUrl,
       internalToken: options.internalToken,
-      productTimeoutMs: 2_500,
       outboxIntervalMs: 200,
       releaseRetryIntervalMs: 200,
       streamMaxLen: 10_000,
-      storageMode,
       // Suites that test the cap or the expiry set their own; the rest place many orders per user.
       maxPendingUnitsPerUser: 1_000_000,
       pendingOrderTtlMs: 3_600_000,
       ...options.settings,
       stream,
     },
-    connection,
-    redis,
-    logger,
   });
-  await service.init();
-  service.start();
-  const server = await listen(service.app, 0, '127.0.0.1');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await root.start();
+  const url = root.url();
   return {
-    service,
-    connection,
-    redis,
-    server,
+    service: root.parts,
+    connection: root.connection,
+    redis: root.redis,
     url,
     stream,
     database,
     http: supertest(url),
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await service.stop();
-      await connection.close();
-      await redis.quit().catch(() => undefined);
-    },
+    close: root.stop,
   };
 }
 

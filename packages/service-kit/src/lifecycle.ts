@@ -133,6 +133,24 @@ export interface ShutdownOptions {
   closers: Closer[];
 }
 
+/**
+ * Runs `closers` in order, then stops tracing (last: the spans of the closers above still go out).
+ * Together they get `timeoutMs`; whatever has not closed by then is abandoned (logged).
+ */
+export async function closeInOrder(closers: Closer[], timeoutMs: number, logger: Logger): Promise<void> {
+  const closing = (async () => {
+    for (const close of [...closers, shutdownTracing]) {
+      try {
+        await close();
+      } catch (error) {
+        logger.error({ err: error }, 'error while closing a dependency');
+      }
+    }
+  })();
+  if (await settlesWithin(closing, timeoutMs)) logger.info('shutdown complete');
+  else logger.warn({ timeoutMs }, 'dependencies did not close in time; exiting anyway');
+}
+
 /** Stop taking traffic, let in-flight requests finish (bounded), then release connections (bounded). */
 export async function shutdown(options: ShutdownOptions): Promise<void> {
   const { logger } = options;
@@ -151,70 +169,29 @@ export async function shutdown(options: ShutdownOptions): Promise<void> {
       'request handlers still running; closing dependencies anyway',
     );
   }
-  const closing = (async () => {
-    // Last: the spans of the requests and closers above still go out.
-    for (const close of [...options.closers, shutdownTracing]) {
-      try {
-        await close();
-      } catch (error) {
-        logger.error({ err: error }, 'error while closing a dependency');
-      }
-    }
-  })();
-  if (await settlesWithin(closing, options.timeoutMs)) logger.info('shutdown complete');
-  else logger.warn({ timeoutMs: options.timeoutMs }, 'dependencies did not close in time; exiting anyway');
+  await closeInOrder(options.closers, options.timeoutMs, logger);
 }
 
-/** SIGTERM/SIGINT trigger a graceful shutdown; a second signal exits at once. */
-export function handleSignals(options: ShutdownOptions): void {
+/** SIGTERM/SIGINT run `stop` (a graceful shutdown), then exit; a second signal exits at once. */
+export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
-      options.logger.warn({ signal }, 'second signal, exiting immediately');
+      logger.warn({ signal }, 'second signal, exiting immediately');
       process.exit(1);
     }
     stopping = true;
-    options.logger.info({ signal }, 'shutting down');
-    shutdown(options).then(
+    logger.info({ signal }, 'shutting down');
+    stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        options.logger.error({ err: error }, 'shutdown failed');
+        logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-}
-
-export interface ServeOptions {
-  service: string;
-  port: number;
-  host: string;
-  logger: Logger;
-  lifecycle: Lifecycle;
-  shutdownTimeoutMs: number;
-  /** See ShutdownOptions.drainDelayMs. */
-  shutdownDrainDelayMs?: number;
-  closers: Closer[];
-  /** Extra fields for the "listening" log line. */
-  details?: Record<string, unknown>;
-}
-
-/** The end of every main: listen, say so, and shut down gracefully on SIGTERM/SIGINT. */
-export async function serve(app: Express, options: ServeOptions): Promise<Server> {
-  const { logger } = options;
-  const server = await listen(app, options.port, options.host);
-  logger.info({ port: options.port, ...options.details }, `${options.service} listening`);
-  handleSignals({
-    server,
-    lifecycle: options.lifecycle,
-    logger,
-    timeoutMs: options.shutdownTimeoutMs,
-    drainDelayMs: options.shutdownDrainDelayMs,
-    closers: options.closers,
-  });
-  return server;
 }
 
 /** Runs a service's start-up; a configuration problem prints one line, anything else is logged. */

@@ -28,15 +28,16 @@ const STORAGE_MODULES = new Set([
   'user-service/src/users/user-store.ts',
 ]);
 const COMPOSITION_ROOTS = new Set([
-  'product-service/src/main.ts',
+  'product-service/src/service.ts',
   'product-service/src/services.ts',
-  'order-service/src/main.ts',
+  'order-service/src/service.ts',
   'order-service/src/compose.ts',
   'order-service/src/settings.ts',
-  'user-service/src/main.ts',
+  'user-service/src/service.ts',
   'user-service/src/app.ts',
   'packages/service-kit/src/index.ts',
   'packages/service-kit/src/config.ts',
+  'packages/service-kit/src/service-root.ts',
 ]);
 
 /** Locks, lock keys, write isolation and server detection. */

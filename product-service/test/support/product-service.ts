@@ -1,39 +1,23 @@
-/** Builds the real product-service in-process against the test FerretDB/MongoDB and Redis. */
+/** Builds the real product-service by its composition root against the test FerretDB/MongoDB and Redis. */
+import { createProductService, loadProductConfig, type ProductService } from '@ecom/product-service';
 import {
   type AuthUser,
-  connectMongo,
-  connectRedis,
-  createDocumentWrites,
-  createLogger,
-  createMetrics,
-  createRedis,
   DEV_INTERNAL_TOKEN,
-  Lifecycle,
-  type Redis,
+  jwtSettingsFrom,
   signAccessToken,
   type StorageMode,
-  jwtSettingsFrom,
 } from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
-import type { Express } from 'express';
-import { type Connection, Types } from 'mongoose';
+import { Types } from 'mongoose';
 import supertest from 'supertest';
-import { createApp } from '../../src/app';
-import { loadProductConfig, type ProductConfig } from '../../src/config';
-import { createModels, type Models } from '../../src/models';
-import { createServices, type Services } from '../../src/services';
+import { afterAll, beforeAll } from 'vitest';
 
-export interface TestService {
-  app: Express;
+export interface TestService extends ProductService {
   http: ReturnType<typeof supertest>;
-  config: ProductConfig;
-  connection: Connection;
-  models: Models;
-  redis: Redis;
-  services: Services;
   adminAuth: string;
   customerAuth: string;
   internalToken: string;
+  /** stop(), and the database dropped unless it was given (shared with another instance). */
   close(): Promise<void>;
 }
 
@@ -51,65 +35,74 @@ export interface TestServiceOptions {
    */
   storageMode?: StorageMode;
   orderWaitMs?: number;
+  /** More variables (e.g. the order-events stream of an order-service under test). */
+  env?: Record<string, string>;
 }
 
-export async function startProductService(options: TestServiceOptions = {}): Promise<TestService> {
-  const database = options.database ?? uniqueName('products_');
-  const storageMode = options.storageMode ?? 'ferretdb';
-  const config = loadProductConfig({
+/** Environment of a test instance: free port, its own database and key prefix, no default categories. */
+function testProductEnv(database: string, storageMode: StorageMode): Record<string, string> {
+  return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PORT: '0',
     // The shared test URL pins FerretDB to one connection per process (its conditional updates are
     // not atomic across connections). The FerretDB mode does not rely on that, so it gets a pool.
     MONGODB_URL:
       storageMode === 'ferretdb'
         ? mongoUrlFor(database).replace('maxPoolSize=1', 'maxPoolSize=10')
         : mongoUrlFor(database),
-    REDIS_URL: options.redisUrl ?? redisUrl(),
+    MONGO_POOL_SIZE: '20',
+    STORAGE_MODE: storageMode,
+    REDIS_URL: redisUrl(),
     REDIS_KEY_PREFIX: `${uniqueName('ps_')}:`,
+    DEFAULT_CATEGORIES: 'off',
+  };
+}
+
+export async function startProductService(options: TestServiceOptions = {}): Promise<TestService> {
+  const database = options.database ?? uniqueName('products_');
+  const config = loadProductConfig({
+    ...testProductEnv(database, options.storageMode ?? 'ferretdb'),
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...options.env,
   });
-  const logger = createLogger('product-service-test', config.LOG_LEVEL);
-  const connection = await connectMongo(config.MONGODB_URL, { logger, poolSize: 20 });
-  const models = await createModels(connection);
-  const redis = createRedis(config.REDIS_URL, {
-    logger,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    overrides: { commandTimeout: 1_000 },
-  });
-  await connectRedis(redis, logger, 3);
-  const metrics = createMetrics('product-service');
-  const services = createServices({
-    config,
-    models,
-    redis,
-    logger,
-    registry: metrics.registry,
-    writes: createDocumentWrites(storageMode),
+  const service = await createProductService(config, {
     orderWaitMs: options.orderWaitMs,
+    eventsBlockMs: 200,
   });
-  const app = createApp({ config, logger, metrics, lifecycle: new Lifecycle(), connection, services });
   const jwt = jwtSettingsFrom(config);
   const bearer = (role: AuthUser['role']) => {
     const id = new Types.ObjectId().toHexString();
     return `Bearer ${signAccessToken({ id, email: `${id}@example.test`, role }, jwt)}`;
   };
   return {
-    app,
-    http: supertest(app),
-    config,
-    connection,
-    models,
-    redis,
-    services,
+    ...service,
+    http: supertest(service.app),
     adminAuth: bearer('admin'),
     customerAuth: bearer('customer'),
     internalToken: DEV_INTERNAL_TOKEN,
     async close() {
-      redis.disconnect();
-      if (!options.database) await connection.dropDatabase().catch(() => undefined);
-      await connection.close();
+      // Not after an earlier stop(): a closed connection would wait for a reconnect that never comes.
+      const open = service.connection.readyState === 1;
+      if (open && !options.database) await service.connection.dropDatabase().catch(() => undefined);
+      await service.stop();
     },
   };
+}
+
+/** One service for the whole file (the enclosing describe): started before its tests, closed after. */
+export function useProductService(
+  onStarted: (service: TestService) => void,
+  options: TestServiceOptions = {},
+): void {
+  let started: TestService | undefined;
+  beforeAll(async () => {
+    started = await startProductService(options);
+    onStarted(started);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
 }
 
 /** Creates a category and a product in it through the API; unique names so tests never collide. */

@@ -1,0 +1,78 @@
+import {
+  closeRedis,
+  connectRedis,
+  createRedis,
+  mongoHealthCheck,
+  openMongoStorage,
+  type Redis,
+  redisHealthCheck,
+  type RootOptions,
+  serviceBasics,
+  type ServiceRoot,
+  serviceRoot,
+} from '@ecom/service-kit';
+import { createApp } from './app';
+import { type PasswordHasher, passwordHasherFor } from './auth/passwords';
+import type { UserServiceConfig } from './config';
+import { ensureAdminAccount } from './users/admin-bootstrap';
+import { createUserModel, type UserModel } from './users/user-model';
+import { createUserStore, type UserStore } from './users/user-store';
+
+export interface UserServiceOptions extends RootOptions {
+  /** Default `user:`; tests give each instance its own so they never share keys. */
+  redisKeyPrefix?: string;
+}
+
+export interface UserService extends ServiceRoot {
+  config: UserServiceConfig;
+  users: UserModel;
+  userStore: UserStore;
+  redis: Redis;
+  passwords: PasswordHasher;
+}
+
+/**
+ * The composition root: connects MongoDB and Redis (the user store depends on the storage mode the
+ * server is found to need), creates the indexes and the configured admin, and builds the app.
+ */
+export async function createUserService(
+  config: UserServiceConfig,
+  options: UserServiceOptions = {},
+): Promise<UserService> {
+  const basics = serviceBasics('user-service', config, options);
+  const { logger } = basics;
+  const storage = await openMongoStorage(config, basics);
+  const { connection } = storage;
+  const redis = createRedis(config.REDIS_URL, { logger, keyPrefix: options.redisKeyPrefix ?? 'user:' });
+  await connectRedis(redis, logger);
+
+  const users = createUserModel(connection);
+  await users.init();
+  const userStore = createUserStore(users, connection, storage.storageMode, logger);
+  await userStore.init();
+  const passwords = passwordHasherFor(config);
+  if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+    const admin = { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, name: config.ADMIN_NAME };
+    await ensureAdminAccount(userStore, passwords, admin, logger);
+  }
+
+  const app = createApp({
+    config,
+    logger,
+    metrics: basics.metrics,
+    users,
+    userStore,
+    redis,
+    passwords,
+    lifecycle: basics.lifecycle,
+    readinessChecks: { mongo: mongoHealthCheck(connection), redis: redisHealthCheck(redis) },
+  });
+  const root = serviceRoot({
+    ...basics,
+    app,
+    config,
+    startBackground: () => [storage.watchForOtherWriters()],
+    clients: [() => connection.close(), () => closeRedis(redis)],
+  });
+  return { ...root, config, users, userStore, redis, passwords };
+}
