@@ -60,6 +60,12 @@ async function preloadOrderLookups(
     .db('orders')
     .collection<{ _id: string; ids?: string[]; next?: number }>('order_expiry_schedule');
   await schedule.updateOne({ _id: 'cursor' }, { $setOnInsert: { next: bucket } }, { upsert: true });
+  // The page (3,600 buckets) that lists which of its buckets hold ids.
+  await schedule.updateOne(
+    { _id: `p${Math.floor(bucket / 3_600)}` },
+    { $push: { ids: String(bucket) } },
+    { upsert: true },
+  );
   await schedule.updateOne(
     { _id: `b${bucket}` },
     { $push: { ids: { $each: orderIds.map((id) => id.toHexString()) } } },

@@ -9,6 +9,8 @@ import { mongoUrlFor, uniqueName } from '@ecom/test-support';
 import { type Connection, Types } from 'mongoose';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { IdLists } from '../src/lookups/id-lists';
+import { TimeBuckets } from '../src/lookups/time-buckets';
 import { createIdempotencyModel } from '../src/idempotency/idempotency-model';
 import { createIdempotencyStore, IDEMPOTENCY_WINDOW_MS } from '../src/idempotency/idempotency-store';
 import { statusChangeEvents } from '../src/orders/order-events';
@@ -255,5 +257,78 @@ describe.each(['ferretdb', 'mongodb'] as const)('%s storage mode: order lookups'
     expect(await ids()).toEqual([`${userId}:late`]);
     queries = afterSweeps;
     expectOnlyIdQueries();
+  });
+});
+
+describe('the _id-keyed time schedule (ferretdb mode)', () => {
+  let connection: Connection;
+  let reads = 0;
+
+  beforeAll(async () => {
+    const logger = createLogger('time-buckets-test', 'silent');
+    connection = await connectMongo(mongoUrlFor(uniqueName('buckets_')), {
+      logger,
+      registry: new Registry(),
+    });
+    connection.getClient().on('commandStarted', (event) => {
+      if (event.commandName === 'find') reads += 1;
+    });
+  });
+
+  afterAll(async () => {
+    await connection?.close();
+  });
+
+  it('when the schedule was not drained for days, then one drain hands over every due bucket in order, reading a document per hour, not per second', async () => {
+    const buckets = new TimeBuckets(new IdLists(connection, 'schedule'), 1_000);
+    const now = Date.now();
+    const day = 24 * 3_600_000;
+    await buckets.add(new Date(now - 3 * day), 'a');
+    await buckets.add(new Date(now - 2 * day), 'b');
+    await buckets.add(new Date(now - 2 * day), 'c');
+    await buckets.add(new Date(now - day), 'd');
+    await buckets.add(new Date(now + 5_000), 'later');
+    reads = 0;
+
+    const handed: string[][] = [];
+    await buckets.drain(new Date(now), async (ids) => {
+      handed.push(ids);
+      return true;
+    });
+    const again: string[][] = [];
+    await buckets.drain(new Date(now), async (ids) => {
+      again.push(ids);
+      return true;
+    });
+
+    expect(handed).toEqual([['a'], ['b', 'c'], ['d']]);
+    expect(again).toEqual([]);
+    // 3 days of one-second buckets would be 259,200 reads; one page per hour is 73, plus the buckets.
+    expect(reads).toBeLessThan(100);
+    const rest: string[][] = [];
+    await buckets.drain(new Date(now + 10_000), async (ids) => {
+      rest.push(ids);
+      return true;
+    });
+    expect(rest).toEqual([['later']]);
+  });
+
+  it('when taking a bucket fails, then the next drain starts with that bucket again', async () => {
+    const buckets = new TimeBuckets(new IdLists(connection, 'schedule_retry'), 1_000);
+    const now = Date.now();
+    await buckets.add(new Date(now - 10_000), 'first');
+    await buckets.add(new Date(now - 5_000), 'second');
+
+    const seen: string[] = [];
+    await buckets.drain(new Date(now), async (ids) => {
+      seen.push(...ids);
+      return ids[0] !== 'second';
+    });
+    await buckets.drain(new Date(now), async (ids) => {
+      seen.push(...ids);
+      return true;
+    });
+
+    expect(seen).toEqual(['first', 'second', 'second']);
   });
 });

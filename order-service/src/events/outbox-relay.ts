@@ -149,7 +149,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     scanRequested = false;
     lastScan = Date.now();
     const { backlog, more } = await deps.orderStore.relayUnpublished(relayInTurn);
-    deps.metrics.outboxBacklog.set(backlog);
+    deps.metrics.outboxBacklog.set(Math.max(backlog, retry.size));
     if (more) {
       scanRequested = true;
       loop.kick();
