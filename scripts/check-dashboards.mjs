@@ -10,8 +10,9 @@
 //      every target has a PromQL expression, panels inside the 24-column grid;
 //   2. every PromQL expression (dashboards + alerts.yml) parses: they are wrapped into a temporary
 //      rules file for `promtool check rules` (Grafana variables replaced by sample values);
-//   3. every metric name used exists: defined in the services' sources (new Counter/Gauge/
-//      Histogram({ name: '...' })), a prom-client default metric, a Prometheus built-in, or a
+//   3. every metric name used exists: defined in the services' sources (the kit's
+//      metricsFactory counter/gauge/histogram('name', ...), or new Counter/Gauge/Histogram({ name })),
+//      a prom-client default metric, a Prometheus built-in, or a
 //      listed exporter metric (nginx, redis, mongodb exporters, cAdvisor, node-exporter).
 // With --live, queries whose metrics come only from a job that the live Prometheus does not
 // scrape (e.g. cAdvisor under `npm start`) are reported as SKIP, not FAIL.
@@ -136,10 +137,13 @@ function metricCatalogue() {
   for (const dir of SERVICE_DIRS) {
     for (const file of walk(join(root, dir, 'src'))) {
       const text = readFileSync(file, 'utf8');
-      const pattern =
+      const constructed =
         /new\s+(Counter|Gauge|Histogram|Summary)\b(?:<[^>]*>)?\s*\(\s*\{[\s\S]{0,200}?\bname:\s*['"]([a-zA-Z_:][a-zA-Z0-9_:]*)['"]/g;
-      for (const match of text.matchAll(pattern)) {
-        for (const suffix of SUFFIXES[match[1]]) add(`${match[2]}${suffix}`, APP_JOB, relative(root, file));
+      // The kit's metricsFactory: counter('name', 'help', ...), gauge(...), histogram(...).
+      const declared = /\b(counter|gauge|histogram)\(\s*['"]([a-zA-Z_:][a-zA-Z0-9_:]*)['"]/g;
+      for (const match of [...text.matchAll(constructed), ...text.matchAll(declared)]) {
+        const type = match[1][0].toUpperCase() + match[1].slice(1);
+        for (const suffix of SUFFIXES[type]) add(`${match[2]}${suffix}`, APP_JOB, relative(root, file));
       }
     }
   }

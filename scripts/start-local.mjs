@@ -76,20 +76,38 @@ async function allFree(offset) {
   return !busy.includes(true);
 }
 
+// Ports that fetch() refuses to connect to (the WHATWG "bad ports" above 1000), as Node's fetch and
+// every browser do: a stack with its gateway on 6000 (offset 3000) or nginx on 10080 (offset 2000)
+// would answer curl but not fetch, and the monitoring check polls /ready with fetch.
+const FETCH_BLOCKED_PORTS = new Set([
+  1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697,
+  10080,
+]);
+const blockedPorts = (offset) =>
+  Object.values(BASE_PORTS)
+    .map((port) => port + offset)
+    .filter((port) => FETCH_BLOCKED_PORTS.has(port));
+
 // Test suites run their own stack next to a developer's `npm start`: they ask for an offset whose
-// ports are all free (1000, 2000, ... keeps every port below the kernel's ephemeral range).
+// ports are all free and all reachable by fetch (1000 ... 5500 keeps every port below the kernel's
+// ephemeral range).
 if (process.argv.includes('--free-port-offset')) {
-  for (let offset = 1000; offset <= 5000; offset += 1000) {
-    if (await allFree(offset)) {
+  for (let offset = 1000; offset <= 5500; offset += 500) {
+    if (blockedPorts(offset).length === 0 && (await allFree(offset))) {
       console.log(offset);
       process.exit(0);
     }
   }
-  die('no free port offset between 1000 and 5000');
+  die('no free port offset between 1000 and 5500');
 }
 
 const offset = Number(env.PORT_OFFSET || 0);
 if (!Number.isInteger(offset) || offset < 0 || offset > 30_000) die('PORT_OFFSET must be an integer 0-30000');
+if (blockedPorts(offset).length > 0) {
+  log(
+    `warning: PORT_OFFSET=${offset} puts ports ${blockedPorts(offset).join(', ')} on fetch()'s blocked list; browsers and fetch will refuse them`,
+  );
+}
 const PORTS = Object.fromEntries(Object.entries(BASE_PORTS).map(([name, port]) => [name, port + offset]));
 
 // --- what to install and start ------------------------------------------------------------------

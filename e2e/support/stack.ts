@@ -24,6 +24,27 @@ export function findNginx(): string | undefined {
 }
 
 /**
+ * Renders nginx/nginx.local.conf.template with the script `npm start` uses (gateway replicas
+ * behind it, HTTPS only with `tlsListen`); returns the path of the rendered file.
+ */
+export function renderLocalNginxConfig(options: {
+  dataDir: string;
+  gateways: string[];
+  listen?: string;
+  tlsListen?: string;
+}): string {
+  const args = [
+    '--data-dir',
+    options.dataDir,
+    ...options.gateways.flatMap((address) => ['--gateway', address]),
+  ];
+  if (options.listen) args.push('--listen', options.listen);
+  if (options.tlsListen) args.push('--tls-listen', options.tlsListen);
+  const script = path.join(ROOT, 'scripts', 'start-nginx-config.mjs');
+  return execFileSync(process.execPath, [script, ...args], { encoding: 'utf8' }).trim();
+}
+
+/**
  * Builds services and gateway the way `npm start` does (incremental, quick when up to date).
  * Test files may run in parallel; a lock directory keeps two tsc -b from writing the same files.
  */
@@ -197,20 +218,12 @@ export class Stack {
     gatewayPorts: number[],
   ): Promise<void> {
     this.nginxDir = mkdtempSync(path.join(os.tmpdir(), 'e2e-nginx-'));
-    const config = execFileSync(
-      process.execPath,
-      [
-        path.join(ROOT, 'scripts', 'start-nginx-config.mjs'),
-        '--data-dir',
-        this.nginxDir,
-        '--listen',
-        `${HOST}:${port}`,
-        '--tls-listen',
-        `${HOST}:${tlsPort}`,
-        ...gatewayPorts.flatMap((gatewayPort) => ['--gateway', `${HOST}:${gatewayPort}`]),
-      ],
-      { encoding: 'utf8' },
-    ).trim();
+    const config = renderLocalNginxConfig({
+      dataDir: this.nginxDir,
+      gateways: gatewayPorts.map((gatewayPort) => `${HOST}:${gatewayPort}`),
+      listen: `${HOST}:${port}`,
+      tlsListen: `${HOST}:${tlsPort}`,
+    });
     const proc = new ManagedProcess({
       name: 'nginx',
       command: nginx,

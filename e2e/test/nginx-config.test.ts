@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findNginx, ROOT } from '../support/stack';
+import { findNginx, renderLocalNginxConfig, ROOT } from '../support/stack';
 
 const composeConfig = readFileSync(path.join(ROOT, 'nginx', 'nginx.conf'), 'utf8');
 const localTemplate = readFileSync(path.join(ROOT, 'nginx', 'nginx.local.conf.template'), 'utf8');
@@ -45,20 +45,10 @@ describe('nginx configuration', () => {
   });
 
   it.skipIf(!nginx)('renders a local configuration the installed nginx accepts', () => {
-    const dataDir = path.join(workDir, 'local');
-    const file = execFileSync(
-      process.execPath,
-      [
-        path.join(ROOT, 'scripts', 'start-nginx-config.mjs'),
-        '--data-dir',
-        dataDir,
-        '--gateway',
-        '127.0.0.1:3000',
-        '--gateway',
-        '127.0.0.1:3010',
-      ],
-      { encoding: 'utf8' },
-    ).trim();
+    const file = renderLocalNginxConfig({
+      dataDir: path.join(workDir, 'local'),
+      gateways: ['127.0.0.1:3000', '127.0.0.1:3010'],
+    });
     expect(readFileSync(file, 'utf8')).not.toMatch(/@[A-Z_]+@/);
     expect(() => nginxTest(file)).not.toThrow();
   });

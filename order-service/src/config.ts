@@ -1,21 +1,10 @@
-import {
-  baseEnvShape,
-  internalTokenShape,
-  jwtEnvShape,
-  jwtSettingsFrom,
-  loadConfig,
-  mongoEnvShape,
-  redisEnvShape,
-} from '@ecom/service-kit';
+import { dataServiceEnvShape, internalTokenShape, jwtSettingsFrom, loadConfig } from '@ecom/service-kit';
 import { z } from 'zod';
 
 const millis = (fallback: number, min = 1) => z.coerce.number().int().min(min).max(600_000).default(fallback);
 
 const envShape = {
-  ...baseEnvShape({ port: 3003, accessLog: 'errors' }),
-  ...mongoEnvShape('orders'),
-  ...redisEnvShape,
-  ...jwtEnvShape,
+  ...dataServiceEnvShape({ port: 3003, database: 'orders', accessLog: 'errors' }),
   ...internalTokenShape,
   PRODUCT_SERVICE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3002'),
   // The issue caps the wait on product-service at 3 s so a client always gets a quick 503.

@@ -1,5 +1,5 @@
-import type { Logger, ServiceMetrics } from '@ecom/service-kit';
-import { Counter, Gauge } from 'prom-client';
+import { type Logger, metricsFactory, type ServiceMetrics } from '@ecom/service-kit';
+import type { Counter, Gauge } from 'prom-client';
 
 export interface OrderMetrics {
   created: Counter;
@@ -16,48 +16,35 @@ export interface OrderMetrics {
 export const CIRCUIT_STATE = { closed: 0, halfOpen: 1, open: 2 } as const;
 
 export function createOrderMetrics(metrics: ServiceMetrics): OrderMetrics {
-  const registers = [metrics.registry];
+  const { counter, gauge } = metricsFactory(metrics.registry);
   return {
-    created: new Counter({ name: 'orders_created_total', help: 'Orders placed', registers }),
-    failed: new Counter({
-      name: 'orders_failed_total',
-      help: 'Order placements that failed, by reason',
-      labelNames: ['reason'] as const,
-      registers,
-    }),
-    value: new Counter({
-      name: 'order_value_total',
-      help: 'Revenue of placed orders in currency units (e.g. dollars)',
-      labelNames: ['currency'] as const,
-      registers,
-    }),
-    transitions: new Counter({
-      name: 'order_status_transitions_total',
-      help: 'Order status changes, by previous and new status',
-      labelNames: ['from', 'to'] as const,
-      registers,
-    }),
-    outboxBacklog: new Gauge({
-      name: 'order_outbox_backlog',
-      help: 'Orders holding events not yet published to the Redis stream',
-      registers,
-    }),
-    circuitState: new Gauge({
-      name: 'product_client_circuit_state',
-      help: 'Circuit breaker around product-service reservations: 0 closed, 1 half-open, 2 open',
-      registers,
-    }),
-    bookkeepingFailures: new Counter({
-      name: 'order_bookkeeping_failures_total',
-      help: 'Bookkeeping writes that failed and were left to a later pass, by operation',
-      labelNames: ['operation'] as const,
-      registers,
-    }),
-    releasesPending: new Gauge({
-      name: 'inventory_releases_pending',
-      help: 'Reservations this service still has to release on product-service',
-      registers,
-    }),
+    created: counter('orders_created_total', 'Orders placed'),
+    failed: counter('orders_failed_total', 'Order placements that failed, by reason', ['reason']),
+    value: counter('order_value_total', 'Revenue of placed orders in currency units (e.g. dollars)', [
+      'currency',
+    ]),
+    transitions: counter(
+      'order_status_transitions_total',
+      'Order status changes, by previous and new status',
+      ['from', 'to'],
+    ),
+    outboxBacklog: gauge(
+      'order_outbox_backlog',
+      'Orders holding events not yet published to the Redis stream',
+    ),
+    circuitState: gauge(
+      'product_client_circuit_state',
+      'Circuit breaker around product-service reservations: 0 closed, 1 half-open, 2 open',
+    ),
+    bookkeepingFailures: counter(
+      'order_bookkeeping_failures_total',
+      'Bookkeeping writes that failed and were left to a later pass, by operation',
+      ['operation'],
+    ),
+    releasesPending: gauge(
+      'inventory_releases_pending',
+      'Reservations this service still has to release on product-service',
+    ),
   };
 }
 

@@ -1,4 +1,4 @@
-import { idParamsSchema, type RouteDoc } from '@ecom/service-kit';
+import { idParamsSchema, json, pageSchema, routeGroup, type RouteDoc } from '@ecom/service-kit';
 import { z } from 'zod';
 import {
   createOrderBody,
@@ -9,97 +9,59 @@ import {
   statusBody,
 } from './orders/order-schemas';
 
-const tags = ['Orders'];
-const auth = 'bearer' as const;
-const pageOf = (item: z.ZodType) =>
-  z.object({
-    items: z.array(item),
-    page: z.number(),
-    limit: z.number(),
-    total: z.number(),
-    pages: z.number(),
-  });
+const route = routeGroup({ tags: ['Orders'], auth: 'bearer' });
+const notYours = 'No such order, or not yours';
+const idempotencyKeyHeader = {
+  name: 'Idempotency-Key',
+  description: 'Same key + same body within 24 h replays the first answer; another body gives 422',
+  schema: idempotencyKeySchema,
+};
 
 export const orderRoutesDoc: RouteDoc[] = [
-  {
-    method: 'post',
-    path: '/orders',
-    summary: 'Place an order: reserves stock on product-service and prices it server-side',
-    tags,
-    auth,
+  route('post', '/orders', 'Place an order: reserves stock on product-service and prices it server-side', {
     body: createOrderBody,
-    headers: [
-      {
-        name: 'Idempotency-Key',
-        description: 'Same key + same body within 24 h replays the first answer; another body gives 422',
-        schema: idempotencyKeySchema,
-      },
-    ],
+    headers: [idempotencyKeyHeader],
     responses: {
-      201: { description: 'Order placed as pending', schema: orderResponse },
-      400: { description: 'Invalid body or Idempotency-Key' },
-      401: { description: 'Missing or invalid token' },
-      403: { description: "userId names another user (it may only be the caller's own id)" },
-      409: { description: 'Insufficient stock (details per product) or same key still in progress' },
-      422: {
-        description:
-          'Unknown or inactive product, over 100 units of one product in total, or Idempotency-Key reused with another body',
-      },
-      503: { description: 'Product service unavailable; see Retry-After' },
+      201: json('Order placed as pending', orderResponse),
+      400: 'Invalid body or Idempotency-Key',
+      401: 'Missing or invalid token',
+      403: "userId names another user (it may only be the caller's own id)",
+      409: 'Insufficient stock (details per product) or same key still in progress',
+      422: 'Unknown or inactive product, over 100 units of one product in total, or Idempotency-Key reused with another body',
+      503: 'Product service unavailable; see Retry-After',
     },
-  },
-  {
-    method: 'get',
-    path: '/orders',
-    summary: 'List own orders, newest first (admins: all, filter by userId and status)',
-    tags,
-    auth,
+  }),
+  route('get', '/orders', 'List own orders, newest first (admins: all, filter by userId and status)', {
     query: listOrdersQuery,
     responses: {
-      200: { description: 'A page of orders', schema: pageOf(orderResponse) },
-      403: { description: 'A customer asked for another user' },
+      200: json('A page of orders', pageSchema(orderResponse)),
+      403: 'A customer asked for another user',
     },
-  },
-  {
-    method: 'get',
-    path: '/orders/:id',
-    summary: 'One order (owner or admin)',
-    tags,
-    auth,
+  }),
+  route('get', '/orders/:id', 'One order (owner or admin)', {
+    params: idParamsSchema,
+    responses: { 200: json('The order', orderResponse), 404: notYours },
+  }),
+  route('get', '/orders/:id/items', "An order's line items", {
     params: idParamsSchema,
     responses: {
-      200: { description: 'The order', schema: orderResponse },
-      404: { description: 'No such order, or not yours' },
+      200: json('The items', z.object({ orderId: z.string(), items: z.array(orderItemResponse) })),
+      404: notYours,
     },
-  },
-  {
-    method: 'get',
-    path: '/orders/:id/items',
-    summary: "An order's line items",
-    tags,
-    auth,
-    params: idParamsSchema,
-    responses: {
-      200: {
-        description: 'The items',
-        schema: z.object({ orderId: z.string(), items: z.array(orderItemResponse) }),
+  }),
+  route(
+    'put',
+    '/orders/:id/status',
+    'Change status (admin: any legal transition; owner: cancel while pending)',
+    {
+      params: idParamsSchema,
+      body: statusBody,
+      responses: {
+        200: json('The updated order', orderResponse),
+        403: 'A customer tried something other than cancelling',
+        404: notYours,
+        409: 'Illegal transition from the current status (named in the message)',
       },
-      404: { description: 'No such order, or not yours' },
     },
-  },
-  {
-    method: 'put',
-    path: '/orders/:id/status',
-    summary: 'Change status (admin: any legal transition; owner: cancel while pending)',
-    tags,
-    auth,
-    params: idParamsSchema,
-    body: statusBody,
-    responses: {
-      200: { description: 'The updated order', schema: orderResponse },
-      403: { description: 'A customer tried something other than cancelling' },
-      404: { description: 'No such order, or not yours' },
-      409: { description: 'Illegal transition from the current status (named in the message)' },
-    },
-  },
+  ),
 ];

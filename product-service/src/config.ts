@@ -1,22 +1,11 @@
 import os from 'node:os';
 import { z } from 'zod';
-import {
-  baseEnvShape,
-  internalTokenShape,
-  jwtEnvShape,
-  loadConfig,
-  mongoEnvShape,
-  ORDERS_STREAM,
-  redisEnvShape,
-} from '@ecom/service-kit';
+import { dataServiceEnvShape, internalTokenShape, loadConfig, ORDERS_STREAM } from '@ecom/service-kit';
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 export const productEnvShape = {
-  ...baseEnvShape({ port: 3002, accessLog: 'errors' }),
-  ...mongoEnvShape('products'),
-  ...redisEnvShape,
-  ...jwtEnvShape,
+  ...dataServiceEnvShape({ port: 3002, database: 'products', accessLog: 'errors' }),
   ...internalTokenShape,
   REDIS_KEY_PREFIX: z.string().default('product:'),
   CACHE_TTL_PRODUCT_SECONDS: seconds(300),

@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { metricsFactory } from '@ecom/service-kit';
+import type { Counter, Gauge, Registry } from 'prom-client';
 
 export type CacheName = 'product' | 'product_list' | 'category' | 'category_list';
 
@@ -13,43 +14,29 @@ export interface CatalogMetrics {
 
 /** Business metrics of this service, registered next to the kit's HTTP metrics. */
 export function createCatalogMetrics(registry: Registry): CatalogMetrics {
-  const registers = [registry];
-  const cacheAvailable = new Gauge({
-    name: 'product_cache_available',
-    help: '1 while Redis answers cache commands, 0 while the cache is bypassed',
-    registers,
-  });
+  const { counter, gauge } = metricsFactory(registry);
+  const cacheAvailable = gauge(
+    'product_cache_available',
+    '1 while Redis answers cache commands, 0 while the cache is bypassed',
+  );
   cacheAvailable.set(1);
   return {
-    cacheRequests: new Counter({
-      name: 'product_cache_requests_total',
-      help: 'Cache lookups by cache name and result (hit, miss, bypass when Redis is down)',
-      labelNames: ['cache', 'result'] as const,
-      registers,
-    }),
+    cacheRequests: counter(
+      'product_cache_requests_total',
+      'Cache lookups by cache name and result (hit, miss, bypass when Redis is down)',
+      ['cache', 'result'],
+    ),
     cacheAvailable,
-    reservations: new Counter({
-      name: 'inventory_reservations_total',
-      help: 'Reservation requests by outcome',
-      labelNames: ['outcome'] as const,
-      registers,
-    }),
-    releases: new Counter({
-      name: 'inventory_releases_total',
-      help: 'Reservation releases by outcome',
-      labelNames: ['outcome'] as const,
-      registers,
-    }),
-    stockouts: new Counter({
-      name: 'inventory_stockouts_total',
-      help: 'Times a reservation took the last unit of a product (stock reached 0)',
-      registers,
-    }),
-    orderEvents: new Counter({
-      name: 'order_events_processed_total',
-      help: 'Order events read from the stream, by type and outcome',
-      labelNames: ['type', 'outcome'] as const,
-      registers,
-    }),
+    reservations: counter('inventory_reservations_total', 'Reservation requests by outcome', ['outcome']),
+    releases: counter('inventory_releases_total', 'Reservation releases by outcome', ['outcome']),
+    stockouts: counter(
+      'inventory_stockouts_total',
+      'Times a reservation took the last unit of a product (stock reached 0)',
+    ),
+    orderEvents: counter(
+      'order_events_processed_total',
+      'Order events read from the stream, by type and outcome',
+      ['type', 'outcome'],
+    ),
   };
 }

@@ -1,4 +1,11 @@
-import { idParamsSchema, type RouteDoc } from '@ecom/service-kit';
+import {
+  idParamsSchema,
+  json,
+  pageSchema,
+  routeGroup,
+  type RouteDoc,
+  type RouteSpec,
+} from '@ecom/service-kit';
 import { z } from 'zod';
 import { categoryInputSchema, categoryResponse } from './categories/category-schemas';
 import {
@@ -8,151 +15,102 @@ import {
   productResponse,
 } from './products/product-schemas';
 
+const products = routeGroup({ tags: ['Products'] });
+const categories = routeGroup({ tags: ['Categories'] });
 const cacheHeader = 'X-Cache: HIT when served from Redis, MISS otherwise';
 const adminErrors = {
-  400: { description: 'Invalid input (details per field)' },
-  401: { description: 'Missing or invalid token' },
-  403: { description: 'Not an admin' },
+  400: 'Invalid input (details per field)',
+  401: 'Missing or invalid token',
+  403: 'Not an admin',
 };
+const skuTaken = 'SKU already used';
+const nameTaken = 'Name already used (case-insensitive)';
+/** PUT and PATCH differ only in how much of the product the body must hold. */
+const productUpdate = (body: z.ZodType): RouteSpec => ({
+  auth: 'admin',
+  params: idParamsSchema,
+  body,
+  responses: {
+    200: json('The product', productResponse),
+    ...adminErrors,
+    404: 'No such product',
+    409: skuTaken,
+    422: 'Unknown category',
+  },
+});
+/** GET of one product or category: served from the cache when it can be. */
+const cachedById = (what: string, schema: z.ZodType): RouteSpec => ({
+  params: idParamsSchema,
+  responses: {
+    200: json(`The ${what}. ${cacheHeader}`, schema),
+    400: 'Not an ObjectId',
+    404: `No such ${what}`,
+  },
+});
 
 /** Public routes only: /inventory is internal and the gateway never exposes it. */
 export const productRoutesDoc: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/products',
-    summary: 'List active products: filters, case-insensitive search, sort, pagination',
-    tags: ['Products'],
+  products('get', '/products', 'List active products: filters, case-insensitive search, sort, pagination', {
     query: productListQuerySchema,
     emptyQueryIsAbsent: true,
     responses: {
-      200: {
-        description: `A page of products. ${cacheHeader}`,
-        schema: z.object({
-          items: z.array(productResponse),
-          page: z.number(),
-          limit: z.number(),
-          total: z.number(),
-          pages: z.number(),
-        }),
-      },
-      400: { description: 'Invalid query' },
+      200: json(`A page of products. ${cacheHeader}`, pageSchema(productResponse)),
+      400: 'Invalid query',
     },
-  },
-  {
-    method: 'get',
-    path: '/products/:id',
-    summary: 'One product (also inactive ones)',
-    tags: ['Products'],
-    params: idParamsSchema,
-    responses: {
-      200: { description: `The product. ${cacheHeader}`, schema: productResponse },
-      400: { description: 'Not an ObjectId' },
-      404: { description: 'No such product' },
-    },
-  },
-  {
-    method: 'post',
-    path: '/products',
-    summary: 'Create a product in an existing category',
-    tags: ['Products'],
+  }),
+  products(
+    'get',
+    '/products/:id',
+    'One product (also inactive ones)',
+    cachedById('product', productResponse),
+  ),
+  products('post', '/products', 'Create a product in an existing category', {
     auth: 'admin',
     body: productInputSchema,
     responses: {
-      201: { description: 'Created; Location names it', schema: productResponse },
+      201: json('Created; Location names it', productResponse),
       ...adminErrors,
-      409: { description: 'SKU already used' },
-      422: { description: 'Unknown category' },
+      409: skuTaken,
+      422: 'Unknown category',
     },
-  },
-  ...(['put', 'patch'] as const).map((method): RouteDoc => ({
-    method,
-    path: '/products/:id',
-    summary: method === 'put' ? 'Replace every field of a product' : 'Change some fields of a product',
-    tags: ['Products'],
+  }),
+  products('put', '/products/:id', 'Replace every field of a product', productUpdate(productInputSchema)),
+  products('patch', '/products/:id', 'Change some fields of a product', productUpdate(productPatchSchema)),
+  products('delete', '/products/:id', 'Delete a product', {
     auth: 'admin',
     params: idParamsSchema,
-    body: method === 'put' ? productInputSchema : productPatchSchema,
+    responses: { 204: 'Deleted', ...adminErrors, 404: 'No such product' },
+  }),
+  categories('get', '/categories', 'All categories, by name', {
     responses: {
-      200: { description: 'The product', schema: productResponse },
-      ...adminErrors,
-      404: { description: 'No such product' },
-      409: { description: 'SKU already used' },
-      422: { description: 'Unknown category' },
+      200: json(`The categories. ${cacheHeader}`, z.object({ items: z.array(categoryResponse) })),
     },
-  })),
-  {
-    method: 'delete',
-    path: '/products/:id',
-    summary: 'Delete a product',
-    tags: ['Products'],
-    auth: 'admin',
-    params: idParamsSchema,
-    responses: { 204: { description: 'Deleted' }, ...adminErrors, 404: { description: 'No such product' } },
-  },
-  {
-    method: 'get',
-    path: '/categories',
-    summary: 'All categories, by name',
-    tags: ['Categories'],
-    responses: {
-      200: {
-        description: `The categories. ${cacheHeader}`,
-        schema: z.object({ items: z.array(categoryResponse) }),
-      },
-    },
-  },
-  {
-    method: 'get',
-    path: '/categories/:id',
-    summary: 'One category',
-    tags: ['Categories'],
-    params: idParamsSchema,
-    responses: {
-      200: { description: `The category. ${cacheHeader}`, schema: categoryResponse },
-      400: { description: 'Not an ObjectId' },
-      404: { description: 'No such category' },
-    },
-  },
-  {
-    method: 'post',
-    path: '/categories',
-    summary: 'Create a category',
-    tags: ['Categories'],
+  }),
+  categories('get', '/categories/:id', 'One category', cachedById('category', categoryResponse)),
+  categories('post', '/categories', 'Create a category', {
     auth: 'admin',
     body: categoryInputSchema,
-    responses: {
-      201: { description: 'Created', schema: categoryResponse },
-      ...adminErrors,
-      409: { description: 'Name already used (case-insensitive)' },
-    },
-  },
-  {
-    method: 'put',
-    path: '/categories/:id',
-    summary: 'Rename or describe a category; a rename is applied to its products',
-    tags: ['Categories'],
+    responses: { 201: json('Created', categoryResponse), ...adminErrors, 409: nameTaken },
+  }),
+  categories('put', '/categories/:id', 'Rename or describe a category; a rename is applied to its products', {
     auth: 'admin',
     params: idParamsSchema,
     body: categoryInputSchema,
     responses: {
-      200: { description: 'The category', schema: categoryResponse },
+      200: json('The category', categoryResponse),
       ...adminErrors,
-      404: { description: 'No such category' },
-      409: { description: 'Name already used (case-insensitive)' },
+      404: 'No such category',
+      409: nameTaken,
     },
-  },
-  {
-    method: 'delete',
-    path: '/categories/:id',
-    summary: 'Delete a category that has no products',
-    tags: ['Categories'],
+  }),
+  categories('delete', '/categories/:id', 'Delete a category that has no products', {
     auth: 'admin',
     params: idParamsSchema,
     responses: {
-      204: { description: 'Deleted' },
+      204: 'Deleted',
       ...adminErrors,
-      404: { description: 'No such category' },
-      409: { description: 'The category still has products' },
+      404: 'No such category',
+      409: 'The category still has products',
     },
-  },
+  }),
 ];

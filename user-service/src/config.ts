@@ -1,13 +1,5 @@
 import { availableParallelism } from 'node:os';
-import {
-  baseEnvShape,
-  ConfigError,
-  jwtEnvShape,
-  jwtSettingsFrom,
-  loadConfig,
-  mongoEnvShape,
-  redisEnvShape,
-} from '@ecom/service-kit';
+import { ConfigError, dataServiceEnvShape, jwtSettingsFrom, loadConfig } from '@ecom/service-kit';
 import { z } from 'zod';
 
 const DURATION = /^(\d+)([smhd]?)$/;
@@ -21,10 +13,7 @@ export function durationToSeconds(value: string): number {
 }
 
 const envShape = {
-  ...baseEnvShape({ port: 3001, accessLog: 'errors' }),
-  ...mongoEnvShape('users'),
-  ...redisEnvShape,
-  ...jwtEnvShape,
+  ...dataServiceEnvShape({ port: 3001, database: 'users', accessLog: 'errors' }),
   JWT_EXPIRES_IN: z.string().regex(DURATION, 'must be seconds or a span like 15m, 1h').default('15m'),
   REFRESH_TOKEN_TTL: z.string().regex(DURATION, 'must be seconds or a span like 24h').default('24h'),
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10),

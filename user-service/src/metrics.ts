@@ -1,5 +1,5 @@
-import type { ServiceMetrics } from '@ecom/service-kit';
-import { Counter, Gauge } from 'prom-client';
+import { metricsFactory, type ServiceMetrics } from '@ecom/service-kit';
+import type { Counter } from 'prom-client';
 import type { PasswordHasher } from './auth/passwords';
 
 export interface UserMetrics {
@@ -9,28 +9,20 @@ export interface UserMetrics {
 }
 
 export function createUserMetrics(metrics: ServiceMetrics, passwords: PasswordHasher): UserMetrics {
-  const registers = [metrics.registry];
-  new Gauge({
-    name: 'user_password_hash_queue',
-    help: 'Sign-ups and logins waiting for a bcrypt slot (BCRYPT_CONCURRENCY run at once)',
-    registers,
-    collect() {
-      this.set(passwords.queued);
-    },
-  });
+  const { counter, gauge } = metricsFactory(metrics.registry);
+  gauge(
+    'user_password_hash_queue',
+    'Sign-ups and logins waiting for a bcrypt slot (BCRYPT_CONCURRENCY run at once)',
+    [],
+    (queue) => queue.set(passwords.queued),
+  );
   return {
-    registrations: new Counter({ name: 'user_registrations_total', help: 'Accounts created', registers }),
-    logins: new Counter({
-      name: 'user_logins_total',
-      help: 'Login attempts by outcome (success, failure)',
-      labelNames: ['outcome'] as const,
-      registers,
-    }),
-    refreshes: new Counter({
-      name: 'user_token_refreshes_total',
-      help: 'Refresh token exchanges by outcome (success, failure)',
-      labelNames: ['outcome'] as const,
-      registers,
-    }),
+    registrations: counter('user_registrations_total', 'Accounts created'),
+    logins: counter('user_logins_total', 'Login attempts by outcome (success, failure)', ['outcome']),
+    refreshes: counter(
+      'user_token_refreshes_total',
+      'Refresh token exchanges by outcome (success, failure)',
+      ['outcome'],
+    ),
   };
 }

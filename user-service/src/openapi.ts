@@ -1,4 +1,4 @@
-import type { RouteDoc } from '@ecom/service-kit';
+import { json, routeGroup, type RouteDoc } from '@ecom/service-kit';
 import { z } from 'zod';
 import {
   authResponseSchema,
@@ -9,76 +9,47 @@ import {
   updateProfileBody,
 } from './users/user-schemas';
 
-const tags = ['Auth'];
+const route = routeGroup({ tags: ['Auth'] });
 const profileResponse = z.object({ user: publicUserSchema });
+const invalid = 'Invalid input';
+const signedOut = 'Not signed in';
 
 export const userRoutesDoc: RouteDoc[] = [
-  {
-    method: 'post',
-    path: '/auth/register',
-    summary: 'Create a customer account and sign in',
-    tags,
+  route('post', '/auth/register', 'Create a customer account and sign in', {
     body: registerBody,
     responses: {
-      201: { description: 'Account created', schema: authResponseSchema },
-      400: { description: 'Invalid input' },
-      409: { description: 'Email already registered' },
+      201: json('Account created', authResponseSchema),
+      400: invalid,
+      409: 'Email already registered',
     },
-  },
-  {
-    method: 'post',
-    path: '/auth/login',
-    summary: 'Exchange email and password for tokens',
-    tags,
+  }),
+  route('post', '/auth/login', 'Exchange email and password for tokens', {
     body: loginBody,
-    responses: {
-      200: { description: 'Signed in', schema: authResponseSchema },
-      400: { description: 'Invalid input' },
-      401: { description: 'Wrong email or password' },
-    },
-  },
-  {
-    method: 'post',
-    path: '/auth/refresh',
-    summary: 'Rotate a refresh token into a new token pair',
-    tags,
+    responses: { 200: json('Signed in', authResponseSchema), 400: invalid, 401: 'Wrong email or password' },
+  }),
+  route('post', '/auth/refresh', 'Rotate a refresh token into a new token pair', {
     body: refreshBody,
     responses: {
-      200: { description: 'New token pair', schema: authResponseSchema },
-      401: { description: 'Unknown, expired or already used refresh token' },
+      200: json('New token pair', authResponseSchema),
+      401: 'Unknown, expired or already used refresh token',
     },
-  },
-  {
-    method: 'post',
-    path: '/auth/logout',
-    summary: 'Revoke a refresh token',
-    tags,
+  }),
+  route('post', '/auth/logout', 'Revoke a refresh token', {
     body: refreshBody,
-    responses: { 204: { description: 'Revoked (also when it was already invalid)' } },
-  },
-  {
-    method: 'get',
-    path: '/auth/profile',
-    summary: 'The signed-in user',
-    tags,
+    responses: { 204: 'Revoked (also when it was already invalid)' },
+  }),
+  route('get', '/auth/profile', 'The signed-in user', {
     auth: 'bearer',
-    responses: {
-      200: { description: 'Profile', schema: profileResponse },
-      401: { description: 'Not signed in' },
-    },
-  },
-  {
-    method: 'put',
-    path: '/auth/profile',
-    summary: 'Change name and/or password (password needs currentPassword)',
-    tags,
+    responses: { 200: json('Profile', profileResponse), 401: signedOut },
+  }),
+  route('put', '/auth/profile', 'Change name and/or password (password needs currentPassword)', {
     auth: 'bearer',
     body: updateProfileBody,
     responses: {
-      200: { description: 'Updated profile', schema: profileResponse },
-      400: { description: 'Invalid input' },
-      401: { description: 'Not signed in' },
-      403: { description: 'Current password is incorrect' },
+      200: json('Updated profile', profileResponse),
+      400: invalid,
+      401: signedOut,
+      403: 'Current password is incorrect',
     },
-  },
+  }),
 ];

@@ -1,8 +1,8 @@
-import { HttpError, type ServiceMetrics } from '@ecom/service-kit';
+import { HttpError, metricsFactory, type ServiceMetrics } from '@ecom/service-kit';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, RequestHandler } from 'express';
-import { Counter } from 'prom-client';
+import type { Counter } from 'prom-client';
 import { classifyUpstreamFailure, outcomeUnknown, type UpstreamOutcome } from '../resilience/upstream-errors';
 import type { Forward } from './forwarder';
 import { bufferBody, hasBody } from './replayable-body';
@@ -12,12 +12,11 @@ import type { Upstream } from './upstreams';
 export type UpstreamRequestCounter = Counter<'upstream' | 'outcome'>;
 
 export function createUpstreamRequestCounter(metrics: ServiceMetrics): UpstreamRequestCounter {
-  return new Counter({
-    name: 'gateway_upstream_requests_total',
-    help: 'Requests the gateway sent (or refused to send) upstream, by upstream and outcome',
-    labelNames: ['upstream', 'outcome'] as const,
-    registers: [metrics.registry],
-  });
+  return metricsFactory(metrics.registry).counter(
+    'gateway_upstream_requests_total',
+    'Requests the gateway sent (or refused to send) upstream, by upstream and outcome',
+    ['upstream', 'outcome'],
+  );
 }
 
 /** Headers the upstream sees: our request id (so one id follows the call), never internal secrets. */

@@ -1,7 +1,6 @@
 import { Agent } from 'node:http';
-import { readinessProbe, type ServiceMetrics } from '@ecom/service-kit';
+import { metricsFactory, readinessProbe, type ServiceMetrics } from '@ecom/service-kit';
 import type { Logger } from 'pino';
-import { Counter, Gauge } from 'prom-client';
 import type { GatewayConfig } from '../config';
 import { type CircuitState, UpstreamCircuit } from '../resilience/upstream-circuit';
 import { type LookupAll, ReplicaTargets } from './replica-targets';
@@ -53,23 +52,20 @@ function settingsFor(config: GatewayConfig, name: UpstreamName): { baseUrl: stri
 
 /** Circuit state as a gauge read at scrape time, plus a counter of openings for alerting. */
 function registerCircuitMetrics(upstreams: Upstreams, metrics: ServiceMetrics): void {
-  new Gauge({
-    name: 'gateway_circuit_state',
-    help: 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open',
-    labelNames: ['upstream'] as const,
-    registers: [metrics.registry],
-    collect() {
+  const { counter, gauge } = metricsFactory(metrics.registry);
+  gauge(
+    'gateway_circuit_state',
+    'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open',
+    ['upstream'],
+    (state) => {
       for (const upstream of upstreams.list()) {
-        this.set({ upstream: upstream.name }, CIRCUIT_STATE_VALUE[upstream.circuit.state]);
+        state.set({ upstream: upstream.name }, CIRCUIT_STATE_VALUE[upstream.circuit.state]);
       }
     },
-  });
-  const opened = new Counter({
-    name: 'gateway_circuit_opened_total',
-    help: 'Times a circuit breaker opened, per upstream',
-    labelNames: ['upstream'] as const,
-    registers: [metrics.registry],
-  });
+  );
+  const opened = counter('gateway_circuit_opened_total', 'Times a circuit breaker opened, per upstream', [
+    'upstream',
+  ]);
   for (const upstream of upstreams.list()) {
     opened.inc({ upstream: upstream.name }, 0);
     upstream.circuit.onOpen(() => opened.inc({ upstream: upstream.name }));

@@ -1,8 +1,8 @@
-import { HttpError, type Redis, type ServiceMetrics } from '@ecom/service-kit';
+import { HttpError, metricsFactory, type Redis, type ServiceMetrics } from '@ecom/service-kit';
 import type { RequestHandler } from 'express';
 import { rateLimit, type Logger as RateLimitLogger } from 'express-rate-limit';
 import type { Logger } from 'pino';
-import { Counter } from 'prom-client';
+import type { Counter } from 'prom-client';
 import { ObservedStore } from './fail-open-store';
 import { PreallocatingStore } from './preallocating-store';
 
@@ -20,19 +20,16 @@ interface LimiterCounters {
 }
 
 function createCounters(metrics: ServiceMetrics): LimiterCounters {
+  const { counter } = metricsFactory(metrics.registry);
   return {
-    rejected: new Counter({
-      name: 'gateway_rate_limit_rejections_total',
-      help: 'Requests answered with 429, by limiter',
-      labelNames: ['limiter'] as const,
-      registers: [metrics.registry],
-    }),
-    storeErrors: new Counter({
-      name: 'gateway_rate_limit_store_errors_total',
-      help: 'Rate-limit store (Redis) failures; those requests were let through unlimited',
-      labelNames: ['limiter'] as const,
-      registers: [metrics.registry],
-    }),
+    rejected: counter('gateway_rate_limit_rejections_total', 'Requests answered with 429, by limiter', [
+      'limiter',
+    ]),
+    storeErrors: counter(
+      'gateway_rate_limit_store_errors_total',
+      'Rate-limit store (Redis) failures; those requests were let through unlimited',
+      ['limiter'],
+    ),
   };
 }
 

@@ -79,6 +79,14 @@ export const jwtEnvShape = {
   JWT_AUDIENCE: z.string().min(1).default('ecommerce-api'),
 };
 
+/**
+ * The variables of a service that owns a MongoDB database, shares Redis and verifies access tokens
+ * (users, products, orders): the base ones, then MONGODB_*, REDIS_* and JWT_*.
+ */
+export function dataServiceEnvShape(defaults: { port: number; database: string; accessLog?: AccessLogMode }) {
+  return { ...baseEnvShape(defaults), ...mongoEnvShape(defaults.database), ...redisEnvShape, ...jwtEnvShape };
+}
+
 export const internalTokenShape = {
   INTERNAL_TOKEN: z.string().min(16).default(DEV_INTERNAL_TOKEN),
 };

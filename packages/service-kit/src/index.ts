@@ -21,6 +21,7 @@ export * from './retry';
 export * from './trace-context';
 export * from './validation';
 export * from './openapi';
+export * from './route-docs';
 export * from './circuit-recovery';
 export * from './event-signature';
 export * from './order-events-contract';

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -10,14 +10,45 @@ export function createMetrics(service: string): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
-  const httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request latency by method, route pattern and status code',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  const httpDuration = metricsFactory(registry).histogram(
+    'http_request_duration_seconds',
+    'HTTP request latency by method, route pattern and status code',
+    ['method', 'route', 'status_code'],
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  );
   return { registry, httpDuration };
+}
+
+/**
+ * Creates metrics on one registry, one call each: name, help, label names (none by default) and,
+ * for a gauge read at scrape time, the function that sets it. Every service's business metrics
+ * are declared this way, so they all land on the registry `/metrics` serves.
+ */
+export function metricsFactory(registry: Registry) {
+  const registers = [registry];
+  return {
+    counter: <L extends string = string>(name: string, help: string, labelNames: readonly L[] = []) =>
+      new Counter<L>({ name, help, labelNames, registers }),
+    gauge: <L extends string = string>(
+      name: string,
+      help: string,
+      labelNames: readonly L[] = [],
+      collect?: (gauge: Gauge<L>) => void,
+    ) =>
+      new Gauge<L>({
+        name,
+        help,
+        labelNames,
+        registers,
+        ...(collect && {
+          collect(this: Gauge<L>) {
+            collect(this);
+          },
+        }),
+      }),
+    histogram: <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
+      new Histogram<L>({ name, help, labelNames, buckets, registers }),
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { mongo } from 'mongoose';
-import { Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { metricsFactory } from './metrics';
 
 /** Commands whose first field names a collection; everything else is labelled with no collection. */
 const COLLECTION_COMMANDS = new Set([
@@ -28,13 +29,12 @@ interface StartedCommand {
  * created with `monitorCommands: true`.
  */
 export function instrumentMongoClient(client: mongo.MongoClient, registry: Registry): void {
-  const duration = new Histogram({
-    name: 'mongodb_command_duration_seconds',
-    help: 'MongoDB command latency by command, collection and outcome',
-    labelNames: ['command', 'collection', 'outcome'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
+  const duration = metricsFactory(registry).histogram(
+    'mongodb_command_duration_seconds',
+    'MongoDB command latency by command, collection and outcome',
+    ['command', 'collection', 'outcome'],
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
   const started = new Map<number, StartedCommand>();
 
   client.on('commandStarted', (event) => {

@@ -51,3 +51,14 @@ export interface Page<T> {
 export function toPage<T>(items: T[], total: number, page: number, limit: number): Page<T> {
   return { items, page, limit, total, pages: Math.ceil(total / limit) };
 }
+
+/** The body of a paged list answer (what `toPage` returns), for the OpenAPI documents. */
+export function pageSchema(item: z.ZodType) {
+  return z.object({
+    items: z.array(item),
+    page: z.number(),
+    limit: z.number(),
+    total: z.number(),
+    pages: z.number(),
+  });
+}

@@ -3,21 +3,14 @@ import { z } from 'zod';
 import {
   baseEnvShape,
   ConfigError,
+  dataServiceEnvShape,
   DEV_JWT_SECRET,
   internalTokenShape,
-  jwtEnvShape,
   loadConfig,
-  mongoEnvShape,
-  redisEnvShape,
 } from '../src/config';
 
-const shape = {
-  ...baseEnvShape({ port: 4000 }),
-  ...mongoEnvShape('things'),
-  ...jwtEnvShape,
-  ...internalTokenShape,
-  ...redisEnvShape,
-};
+/** What users, products and orders read (order and product also the internal token). */
+const shape = { ...dataServiceEnvShape({ port: 4000, database: 'things' }), ...internalTokenShape };
 
 /** Secrets strong enough for production, for tests about something else. */
 const strong = {

@@ -5,6 +5,7 @@ import { createHttpApp } from '../src/http-app';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
 import { buildOpenApiDocument, type RouteDoc, toOpenApiPath } from '../src/openapi';
+import { json, routeGroup } from '../src/route-docs';
 import { idParamsSchema, paginationShape } from '../src/validation';
 
 describe('buildOpenApiDocument', () => {
@@ -123,5 +124,40 @@ describe('methods a documented path does not have', () => {
 
   it('when the path is not documented at all, then it stays a 404', async () => {
     expect((await request(app).trace('/elsewhere')).status).toBe(404);
+  });
+});
+
+describe('routeGroup', () => {
+  const route = routeGroup({ tags: ['Things'], auth: 'bearer' });
+  const schema = z.object({ name: z.string() });
+
+  it('gives every route the group tags and auth, expands a bare description and keeps a json() answer', () => {
+    expect(
+      route('get', '/things/:id', 'One thing', {
+        params: idParamsSchema,
+        responses: { 200: json('ok', schema), 404: 'missing' },
+      }),
+    ).toEqual({
+      method: 'get',
+      path: '/things/:id',
+      summary: 'One thing',
+      tags: ['Things'],
+      auth: 'bearer',
+      params: idParamsSchema,
+      responses: { 200: { description: 'ok', schema }, 404: { description: 'missing' } },
+    });
+  });
+
+  it('lets one route of the group choose other tags or a stricter auth', () => {
+    const doc = route('delete', '/things/:id', 'Delete', {
+      tags: ['Admin'],
+      auth: 'admin',
+      responses: { 204: 'gone' },
+    });
+    expect(doc).toMatchObject({
+      tags: ['Admin'],
+      auth: 'admin',
+      responses: { 204: { description: 'gone' } },
+    });
   });
 });
