@@ -10,7 +10,7 @@ import type { Express } from 'express';
 import type { PendingUnitsLimit } from './holds/pending-units-limit';
 import type { OrderMetrics } from './metrics';
 import { orderRoutesDoc } from './openapi';
-import type { OrderModel } from './orders/order-model';
+import type { OrderModel, OutboxKick } from './orders/order-model';
 import type { OrderStore } from './orders/order-store';
 import { orderRoutes } from './orders/order-routes';
 import { type PlacementRouteDeps, placementRoutes } from './placement/placement-routes';
@@ -27,7 +27,7 @@ export interface OrderServiceDeps {
   placeOrder: PlacementRouteDeps['placeOrder'];
   pendingUnits: PendingUnitsLimit;
   /** The background loop a status change nudges when it leaves events to publish. */
-  outboxRelay: { kick(orderId?: string): void };
+  outboxRelay: OutboxKick;
   lifecycle?: Lifecycle;
   readinessChecks?: Record<string, HealthCheck>;
 }

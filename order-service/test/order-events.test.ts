@@ -1,4 +1,5 @@
 import { hasValidEventSignature } from '@ecom/service-kit';
+import type { CommandStartedEvent } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import {
   eventually,
@@ -59,6 +60,32 @@ describe('events on the orders stream', () => {
       currency: 'USD',
     });
     await eventually(async () => (await outboxOf(orders, order.id)).length === 0);
+  });
+
+  it('when an order is placed or changed, then the relay publishes the copy the request wrote without reading the order back', async () => {
+    // The relay's read-back asks for the order by `_id` with exactly this projection.
+    const readBacks: string[] = [];
+    const record = (event: CommandStartedEvent) => {
+      const { command } = event;
+      if (event.commandName === 'find' && command.find === 'orders' && command.projection?.outbox === 1)
+        readBacks.push(String(command.filter?._id));
+    };
+    orders.connection.getClient().on('commandStarted', record);
+    try {
+      const { order, owner } = await placeOrder(orders);
+      await eventually(async () => (await eventsOf(orders, order.id)).length === 1);
+      await orders.http
+        .put(`/orders/${order.id}/status`)
+        .set('Authorization', owner.auth)
+        .send({ status: 'cancelled' })
+        .expect(200);
+      await eventually(async () => (await eventsOf(orders, order.id)).length === 3);
+      await eventually(async () => (await outboxOf(orders, order.id)).length === 0);
+
+      expect(readBacks).toEqual([]);
+    } finally {
+      orders.connection.getClient().off('commandStarted', record);
+    }
   });
 
   it('when an order is cancelled, then order.status_changed and order.cancelled follow order.created, in that order', async () => {

@@ -46,6 +46,15 @@ export interface Order {
   updatedAt: Date;
 }
 
+/** An order as a request just wrote it: all the outbox relay needs to publish its events. */
+export type WrittenOrder = Pick<Order, '_id' | 'userId' | 'outbox'>;
+
+/** The relay as the code that changes orders sees it (it lives in events/, which depends on orders/). */
+export interface OutboxKick {
+  /** Publishes this order's events now; `written` spares the relay reading the order back. */
+  kick(orderId?: string, written?: WrittenOrder): void;
+}
+
 export type OrderModel = Model<Order>;
 
 const cents = { type: Number, required: true, min: 0, validate: Number.isSafeInteger };

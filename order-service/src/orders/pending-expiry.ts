@@ -2,6 +2,7 @@ import type { Logger } from '@ecom/service-kit';
 import { statusChangeEvents } from './order-events';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
 import type { OrderMetrics } from '../metrics';
+import type { OutboxKick } from './order-model';
 import type { OrderStore } from './order-store';
 
 export const EXPIRED_BY = 'system';
@@ -9,7 +10,7 @@ export const EXPIRED_BY = 'system';
 export interface PendingExpiryDeps {
   orderStore: OrderStore;
   pendingUnits: PendingUnitsLimit;
-  outboxRelay: { kick(orderId?: string): void };
+  outboxRelay: OutboxKick;
   metrics: Pick<OrderMetrics, 'transitions'>;
   ttlMs: number;
   logger: Logger;
@@ -33,7 +34,7 @@ export async function expirePendingOrders(deps: PendingExpiryDeps, now = new Dat
     if (!updated) return false;
     deps.metrics.transitions.inc({ from: 'pending', to: 'cancelled' });
     await deps.pendingUnits.release(order.userId, id);
-    deps.outboxRelay.kick(id);
+    deps.outboxRelay.kick(id, updated);
     return true;
   });
   if (expired > 0) deps.logger.info({ expired, ttlMs: deps.ttlMs }, 'pending orders expired');

@@ -1,7 +1,7 @@
 import { type AuthUser, HttpError } from '@ecom/service-kit';
 import { statusChangeEvents } from './order-events';
 import type { OrderMetrics } from '../metrics';
-import type { OrderModel, OrderStatus } from './order-model';
+import type { OrderModel, OrderStatus, OutboxKick } from './order-model';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
 import type { OrderStore } from './order-store';
 import { findVisibleOrder } from './queries';
@@ -41,7 +41,7 @@ export interface StatusChangeDeps {
   orders: OrderModel;
   orderStore: OrderStore;
   metrics: Pick<OrderMetrics, 'transitions'>;
-  outboxRelay: { kick(orderId?: string): void };
+  outboxRelay: OutboxKick;
   pendingUnits: PendingUnitsLimit;
 }
 
@@ -71,7 +71,7 @@ export async function changeStatus(
     if (updated) {
       deps.metrics.transitions.inc({ from: current.status, to: target });
       if (current.status === 'pending') await deps.pendingUnits.release(current.userId, orderId);
-      deps.outboxRelay.kick(orderId);
+      deps.outboxRelay.kick(orderId, updated);
       return toOrderJson(updated);
     }
   }

@@ -5,7 +5,7 @@ import { InventoryRejection, InventoryUnavailable } from '../inventory-client/er
 import type { ReservationLine, ReservedItem } from '../inventory-client/http-client';
 import { type OrderMetrics, recoveredError } from '../metrics';
 import { orderCreatedEvent } from '../orders/order-events';
-import type { OrderItem } from '../orders/order-model';
+import type { OrderItem, OutboxKick } from '../orders/order-model';
 import type { OrderStore } from '../orders/order-store';
 import { type OrderJson, toOrderJson } from '../orders/serialize';
 import type { ReleaseQueue } from './pending-releases';
@@ -19,7 +19,7 @@ export interface OrderSagaDeps {
   releases: ReleaseQueue;
   pendingUnits: PendingUnitsLimit;
   releaseRetrier: { kick(): void };
-  outboxRelay: { kick(orderId?: string): void };
+  outboxRelay: OutboxKick;
   metrics: OrderMetrics;
   currency: string;
 }
@@ -166,6 +166,6 @@ async function reserveAndSave(
     );
   deps.metrics.created.inc();
   deps.metrics.value.inc({ currency: deps.currency }, fromCents(totalCents));
-  deps.outboxRelay.kick(orderId);
+  deps.outboxRelay.kick(orderId, saved);
   return toOrderJson(saved);
 }
