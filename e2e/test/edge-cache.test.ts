@@ -20,6 +20,22 @@ async function startOfSecond(): Promise<void> {
 
 const cacheStatus = (res: { headers: Record<string, unknown> }) => res.headers['x-cache-status'];
 
+/**
+ * Two reads within one wall-clock second (the key's second), so the second can hit what the first
+ * stored. On a loaded machine a cold first read may end in the next second, where the key is a new
+ * one: such a pair says nothing about the cache and is taken again (at most three times).
+ */
+async function twoReadsInOneSecond<T>(first: () => Promise<T>, second: () => Promise<T>): Promise<[T, T]> {
+  for (let attempt = 1; ; attempt += 1) {
+    await startOfSecond();
+    const second0 = Math.floor(Date.now() / 1000);
+    const answers: [T, T] = [await first(), await second()];
+    if (Math.floor(Date.now() / 1000) === second0) return answers;
+    if (attempt === 3)
+      throw new Error('three pairs of reads each spanned two seconds: the stack is too slow');
+  }
+}
+
 beforeAll(async () => {
   if (!nginx) return;
   await buildAll();
@@ -41,9 +57,10 @@ afterAll(async () => {
 describe.skipIf(!nginx)('nginx edge cache for anonymous catalog reads', () => {
   it('serves the second read of a URL within the second from the cache, without the first reader’s headers', async () => {
     const path = `/api/products?page=1&limit=${3 + (Date.now() % 50)}`;
-    await startOfSecond();
-    const first = await call(stack.entry, 'GET', path);
-    const second = await call(stack.entry, 'GET', path);
+    const [first, second] = await twoReadsInOneSecond(
+      () => call(stack.entry, 'GET', path),
+      () => call(stack.entry, 'GET', path),
+    );
     expect(first.status).toBe(200);
     expect(cacheStatus(first)).toBe('MISS');
     expect(first.headers['x-ratelimit-limit']).toBeDefined();
@@ -58,19 +75,25 @@ describe.skipIf(!nginx)('nginx edge cache for anonymous catalog reads', () => {
   });
 
   it('caches product details and categories, and answers If-None-Match with 304 from the cache', async () => {
-    await startOfSecond();
-    const first = await call(stack.entry, 'GET', `/api/products/${productId}`);
+    const product = `/api/products/${productId}`;
+    let etag = '';
+    const [first, revalidated] = await twoReadsInOneSecond(
+      async () => {
+        const answer = await call(stack.entry, 'GET', product);
+        etag = answer.headers.etag as string;
+        return answer;
+      },
+      () => call(stack.entry, 'GET', product, { headers: { 'if-none-match': etag } }),
+    );
     expect(cacheStatus(first)).toBe('MISS');
-    const etag = first.headers.etag as string;
     expect(etag).toBeTruthy();
-    const revalidated = await call(stack.entry, 'GET', `/api/products/${productId}`, {
-      headers: { 'if-none-match': etag },
-    });
     expect(revalidated.status).toBe(304);
     expect(cacheStatus(revalidated)).toBe('HIT');
-    await startOfSecond();
-    expect(cacheStatus(await call(stack.entry, 'GET', '/api/categories'))).toBe('MISS');
-    expect(cacheStatus(await call(stack.entry, 'GET', '/api/categories'))).toBe('HIT');
+    const categories = await twoReadsInOneSecond(
+      () => call(stack.entry, 'GET', '/api/categories'),
+      () => call(stack.entry, 'GET', '/api/categories'),
+    );
+    expect(categories.map(cacheStatus)).toEqual(['MISS', 'HIT']);
   });
 
   it('sends requests with an Authorization header to the gateway and never stores their answers', async () => {
