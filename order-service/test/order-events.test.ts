@@ -26,6 +26,13 @@ async function placeOrder(harness: Harness, owner = tokenFor()) {
   return { order: response.body, owner, product };
 }
 
+/** The owner cancels the order through the API. */
+const cancelOrder = (harness: Harness, orderId: string, owner: ReturnType<typeof tokenFor>) =>
+  harness.http
+    .put(`/orders/${orderId}/status`)
+    .set('Authorization', owner.auth)
+    .send({ status: 'cancelled' });
+
 const eventsOf = async (harness: Harness, orderId: string) =>
   (await streamEntries(harness.redis, harness.stream)).filter((entry) => entry.orderId === orderId);
 
@@ -74,11 +81,7 @@ describe('events on the orders stream', () => {
     try {
       const { order, owner } = await placeOrder(orders);
       await eventually(async () => (await eventsOf(orders, order.id)).length === 1);
-      await orders.http
-        .put(`/orders/${order.id}/status`)
-        .set('Authorization', owner.auth)
-        .send({ status: 'cancelled' })
-        .expect(200);
+      await cancelOrder(orders, order.id, owner).expect(200);
       await eventually(async () => (await eventsOf(orders, order.id)).length === 3);
       await eventually(async () => (await outboxOf(orders, order.id)).length === 0);
 
@@ -90,11 +93,7 @@ describe('events on the orders stream', () => {
 
   it('when an order is cancelled, then order.status_changed and order.cancelled follow order.created, in that order', async () => {
     const { order, owner, product } = await placeOrder(orders);
-    await orders.http
-      .put(`/orders/${order.id}/status`)
-      .set('Authorization', owner.auth)
-      .send({ status: 'cancelled' })
-      .expect(200);
+    await cancelOrder(orders, order.id, owner).expect(200);
 
     await eventually(async () => (await eventsOf(orders, order.id)).length === 3);
 
@@ -148,10 +147,7 @@ describe('when Redis is down', () => {
     try {
       await redis.stop();
       const { order, owner } = await placeOrder(harness);
-      const cancel = await harness.http
-        .put(`/orders/${order.id}/status`)
-        .set('Authorization', owner.auth)
-        .send({ status: 'cancelled' });
+      const cancel = await cancelOrder(harness, order.id, owner);
       expect(cancel.status).toBe(200);
       await eventually(async () => {
         const metrics = await harness.http.get('/metrics');
