@@ -63,7 +63,6 @@ export async function createProductService(
     redis,
     logger,
     registry: metrics.registry,
-    writes: storage.writes,
     orderWaitMs: options.orderWaitMs,
   });
   const app = createApp({ config, logger, metrics, lifecycle, connection, services });
