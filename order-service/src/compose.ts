@@ -5,6 +5,7 @@ import {
   type Lifecycle,
   type Logger,
   type Redis,
+  ensureIndexes,
 } from '@ecom/service-kit';
 import type { Connection } from 'mongoose';
 import { createApp } from './app';
@@ -149,8 +150,7 @@ export function composeOrderService(options: ComposeOptions) {
     outboxRelay,
     releaseRetrier,
     /** Creates the indexes (the unique idempotency index is what makes duplicates safe). */
-    init: () =>
-      Promise.all([orders.init(), idempotencyModel.init(), pendingReleases.init(), pendingHolds.init()]),
+    init: () => ensureIndexes([orders, idempotencyModel, pendingReleases, pendingHolds]),
     start: () => loops.forEach((loop) => loop.start()),
     /** Once listening: see createPlacement. */
     resolvePredecessorGuards: placement.resolvePredecessorGuards,

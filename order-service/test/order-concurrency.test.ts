@@ -23,18 +23,16 @@ describe('order races over several instances', () => {
   beforeAll(async () => {
     stub = await startProductStub();
     const shared = { database: uniqueName('orders_'), stream: `events:orders:${uniqueName('race_')}` };
-    // One after another: the test database answers index builds racing on one collection with a deadlock.
-    for (let i = 0; i < INSTANCES; i += 1) {
-      instances.push(
-        await startOrderService({
-          productServiceUrl: stub.url,
-          internalToken: stub.token,
-          database: shared.database,
-          poolSize: 20,
-          settings: { stream: shared.stream, maxPendingUnitsPerUser: CAP },
-        }),
-      );
-    }
+    // Together, as replicas start: their index builds race on one collection (see ensureIndexes).
+    const start = () =>
+      startOrderService({
+        productServiceUrl: stub.url,
+        internalToken: stub.token,
+        database: shared.database,
+        poolSize: 20,
+        settings: { stream: shared.stream, maxPendingUnitsPerUser: CAP },
+      });
+    instances.push(...(await Promise.all(Array.from({ length: INSTANCES }, start))));
     pools = watchPoolUsage(instances.map((instance) => instance.connection.getClient()));
   });
 

@@ -1,3 +1,4 @@
+import { ensureIndexes } from '@ecom/service-kit';
 import type { Connection } from 'mongoose';
 import { type CategoryModel, categoryModel } from './categories/category-model';
 import { type ReservationModel, reservationModel } from './inventory/reservation-model';
@@ -16,6 +17,6 @@ export async function createModels(connection: Connection): Promise<Models> {
     categories: categoryModel(connection),
     reservations: reservationModel(connection),
   };
-  await Promise.all([models.products.init(), models.categories.init(), models.reservations.init()]);
+  await ensureIndexes([models.products, models.categories, models.reservations]);
   return models;
 }

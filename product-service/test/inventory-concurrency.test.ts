@@ -22,9 +22,12 @@ describe('concurrent reservations over several instances', () => {
 
   beforeAll(async () => {
     const database = uniqueName('products_');
-    // One after another: the test database answers index builds racing on one collection with a deadlock.
-    for (let i = 0; i < INSTANCES; i += 1)
-      instances.push(await startProductService({ database, orderWaitMs: 10_000 }));
+    // Together, as replicas start: their index builds race on one collection (see ensureIndexes).
+    instances.push(
+      ...(await Promise.all(
+        Array.from({ length: INSTANCES }, () => startProductService({ database, orderWaitMs: 10_000 })),
+      )),
+    );
     pools = watchPoolUsage(instances.map((instance) => instance.connection.getClient()));
   });
 

@@ -6,6 +6,7 @@ import {
   openMongoStorage,
   type Redis,
   redisHealthCheck,
+  ensureIndexes,
   type RootOptions,
   serviceBasics,
   type ServiceRoot,
@@ -46,7 +47,7 @@ export async function createUserService(
   await connectRedis(redis, logger);
 
   const users = createUserModel(connection);
-  await users.init();
+  await ensureIndexes([users]);
   const userStore = createUserStore(users);
   const passwords = passwordHasherFor(config);
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {

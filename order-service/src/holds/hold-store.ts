@@ -1,4 +1,4 @@
-import { isDuplicateKey } from '@ecom/service-kit';
+import { isDuplicateKey, retryWriteConflicts } from '@ecom/service-kit';
 import { type Connection, type Model, Schema } from 'mongoose';
 
 /** Units one customer holds in pending orders: the total, and what each order holds. */
@@ -39,9 +39,11 @@ export function createHoldStore(model: PendingHoldsModel) {
   /** True when the tally had to be created (a customer's first order). */
   async function createdTally(userId: string): Promise<boolean> {
     if (await model.exists({ _id: userId })) return false;
-    await model.create({ _id: userId, units: 0, orders: {} }).catch((error: unknown) => {
-      if (!isDuplicateKey(error)) throw error;
-    });
+    await retryWriteConflicts(() => model.create({ _id: userId, units: 0, orders: {} })).catch(
+      (error: unknown) => {
+        if (!isDuplicateKey(error)) throw error;
+      },
+    );
     return true;
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpError, isDuplicateKey } from '@ecom/service-kit';
+import { HttpError, isDuplicateKey, retryWriteConflicts } from '@ecom/service-kit';
 import { Types } from 'mongoose';
 import { idempotencyId, type IdempotencyModel, type IdempotencyRecord } from './idempotency-model';
 
@@ -53,16 +53,18 @@ export function createIdempotencyStore(model: IdempotencyModel, options: Idempot
     const id = idempotencyId(userId, key);
     const expiresAt = new Date(now + IDEMPOTENCY_WINDOW_MS);
     try {
-      await model.create({
-        _id: id,
-        userId,
-        key,
-        fingerprint,
-        orderId: orderId.toHexString(),
-        state: 'in_progress',
-        leaseUntil: new Date(now + LEASE_MS),
-        expiresAt,
-      });
+      await retryWriteConflicts(() =>
+        model.create({
+          _id: id,
+          userId,
+          key,
+          fingerprint,
+          orderId: orderId.toHexString(),
+          state: 'in_progress',
+          leaseUntil: new Date(now + LEASE_MS),
+          expiresAt,
+        }),
+      );
       return { kind: 'owner', orderId };
     } catch (error) {
       if (isDuplicateKey(error)) return undefined;

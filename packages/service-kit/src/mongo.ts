@@ -1,6 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { retryWriteConflicts } from './mongo-errors';
 import { instrumentMongoClient } from './mongo-metrics';
 import { retryWithBackoff } from './retry';
 
@@ -31,6 +32,9 @@ export async function connectMongo(url: string, options: MongoOptions): Promise<
         socketTimeoutMS: 45_000,
         maxIdleTimeMS: 30_000,
         monitorCommands: options.registry !== undefined,
+        // Collections and indexes are made by ensureIndexes, awaited and retried, not in the background.
+        autoCreate: false,
+        autoIndex: false,
       });
       try {
         return await candidate.asPromise();
@@ -67,4 +71,13 @@ export function mongoHealthCheck(connection: Connection) {
     if (connection.readyState !== 1 || !connection.db) throw new Error('MongoDB not connected');
     await connection.db.admin().ping();
   };
+}
+
+/**
+ * Builds the indexes the models' schemas declare (creating their collections), before the service
+ * serves. Replicas starting together build the same indexes, and the server may abort one build for
+ * another: each build is retried (mongoose's own init() remembers its first failure forever).
+ */
+export async function ensureIndexes(models: { createIndexes(): Promise<unknown> }[]): Promise<void> {
+  await Promise.all(models.map((model) => retryWriteConflicts(() => model.createIndexes())));
 }

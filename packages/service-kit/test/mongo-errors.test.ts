@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDuplicateKey } from '../src/mongo-errors';
+import { isDuplicateKey, isTransientWriteConflict, retryWriteConflicts } from '../src/mongo-errors';
 
 describe('isDuplicateKey', () => {
   it('recognises code 11000', () => {
@@ -13,5 +13,61 @@ describe('isDuplicateKey', () => {
     ['null', null],
   ])('refuses %s', (_case, error) => {
     expect(isDuplicateKey(error)).toBe(false);
+  });
+});
+
+describe('retryWriteConflicts', () => {
+  const conflict = Object.assign(new Error('deadlock detected'), { code: 16908292 });
+
+  it('when the server aborts a write for a concurrent one, then the write is sent again and its answer returned', async () => {
+    let calls = 0;
+    const result = await retryWriteConflicts(async () => {
+      calls += 1;
+      if (calls === 1) throw conflict;
+      return 'written';
+    });
+    expect(result).toBe('written');
+    expect(calls).toBe(2);
+  });
+
+  it('when the retry meets the unique index, then its E11000 is what the caller gets', async () => {
+    const duplicate = Object.assign(new Error('E11000'), { code: 11000 });
+    let calls = 0;
+    const write = () => {
+      calls += 1;
+      return Promise.reject(calls === 1 ? conflict : duplicate);
+    };
+    await expect(retryWriteConflicts(write)).rejects.toBe(duplicate);
+    expect(calls).toBe(2);
+  });
+
+  it('when every attempt conflicts, then it gives up after three with the conflict', async () => {
+    let calls = 0;
+    const write = () => {
+      calls += 1;
+      return Promise.reject(conflict);
+    };
+    await expect(retryWriteConflicts(write)).rejects.toBe(conflict);
+    expect(calls).toBe(3);
+  });
+
+  it('when a write fails otherwise, then it is not sent again', async () => {
+    let calls = 0;
+    const failure = new Error('connection reset');
+    const write = () => {
+      calls += 1;
+      return Promise.reject(failure);
+    };
+    await expect(retryWriteConflicts(write)).rejects.toBe(failure);
+    expect(calls).toBe(1);
+  });
+
+  it.each([
+    ['MongoDB WriteConflict', { code: 112 }, true],
+    ['deadlock detected', { code: 16908292 }, true],
+    ['duplicate key', { code: 11000 }, false],
+    ['no code', new Error('x'), false],
+  ])('isTransientWriteConflict: %s', (_case, error, expected) => {
+    expect(isTransientWriteConflict(error)).toBe(expected);
   });
 });

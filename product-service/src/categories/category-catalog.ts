@@ -1,4 +1,4 @@
-import { HttpError, isDuplicateKey } from '@ecom/service-kit';
+import { HttpError, isDuplicateKey, retryWriteConflicts } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
 import { type CatalogCache, type JsonRead, versionKeys } from '../cache/catalog-cache';
 import type { Models } from '../models';
@@ -69,9 +69,13 @@ export class CategoryCatalog {
   }
 
   async create(input: CategoryInput): Promise<CategoryView> {
-    const created = await this.deps.models.categories
-      .create({ name: input.name, nameKey: categoryKey(input.name), description: input.description })
-      .catch(duplicateName);
+    const created = await retryWriteConflicts(() =>
+      this.deps.models.categories.create({
+        name: input.name,
+        nameKey: categoryKey(input.name),
+        description: input.description,
+      }),
+    ).catch(duplicateName);
     await this.deps.cache.categoriesChanged();
     return categoryView(created.toObject() as CategoryRecord);
   }

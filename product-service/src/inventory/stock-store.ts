@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpError, isDuplicateKey, type Logger } from '@ecom/service-kit';
+import { HttpError, isDuplicateKey, type Logger, retryWriteConflicts } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
 import type { Models } from '../models';
 import type { RequestedItem } from './inventory-schemas';
@@ -159,7 +159,9 @@ export class StockStore {
     const deadline = Date.now() + this.waitMs;
     for (;;) {
       try {
-        await this.models.reservations.create({ _id: orderId, status: 'pending', items, ...claimed(claim) });
+        await retryWriteConflicts(() =>
+          this.models.reservations.create({ _id: orderId, status: 'pending', items, ...claimed(claim) }),
+        );
         return undefined;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
@@ -220,7 +222,9 @@ export class StockStore {
   private async insertTombstone(orderId: string): Promise<ReservationFields | null> {
     try {
       // A tombstone: a reserve for this order that arrives late (after a timeout) is refused.
-      const created = await this.models.reservations.create({ _id: orderId, status: 'released', items: [] });
+      const created = await retryWriteConflicts(() =>
+        this.models.reservations.create({ _id: orderId, status: 'released', items: [] }),
+      );
       return created.toObject();
     } catch (error) {
       if (isDuplicateKey(error)) return null;

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { HttpError, isDuplicateKey, type Page, toCents, toPage } from '@ecom/service-kit';
+import {
+  HttpError,
+  isDuplicateKey,
+  type Page,
+  retryWriteConflicts,
+  toCents,
+  toPage,
+} from '@ecom/service-kit';
 import { type CatalogCache, type JsonRead, versionKeys } from '../cache/catalog-cache';
 import { categoryKey } from '../categories/category-model';
 import type { Models } from '../models';
@@ -71,8 +78,8 @@ export class ProductCatalog {
 
   async create(input: ProductInput): Promise<ProductView> {
     const category = await this.resolveCategory(input.category);
-    const created = await this.deps.models.products
-      .create({
+    const created = await retryWriteConflicts(() =>
+      this.deps.models.products.create({
         name: input.name,
         description: input.description,
         priceCents: toCents(input.price),
@@ -80,8 +87,8 @@ export class ProductCatalog {
         stock: input.stock,
         sku: input.sku,
         isActive: input.isActive,
-      })
-      .catch(duplicateSku);
+      }),
+    ).catch(duplicateSku);
     const view = productView(created.toObject() as ProductRecord);
     await this.deps.cache.productsChanged([view.id]);
     return view;

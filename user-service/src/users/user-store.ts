@@ -1,3 +1,4 @@
+import { retryWriteConflicts } from '@ecom/service-kit';
 import type { User, UserDocument, UserModel } from './user-model';
 
 export type NewUser = Pick<User, 'email' | 'name' | 'passwordHash' | 'role'>;
@@ -12,7 +13,7 @@ export interface UserStore {
 /** The unique index on `email` serves the lookup and refuses a second account, also when sign-ups race. */
 export function createUserStore(users: UserModel): UserStore {
   return {
-    create: (user) => users.create(user),
+    create: (user) => retryWriteConflicts(() => users.create(user)),
     findByEmail: (email) => users.findOne({ email }),
   };
 }
