@@ -118,11 +118,14 @@ node_exporter_tag=$(role node-exporter '["/usr/bin/prometheus-node-exporter"]')
 # the checkout: a second when current), imported as it is rather than rebuilt: its forky root
 # filesystem (PostgreSQL 18 + DocumentDB) without apt lists, docs, man pages and translations, plus
 # its FerretDB binary and template data directory (owned by the root filesystem's postgres uid).
-# Bump DB_IMPORT_RECIPE when the import below changes; the installer's stamp covers the rest.
+# The tag hashes every file's name, size and time, not only the installer's stamp: the template's
+# postgresql.conf has changed under an unchanged stamp. Bump DB_IMPORT_RECIPE when the import changes.
 DB_IMPORT_RECIPE=1
 bash scripts/install-embedded-db.sh >&2
 db_dir=$(bash scripts/install-embedded-db.sh --dir)
-db_base_tag="$REPO/embedded-db:$(echo "$DB_IMPORT_RECIPE" | hash_of "$db_dir/STAMP" -)"
+db_base_tag="$REPO/embedded-db:$(
+  { echo "$DB_IMPORT_RECIPE"; find "$db_dir" -printf '%P %s %T@\n' | LC_ALL=C sort; } | hash_of -
+)"
 if ! have_image "$db_base_tag"; then
   log "importing $db_dir → $db_base_tag"
   tar -c --exclude='./var/lib/apt/lists/*' --exclude='./usr/share/doc/*' --exclude='./usr/share/man/*' \
