@@ -5,6 +5,9 @@
 #       PostgreSQL 18 + DocumentDB on 127.0.0.1:PORT with its data in DIR (a new DIR starts as a copy
 #       of the template). --throwaway: no fsync at all, for test databases that die with the test.
 #       SIGTERM/SIGINT stop it with PostgreSQL's fast shutdown (clients are disconnected, data kept).
+#   embedded-db.sh ferretdb --postgres-port PORT [FERRETDB FLAGS...]
+#       FerretDB once PostgreSQL on PORT accepts queries (it would log a refused connection per
+#       pooled connection otherwise), then exec'd: signals reach FerretDB itself.
 #   embedded-db.sh ferretdb-bin     print the FerretDB binary's path
 #   embedded-db.sh versions         print what is installed (one line)
 #   embedded-db.sh make-template DIR   (used by the installer)
@@ -111,7 +114,23 @@ run_postgres() {
   exit "$rc"
 }
 
+run_ferretdb() {
+  [ "${1:-}" = --postgres-port ] && [ -n "${2:-}" ] || die "ferretdb: --postgres-port PORT required"
+  local port="$2"
+  shift 2
+  local deadline=$((SECONDS + 60))
+  until chroot "$ROOTFS" "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres; do
+    [ "$SECONDS" -lt "$deadline" ] || die "PostgreSQL on port $port did not accept queries within 60 s"
+    sleep 0.2
+  done
+  exec "$CACHE_DIR/bin/ferretdb" --postgresql-url="postgres://postgres@127.0.0.1:$port/postgres" "$@"
+}
+
 case "${1:-}" in
+  ferretdb)
+    shift
+    run_ferretdb "$@"
+    ;;
   postgres)
     shift
     run_postgres "$@"
@@ -119,5 +138,5 @@ case "${1:-}" in
   ferretdb-bin) echo "$CACHE_DIR/bin/ferretdb" ;;
   versions) bash "$here/install-embedded-db.sh" --versions ;;
   make-template) (make_template "${2:?directory}") ;;
-  *) die "usage: embedded-db.sh postgres|ferretdb-bin|versions|make-template" ;;
+  *) die "usage: embedded-db.sh postgres|ferretdb|ferretdb-bin|versions|make-template" ;;
 esac

@@ -2,17 +2,18 @@
 # Installs what the test suite needs on a Debian machine. Idempotent: only missing pieces are
 # installed, so running it again is quick.
 #   - redis-server                      (required: integration tests start a real Redis)
-#   - mongod or FerretDB                (required: FerretDB is built from source with Go)
+#   - the embedded database             (required unless mongod is installed or MONGODB_URL is set:
+#                                         FerretDB v2 + PostgreSQL/DocumentDB, scripts/install-embedded-db.sh)
 #   - nginx, prometheus, docker-compose (best effort: config validation / smoke tests)
 #   - npm ci                            (skipped when node_modules is current or SETUP_SKIP_NPM=1)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# FerretDB v1.24 needs Go >= 1.24. Debian bookworm's `golang` is 1.19, so when the apt Go is too
+# FerretDB v2.7 needs Go >= 1.25. Debian bookworm's `golang` is 1.19, so when the apt Go is too
 # old we fall back to the official tarball of this version.
-GO_MIN_VERSION="1.24"
-GO_TARBALL_VERSION="${GO_TARBALL_VERSION:-1.24.3}"
+GO_MIN_VERSION="1.25"
+GO_TARBALL_VERSION="${GO_TARBALL_VERSION:-1.25.5}"
 
 log() { echo "[setup] $*"; }
 warn() { echo "[setup] WARNING: $*" >&2; }
@@ -69,24 +70,6 @@ else
 fi
 
 # --- MongoDB-compatible server -----------------------------------------------------------------
-find_ferretdb() {
-  local candidate
-  if have ferretdb; then
-    command -v ferretdb
-    return 0
-  fi
-  for candidate in \
-    "$(have go && go env GOPATH 2>/dev/null | cut -d: -f1)/bin/ferretdb" \
-    "$HOME/go/bin/ferretdb" \
-    /root/go/bin/ferretdb; do
-    if [ -x "$candidate" ]; then
-      echo "$candidate"
-      return 0
-    fi
-  done
-  return 1
-}
-
 # Prints e.g. "1.24" for "go version go1.24.3 linux/amd64"; empty when go is missing.
 go_version() {
   have go || return 0
@@ -121,10 +104,12 @@ install_go_tarball() {
   rm -rf "$tmp"
 }
 
-if have mongod; then
+if [ -n "${MONGODB_URL:-}" ]; then
+  log "MONGODB_URL is set: no local database needed"
+elif have mongod; then
   log "mongod: present ($(command -v mongod))"
-elif ferretdb_bin="$(find_ferretdb)" && bash scripts/install-ferretdb.sh --is-current "$ferretdb_bin"; then
-  log "ferretdb: present ($ferretdb_bin)"
+elif bash scripts/install-embedded-db.sh --is-current; then
+  log "embedded database: $(bash scripts/install-embedded-db.sh --versions)"
 else
   export PATH="$PATH:/usr/local/go/bin" # where the official tarball lives
   if ! have go; then
@@ -135,10 +120,8 @@ else
     export PATH="/usr/local/go/bin:$PATH"
     go_is_recent || die "Go >= $GO_MIN_VERSION is required to build FerretDB (found: $(go_version))"
   fi
-  # install-ferretdb.sh parses `go mod download -json` with python3.
-  have python3 || apt_install python3 || die "could not install python3"
-  log "building FerretDB with $(go version | cut -d' ' -f3)"
-  bash scripts/install-ferretdb.sh
+  have debootstrap || apt_install debootstrap || die "could not install debootstrap"
+  bash scripts/install-embedded-db.sh
 fi
 
 # --- node modules ------------------------------------------------------------------------------

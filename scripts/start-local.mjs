@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The local stack behind `npm start` (see scripts/start-local.sh):
-//   - FerretDB (SQLite in .data/ferretdb) on :27017 unless MONGODB_URL is set,
+//   - the embedded database unless MONGODB_URL is set: FerretDB v2 on :27017 over PostgreSQL 18 +
+//     DocumentDB on :27018 (data in .data/documentdb; built by scripts/install-embedded-db.sh),
 //   - redis-server (.data/redis) on :6379 unless REDIS_URL is set,
 //   - user :3001, product :3002, order :3003,
 //   - two gateways (:3000, :3010) behind nginx (:8080) when nginx is installed, else one on :3000,
@@ -22,6 +23,7 @@ import {
   constants,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -29,7 +31,6 @@ import {
 } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,6 +53,7 @@ function die(message) {
 
 const BASE_PORTS = {
   mongo: 27017,
+  postgres: 27018,
   redis: 6379,
   gateway: 3000,
   user: 3001,
@@ -125,30 +127,15 @@ function which(name) {
   return undefined;
 }
 
-function findFerretDb() {
-  const candidates = [
-    which('ferretdb'),
-    path.join(os.homedir(), 'go', 'bin', 'ferretdb'),
-    '/root/go/bin/ferretdb',
-  ];
-  if (which('go')) {
-    try {
-      const gopath = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' })
-        .trim()
-        .split(path.delimiter)[0];
-      if (gopath) candidates.push(path.join(gopath, 'bin', 'ferretdb'));
-    } catch {
-      // no usable Go
-    }
-  }
-  return candidates.find((file) => {
-    try {
-      return file && (accessSync(file, constants.X_OK), true);
-    } catch {
-      return false;
-    }
-  });
+/** The embedded database's build is in its cache, as scripts/install-embedded-db.sh made it. */
+function embeddedDbBuilt() {
+  return (
+    spawnSync('bash', [path.join(root, 'scripts', 'install-embedded-db.sh'), '--is-current']).status === 0
+  );
 }
+
+const embeddedDb = (...args) =>
+  execFileSync('bash', [path.join(root, 'scripts', 'embedded-db.sh'), ...args], { encoding: 'utf8' }).trim();
 
 /** node_modules as `npm ci` leaves it: npm's own record is newer than package-lock.json. */
 function nodeModulesCurrent() {
@@ -162,19 +149,19 @@ function nodeModulesCurrent() {
 
 const startMongo = !env.MONGODB_URL;
 const startRedis = !env.REDIS_URL;
-let ferretdb = startMongo ? findFerretDb() : undefined;
+let mongoBuilt = startMongo ? embeddedDbBuilt() : true;
 let redisServer = startRedis ? which('redis-server') : undefined;
 
-// The same setup as `npm test` (scripts/setup.sh: redis-server and FerretDB on Debian/Ubuntu,
-// `npm ci`), only when something is missing: a fresh clone needs no step before `npm start`.
-if ((startMongo && !ferretdb) || (startRedis && !redisServer) || !nodeModulesCurrent()) {
+// The same setup as `npm test` (scripts/setup.sh: redis-server and the embedded database on
+// Debian/Ubuntu, `npm ci`), only when something is missing: a fresh clone needs no step before `npm start`.
+if (!mongoBuilt || (startRedis && !redisServer) || !nodeModulesCurrent()) {
   log('first start (or dependencies changed): running scripts/setup.sh');
   const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup.sh')], { stdio: 'inherit', env });
   if (setup.status !== 0)
-    die('scripts/setup.sh failed; install redis-server and FerretDB, or set MONGODB_URL/REDIS_URL');
-  ferretdb = startMongo ? findFerretDb() : undefined;
+    die('scripts/setup.sh failed; install redis-server, or set MONGODB_URL (any MongoDB 7) and REDIS_URL');
+  mongoBuilt = startMongo ? embeddedDbBuilt() : true;
   redisServer = startRedis ? which('redis-server') : undefined;
-  if (startMongo && !ferretdb) die('FerretDB still not found; set MONGODB_URL to use another MongoDB');
+  if (!mongoBuilt) die('the embedded database is still not built; set MONGODB_URL to use another MongoDB');
   if (startRedis && !redisServer) die('redis-server still not found; set REDIS_URL to use another Redis');
 }
 
@@ -184,7 +171,12 @@ const prometheus =
   env.START_PROMETHEUS !== '0' && existsSync(prometheusConfig) ? which('prometheus') : undefined;
 
 const wanted = [
-  ...(startMongo ? [['FerretDB', PORTS.mongo]] : []),
+  ...(startMongo
+    ? [
+        ['FerretDB', PORTS.mongo],
+        ['PostgreSQL', PORTS.postgres],
+      ]
+    : []),
   ...(startRedis ? [['redis-server', PORTS.redis]] : []),
   ['user-service', PORTS.user],
   ['product-service', PORTS.product],
@@ -230,7 +222,7 @@ const shared = { ...defaults, ...env, NODE_ENV: nodeEnv };
 // and loopback TCP costs each one the whole network stack (measured: ~25% less driver CPU per
 // command). The TCP port stays open for mongosh and other tools. A socket path must fit in
 // sun_path (108 bytes), so a deep data directory falls back to TCP.
-const ferretSocket = path.join(dataDir, 'ferretdb', 'ferretdb.sock');
+const ferretSocket = path.join(dataDir, 'documentdb', 'ferretdb', 'ferretdb.sock');
 const useSocket = startMongo && ferretSocket.length < 100;
 const mongoHost = useSocket ? encodeURIComponent(ferretSocket) : `${HOST}:${PORTS.mongo}`;
 // Each service its own database, as the services' defaults name them.
@@ -257,33 +249,69 @@ const nodeProcess = (name, main, extraEnv) =>
     env: { ...shared, ...extraEnv },
   });
 
-if (startMongo) {
-  const dir = path.join(dataDir, 'ferretdb');
-  mkdirSync(dir, { recursive: true });
+if (startMongo) superviseEmbeddedDb();
+
+/** PostgreSQL + DocumentDB and FerretDB in front of it, as two supervised processes. */
+function superviseEmbeddedDb() {
+  warnAboutFerretDbV1Data();
+  log(`embedded database: ${embeddedDb('versions')}`);
+  const dir = path.join(dataDir, 'documentdb');
+  mkdirSync(path.join(dir, 'ferretdb'), { recursive: true });
+  supervisor.add({
+    name: 'postgres',
+    layer: 'data',
+    command: 'bash',
+    args: [
+      path.join(root, 'scripts', 'embedded-db.sh'),
+      'postgres',
+      '--data',
+      path.join(dir, 'pgdata'),
+      '--port',
+      String(PORTS.postgres),
+    ],
+    filter: quietLines.postgres,
+  });
   supervisor.add({
     name: 'mongo',
     layer: 'data',
-    command: ferretdb,
+    command: 'bash',
     args: [
-      '--handler=sqlite',
-      // WAL without an fsync per commit: twice the write throughput at half the CPU (measured: 9,000
-      // _id writes 989/s → 2,145/s). A power cut may lose the last commits of this local stand-in,
-      // never corrupt it; Compose runs real MongoDB with its own durability.
-      `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
-      `--state-dir=${dir}`,
+      path.join(root, 'scripts', 'embedded-db.sh'),
+      'ferretdb',
+      '--postgres-port',
+      String(PORTS.postgres),
+      `--state-dir=${path.join(dir, 'ferretdb')}`,
       `--listen-addr=${HOST}:${PORTS.mongo}`,
       ...(useSocket ? [`--listen-unix=${ferretSocket}`] : []),
+      // Loopback and a Unix socket in the data directory only; Compose runs MongoDB with users.
+      '--no-auth',
       '--debug-addr=-',
       '--telemetry=disable',
-      // FerretDB logs every error reply at warn, with the whole message dumped over ~20 lines:
-      // mongoose's start-up createCollection on collections that exist (NamespaceExists, which
-      // mongoose expects and ignores), the driver's endSessions at close (a command FerretDB v1
-      // lacks), clients closing their connections. None is a problem; real errors still show.
+      // FerretDB logs each client's disconnect and each error reply at info/warn; real errors still show.
       '--log-level=error',
     ],
     // A crash (or kill -9) leaves the socket file behind, and FerretDB will not bind over it.
     beforeStart: () => rmSync(ferretSocket, { force: true }),
   });
+}
+
+/** .data/ferretdb is FerretDB v1's SQLite store, which nothing reads any more. */
+function warnAboutFerretDbV1Data() {
+  const v1Dir = path.join(dataDir, 'ferretdb');
+  let sqliteFiles = [];
+  try {
+    sqliteFiles = readdirSync(v1Dir).filter((file) => file.endsWith('.sqlite'));
+  } catch {
+    return;
+  }
+  if (sqliteFiles.length === 0) return;
+  log(
+    `warning: ${path.relative(process.cwd(), v1Dir)} holds data of the former embedded database (FerretDB v1, ` +
+      `SQLite: ${sqliteFiles.join(', ')}), which is no longer read; this stack starts with the empty ` +
+      `${path.relative(process.cwd(), path.join(dataDir, 'documentdb'))}. Remove it (rm -rf ${path.relative(process.cwd(), v1Dir)}) ` +
+      'or, to keep its users and orders, export them with mongodump from a FerretDB v1.24 on that directory ' +
+      'and mongorestore them into this one.',
+  );
 }
 if (startRedis) {
   const dir = path.join(dataDir, 'redis');

@@ -88,7 +88,7 @@ export const ADMIN = { email: 'admin@e2e.example', password: 'admin-e2e-password
 
 /**
  * The real stack on free ports: user, product and order services (own databases in the test
- * FerretDB, a private redis-server), two gateway replicas, and nginx in front when installed.
+ * database server, a private redis-server), two gateway replicas, and nginx in front when installed.
  */
 export class Stack {
   readonly processes = new Map<string, ManagedProcess>();

@@ -106,7 +106,7 @@ describe('npm start, when a service crashes', () => {
   }, 60_000);
 
   it('when FerretDB is killed, then it comes back on its Unix socket (the stale socket file removed) and orders of the services work', async () => {
-    const pid = stack.pidOf('--handler=sqlite')!;
+    const pid = stack.pidOf('--listen-unix=')!;
     expect(pid).toBeDefined();
     process.kill(pid, 'SIGKILL');
 
@@ -115,8 +115,33 @@ describe('npm start, when a service crashes', () => {
       interval: 250,
     });
     expect((await probes.product()).status).toBe(200);
-    expect(stack.pidOf('--handler=sqlite')).not.toBe(pid);
+    expect(stack.pidOf('--listen-unix=')).not.toBe(pid);
     expect(stack.output.join('\n')).toMatch(/\[start\] mongo was killed \(SIGKILL\); restarting it/);
     expect(stack.output.join('\n')).not.toMatch(/address already in use/);
+  }, 60_000);
+
+  it('when PostgreSQL is killed, then it recovers its data and orders of the services work again', async () => {
+    // The postmaster; its workers rename themselves ("postgres: walwriter" ...).
+    const pid = stack.pidOf('/bin/postgres\0-D')!;
+    expect(pid).toBeDefined();
+    process.kill(pid, 'SIGKILL');
+
+    // A new postmaster, after the supervisor noticed (the old one's backends may linger a moment).
+    await vi.waitFor(
+      () => {
+        expect(stack.output.join('\n')).toMatch(
+          /\[start\] postgres (exited \(code \d+\)|was killed \(SIGKILL\)); restarting it/,
+        );
+        const restarted = stack.pidOf('/bin/postgres\0-D');
+        expect(restarted).toBeDefined();
+        expect(restarted).not.toBe(pid);
+      },
+      { timeout: 30_000, interval: 250 },
+    );
+    await vi.waitFor(async () => expect((await probes.order()).status).toBe(200), {
+      timeout: 30_000,
+      interval: 250,
+    });
+    expect((await probes.product()).status).toBe(200);
   }, 60_000);
 });

@@ -1,13 +1,12 @@
 /**
- * Builds a grown database for "growth does not hurt" runs, straight into MongoDB/FerretDB (not
+ * Builds a grown database for "growth does not hurt" runs, straight into the database (not
  * through the API, which would take hours): products, their reservations, orders and users, in
  * the shape the services store them. Run it against a stopped or idle stack, then start the stack.
  *
  *   npm run -w @ecom/load-tests preload -- --mongo-url mongodb://127.0.0.1:27017 \
  *     [--products 10000] [--reservations 100000] [--orders 100000] [--users 50000]
  *
- * Users get the password `preload-password-1` and emails `preload-<n>@loadtest.example.com`;
- * each also gets its `_id`-keyed email document (what user-service keeps on FerretDB).
+ * Users get the password `preload-password-1` and emails `preload-<n>@loadtest.example.com`.
  */
 import { parseArgs } from 'node:util';
 import bcrypt from 'bcrypt';
@@ -31,46 +30,6 @@ async function insertAll(
   }
   const seconds = (Date.now() - started) / 1_000;
   console.log(`${db}.${collection}: ${count} documents in ${seconds.toFixed(1)} s`);
-}
-
-/**
- * What order-service keeps in `ferretdb` storage mode so that nothing scans the orders: each
- * user's order ids, and the expiry schedule (all preloaded orders fall in the bucket of `now`).
- * Unused, and harmless, in `mongodb` mode.
- */
-async function preloadOrderLookups(
-  client: MongoClient,
-  orderIds: ObjectId[],
-  ownerOf: (n: number) => string,
-  now: Date,
-): Promise<void> {
-  const byUser = new Map<string, string[]>();
-  orderIds.forEach((id, n) => {
-    const owner = ownerOf(n);
-    byUser.set(owner, [...(byUser.get(owner) ?? []), id.toHexString()]);
-  });
-  const lists = [...byUser.entries()];
-  await insertAll(client, 'orders', 'order_ids_by_user', lists.length, (n) => ({
-    _id: lists[n]![0],
-    ids: lists[n]![1],
-  }));
-  if (orderIds.length === 0) return;
-  const bucket = Math.floor(now.getTime() / 1_000);
-  const schedule = client
-    .db('orders')
-    .collection<{ _id: string; ids?: string[]; next?: number }>('order_expiry_schedule');
-  await schedule.updateOne({ _id: 'cursor' }, { $setOnInsert: { next: bucket } }, { upsert: true });
-  // The page (3,600 buckets) that lists which of its buckets hold ids.
-  await schedule.updateOne(
-    { _id: `p${Math.floor(bucket / 3_600)}` },
-    { $push: { ids: String(bucket) } },
-    { upsert: true },
-  );
-  await schedule.updateOne(
-    { _id: `b${bucket}` },
-    { $push: { ids: { $each: orderIds.map((id) => id.toHexString()) } } },
-    { upsert: true },
-  );
 }
 
 async function main(): Promise<void> {
@@ -148,7 +107,6 @@ async function main(): Promise<void> {
       createdAt: now,
       updatedAt: now,
     }));
-    await preloadOrderLookups(client, orderIds, (n) => userIds[n % userIds.length]!.toHexString(), now);
     // One hash for all: bcrypt at cost 10 per user would take minutes and prove nothing.
     const passwordHash = await bcrypt.hash(PRELOAD_PASSWORD, 10);
     await insertAll(client, 'users', 'users', counts.users, (n) => ({
@@ -159,10 +117,6 @@ async function main(): Promise<void> {
       role: 'customer',
       createdAt: now,
       updatedAt: now,
-    }));
-    await insertAll(client, 'users', 'user_emails', counts.users, (n) => ({
-      _id: preloadEmail(n),
-      userId: userIds[n],
     }));
   } finally {
     await client.close();

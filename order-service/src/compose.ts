@@ -1,7 +1,6 @@
 import {
   createMetrics,
   type ServiceMetrics,
-  createDocumentWrites,
   type HealthCheck,
   type Lifecycle,
   type Logger,
@@ -46,12 +45,10 @@ export function composeOrderService(options: ComposeOptions) {
   const orderMetrics = createOrderMetrics(metrics);
   const orders = createOrderModel(connection);
   const idempotencyModel = createIdempotencyModel(connection);
-  // The one place the backend matters: how a guarded single-document write is made atomic.
-  const writes = createDocumentWrites(settings.storageMode);
-  const orderStore = createOrderStore(orders, writes);
+  const orderStore = createOrderStore(orders);
   const pendingHolds = createPendingHoldsModel(connection);
   const pendingUnits = createPendingUnitsLimit({
-    holds: createHoldStore(pendingHolds, writes),
+    holds: createHoldStore(pendingHolds),
     orders,
     maxUnits: settings.maxPendingUnitsPerUser,
     // Longer than any placement can take (reservation budget, retries, the save).
@@ -70,7 +67,6 @@ export function composeOrderService(options: ComposeOptions) {
     orderMetrics,
   );
   const idempotency = createIdempotencyStore(idempotencyModel, {
-    writes,
     waitMs: settings.idempotencyWaitMs ?? settings.productTimeoutMs + 5_000,
     replayOrder: async (orderId) => {
       const order = await orders.findById(orderId, { outbox: 0 }).lean();

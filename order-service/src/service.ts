@@ -33,8 +33,7 @@ export interface OrderService extends ServiceRoot {
 }
 
 /**
- * The composition root: connects MongoDB (the stores depend on the storage mode the server is
- * found to need) and Redis, creates the indexes and builds the app (compose.ts). start() adds the
+ * The composition root: connects MongoDB and Redis, creates the indexes and builds the app (compose.ts). start() adds the
  * background loops and, once listening, releases what a crashed predecessor left guarded.
  */
 export async function createOrderService(
@@ -44,15 +43,14 @@ export async function createOrderService(
   const startedAt = new Date();
   const basics = serviceBasics('order-service', config, options);
   const { logger, metrics, lifecycle } = basics;
-  const storage = await openMongoStorage(config, basics);
-  const { connection } = storage;
+  const connection = await openMongoStorage(config, basics);
   // No key prefix: `events:orders` is a name every service agrees on. A stalled Redis must not
   // stall the outbox relay forever, hence the command timeout.
   const redis = createRedis(config.REDIS_URL, { logger, overrides: { commandTimeout: 2_000 } });
   await connectRedis(redis, logger);
 
   const settings: OrderServiceSettings = {
-    ...settingsFromConfig(config, storage.storageMode),
+    ...settingsFromConfig(config),
     // PORT=0 (tests) takes whatever port is free: no slot a successor could come back to.
     slot: config.PORT === 0 ? undefined : slotOf(hostname(), config.PORT),
     ...options.settings,
@@ -74,9 +72,8 @@ export async function createOrderService(
     app: parts.app,
     config,
     startBackground: () => {
-      const writers = storage.watchForOtherWriters();
       parts.start();
-      return [writers, () => parts.stop()];
+      return [() => parts.stop()];
     },
     // Not fatal: the guards still come due on their own, only later.
     afterListen: async () => {

@@ -1,4 +1,4 @@
-import type { AccessLogMode, JwtSettings, StorageMode } from '@ecom/service-kit';
+import type { AccessLogMode, JwtSettings } from '@ecom/service-kit';
 import type { OrderServiceConfig } from './config';
 import type { BreakerOptions } from './inventory-client/inventory';
 
@@ -25,18 +25,13 @@ export interface OrderServiceSettings {
   idempotencyWaitMs?: number;
   /** host:port of this process; guards carry it so a successor can resolve them at start-up. */
   slot?: string;
-  /** Chosen once at start-up (chooseStorageMode); see DocumentWrites. */
-  storageMode: StorageMode;
   /** Units one customer may hold in pending orders at once. */
   maxPendingUnitsPerUser: number;
   /** Pending orders older than this are cancelled (reason `expired`) and their stock released. */
   pendingOrderTtlMs: number;
 }
 
-export function settingsFromConfig(
-  config: OrderServiceConfig,
-  storageMode: StorageMode,
-): OrderServiceSettings {
+export function settingsFromConfig(config: OrderServiceConfig): OrderServiceSettings {
   return {
     jwt: config.jwt,
     corsOrigins: config.CORS_ORIGINS,
@@ -49,7 +44,6 @@ export function settingsFromConfig(
     outboxIntervalMs: config.OUTBOX_INTERVAL_MS,
     releaseRetryIntervalMs: config.RELEASE_RETRY_INTERVAL_MS,
     streamMaxLen: config.EVENTS_STREAM_MAXLEN,
-    storageMode,
     maxPendingUnitsPerUser: config.MAX_PENDING_UNITS_PER_USER,
     pendingOrderTtlMs: config.PENDING_ORDER_TTL_MS,
   };

@@ -14,12 +14,10 @@ describe('order-service configuration', () => {
       PRODUCT_SERVICE_TIMEOUT_MS: 2_500,
       ORDER_CURRENCY: 'USD',
       EVENTS_STREAM_MAXLEN: 100_000,
-      STORAGE_MODE: 'auto',
     });
-    expect(settingsFromConfig(config, 'ferretdb')).toMatchObject({
+    expect(settingsFromConfig(config)).toMatchObject({
       productTimeoutMs: 2_500,
       currency: 'USD',
-      storageMode: 'ferretdb',
     });
   });
 

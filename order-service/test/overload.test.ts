@@ -1,6 +1,6 @@
 /**
- * The same burst as the oversell test, with production timeouts: product-service (on FerretDB)
- * cannot decide 200 reservations of one product within 2.5 s, so many callers get 503. What must
+ * The same burst as the oversell test, with production timeouts: product-service (on the test
+ * database) cannot decide 200 reservations of one product within 2.5 s, so many callers get 503. What must
  * hold anyway: no oversell, and no stock left reserved for orders that do not exist.
  */
 import { uniqueName } from '@ecom/test-support';

@@ -94,48 +94,43 @@ describe('the cap on units held in pending orders', () => {
   });
 });
 
-// In ferretdb mode the expiry reads an `_id`-keyed schedule instead of querying pending orders.
-describe.each(['mongodb', 'ferretdb'] as const)(
-  '%s storage mode: pending orders that nobody pays',
-  (storageMode) => {
-    let orders: Harness;
+describe('pending orders that nobody pays', () => {
+  let orders: Harness;
 
-    beforeAll(async () => {
-      orders = await startOrderService({
-        productServiceUrl: stub.url,
-        internalToken: stub.token,
-        storageMode,
-        settings: { maxPendingUnitsPerUser: 5, pendingOrderTtlMs: 1_000 },
-      });
+  beforeAll(async () => {
+    orders = await startOrderService({
+      productServiceUrl: stub.url,
+      internalToken: stub.token,
+      settings: { maxPendingUnitsPerUser: 5, pendingOrderTtlMs: 1_000 },
+    });
+  });
+
+  afterAll(async () => {
+    await orders?.close();
+  });
+
+  it('when a pending order outlives its TTL, then it is cancelled as expired, its stock released by event and its units freed', async () => {
+    const customer = tokenFor();
+    const product = stub.addProduct(10);
+    const placed = await order(orders, customer.auth, product, 5).expect(201);
+
+    await eventually(async () => {
+      const stored = await orders.service.models.orders.findById(placed.body.id).lean();
+      return stored?.status === 'cancelled';
     });
 
-    afterAll(async () => {
-      await orders?.close();
+    const seen = await orders.http.get(`/orders/${placed.body.id}`).set('Authorization', customer.auth);
+    expect(seen.body.status).toBe('cancelled');
+    expect(seen.body.statusHistory.at(-1)).toMatchObject({
+      status: 'cancelled',
+      by: 'system',
+      reason: 'expired',
     });
-
-    it('when a pending order outlives its TTL, then it is cancelled as expired, its stock released by event and its units freed', async () => {
-      const customer = tokenFor();
-      const product = stub.addProduct(10);
-      const placed = await order(orders, customer.auth, product, 5).expect(201);
-
-      await eventually(async () => {
-        const stored = await orders.service.models.orders.findById(placed.body.id).lean();
-        return stored?.status === 'cancelled';
-      });
-
-      const seen = await orders.http.get(`/orders/${placed.body.id}`).set('Authorization', customer.auth);
-      expect(seen.body.status).toBe('cancelled');
-      expect(seen.body.statusHistory.at(-1)).toMatchObject({
-        status: 'cancelled',
-        by: 'system',
-        reason: 'expired',
-      });
-      await eventually(async () =>
-        (await streamEntries(orders.redis, orders.stream)).some(
-          (entry) => entry.orderId === placed.body.id && entry.type === 'order.cancelled',
-        ),
-      );
-      await order(orders, customer.auth, product, 5).expect(201);
-    });
-  },
-);
+    await eventually(async () =>
+      (await streamEntries(orders.redis, orders.stream)).some(
+        (entry) => entry.orderId === placed.body.id && entry.type === 'order.cancelled',
+      ),
+    );
+    await order(orders, customer.auth, product, 5).expect(201);
+  });
+});

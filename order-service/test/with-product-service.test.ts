@@ -9,8 +9,7 @@ const stream = `events:orders:${uniqueName('real_')}`;
 let products: RealProductService;
 let orders: Harness;
 
-// 200 reservations of one product queue behind each other on a busy 2-core machine with
-// FerretDB: the order-service gets the patience to decide every one of them instead of timing out.
+// 200 reservations of one product queue behind each other on a busy 2-core machine: the order-service gets the patience to decide every one of them instead of timing out.
 useRealProductStack((started) => ({ products, orders } = started), { stream, productTimeoutMs: 60_000 });
 
 const order = (auth: string, productId: string, quantity: number) =>

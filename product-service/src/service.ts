@@ -34,9 +34,8 @@ export interface ProductService extends ServiceRoot {
 }
 
 /**
- * The composition root: connects MongoDB (the stores depend on the storage mode the server is
- * found to need) and Redis, creates the indexes and the default categories, and builds the app.
- * start() adds the order-events consumer.
+ * The composition root: connects MongoDB and Redis, creates the indexes and the default categories,
+ * and builds the app. start() adds the order-events consumer.
  */
 export async function createProductService(
   config: ProductConfig,
@@ -44,8 +43,7 @@ export async function createProductService(
 ): Promise<ProductService> {
   const basics = serviceBasics('product-service', config, options);
   const { logger, metrics, lifecycle } = basics;
-  const storage = await openMongoStorage(config, basics);
-  const { connection } = storage;
+  const connection = await openMongoStorage(config, basics);
   const models = await createModels(connection);
   // A hung Redis must not hang requests: cache commands give up after a second and fall back.
   const redis = createRedis(config.REDIS_URL, {
@@ -63,7 +61,6 @@ export async function createProductService(
     redis,
     logger,
     registry: metrics.registry,
-    writes: storage.writes,
     orderWaitMs: options.orderWaitMs,
   });
   const app = createApp({ config, logger, metrics, lifecycle, connection, services });
@@ -94,7 +91,7 @@ export async function createProductService(
     ...basics,
     app,
     config,
-    startBackground: () => [storage.watchForOtherWriters(), startConsumer()],
+    startBackground: () => [startConsumer()],
     clients: [() => closeRedis(redis), () => connection.close()],
   });
   return { ...root, config, connection, models, services, redis };

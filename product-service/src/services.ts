@@ -1,4 +1,4 @@
-import type { DocumentWrites, Logger, Redis } from '@ecom/service-kit';
+import type { Logger, Redis } from '@ecom/service-kit';
 import type { Registry } from 'prom-client';
 import { CatalogCache } from './cache/catalog-cache';
 import { CategoryCatalog } from './categories/category-catalog';
@@ -16,8 +16,6 @@ export interface ServiceDeps {
   redis: Redis;
   logger: Logger;
   registry: Registry;
-  /** Guarded single-document writes, as the storage mode chosen at start-up makes them. */
-  writes: DocumentWrites;
   /** How long a call waits for another call working on the same order (tests shorten it). */
   orderWaitMs?: number;
 }
@@ -39,14 +37,13 @@ export function createServices(deps: ServiceDeps): Services {
     list: config.CACHE_TTL_LIST_SECONDS,
     category: config.CACHE_TTL_CATEGORY_SECONDS,
   });
-  const { writes } = deps;
-  const stock = new StockStore(models, writes, logger, deps.orderWaitMs);
+  const stock = new StockStore(models, logger, deps.orderWaitMs);
   return {
     cache,
     metrics,
     stock,
-    products: new ProductCatalog({ models, cache, writes }),
-    categories: new CategoryCatalog({ models, cache, writes }),
+    products: new ProductCatalog({ models, cache }),
+    categories: new CategoryCatalog({ models, cache }),
     inventory: new Inventory({ stock, cache, metrics }),
   };
 }

@@ -19,9 +19,21 @@ const REDIS_CHATTER = [
 // Prometheus reports a requested stop at warn level.
 const PROMETHEUS_CHATTER = [/Received SIG\w+, exiting gracefully/];
 
+// PostgreSQL logs its start, DocumentDB's extension loading, checkpoints and shutdown at LOG level,
+// which it ranks above ERROR, so no setting hides them without hiding errors.
+// DocumentDB's LOG lines come with the statement that caused them.
+// Its fast shutdown (the stack stopping) reports each connection and worker it ends as FATAL, and
+// so does each readiness probe (scripts/embedded-db.sh) that comes while it is starting.
+const POSTGRES_CHATTER = [
+  /\] (LOG|DETAIL|NOTICE|STATEMENT): /,
+  /FATAL: {2}the database system is (starting up|shutting down)/,
+  /FATAL: {2}terminating (connection|background worker .*) due to administrator command/,
+];
+
 const dropping = (patterns) => (line) => (patterns.some((pattern) => pattern.test(line)) ? undefined : line);
 
 export const quietLines = {
   redis: dropping(REDIS_CHATTER),
   prometheus: dropping(PROMETHEUS_CHATTER),
+  postgres: dropping(POSTGRES_CHATTER),
 };

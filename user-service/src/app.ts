@@ -23,7 +23,7 @@ export interface UserServiceDeps {
   logger: Logger;
   metrics: ServiceMetrics;
   users: UserModel;
-  /** Users by email, as the storage mode chosen at start-up keeps them. */
+  /** Users by email (the unique email index). */
   userStore: UserStore;
   redis: Redis;
   passwords?: PasswordHasher;

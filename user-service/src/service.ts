@@ -32,8 +32,8 @@ export interface UserService extends ServiceRoot {
 }
 
 /**
- * The composition root: connects MongoDB and Redis (the user store depends on the storage mode the
- * server is found to need), creates the indexes and the configured admin, and builds the app.
+ * The composition root: connects MongoDB and Redis, creates the indexes and the configured admin,
+ * and builds the app.
  */
 export async function createUserService(
   config: UserServiceConfig,
@@ -41,15 +41,13 @@ export async function createUserService(
 ): Promise<UserService> {
   const basics = serviceBasics('user-service', config, options);
   const { logger } = basics;
-  const storage = await openMongoStorage(config, basics);
-  const { connection } = storage;
+  const connection = await openMongoStorage(config, basics);
   const redis = createRedis(config.REDIS_URL, { logger, keyPrefix: options.redisKeyPrefix ?? 'user:' });
   await connectRedis(redis, logger);
 
   const users = createUserModel(connection);
   await users.init();
-  const userStore = createUserStore(users, connection, storage.storageMode, logger);
-  await userStore.init();
+  const userStore = createUserStore(users);
   const passwords = passwordHasherFor(config);
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     const admin = { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, name: config.ADMIN_NAME };
@@ -71,7 +69,6 @@ export async function createUserService(
     ...basics,
     app,
     config,
-    startBackground: () => [storage.watchForOtherWriters()],
     clients: [() => connection.close(), () => closeRedis(redis)],
   });
   return { ...root, config, users, userStore, redis, passwords };

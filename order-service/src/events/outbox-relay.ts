@@ -44,8 +44,8 @@ export interface OutboxRelay {
  *
  * The request that changed an order hands its id over, and that one document is relayed at once
  * (a lookup by `_id`). When that fails (Redis down), the id is kept and retried by `_id` every
- * pass. Only what a crash left behind needs the order store's backstop (an indexed query on MongoDB,
- * an `_id`-keyed journal on FerretDB): that runs on the first pass and then every `scanEveryMs`.
+ * pass. Only what a crash left behind needs the order store's backstop (an indexed query for orders
+ * with events in their outbox): that runs on the first pass and then every `scanEveryMs`.
  */
 export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const { orders, redis, logger } = deps;

@@ -1,4 +1,4 @@
-import type { DocumentWrites } from '@ecom/service-kit';
+import { isDuplicateKey } from '@ecom/service-kit';
 import { type Connection, type Model, Schema } from 'mongoose';
 
 /** Units one customer holds in pending orders: the total, and what each order holds. */
@@ -22,21 +22,19 @@ export function createPendingHoldsModel(connection: Connection): PendingHoldsMod
   return connection.model<PendingHolds>('PendingHolds', schema);
 }
 
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
-
 /**
- * The per-customer tally behind the pending-units cap, keyed by user id so it is read and
- * written by `_id` alone. Each step is one guarded single-document write: a claim succeeds only
- * while the total stays within the cap, and an order's units are given back exactly once.
+ * The per-customer tally behind the pending-units cap, one document per user id. Each step is one
+ * conditional single-document write: a claim succeeds only while the total stays within the cap,
+ * and an order's units are given back exactly once.
  */
-export function createHoldStore(model: PendingHoldsModel, writes: DocumentWrites) {
-  const addUnits = (userId: string, orderId: string, units: number, cap: number) =>
-    writes.update(
-      model,
-      userId,
-      { units: { $lte: cap - units }, [`orders.${orderId}`]: { $exists: false } },
+export function createHoldStore(model: PendingHoldsModel) {
+  const addUnits = async (userId: string, orderId: string, units: number, cap: number) => {
+    const { matchedCount } = await model.updateOne(
+      { _id: userId, units: { $lte: cap - units }, [`orders.${orderId}`]: { $exists: false } },
       { $inc: { units }, $set: { [`orders.${orderId}`]: units } },
     );
+    return matchedCount === 1;
+  };
 
   /** True when the tally had to be created (a customer's first order). */
   async function createdTally(userId: string): Promise<boolean> {
@@ -60,10 +58,8 @@ export function createHoldStore(model: PendingHoldsModel, writes: DocumentWrites
       const tally = await model.findById(userId, { [`orders.${orderId}`]: 1 }).lean();
       const units = tally?.orders?.[orderId];
       if (units === undefined) return;
-      await writes.update(
-        model,
-        userId,
-        { [`orders.${orderId}`]: units },
+      await model.updateOne(
+        { _id: userId, [`orders.${orderId}`]: units },
         { $inc: { units: -units }, $unset: { [`orders.${orderId}`]: '' } },
       );
     },

@@ -6,7 +6,7 @@ export function idempotencyId(userId: string, key: string): string {
 }
 
 export interface IdempotencyRecord {
-  /** `userId:key`: every lookup is by `_id`, the one filter each backend serves from an index. */
+  /** `userId:key`: the unique `_id` decides who owns a key, and every lookup is by it. */
   _id: string;
   userId: string;
   key: string;
@@ -41,7 +41,8 @@ const idempotencySchema = new Schema<IdempotencyRecord>(
   { timestamps: true, collection: 'idempotency_keys' },
 );
 // `_id` is what makes concurrent duplicates safe: only one insert of `userId:key` can win.
-// Not a TTL index: FerretDB v1 does not implement them, so a sweeper deletes expired records.
+// Serves the sweeper's deleteMany of expired records (a claim treats an expired record as absent
+// on its own, so nothing waits for the sweep).
 idempotencySchema.index({ expiresAt: 1 });
 
 export function createIdempotencyModel(connection: Connection): IdempotencyModel {

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DocumentWrites, HttpError, isDuplicateKey } from '@ecom/service-kit';
+import { HttpError, isDuplicateKey } from '@ecom/service-kit';
 import { Types } from 'mongoose';
-import { IdLists } from '../lookups/id-lists';
-import { TimeBuckets } from '../lookups/time-buckets';
 import { idempotencyId, type IdempotencyModel, type IdempotencyRecord } from './idempotency-model';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1_000;
@@ -15,7 +13,6 @@ export type Claim =
   { kind: 'owner'; orderId: Types.ObjectId } | { kind: 'replay'; status: number; body: unknown };
 
 export interface IdempotencyOptions {
-  writes: DocumentWrites;
   /** How long a duplicate waits for the first request to finish before answering 409. */
   waitMs: number;
   /** When an abandoned attempt's order turns out to exist, how to answer for it. */
@@ -32,23 +29,23 @@ export function fingerprintOf(mergedLines: Array<{ productId: string; quantity: 
 
 /**
  * Idempotency keys, one document per (user, key) with `_id` = `userId:key`: the insert decides
- * who owns a key, and every later step is one write guarded by the attempt it belongs to.
+ * who owns a key, and every later step is one conditional write filtered by the attempt it belongs
+ * to (its `orderId` while `in_progress`), so a step of a superseded attempt matches nothing.
  */
 export function createIdempotencyStore(model: IdempotencyModel, options: IdempotencyOptions) {
-  const { writes } = options;
-  // FerretDB v1 would answer the sweep's `expiresAt` filter by reading every key ever used (one
-  // per order): there, each key is also scheduled by its expiry in `_id`-keyed buckets.
-  const expiries =
-    writes.mode === 'ferretdb'
-      ? new TimeBuckets(new IdLists(model.db, 'idempotency_expiry_schedule'), 1_000)
-      : undefined;
   const replayOf = (record: IdempotencyRecord): Claim => ({
     kind: 'replay',
     status: record.responseStatus ?? 201,
     body: JSON.parse(record.responseBody ?? 'null'),
   });
-  /** Guards a write to the attempt that `record` describes, so a later attempt is never touched. */
-  const attemptOf = (record: { orderId: string }) => ({ state: 'in_progress', orderId: record.orderId });
+  /** Filters a write to the attempt that `record` describes, so a later attempt is never touched. */
+  const attemptOf = (id: string, record: { orderId: string }) => ({
+    _id: id,
+    state: 'in_progress',
+    orderId: record.orderId,
+  });
+  const updated = async (write: Promise<{ matchedCount: number }>) => (await write).matchedCount === 1;
+  const deleted = async (write: Promise<{ deletedCount: number }>) => (await write).deletedCount === 1;
 
   async function tryInsert(userId: string, key: string, fingerprint: string): Promise<Claim | undefined> {
     const now = Date.now();
@@ -56,8 +53,6 @@ export function createIdempotencyStore(model: IdempotencyModel, options: Idempot
     const id = idempotencyId(userId, key);
     const expiresAt = new Date(now + IDEMPOTENCY_WINDOW_MS);
     try {
-      // Before the insert: a crash in between leaves a scheduled id with no record, which is harmless.
-      await expiries?.add(expiresAt, id);
       await model.create({
         _id: id,
         userId,
@@ -79,15 +74,23 @@ export function createIdempotencyStore(model: IdempotencyModel, options: Idempot
   async function takeOver(record: IdempotencyRecord): Promise<Claim | undefined> {
     const saved = await options.replayOrder(record.orderId);
     if (saved) {
-      const completed = await writes.update(model, record._id, attemptOf(record), {
-        $set: { state: 'completed', responseStatus: saved.status, responseBody: JSON.stringify(saved.body) },
-      });
+      const completed = await updated(
+        model.updateOne(attemptOf(record._id, record), {
+          $set: {
+            state: 'completed',
+            responseStatus: saved.status,
+            responseBody: JSON.stringify(saved.body),
+          },
+        }),
+      );
       return completed ? { kind: 'replay', ...saved } : undefined;
     }
     const orderId = new Types.ObjectId();
-    const won = await writes.update(model, record._id, attemptOf(record), {
-      $set: { orderId: orderId.toHexString(), leaseUntil: new Date(Date.now() + LEASE_MS) },
-    });
+    const won = await updated(
+      model.updateOne(attemptOf(record._id, record), {
+        $set: { orderId: orderId.toHexString(), leaseUntil: new Date(Date.now() + LEASE_MS) },
+      }),
+    );
     return won ? { kind: 'owner', orderId } : undefined;
   }
 
@@ -102,7 +105,7 @@ export function createIdempotencyStore(model: IdempotencyModel, options: Idempot
         const existing = await model.findById(id).lean<IdempotencyRecord>();
         if (existing && existing.expiresAt.getTime() <= Date.now()) {
           // Past its window: it no longer replays; removed (once) so the insert can win next turn.
-          await writes.remove(model, id, { expiresAt: existing.expiresAt });
+          await model.deleteOne({ _id: id, expiresAt: existing.expiresAt });
           continue;
         }
         if (existing && existing.fingerprint !== fingerprint) {
@@ -123,25 +126,19 @@ export function createIdempotencyStore(model: IdempotencyModel, options: Idempot
     },
 
     complete: (userId: string, key: string, orderId: Types.ObjectId, status: number, body: unknown) =>
-      writes.update(model, idempotencyId(userId, key), attemptOf({ orderId: orderId.toHexString() }), {
-        $set: { state: 'completed', responseStatus: status, responseBody: JSON.stringify(body) },
-      }),
+      updated(
+        model.updateOne(attemptOf(idempotencyId(userId, key), { orderId: orderId.toHexString() }), {
+          $set: { state: 'completed', responseStatus: status, responseBody: JSON.stringify(body) },
+        }),
+      ),
 
     /** The attempt changed nothing (refused or failed): free the key so the client may retry it. */
     abandon: (userId: string, key: string, orderId: Types.ObjectId) =>
-      writes.remove(model, idempotencyId(userId, key), attemptOf({ orderId: orderId.toHexString() })),
+      deleted(model.deleteOne(attemptOf(idempotencyId(userId, key), { orderId: orderId.toHexString() }))),
 
     /** Deletes expired keys (they never replay anyway); runs rarely, off the request path. */
     async sweepExpired(now = new Date()): Promise<void> {
-      if (!expiries) {
-        await model.deleteMany({ expiresAt: { $lte: now } });
-        return;
-      }
-      await expiries.drain(now, async (ids) => {
-        // Guarded: a key used again after it expired has a later expiry, and its own schedule entry.
-        for (const id of ids) await writes.remove(model, id, { expiresAt: { $lte: now } });
-        return true;
-      });
+      await model.deleteMany({ expiresAt: { $lte: now } });
     },
   };
 }

@@ -1,10 +1,28 @@
-import type { DocumentWrites } from '@ecom/service-kit';
-import { indexedOrderQueries } from './indexed-order-queries';
-import type { DueOrder, OrderIndex, OrdersPageQuery } from './order-index';
-import { orderLookups } from './order-lookups';
 import type { Order, OrderModel, OrderStatus, OutboxEvent, StatusEntry } from './order-model';
 
 export type NewOrder = Omit<Order, 'createdAt' | 'updatedAt'>;
+
+/** What the expiry needs of a pending order. */
+export type DueOrder = Pick<Order, '_id' | 'userId' | 'items'>;
+
+export interface OrdersPageQuery {
+  status?: OrderStatus;
+  page: number;
+  limit: number;
+}
+
+export interface OrdersPage {
+  /** Read without their outbox (left empty). */
+  items: Order[];
+  total: number;
+}
+
+export interface UnpublishedPass {
+  /** Orders that still hold unpublished events, as far as this pass can tell. */
+  backlog: number;
+  /** More are waiting: run another pass soon. */
+  more: boolean;
+}
 
 export interface Transition {
   from: OrderStatus;
@@ -14,36 +32,47 @@ export interface Transition {
   events: OutboxEvent[];
 }
 
+const BATCH = 100;
+const WITHOUT_OUTBOX = { outbox: 0 } as const;
+const HAS_UNPUBLISHED = { 'outbox.eventId': { $exists: true } };
+
 /**
- * The order aggregate's storage. Every change of an order is one single-document write, guarded
- * by the state it was judged against (see DocumentWrites for how that is atomic on each backend).
- * Finding orders other than by `_id` (by owner, due to expire, with unpublished events) is an
- * index query on MongoDB and an `_id`-keyed lookup on FerretDB, which scans for anything else.
+ * The order aggregate's storage. Every change of an order is one conditional single-document
+ * write, filtered by the state it was judged against, so the server applies it only if nobody moved
+ * the order first. Every query is served by one of the order schema's indexes ({userId, createdAt},
+ * {status, createdAt}, {createdAt}, {outbox.eventId}).
  */
-export function createOrderStore(
-  model: OrderModel,
-  writes: DocumentWrites,
-  options: {
-    /** FerretDB mode: how old unrelayed events must be before the backstop takes them. */ unpublishedGraceMs?: number;
-  } = {},
-) {
-  const index: OrderIndex =
-    writes.mode === 'mongodb' ? indexedOrderQueries(model) : orderLookups(model, options.unpublishedGraceMs);
+export function createOrderStore(model: OrderModel) {
+  async function page(filter: { userId?: string; status?: string }, query: OrdersPageQuery) {
+    const [items, total] = await Promise.all([
+      model
+        .find(filter, WITHOUT_OUTBOX)
+        // _id breaks ties between orders created in the same millisecond, keeping pages stable.
+        .sort({ createdAt: -1, _id: -1 })
+        .skip((query.page - 1) * query.limit)
+        .limit(query.limit)
+        .lean(),
+      model.countDocuments(filter),
+    ]);
+    return { items, total };
+  }
+  const withStatus = (query: OrdersPageQuery) => (query.status ? { status: query.status } : {});
+
   return {
     async create(order: NewOrder): Promise<Order> {
-      await index.created(order, new Date());
       return (await model.create(order)).toObject();
     },
 
     /** The order as written, or null when it no longer has status `from` (someone else moved it). */
-    async transition(id: string, { from, to, entry, events }: Transition): Promise<Order | null> {
-      if (events.length > 0) await index.eventsAdded(id, new Date());
-      return writes.updateAndGet(
-        model,
-        id,
-        { status: from },
-        { $set: { status: to }, $push: { statusHistory: entry, outbox: { $each: events } } },
-      );
+    transition(id: string, { from, to, entry, events }: Transition): Promise<Order | null> {
+      return model
+        .findOneAndUpdate(
+          { _id: id, status: from },
+          { $set: { status: to }, $push: { statusHistory: entry, outbox: { $each: events } } },
+          { new: true },
+        )
+        .lean<Order>()
+        .exec();
     },
 
     /**
@@ -52,28 +81,49 @@ export function createOrderStore(
      */
     async dropPublished(id: string, events: OutboxEvent[]): Promise<void> {
       for (const event of events) {
-        const dropped = await writes.update(
-          model,
-          id,
-          { 'outbox.0.eventId': event.eventId },
+        const { matchedCount } = await model.updateOne(
+          { _id: id, 'outbox.0.eventId': event.eventId },
           { $pop: { outbox: -1 } },
           { timestamps: false },
         );
-        if (!dropped) return;
+        if (matchedCount === 0) return;
       }
     },
 
     /** Hands each pending order created before `cutoff` to `expire` (true: it moved); answers how many moved. */
-    expireDue: (cutoff: Date, expire: (order: DueOrder) => Promise<boolean>) =>
-      index.expireDue(cutoff, expire),
+    async expireDue(cutoff: Date, expire: (order: DueOrder) => Promise<boolean>): Promise<number> {
+      let expired = 0;
+      for (;;) {
+        const due = await model
+          .find({ status: 'pending', createdAt: { $lt: cutoff } }, { items: 1, userId: 1 })
+          .limit(BATCH)
+          .lean();
+        let moved = 0;
+        for (const order of due) if (await expire(order)) moved += 1;
+        expired += moved;
+        if (due.length < BATCH || moved === 0) return expired;
+      }
+    },
+
     /** A customer's orders, newest first. */
-    ordersOfUser: (userId: string, query: OrdersPageQuery) => index.ordersOfUser(userId, query),
-    /** Everybody's orders, newest first (on FerretDB a scan: see the README). */
-    allOrders: (query: OrdersPageQuery) => index.allOrders(query),
-    /** Relays, by id, orders that may hold events a crash left unpublished. */
-    relayUnpublished: (relay: (orderId: string) => Promise<void>) => index.relayUnpublished(relay),
-    /** How often the relay should call {@link relayUnpublished}. */
-    unpublishedCheckEveryMs: index.unpublishedCheckEveryMs,
+    ordersOfUser: (userId: string, query: OrdersPageQuery): Promise<OrdersPage> =>
+      page({ userId, ...withStatus(query) }, query),
+    /** Everybody's orders, newest first (an admin's listing). */
+    allOrders: (query: OrdersPageQuery): Promise<OrdersPage> => page(withStatus(query), query),
+
+    /** Relays, by id, orders holding events that a crash left unpublished, oldest change first. */
+    async relayUnpublished(relay: (orderId: string) => Promise<void>): Promise<UnpublishedPass> {
+      const pending = await model
+        .find(HAS_UNPUBLISHED, { _id: 1 })
+        .sort({ updatedAt: 1 })
+        .limit(BATCH)
+        .lean();
+      const backlog = pending.length < BATCH ? pending.length : await model.countDocuments(HAS_UNPUBLISHED);
+      for (const order of pending) await relay(order._id.toHexString());
+      return { backlog, more: pending.length === BATCH };
+    },
+    /** How often the relay should call {@link relayUnpublished}: the request path relays the rest. */
+    unpublishedCheckEveryMs: 10 * 60_000,
   };
 }
 

@@ -9,7 +9,6 @@ const WITHOUT_OUTBOX = { outbox: 0 } as const;
 
 /** Someone else's order is reported as missing (404), so ids cannot be probed for existence. */
 export async function findVisibleOrder(orders: OrderModel, id: string, user: AuthUser): Promise<Order> {
-  // By `_id` alone, then the owner check here: FerretDB v1 scans the collection for any other filter.
   const order = await orders.findById(id, WITHOUT_OUTBOX).lean();
   if (!order || (user.role !== 'admin' && order.userId !== user.id))
     throw HttpError.notFound('Order not found');

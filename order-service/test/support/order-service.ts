@@ -9,7 +9,7 @@ import {
   type OrderService,
   type OrderServiceSettings,
 } from '@ecom/order-service';
-import { type AuthUser, type Redis, signAccessToken, type StorageMode } from '@ecom/service-kit';
+import { type AuthUser, type Redis, signAccessToken } from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import type { Connection } from 'mongoose';
 import { Types } from 'mongoose';
@@ -34,12 +34,8 @@ export interface HarnessOptions {
   /** Default: the Redis the test run started. */
   redisUrl?: string;
   settings?: Partial<OrderServiceSettings>;
-  /**
-   * `mongodb` (default): guarded writes go out as they are, over the shared test URL's single
-   * connection, which FerretDB serves one command at a time. `ferretdb`: a pool of 10 connections,
-   * so the in-process serialisation per document is what keeps writes exact.
-   */
-  storageMode?: StorageMode;
+  /** Connections in this instance's pool (MONGO_POOL_SIZE); the concurrency tests ask for many. */
+  poolSize?: number;
 }
 
 export interface Harness {
@@ -57,14 +53,12 @@ export interface Harness {
 export async function startOrderService(options: HarnessOptions): Promise<Harness> {
   const database = options.database ?? uniqueName('orders_');
   const stream = options.settings?.stream ?? `events:orders:${uniqueName('test_')}`;
-  const storageMode = options.storageMode ?? 'mongodb';
-  const mongoUrl = mongoUrlFor(database);
   const config = loadOrderServiceConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.ORDER_TEST_LOG ?? 'silent',
     PORT: '0',
-    MONGODB_URL: storageMode === 'ferretdb' ? mongoUrl.replace('maxPoolSize=1', 'maxPoolSize=10') : mongoUrl,
-    STORAGE_MODE: storageMode,
+    MONGODB_URL: mongoUrlFor(database),
+    ...(options.poolSize ? { MONGO_POOL_SIZE: String(options.poolSize) } : {}),
     REDIS_URL: options.redisUrl ?? redisUrl(),
     // Bounds a close while a placement still waits on a slowed-down product stub.
     SHUTDOWN_TIMEOUT_MS: '3000',

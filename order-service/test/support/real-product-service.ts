@@ -26,8 +26,6 @@ export async function startRealProductService(options: RealProductServiceOptions
     PORT: '0',
     MONGODB_URL: mongoUrlFor(uniqueName('products_')),
     MONGO_POOL_SIZE: '20',
-    // One replica, and the order-service tests' single-connection URL: either mode is exact here.
-    STORAGE_MODE: 'ferretdb',
     REDIS_URL: redisUrl(),
     REDIS_KEY_PREFIX: `${uniqueName('ps_')}:`,
     ORDER_EVENTS_STREAM: options.stream,

@@ -54,8 +54,6 @@ export function mongoEnvShape(database: string) {
   return {
     MONGODB_URL: z.url({ protocol: /^mongodb(\+srv)?$/ }).default(`mongodb://127.0.0.1:27017/${database}`),
     MONGO_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-    /** auto: FerretDB is detected at start-up (see chooseStorageMode). */
-    STORAGE_MODE: z.enum(['auto', 'mongodb', 'ferretdb']).default('auto'),
   };
 }
 

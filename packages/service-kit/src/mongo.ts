@@ -24,7 +24,7 @@ export async function connectMongo(url: string, options: MongoOptions): Promise<
   const connection = await retryWithBackoff(
     async () => {
       const candidate = mongoose.createConnection(url, {
-        // A pool size written in the URL wins (the FerretDB set-up relies on maxPoolSize=1).
+        // A pool size written in the URL wins, as an operator reading the connection string expects.
         maxPoolSize: poolSizeInUrl(url) ?? options.poolSize ?? 10,
         minPoolSize: 0,
         serverSelectionTimeoutMS: 5_000,

@@ -3,18 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import {
-  type DocumentWrites,
-  chooseStorageMode,
-  createDocumentWrites,
-  type StorageMode,
-} from './document-writes';
 import { Lifecycle } from './health';
 import { type Closer, closeInOrder, listen, shutdown } from './lifecycle';
 import { createLogger } from './logger';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { connectMongo } from './mongo';
-import { watchForOtherWriters } from './single-writer';
 
 /**
  * What every service's composition root returns (`createUserService(config, deps?)` and its
@@ -125,38 +118,13 @@ export function serviceRoot(parts: ServiceRootParts): ServiceRoot {
 export interface MongoStorageConfig {
   MONGODB_URL: string;
   MONGO_POOL_SIZE: number;
-  STORAGE_MODE: StorageMode | 'auto';
 }
 
-export interface MongoStorage {
-  connection: Connection;
-  /** Chosen once, here (see DocumentWrites). */
-  storageMode: StorageMode;
-  writes: DocumentWrites;
-  /** In `ferretdb` mode, warns when a second process writes to the same database; returns its stop. */
-  watchForOtherWriters(): Closer;
-}
-
-/** The MongoDB start-up every stateful service shares: connect (with retry), pick the storage mode. */
-export async function openMongoStorage(
-  config: MongoStorageConfig,
-  basics: ServiceBasics,
-): Promise<MongoStorage> {
-  const { service, logger } = basics;
-  const connection = await connectMongo(config.MONGODB_URL, {
+/** The MongoDB start-up every stateful service shares: connect (with retry), time every command. */
+export function openMongoStorage(config: MongoStorageConfig, basics: ServiceBasics): Promise<Connection> {
+  return connectMongo(config.MONGODB_URL, {
     poolSize: config.MONGO_POOL_SIZE,
-    logger,
+    logger: basics.logger,
     registry: basics.metrics.registry,
   });
-  const storageMode = await chooseStorageMode(connection, config.STORAGE_MODE, logger);
-  return {
-    connection,
-    storageMode,
-    writes: createDocumentWrites(storageMode),
-    watchForOtherWriters() {
-      if (storageMode !== 'ferretdb') return () => undefined;
-      const check = watchForOtherWriters(connection, service, logger);
-      return () => check.stop();
-    },
-  };
 }

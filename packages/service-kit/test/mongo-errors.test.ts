@@ -2,15 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { isDuplicateKey } from '../src/mongo-errors';
 
 describe('isDuplicateKey', () => {
-  it.each([
-    ['MongoDB code 11000', { code: 11000, message: 'E11000 duplicate key error' }],
-    ['FerretDB over SQLite', { code: 1, message: 'UNIQUE constraint failed: products.sku' }],
-    [
-      'FerretDB over PostgreSQL',
-      new Error('duplicate key value violates unique constraint "products_sku_idx"'),
-    ],
-  ])('recognises %s', (_case, error) => {
-    expect(isDuplicateKey(error)).toBe(true);
+  it('recognises code 11000', () => {
+    expect(isDuplicateKey({ code: 11000, message: 'E11000 duplicate key error' })).toBe(true);
   });
 
   it.each([

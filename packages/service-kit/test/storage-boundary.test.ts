@@ -11,41 +11,34 @@ const sourceRoots = [
   'packages/service-kit',
 ];
 
-/**
- * How writes are isolated (and which server is behind them) is known in one place per aggregate.
- * Storage modules may use it; composition roots may only choose and hand it over.
- */
+/** Where MongoDB is written to: each aggregate's store, and the seeds that fill an empty catalog. */
 const STORAGE_MODULES = new Set([
-  'packages/service-kit/src/document-writes.ts',
-  'packages/service-kit/src/single-writer.ts',
   'product-service/src/inventory/stock-store.ts',
   'product-service/src/products/product-catalog.ts',
   'product-service/src/categories/category-catalog.ts',
+  'product-service/src/seed/default-categories.ts',
+  'product-service/src/seed/seed-catalog.ts',
   'order-service/src/orders/order-store.ts',
-  'order-service/src/lookups/id-lists.ts',
   'order-service/src/idempotency/idempotency-store.ts',
   'order-service/src/holds/hold-store.ts',
+  'order-service/src/placement/pending-releases.ts',
+  'order-service/src/placement/release-retrier.ts',
+  'order-service/src/placement/predecessor-guards.ts',
   'user-service/src/users/user-store.ts',
 ]);
-const COMPOSITION_ROOTS = new Set([
-  'product-service/src/service.ts',
-  'product-service/src/services.ts',
-  'order-service/src/service.ts',
-  'order-service/src/compose.ts',
-  'order-service/src/settings.ts',
-  'user-service/src/service.ts',
-  'user-service/src/app.ts',
-  'packages/service-kit/src/index.ts',
-  'packages/service-kit/src/config.ts',
-  'packages/service-kit/src/service-root.ts',
-]);
 
-/** Locks, lock keys, write isolation and server detection. */
-const ISOLATION =
-  /\b(KeyedQueue|withLocks?|lockKeys|lockedFilter|DocumentLocks|buildInfo|ferretdbVersion|serverGuardsAtomically)\b|\bwrites\.(update|updateAndGet|remove)\(/;
-/** Choosing or passing the mode, which composition roots do. */
-const WIRING =
-  /\b(createDocumentWrites|chooseStorageMode|DocumentWrites|StorageMode|STORAGE_MODE|storageMode)\b/;
+/** Conditional and bulk writes: the filter is what makes them safe, so only stores build one. */
+const WRITES =
+  /\.(updateOne|updateMany|findOneAndUpdate|findByIdAndUpdate|findOneAndDelete|findByIdAndDelete|deleteOne|deleteMany|replaceOne|bulkWrite)\(/;
+/** Asking which server is behind the connection, or serialising writes in-process instead of asking it. */
+const SERVER_CHECKS_AND_LOCKS =
+  /\b(buildInfo|ferretdbVersion|withLocks?|lockKeys|DocumentLocks|async-mutex)\b/;
+/**
+ * The database has no multi-document transactions: no driver or mongoose session is opened, nor a
+ * transaction started (user-service's own `startSession` is a login session, a plain function).
+ */
+const SESSIONS =
+  /\.(startSession|withSession|withTransaction|startTransaction|commitTransaction|transaction)\s*\(/;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
@@ -61,22 +54,31 @@ const matching = (pattern: RegExp) =>
   files.filter((file) => pattern.test(readFileSync(path.join(root, file), 'utf8')));
 
 describe('the storage boundary', () => {
-  it('when business code is searched for locks, lock keys, guarded writes or server checks, then only storage modules have them', () => {
-    expect(matching(ISOLATION).filter((file) => !STORAGE_MODULES.has(file))).toEqual([]);
+  it('when code is searched for updates and deletes, then only storage modules make them', () => {
+    expect(matching(WRITES).filter((file) => !STORAGE_MODULES.has(file))).toEqual([]);
   });
 
-  it('when code is searched for the storage mode, then only storage modules and composition roots name it', () => {
-    const allowed = (file: string) => STORAGE_MODULES.has(file) || COMPOSITION_ROOTS.has(file);
-    expect(matching(WIRING).filter((file) => !allowed(file))).toEqual([]);
+  it('when code is searched for server checks or in-process write locks, then none is found', () => {
+    expect(matching(SERVER_CHECKS_AND_LOCKS)).toEqual([]);
   });
 
-  it('when the search runs, then it finds the storage modules themselves (it can see what it forbids)', () => {
-    expect(matching(ISOLATION)).toEqual(
+  it('when code is searched for sessions and transactions, then none is found (the database has none)', () => {
+    expect(matching(SESSIONS)).toEqual([]);
+  });
+
+  it('when the searches run, then they see what they forbid (the stores write, a session call matches)', () => {
+    expect(matching(WRITES)).toEqual(
       expect.arrayContaining([
         'product-service/src/inventory/stock-store.ts',
         'order-service/src/orders/order-store.ts',
-        'order-service/src/lookups/id-lists.ts',
+        'order-service/src/idempotency/idempotency-store.ts',
       ]),
     );
+    for (const call of [
+      'connection.startSession()',
+      'session.withTransaction(async () => {})',
+      'mongoose.connection.transaction(fn)',
+    ])
+      expect(SESSIONS.test(call)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Starts throw-away database servers (Redis, and MongoDB or FerretDB) on free ports for the
- * integration tests. Every server gets its own temporary data directory, which is removed on stop.
+ * Starts throw-away database servers (Redis, and MongoDB or the embedded FerretDB v2 over
+ * PostgreSQL + DocumentDB) on free ports for the integration tests. Every server gets its own temporary data directory, which is removed on stop.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, mkdtempSync, rmSync } from 'node:fs';
@@ -114,34 +114,20 @@ function whichSync(name: string): string | undefined {
   return undefined;
 }
 
-function goBinDir(): string | undefined {
-  if (!whichSync('go')) return undefined;
-  try {
-    const gopath = execFileSync('go', ['env', 'GOPATH'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 10_000,
-    }).trim();
-    // GOPATH may be a list; `go install` uses the first entry.
-    const first = gopath.split(path.delimiter)[0];
-    return first ? path.join(first, 'bin') : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** The repository's root: the embedded database's scripts live in scripts/. */
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+const EMBEDDED_DB = path.join(REPO_ROOT, 'scripts', 'embedded-db.sh');
 
-function findFerretDb(): string | undefined {
-  const onPath = whichSync('ferretdb');
-  if (onPath) return onPath;
-  const candidates = new Set<string>();
-  const goBin = goBinDir();
-  if (goBin) candidates.add(path.join(goBin, 'ferretdb'));
-  candidates.add(path.join(os.homedir(), 'go', 'bin', 'ferretdb'));
-  candidates.add('/root/go/bin/ferretdb');
-  for (const candidate of candidates) {
-    if (isExecutable(candidate)) return candidate;
+function embeddedDbBuilt(): boolean {
+  try {
+    execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'install-embedded-db.sh'), '--is-current'], {
+      stdio: 'ignore',
+      timeout: 10_000,
+    });
+    return true;
+  } catch {
+    return false;
   }
-  return undefined;
 }
 
 /** Keeps the last few KB of a child's stdout+stderr for error messages. */
@@ -213,7 +199,7 @@ function removeDir(dir: string): void {
 async function launchOnce(spec: LaunchSpec): Promise<RunningServer> {
   installExitHooks();
   const port = await findFreePort();
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), `ecom-test-${path.basename(spec.command)}-`));
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `ecom-test-${spec.name}-`));
   liveTempDirs.add(dataDir);
 
   const output = new OutputTail();
@@ -385,8 +371,8 @@ export function startRedis(options: StartOptions = {}): Promise<RunningServer> {
 }
 
 /**
- * Starts a MongoDB-compatible server on a free port: `mongod` when it is on PATH, otherwise
- * FerretDB with its SQLite handler.
+ * Starts a MongoDB-compatible server on a free port: `mongod` when it is on PATH, otherwise the
+ * embedded database (scripts/install-embedded-db.sh): PostgreSQL with DocumentDB, FerretDB in front.
  */
 export function startMongo(options: StartOptions = {}): Promise<RunningServer> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -404,38 +390,62 @@ export function startMongo(options: StartOptions = {}): Promise<RunningServer> {
       timeoutMs,
     });
   }
+  if (!embeddedDbBuilt()) {
+    return Promise.reject(
+      new Error(
+        `Neither mongod nor the embedded database (FerretDB v2 + PostgreSQL) was found. ${SETUP_HINT}`,
+      ),
+    );
+  }
+  return startEmbeddedDb(timeoutMs);
+}
 
-  const ferretdb = findFerretDb();
-  if (ferretdb) {
-    // FerretDB v1 applies a conditional update as read-then-write, so two connections can both
-    // pass `stock >= n` and one decrement is lost (see README, "MongoDB features"). One
-    // connection per client process serialises that process's commands; MongoDB needs no such thing.
-    const ferretUrl = (port: number): string => `mongodb://${HOST}:${port}/?maxPoolSize=1`;
-    return launch({
+async function startEmbeddedDb(timeoutMs: number): Promise<RunningServer> {
+  const postgres = await launch({
+    name: 'postgresql',
+    command: 'bash',
+    // The data directory of a test database dies with it: no fsync at all (--throwaway).
+    args: (port, dir) => [
+      EMBEDDED_DB,
+      'postgres',
+      '--data',
+      path.join(dir, 'pgdata'),
+      '--port',
+      String(port),
+      '--throwaway',
+    ],
+    url: (port) => `postgres://postgres@${HOST}:${port}/postgres`,
+    probe: (_url, port) => tcpConnect(port),
+    timeoutMs,
+  });
+  try {
+    const ferretdb = await launch({
       name: 'ferretdb',
-      command: ferretdb,
+      command: execFileSync('bash', [EMBEDDED_DB, 'ferretdb-bin'], { encoding: 'utf8' }).trim(),
       args: (port, dir) => [
-        '--handler=sqlite',
-        // The SQLite handler wants a directory URI with a trailing slash. synchronous(normal): a
-        // throwaway test database needs no fsync per commit (WAL mode still never corrupts).
-        `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
+        `--postgresql-url=${postgres.url}`,
         `--listen-addr=${HOST}:${port}`,
+        // Loopback only, a throw-away database: the services' tests connect without credentials.
+        '--no-auth',
         // Default is 127.0.0.1:8088, which would collide between instances: disable it.
         '--debug-addr=-',
         '--telemetry=disable',
         '--log-level=error',
         `--state-dir=${dir}`,
       ],
-      url: ferretUrl,
-      probe,
+      url: (port) => `mongodb://${HOST}:${port}/`,
+      probe: (u, port) => mongoPing(u, port),
       timeoutMs,
     });
+    return {
+      url: ferretdb.url,
+      stop: async () => {
+        await ferretdb.stop();
+        await postgres.stop();
+      },
+    };
+  } catch (error) {
+    await postgres.stop();
+    throw error;
   }
-
-  return Promise.reject(
-    new Error(
-      'Neither mongod nor ferretdb was found (looked on PATH, in $(go env GOPATH)/bin, ' +
-        `~/go/bin and /root/go/bin). ${SETUP_HINT}`,
-    ),
-  );
 }

@@ -1,4 +1,4 @@
-import { type DocumentWrites, HttpError, isDuplicateKey } from '@ecom/service-kit';
+import { HttpError, isDuplicateKey } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
 import { type CatalogCache, type JsonRead, versionKeys } from '../cache/catalog-cache';
 import type { Models } from '../models';
@@ -31,7 +31,6 @@ function duplicateName(error: unknown): never {
 export interface CategoryCatalogDeps {
   models: Models;
   cache: CatalogCache;
-  writes: DocumentWrites;
 }
 
 export class CategoryCatalog {
@@ -82,7 +81,7 @@ export class CategoryCatalog {
     const { models, cache } = this.deps;
     const before = await models.categories.findById(id).lean<CategoryRecord>();
     if (!before) throw HttpError.notFound('Category not found');
-    // updateOne, not findOneAndUpdate: FerretDB v1 reports a unique violation there without code 11000.
+    // updateOne, not findOneAndUpdate: FerretDB reports a unique violation there without code 11000.
     await models.categories
       .updateOne(
         { _id: id },
@@ -108,20 +107,17 @@ export class CategoryCatalog {
     await cache.categoriesChanged();
   }
 
-  /** One write per product: a bulk update could overwrite concurrent stock changes on FerretDB. */
   private async renameInProducts(oldKey: string, name: string): Promise<void> {
-    const { models, writes, cache } = this.deps;
+    const { models, cache } = this.deps;
     const ids = (await models.products.find({ categoryKey: oldKey }).select('_id').lean()).map((p) =>
       p._id.toString(),
     );
-    for (const id of ids) {
-      await writes.update(
-        models.products,
-        id,
-        {},
-        { $set: { category: name, categoryKey: categoryKey(name) } },
-      );
-    }
-    if (ids.length > 0) await cache.productsChanged(ids);
+    if (ids.length === 0) return;
+    // By the ids read, so the cache hears of exactly the products that changed.
+    await models.products.updateMany(
+      { _id: { $in: ids }, categoryKey: oldKey },
+      { $set: { category: name, categoryKey: categoryKey(name) } },
+    );
+    await cache.productsChanged(ids);
   }
 }

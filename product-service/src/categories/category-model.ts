@@ -3,7 +3,7 @@ import { type Connection, type InferSchemaType, type Model, Schema } from 'mongo
 const categorySchema = new Schema(
   {
     name: { type: String, required: true },
-    /** Lowercased name: uniqueness is case-insensitive (FerretDB v1 has no collations). */
+    /** Lowercased name: uniqueness is case-insensitive, and its unique index serves lookups by name. */
     nameKey: { type: String, required: true, unique: true },
     description: { type: String, default: '' },
   },

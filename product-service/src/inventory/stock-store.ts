@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DocumentWrites, HttpError, isDuplicateKey, type Logger } from '@ecom/service-kit';
+import { HttpError, isDuplicateKey, type Logger } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
 import type { Models } from '../models';
 import type { RequestedItem } from './inventory-schemas';
@@ -54,13 +54,17 @@ function busy(): HttpError {
   return HttpError.serviceUnavailable('Inventory is busy with this order, retry shortly', 1);
 }
 
+/** What a take reads back of the product: the markers stay on the server. */
+const SNAPSHOT = { name: 1, priceCents: 1, stock: 1, isActive: 1 } as const;
+
 const claimed = (claim: string) => ({ claim, claimUntil: new Date(Date.now() + CLAIM_MS) });
 /** `null` also matches a claim that was never set (a crash before claims existed, or a test's state). */
 const heldBy = (record: ReservationFields) => ({ status: record.status, claim: record.claim ?? null });
 const claimIsLive = (record: ReservationFields) => (record.claimUntil?.getTime() ?? 0) > Date.now();
 
 /**
- * Stock per order, on guarded single-document writes only (see DocumentWrites): a product's units
+ * Stock per order, on conditional single-document writes only (the filter is checked atomically with
+ * the write by the server, and the result says whether it matched): a product's units
  * are taken by one write that checks the stock *and* records the order in `holds`; given back by
  * one write that records it in `releases`. The reservation document (`_id` = order id) is the
  * order's claim: inserted first, so one order id takes stock once; its `claim` names the call
@@ -70,7 +74,6 @@ const claimIsLive = (record: ReservationFields) => (record.claimUntil?.getTime()
 export class StockStore {
   constructor(
     private readonly models: Models,
-    private readonly writes: DocumentWrites,
     private readonly logger: Logger,
     private readonly waitMs = 3_000,
   ) {}
@@ -85,7 +88,7 @@ export class StockStore {
     const taken = await Promise.all(items.map((item) => this.takeOne(orderId, item, updatedAt)));
     if (taken.some((product) => !product)) {
       await this.putBackHolds(orderId, items);
-      await this.writes.remove(this.models.reservations, orderId, { status: 'pending', claim });
+      await this.models.reservations.deleteOne({ _id: orderId, status: 'pending', claim });
       return { kind: 'refused', products: await this.loadProducts(items) };
     }
     const reserved: ReservedItem[] = items.map((item, i) => ({
@@ -93,12 +96,13 @@ export class StockStore {
       name: taken[i]!.name,
       unitPriceCents: taken[i]!.priceCents,
     }));
-    const saved = await this.writes.updateAndGet(
-      this.models.reservations,
-      orderId,
-      { status: 'pending', claim },
-      { $set: { status: 'reserved', items: reserved }, $unset: { claim: 1, claimUntil: 1 } },
-    );
+    const saved = await this.models.reservations
+      .findOneAndUpdate(
+        { _id: orderId, status: 'pending', claim },
+        { $set: { status: 'reserved', items: reserved }, $unset: { claim: 1, claimUntil: 1 } },
+        { new: true },
+      )
+      .lean<ReservationFields>();
     // Only if this call outlived its claim; the call that took it over puts the units back.
     if (!saved) throw busy();
     await this.dropMarker(items, 'holds', orderId);
@@ -135,17 +139,12 @@ export class StockStore {
     return this.models.reservations.findById(orderId).lean<ReservationFields>().exec();
   }
 
-  /** One read per product: FerretDB v1 serves a bare `_id` from its index and scans for `$in`. */
   async loadProducts(items: RequestedItem[]): Promise<Map<string, ProductSnapshot>> {
-    const found = await Promise.all(
-      items.map(({ productId }) =>
-        this.models.products
-          .findById(productId)
-          .select('name priceCents stock isActive')
-          .lean<ProductSnapshot>(),
-      ),
-    );
-    return new Map(found.flatMap((product) => (product ? [[product._id.toString(), product]] : [])));
+    const found = await this.models.products
+      .find({ _id: { $in: items.map((item) => item.productId) } })
+      .select('name priceCents stock isActive')
+      .lean<ProductSnapshot[]>();
+    return new Map(found.map((product) => [product._id.toString(), product]));
   }
 
   /**
@@ -192,27 +191,29 @@ export class StockStore {
     items: RequestedItem[],
     claim: string,
   ): Promise<boolean> {
-    const won = await this.writes.update(this.models.reservations, existing._id, heldBy(existing), {
-      $set: claimed(claim),
-    });
-    if (!won) return false;
+    const { reservations } = this.models;
+    const won = await reservations.updateOne(
+      { _id: existing._id, ...heldBy(existing) },
+      { $set: claimed(claim) },
+    );
+    if (won.matchedCount === 0) return false;
     this.logger.warn(
       { orderId: existing._id },
       'resuming a reservation interrupted midway; putting its units back first',
     );
     await this.putBackHolds(existing._id, existing.items);
-    await this.writes.update(this.models.reservations, existing._id, { claim }, { $set: { items } });
+    await reservations.updateOne({ _id: existing._id, claim }, { $set: { items } });
     return true;
   }
 
   private takeOne(orderId: string, item: RequestedItem, updatedAt: Date): Promise<ProductSnapshot | null> {
-    return this.writes.updateAndGet(
-      this.models.products,
-      item.productId,
-      { isActive: true, stock: { $gte: item.quantity }, holds: { $ne: orderId } },
-      { $inc: { stock: -item.quantity }, $push: { holds: orderId }, $set: { updatedAt } },
-      { timestamps: false },
-    ) as Promise<ProductSnapshot | null>;
+    return this.models.products
+      .findOneAndUpdate(
+        { _id: item.productId, isActive: true, stock: { $gte: item.quantity }, holds: { $ne: orderId } },
+        { $inc: { stock: -item.quantity }, $push: { holds: orderId }, $set: { updatedAt } },
+        { new: true, timestamps: false, projection: SNAPSHOT },
+      )
+      .lean<ProductSnapshot>();
   }
 
   /** Null when another call created the reservation meanwhile (the caller looks again). */
@@ -233,20 +234,22 @@ export class StockStore {
     const orderId = existing._id;
     const claim = randomUUID();
     const releasing = existing.status === 'pending' ? 'pending' : 'releasing';
-    const won = await this.writes.update(reservations, orderId, heldBy(existing), {
-      $set: { status: releasing, ...claimed(claim) },
-    });
-    if (!won) return null;
+    const won = await reservations.updateOne(
+      { _id: orderId, ...heldBy(existing) },
+      { $set: { status: releasing, ...claimed(claim) } },
+    );
+    if (won.matchedCount === 0) return null;
     const changes =
       releasing === 'pending'
         ? await this.putBackHolds(orderId, existing.items)
         : (await Promise.all(existing.items.map((item) => this.putBack(orderId, item)))).flat();
-    const saved = await this.writes.updateAndGet(
-      reservations,
-      orderId,
-      { status: releasing, claim },
-      { $set: { status: 'released' }, $unset: { claim: 1, claimUntil: 1 } },
-    );
+    const saved = await reservations
+      .findOneAndUpdate(
+        { _id: orderId, status: releasing, claim },
+        { $set: { status: 'released' }, $unset: { claim: 1, claimUntil: 1 } },
+        { new: true },
+      )
+      .lean<ReservationFields>();
     if (!saved) throw busy();
     if (releasing === 'releasing') await this.dropMarker(existing.items, 'releases', orderId);
     return { reservation: saved, outcome: 'released', changes };
@@ -257,13 +260,13 @@ export class StockStore {
     const updatedAt = new Date();
     const restored = await Promise.all(
       items.map((item) =>
-        this.writes.updateAndGet(
-          this.models.products,
-          item.productId,
-          { holds: orderId },
-          { $inc: { stock: item.quantity }, $pull: { holds: orderId }, $set: { updatedAt } },
-          { timestamps: false },
-        ),
+        this.models.products
+          .findOneAndUpdate(
+            { _id: item.productId, holds: orderId },
+            { $inc: { stock: item.quantity }, $pull: { holds: orderId }, $set: { updatedAt } },
+            { new: true, timestamps: false, projection: { stock: 1 } },
+          )
+          .lean(),
       ),
     );
     return restored.flatMap((product, i) => (product ? [restock(product, items[i]!, updatedAt)] : []));
@@ -272,18 +275,18 @@ export class StockStore {
   /** Returns a reserved line's units once: the `releases` marker makes a repeated release skip it. */
   private async putBack(orderId: string, item: ReservationLine): Promise<StockChange[]> {
     const updatedAt = new Date();
-    const product = await this.writes.updateAndGet(
-      this.models.products,
-      item.productId,
-      { releases: { $ne: orderId } },
-      {
-        $inc: { stock: item.quantity },
-        $push: { releases: orderId },
-        $pull: { holds: orderId },
-        $set: { updatedAt },
-      },
-      { timestamps: false },
-    );
+    const product = await this.models.products
+      .findOneAndUpdate(
+        { _id: item.productId, releases: { $ne: orderId } },
+        {
+          $inc: { stock: item.quantity },
+          $push: { releases: orderId },
+          $pull: { holds: orderId },
+          $set: { updatedAt },
+        },
+        { new: true, timestamps: false, projection: { stock: 1 } },
+      )
+      .lean();
     return product ? [restock(product, item, updatedAt)] : [];
   }
 
@@ -291,10 +294,8 @@ export class StockStore {
   private async dropMarker(items: ReservationLine[], marker: 'holds' | 'releases', orderId: string) {
     await Promise.all(
       items.map((item) =>
-        this.writes.update(
-          this.models.products,
-          item.productId,
-          {},
+        this.models.products.updateOne(
+          { _id: item.productId },
           { $pull: { [marker]: orderId } },
           // Bookkeeping, not a change anyone sees: the product's updatedAt stays as the stock left it.
           { timestamps: false },

@@ -1,12 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  type DocumentWrites,
-  HttpError,
-  isDuplicateKey,
-  type Page,
-  toCents,
-  toPage,
-} from '@ecom/service-kit';
+import { HttpError, isDuplicateKey, type Page, toCents, toPage } from '@ecom/service-kit';
 import { type CatalogCache, type JsonRead, versionKeys } from '../cache/catalog-cache';
 import { categoryKey } from '../categories/category-model';
 import type { Models } from '../models';
@@ -17,7 +10,6 @@ import { PRODUCT_PROJECTION, type ProductRecord, type ProductView, productView }
 export interface ProductCatalogDeps {
   models: Models;
   cache: CatalogCache;
-  writes: DocumentWrites;
 }
 
 function duplicateSku(error: unknown): never {
@@ -119,20 +111,22 @@ export class ProductCatalog {
   }
 
   async remove(id: string): Promise<void> {
-    const { models, writes, cache } = this.deps;
-    if (!(await writes.remove(models.products, id, {}))) throw HttpError.notFound('Product not found');
+    const { models, cache } = this.deps;
+    const { deletedCount } = await models.products.deleteOne({ _id: id });
+    if (deletedCount === 0) throw HttpError.notFound('Product not found');
     await cache.productsChanged([id]);
   }
 
   private async update(id: string, update: Record<string, unknown>): Promise<ProductView> {
-    const { models, writes, cache } = this.deps;
-    // update + read rather than findOneAndUpdate: FerretDB v1 has no projection on findAndModify.
-    const found = await writes
-      .update(models.products, id, {}, update, { runValidators: true })
+    const { models, cache } = this.deps;
+    // updateOne, then a read: FerretDB answers a unique violation in findAndModify without code 11000.
+    const { matchedCount } = await models.products
+      .updateOne({ _id: id }, update, { runValidators: true })
       .catch(duplicateSku);
-    const record = found
-      ? await models.products.findById(id).select(PRODUCT_PROJECTION).lean<ProductRecord>()
-      : null;
+    const record =
+      matchedCount > 0
+        ? await models.products.findById(id).select(PRODUCT_PROJECTION).lean<ProductRecord>()
+        : null;
     if (!record) throw HttpError.notFound('Product not found');
     await cache.productsChanged([id]);
     return productView(record);

@@ -17,11 +17,7 @@ const productSchema = new Schema(
      * trace of what to put back. Emptied when the reservation completes.
      */
     holds: { type: [String], default: undefined },
-    /**
-     * Orders whose release already restored this product's units; emptied when the release completes.
-     * Neither marker list is `select: false`: a guarded findOneAndUpdate must not carry a projection
-     * (FerretDB v1 has none on findAndModify); views select their fields explicitly instead.
-     */
+    /** Orders whose release already restored this product's units; emptied when the release completes. */
     releases: { type: [String], default: undefined },
   },
   { timestamps: true, versionKey: false },
@@ -31,7 +27,7 @@ productSchema.index({ categoryKey: 1, priceCents: 1 });
 productSchema.index({ createdAt: -1 });
 productSchema.index({ name: 1 });
 productSchema.index({ priceCents: 1 });
-// Sparse: many products have no SKU (FerretDB v1 has no partial indexes).
+// Sparse: many products have no SKU, and those must not collide with each other.
 productSchema.index({ sku: 1 }, { unique: true, sparse: true });
 
 export type ProductFields = InferSchemaType<typeof productSchema>;

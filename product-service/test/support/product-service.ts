@@ -1,12 +1,6 @@
 /** Builds the real product-service by its composition root against the test FerretDB/MongoDB and Redis. */
 import { createProductService, loadProductConfig, type ProductService } from '@ecom/product-service';
-import {
-  type AuthUser,
-  DEV_INTERNAL_TOKEN,
-  jwtSettingsFrom,
-  signAccessToken,
-  type StorageMode,
-} from '@ecom/service-kit';
+import { type AuthUser, DEV_INTERNAL_TOKEN, jwtSettingsFrom, signAccessToken } from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
@@ -26,33 +20,19 @@ export interface TestServiceOptions {
   redisUrl?: string;
   /** Reuse a database (a second replica of the same service); default: a fresh one. */
   database?: string;
-  /**
-   * Which store implementation to run (see DocumentWrites). `ferretdb` (the default here, as on
-   * `npm start`) gets a real connection pool, so its in-process serialisation is what keeps writes
-   * exact. `mongodb` sends guarded writes as they are; FerretDB makes those atomic only when one
-   * connection carries them, so it runs with maxPoolSize=1: that proves the store's logic, while
-   * the server-side atomicity it relies on can only be proven on real MongoDB.
-   */
-  storageMode?: StorageMode;
   orderWaitMs?: number;
   /** More variables (e.g. the order-events stream of an order-service under test). */
   env?: Record<string, string>;
 }
 
 /** Environment of a test instance: free port, its own database and key prefix, no default categories. */
-function testProductEnv(database: string, storageMode: StorageMode): Record<string, string> {
+function testProductEnv(database: string): Record<string, string> {
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PORT: '0',
-    // The shared test URL pins FerretDB to one connection per process (its conditional updates are
-    // not atomic across connections). The FerretDB mode does not rely on that, so it gets a pool.
-    MONGODB_URL:
-      storageMode === 'ferretdb'
-        ? mongoUrlFor(database).replace('maxPoolSize=1', 'maxPoolSize=10')
-        : mongoUrlFor(database),
+    MONGODB_URL: mongoUrlFor(database),
     MONGO_POOL_SIZE: '20',
-    STORAGE_MODE: storageMode,
     REDIS_URL: redisUrl(),
     REDIS_KEY_PREFIX: `${uniqueName('ps_')}:`,
     DEFAULT_CATEGORIES: 'off',
@@ -62,7 +42,7 @@ function testProductEnv(database: string, storageMode: StorageMode): Record<stri
 export async function startProductService(options: TestServiceOptions = {}): Promise<TestService> {
   const database = options.database ?? uniqueName('products_');
   const config = loadProductConfig({
-    ...testProductEnv(database, options.storageMode ?? 'ferretdb'),
+    ...testProductEnv(database),
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     ...options.env,
   });

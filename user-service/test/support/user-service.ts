@@ -1,19 +1,11 @@
-import type { StorageMode } from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import { createUserService, loadUserServiceConfig, type UserService } from '@ecom/user-service';
 import request from 'supertest';
 
 export type UserServiceUnderTest = UserService;
 
-/**
- * The real service, built by its composition root, over a fresh database and a private Redis key
- * prefix. `storageMode`: which user store runs (both are exact on the test server; see
- * user-store.test.ts).
- */
-export async function startUserService(
-  env: Record<string, string> = {},
-  storageMode: StorageMode = 'ferretdb',
-): Promise<UserServiceUnderTest> {
+/** The real service, built by its composition root, over a fresh database and a private Redis key prefix. */
+export async function startUserService(env: Record<string, string> = {}): Promise<UserServiceUnderTest> {
   const config = loadUserServiceConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -21,7 +13,6 @@ export async function startUserService(
     BCRYPT_ROUNDS: '4',
     MONGODB_URL: mongoUrlFor(uniqueName('users_')),
     REDIS_URL: redisUrl(),
-    STORAGE_MODE: storageMode,
     ...env,
   });
   return createUserService(config, { redisKeyPrefix: `${uniqueName('t')}:` });
