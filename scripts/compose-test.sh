@@ -6,8 +6,8 @@
 #
 # Needs root on Linux (it installs and starts a Docker engine when none runs, and stops only the
 # one it started); elsewhere it prints one "skipped: ..." line. No registry is reachable here, so
-# the base images are built from Debian packages and the npm registry
-# (scripts/compose-test/base-images.sh) and swapped in by docker/compose.test.yml and
+# the base images are built from Debian packages, the npm registry and the embedded database
+# build (scripts/compose-test/base-images.sh) and swapped in by docker/compose.test.yml and
 # docker/swarm.test.yml; the compose files users run keep the official images.
 #
 # Traffic goes only to 127.0.0.1 (published ports) and to containers of the networks it creates.
@@ -249,7 +249,7 @@ compose_down() {
   }
 }
 
-step "base images (Debian, Node.js from the npm registry, FerretDB)" base_images || {
+step "base images (Debian, Node.js from the npm registry, FerretDB v2 + PostgreSQL)" base_images || {
   counts "$CT_PASSED" "$CT_FAILED"
   exit 1
 }

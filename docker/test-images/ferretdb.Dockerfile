@@ -1,19 +1,19 @@
-# TEST-ONLY stand-in for mongo:7: FerretDB (MongoDB wire protocol over SQLite), the same server
-# the integration tests use. Not a MongoDB: no users or auth (credentials in the URL are
-# ignored), no init scripts. Real MongoDB images are validated statically only.
-# The compose files' health check runs `mongosh ... "mongodb://$(hostname):27017/admin" --eval
-# ping`: a stand-in `mongosh` connects to that port (a health check override would be appended to
-# the original command by Swarm's file merge, not replace it).
+# TEST-ONLY stand-in for mongo:7: the database `npm start` and `npm test` run, FerretDB v2 (MongoDB
+# wire protocol) over PostgreSQL 18 + DocumentDB, both in one container (ferretdb/entrypoint.sh).
+# BASE_IMAGE is scripts/install-embedded-db.sh's build imported by
+# scripts/compose-test/base-images.sh: its Debian forky root filesystem, with the FerretDB binary at
+# /usr/local/bin/ferretdb and the initialised data directory at /usr/local/share/embedded-db/template.
+# Not a MongoDB: no users or auth (credentials in the URL are ignored), no init scripts
+# (MONGO_INITDB_* and /docker-entrypoint-initdb.d are ignored). Real MongoDB images are validated
+# statically only.
 ARG BASE_IMAGE
 FROM ${BASE_IMAGE}
-COPY ferretdb /usr/local/bin/ferretdb
-RUN mkdir -p /data/db && chown nobody:nogroup /data/db \
- && printf '%s\n' '#!/bin/bash' \
-      '# TEST-ONLY mongosh stand-in: succeeds when port 27017 of this container accepts a connection.' \
-      'exec 3<>/dev/tcp/127.0.0.1/27017' >/usr/local/bin/mongosh \
- && chmod 755 /usr/local/bin/mongosh
-USER nobody
+COPY entrypoint.sh /usr/local/bin/ferretdb-entrypoint
+COPY mongosh /usr/local/bin/mongosh
+# Owned by postgres: a new named volume takes this directory's owner and mode, so nothing needs root.
+RUN mkdir -p /data/db && chown postgres:postgres /data/db && chmod 700 /data/db
+ENV PATH=/usr/lib/postgresql/18/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+USER postgres
+WORKDIR /data/db
 EXPOSE 27017
-ENTRYPOINT ["/usr/local/bin/ferretdb", "--handler=sqlite", "--sqlite-url=file:/data/db/", \
-  "--state-dir=/data/db", "--listen-addr=:27017", "--debug-addr=-", "--telemetry=disable", \
-  "--log-level=warn"]
+ENTRYPOINT ["/usr/local/bin/ferretdb-entrypoint"]

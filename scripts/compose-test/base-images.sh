@@ -7,7 +7,8 @@
 #   nginx      + nginx from Debian testing (the config needs >= 1.27.3)
 #   redis      + Debian's redis-server
 #   monitoring + Debian's prometheus and exporters, tagged once per role (entrypoint)
-#   ferretdb   + FerretDB (scripts/install-ferretdb.sh), standing in for MongoDB
+#   ferretdb   FerretDB v2 over PostgreSQL 18 + DocumentDB (scripts/install-embedded-db.sh, imported),
+#              standing in for MongoDB
 #
 # Every tag carries a hash of what it is built from, so a present tag is reused as it is (the
 # cold build takes minutes on 2 cores, the warm one a second). Prints `NAME=image` lines for the
@@ -113,12 +114,33 @@ redis_exporter_tag=$(role redis-exporter '["/usr/bin/prometheus-redis-exporter"]
 node_exporter_tag=$(role node-exporter '["/usr/bin/prometheus-node-exporter"]')
 
 # --- ferretdb ---------------------------------------------------------------------------------
-ferretdb_bin="${FERRETDB_BIN:-$(command -v ferretdb || echo "$(go env GOPATH 2>/dev/null || echo /root/go)/bin/ferretdb")}"
-[ -x "$ferretdb_bin" ] || bash scripts/install-ferretdb.sh >&2
-ferretdb_ctx=$(mktemp -d)
-cp "$ferretdb_bin" "$ferretdb_ctx/ferretdb"
-ferretdb_tag=$(build ferretdb "$DIR/ferretdb.Dockerfile" "$ferretdb_ctx" "$ferretdb_ctx/ferretdb")
-rm -rf "$ferretdb_ctx"
+# The embedded database of `npm start` and `npm test` (scripts/install-embedded-db.sh, cached outside
+# the checkout: a second when current), imported as it is rather than rebuilt: its forky root
+# filesystem (PostgreSQL 18 + DocumentDB) without apt lists, docs, man pages and translations, plus
+# its FerretDB binary and template data directory (owned by the root filesystem's postgres uid).
+# The tag hashes every file's name, size and time, not only the installer's stamp: the template's
+# postgresql.conf has changed under an unchanged stamp. Bump DB_IMPORT_RECIPE when the import changes.
+DB_IMPORT_RECIPE=1
+bash scripts/install-embedded-db.sh >&2
+db_dir=$(bash scripts/install-embedded-db.sh --dir)
+db_base_tag="$REPO/embedded-db:$(
+  { echo "$DB_IMPORT_RECIPE"; find "$db_dir" -printf '%P %s %T@\n' | LC_ALL=C sort; } | hash_of -
+)"
+if ! have_image "$db_base_tag"; then
+  log "importing $db_dir → $db_base_tag"
+  tar -c --exclude='./var/lib/apt/lists/*' --exclude='./usr/share/doc/*' --exclude='./usr/share/man/*' \
+    --exclude='./usr/share/locale/*' -C "$db_dir/rootfs" . \
+    --transform='s,^bin/ferretdb$,usr/local/bin/ferretdb,S' \
+    --transform='s,^template,usr/local/share/embedded-db/template,S' -C "$db_dir" bin/ferretdb template |
+    docker import -c 'CMD ["/bin/bash"]' - "$db_base_tag" >/dev/null
+fi
+ferretdb_ctx="$DIR/ferretdb"
+ferretdb_tag="$REPO/ferretdb:$(echo "$db_base_tag" | hash_of "$DIR/ferretdb.Dockerfile" - "$ferretdb_ctx"/*)"
+if ! have_image "$ferretdb_tag"; then
+  log "building $ferretdb_tag"
+  docker build -q --build-arg "BASE_IMAGE=$db_base_tag" -f "$DIR/ferretdb.Dockerfile" -t "$ferretdb_tag" \
+    "$ferretdb_ctx" >/dev/null
+fi
 
 cat <<EOF
 NODE_IMAGE=$node_tag
