@@ -1,26 +1,14 @@
 import { isIP } from 'node:net';
-import { baseEnvShape, ConfigError, jwtEnvShape, loadConfig, redisEnvShape } from '@ecom/service-kit';
+import {
+  baseEnvShape,
+  ConfigError,
+  jwtEnvShape,
+  loadConfig,
+  redisEnvShape,
+  serviceUrls,
+} from '@ecom/service-kit';
 import { z } from 'zod';
 
-const httpUrl = z
-  .url({ protocol: /^https?$/ })
-  // A trailing slash would double up when paths are appended.
-  .transform((value) => value.replace(/\/+$/, ''));
-/**
- * One service's replicas: comma-separated URLs (e.g. two local processes), each of which may also
- * be a name that resolves to several addresses (Compose's DNS round robin).
- */
-const httpUrls = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value) =>
-      value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(httpUrl).min(1, 'must list at least one URL'));
 const millis = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const optionalMillis = z.coerce.number().int().min(1).optional();
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -55,9 +43,9 @@ export const gatewayEnvShape = {
   ...redisEnvShape,
   ...jwtEnvShape,
 
-  USER_SERVICE_URL: httpUrls('http://127.0.0.1:3001'),
-  PRODUCT_SERVICE_URL: httpUrls('http://127.0.0.1:3002'),
-  ORDER_SERVICE_URL: httpUrls('http://127.0.0.1:3003'),
+  USER_SERVICE_URL: serviceUrls('http://127.0.0.1:3001'),
+  PRODUCT_SERVICE_URL: serviceUrls('http://127.0.0.1:3002'),
+  ORDER_SERVICE_URL: serviceUrls('http://127.0.0.1:3003'),
   /** Until the upstream's response headers arrive; then the 504. Per-service values override it. */
   UPSTREAM_TIMEOUT_MS: millis(10_000),
   USER_UPSTREAM_TIMEOUT_MS: optionalMillis,
