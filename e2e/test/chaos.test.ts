@@ -64,6 +64,8 @@ interface KillResult {
   outageMs: number;
   failed: number;
   requests: number;
+  /** Orders confirmed (201) in this kill's window: the whole order path ran through it. */
+  ordersPlaced: number;
   alertFired: boolean;
   alertResolvedMs: number | undefined;
   /** Failed requests by "kind status reason", to tell what failed. */
@@ -84,7 +86,12 @@ describe.skipIf(!canRun)('chaos: each service and a gateway SIGTERMed and SIGKIL
 
   beforeAll(async () => {
     await buildAll();
-    stack = await NpmStart.start({ START_PROMETHEUS: '0' });
+    stack = await NpmStart.start({
+      START_PROMETHEUS: '0',
+      // One customer places every order and none is paid: at the default cap (100 units pending)
+      // every later order was refused with 409 before it reached product-service.
+      MAX_PENDING_UNITS_PER_USER: '100000',
+    });
     entry = stack.url(8080);
     prometheus = await Prometheus.start(stack.offset);
     const admin = await call(entry, 'POST', '/api/auth/login', {
@@ -208,6 +215,7 @@ describe.skipIf(!canRun)('chaos: each service and a gateway SIGTERMed and SIGKIL
       outageMs: 0,
       failed: 0,
       requests: 0,
+      ordersPlaced: 0,
       alertFired: alert.fired,
       alertResolvedMs,
       failures: {},
@@ -230,6 +238,7 @@ describe.skipIf(!canRun)('chaos: each service and a gateway SIGTERMed and SIGKIL
       const result = windowOf(outcome);
       if (!result) continue;
       result.requests += 1;
+      if (outcome.orderId) result.ordersPlaced += 1;
       if (failed(outcome) && (result.target !== 'gateway' || edgeFailure(outcome))) {
         result.failed += 1;
         const what = `${outcome.kind} ${outcome.status} ${outcome.reason ?? ''}`.trim();
