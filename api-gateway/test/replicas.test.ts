@@ -49,7 +49,8 @@ describe('a service listed with two replicas', () => {
   });
 
   it('when one refuses connections, then every request (a login too) is answered by the other, and the dead one is tried no more', async () => {
-    const gateway = await gatewayOverReplicas({ CIRCUIT_VOLUME_THRESHOLD: '1' });
+    // No probe: the requests alone must find out.
+    const gateway = await gatewayOverReplicas({ CIRCUIT_VOLUME_THRESHOLD: '1', UPSTREAM_PROBE_MS: '60000' });
     await first.stop();
 
     for (let i = 0; i < 4; i++) await profile(gateway).expect(200);
