@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Live monitoring check: a real Prometheus (Debian's `prometheus`) scrapes the stack running on
 # this machine (`npm start` → scripts/start-local.sh: gateways on :3000 and :3010, services on
-# :3001-3003), some traffic goes through the gateways, then:
+# :3001-3003 and :3011-3013), some traffic goes through the gateways, then:
 #   - every scrape target of monitoring/prometheus/prometheus.local.yml must be up;
 #   - every Grafana dashboard query must return at least one series
 #     (node scripts/check-dashboards.mjs --live; queries that need cAdvisor, node-exporter or the

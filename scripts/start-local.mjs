@@ -3,7 +3,7 @@
 //   - the embedded database unless MONGODB_URL is set: FerretDB v2 on :27017 over PostgreSQL 18 +
 //     DocumentDB on :27018 (data in .data/documentdb; built by scripts/install-embedded-db.sh),
 //   - redis-server (.data/redis) on :6379 unless REDIS_URL is set,
-//   - user :3001, product :3002, order :3003,
+//   - two replicas of each service: user :3001 + :3011, product :3002 + :3012, order :3003 + :3013,
 //   - two gateways (:3000, :3010) behind nginx (:8080) when nginx is installed, else one on :3000,
 //   - Prometheus (:9090) when installed and monitoring/prometheus/prometheus.local.yml exists.
 // Every variable in the environment overrides the local defaults below.
@@ -60,6 +60,9 @@ const BASE_PORTS = {
   product: 3002,
   order: 3003,
   gateway2: 3010,
+  user2: 3011,
+  product2: 3012,
+  order2: 3013,
   nginx: 8080,
   nginxTls: 8443,
   prometheus: 9090,
@@ -179,8 +182,11 @@ const wanted = [
     : []),
   ...(startRedis ? [['redis-server', PORTS.redis]] : []),
   ['user-service', PORTS.user],
+  ['user-service (2nd replica)', PORTS.user2],
   ['product-service', PORTS.product],
+  ['product-service (2nd replica)', PORTS.product2],
   ['order-service', PORTS.order],
+  ['order-service (2nd replica)', PORTS.order2],
   ['api-gateway', PORTS.gateway],
   ...(nginx
     ? [
@@ -203,12 +209,20 @@ if (busy.length > 0) {
 
 const nodeEnv = env.NODE_ENV || 'development';
 const url = (port) => `http://${HOST}:${port}`;
+// Every service runs twice: a replica can stop or crash while the other serves (see the gateway's
+// ReplicaPool); the gateways and order-service (for product-service) get both addresses.
+const SERVICE_REPLICAS = {
+  user: [PORTS.user, PORTS.user2],
+  product: [PORTS.product, PORTS.product2],
+  order: [PORTS.order, PORTS.order2],
+};
+const replicaUrls = (service) => SERVICE_REPLICAS[service].map(url).join(',');
 const defaults = {
   // The supervisor stops everything within 10 s: the services' graceful part must fit well inside.
   SHUTDOWN_TIMEOUT_MS: '5000',
-  USER_SERVICE_URL: url(PORTS.user),
-  PRODUCT_SERVICE_URL: url(PORTS.product),
-  ORDER_SERVICE_URL: url(PORTS.order),
+  USER_SERVICE_URL: replicaUrls('user'),
+  PRODUCT_SERVICE_URL: replicaUrls('product'),
+  ORDER_SERVICE_URL: replicaUrls('order'),
   ...(startRedis ? { REDIS_URL: `redis://${HOST}:${PORTS.redis}` } : {}),
 };
 if (nodeEnv !== 'production') {
@@ -338,12 +352,23 @@ if (startRedis) {
     filter: quietLines.redis,
   });
 }
-nodeProcess('user', 'user-service/dist/main.js', { PORT: String(PORTS.user), ...mongoUrl('users') });
-nodeProcess('product', 'product-service/dist/main.js', {
-  PORT: String(PORTS.product),
-  ...mongoUrl('products'),
-});
-nodeProcess('order', 'order-service/dist/main.js', { PORT: String(PORTS.order), ...mongoUrl('orders') });
+// A stopping replica keeps serving this long with its /ready failing, so the gateways (which ask
+// every UPSTREAM_PROBE_MS, 500 ms) send it nothing more before it closes its port.
+const serviceEnv = { SHUTDOWN_DRAIN_DELAY_MS: env.SHUTDOWN_DRAIN_DELAY_MS || '1000' };
+const services = [
+  ['user', 'user-service/dist/main.js', 'users'],
+  ['product', 'product-service/dist/main.js', 'products'],
+  ['order', 'order-service/dist/main.js', 'orders'],
+];
+for (const [service, main, database] of services) {
+  for (const [index, port] of SERVICE_REPLICAS[service].entries()) {
+    nodeProcess(index === 0 ? service : `${service}-${index + 1}`, main, {
+      ...serviceEnv,
+      PORT: String(port),
+      ...mongoUrl(database),
+    });
+  }
+}
 const gatewayEnv = { TRUST_PROXY: env.TRUST_PROXY || (nginx ? 'loopback' : '') };
 nodeProcess('gateway', 'api-gateway/dist/main.js', { ...gatewayEnv, PORT: String(PORTS.gateway) });
 if (nginx) {
@@ -454,6 +479,10 @@ function statusOf(target) {
 }
 
 async function healthy() {
+  // A gateway's /health is fine with one replica of a service: every replica must be ready itself.
+  for (const port of Object.values(SERVICE_REPLICAS).flat()) {
+    if ((await statusOf(`${url(port)}/ready`)) !== 200) return false;
+  }
   // The gateways first: asking nginx while they start makes it log each refused connection.
   for (const port of nginx ? [PORTS.gateway, PORTS.gateway2] : [PORTS.gateway]) {
     if ((await statusOf(`${url(port)}/health`)) !== 200) return false;
@@ -471,6 +500,9 @@ async function announceWhenUp() {
         `  API:         ${entry}/api  (gateway ${PORTS.gateway}${nginx ? ` and ${PORTS.gateway2}, nginx ${PORTS.nginx}` : ''})`,
         `  Swagger UI:  ${entry}/api/docs/`,
         `  health:      ${entry}/health`,
+        `  services:    ${Object.entries(SERVICE_REPLICAS)
+          .map(([service, ports]) => `${service} ${ports.join(' + ')}`)
+          .join(', ')}  (two replicas each)`,
         ...(nginx && existsSync(devCertificate)
           ? [
               `  HTTPS:       https://${HOST}:${PORTS.nginxTls}/api  (HTTP/2; certificate ${path.relative(process.cwd(), devCertificate)})`,

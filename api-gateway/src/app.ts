@@ -81,9 +81,7 @@ export function createApp(deps: GatewayDeps): Express {
       for (const route of GATEWAY_ROUTES) {
         const upstream = upstreams.get(route.upstream);
         const forward = createForwarder({
-          target: upstream.baseUrl,
           agent: upstream.agent,
-          router: () => upstream.targets.next(),
           mountPath: mountPath(route),
           pathPrefix: route.prefix,
           timeoutMs: upstream.timeoutMs,

@@ -1,13 +1,14 @@
 import { isIP } from 'node:net';
-import { baseEnvShape, ConfigError, jwtEnvShape, loadConfig, redisEnvShape } from '@ecom/service-kit';
+import {
+  baseEnvShape,
+  ConfigError,
+  jwtEnvShape,
+  loadConfig,
+  redisEnvShape,
+  serviceUrls,
+} from '@ecom/service-kit';
 import { z } from 'zod';
 
-const httpUrl = (fallback: string) =>
-  z
-    .url({ protocol: /^https?$/ })
-    // A trailing slash would double up when paths are appended.
-    .transform((value) => value.replace(/\/+$/, ''))
-    .default(fallback);
 const millis = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const optionalMillis = z.coerce.number().int().min(1).optional();
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -42,9 +43,9 @@ export const gatewayEnvShape = {
   ...redisEnvShape,
   ...jwtEnvShape,
 
-  USER_SERVICE_URL: httpUrl('http://127.0.0.1:3001'),
-  PRODUCT_SERVICE_URL: httpUrl('http://127.0.0.1:3002'),
-  ORDER_SERVICE_URL: httpUrl('http://127.0.0.1:3003'),
+  USER_SERVICE_URL: serviceUrls('http://127.0.0.1:3001'),
+  PRODUCT_SERVICE_URL: serviceUrls('http://127.0.0.1:3002'),
+  ORDER_SERVICE_URL: serviceUrls('http://127.0.0.1:3003'),
   /** Until the upstream's response headers arrive; then the 504. Per-service values override it. */
   UPSTREAM_TIMEOUT_MS: millis(10_000),
   USER_UPSTREAM_TIMEOUT_MS: optionalMillis,
@@ -56,6 +57,12 @@ export const gatewayEnvShape = {
   UPSTREAM_CONNECT_TIMEOUT_MS: millis(1_000),
   // How often each service name is re-resolved to the list of its replicas' addresses.
   UPSTREAM_RESOLVE_MS: millis(5_000),
+  /**
+   * How often each replica's /ready is asked, when a service has several: a replica that is
+   * stopping (503 shutting_down) or not ready is taken out of the rotation until it answers 200.
+   * Shorter than the services' SHUTDOWN_DRAIN_DELAY_MS, so a drain is seen before it closes.
+   */
+  UPSTREAM_PROBE_MS: millis(500),
 
   /**
    * Addresses of the reverse proxies in front of the gateway (nginx). X-Forwarded-For decides the

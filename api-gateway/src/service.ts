@@ -43,7 +43,9 @@ export async function createApiGateway(
     app,
     config,
     details: {
-      upstreams: Object.fromEntries(upstreams.list().map((upstream) => [upstream.name, upstream.baseUrl])),
+      upstreams: Object.fromEntries(
+        upstreams.list().map((upstream) => [upstream.name, upstream.baseUrls.join(',')]),
+      ),
       trustedProxies: config.TRUST_PROXY.join(','),
     },
     // Redis last: in-flight requests may still count against the rate limits until the end.

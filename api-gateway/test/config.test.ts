@@ -6,9 +6,9 @@ describe('gateway configuration', () => {
   it('has local defaults that match the fixed ports of the stack', () => {
     const config = loadGatewayConfig({ NODE_ENV: 'development' });
     expect(config.PORT).toBe(3000);
-    expect(config.USER_SERVICE_URL).toBe('http://127.0.0.1:3001');
-    expect(config.PRODUCT_SERVICE_URL).toBe('http://127.0.0.1:3002');
-    expect(config.ORDER_SERVICE_URL).toBe('http://127.0.0.1:3003');
+    expect(config.USER_SERVICE_URL).toEqual(['http://127.0.0.1:3001']);
+    expect(config.PRODUCT_SERVICE_URL).toEqual(['http://127.0.0.1:3002']);
+    expect(config.ORDER_SERVICE_URL).toEqual(['http://127.0.0.1:3003']);
     expect(config.RATE_LIMIT_WINDOW).toBe(15 * 60 * 1000);
     expect(config.RATE_LIMIT_MAX).toBe(5000);
     expect(config.AUTH_RATE_LIMIT_MAX).toBe(500);
@@ -30,9 +30,26 @@ describe('gateway configuration', () => {
       RATE_LIMIT_MAX: 10,
       AUTH_RATE_LIMIT_MAX: 3,
       TRUST_PROXY: ['loopback', '10.0.0.0/8', '192.0.2.1'],
-      PRODUCT_SERVICE_URL: 'http://product-service:3002',
+      PRODUCT_SERVICE_URL: ['http://product-service:3002'],
       CORS_ORIGINS: ['https://a.example', 'https://b.example'],
     });
+  });
+
+  it('when a service URL lists several replicas, then each is kept, in order, without trailing slashes', () => {
+    const config = loadGatewayConfig({
+      NODE_ENV: 'test',
+      USER_SERVICE_URL: 'http://127.0.0.1:3001, http://127.0.0.1:3011/,',
+    });
+    expect(config.USER_SERVICE_URL).toEqual(['http://127.0.0.1:3001', 'http://127.0.0.1:3011']);
+  });
+
+  it('when one URL of a list is not http(s), or the list is empty, then start-up is refused naming the variable', () => {
+    expect(() =>
+      loadGatewayConfig({ NODE_ENV: 'test', ORDER_SERVICE_URL: 'http://127.0.0.1:3003,ftp://x' }),
+    ).toThrow(/ORDER_SERVICE_URL/);
+    expect(() => loadGatewayConfig({ NODE_ENV: 'test', ORDER_SERVICE_URL: ' , ' })).toThrow(
+      /ORDER_SERVICE_URL/,
+    );
   });
 
   it('names every invalid variable at once', () => {

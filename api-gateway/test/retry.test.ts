@@ -54,17 +54,31 @@ describe('when an upstream refuses a connection while it restarts', () => {
     expect(received[0]!.headers['content-length']).toBe(String(JSON.stringify(body).length));
   });
 
-  it('then a POST that no key makes safe (a login) is not sent twice: 503', async () => {
+  it('then a POST that no key makes safe (a login) is sent once more too: the refused connection carried nothing', async () => {
     const gateway = await gatewayWith({ UPSTREAM_RETRY_BACKOFF_MS: '400' });
     const { back } = await restartAfter(suite.stubs.user, 100);
     suite.stubs.user.received.length = 0;
+    const body = { email: 'a@b.c', password: 'x' };
 
-    const res = await request(gateway.app).post('/api/auth/login').send({ email: 'a@b.c', password: 'x' });
+    const res = await request(gateway.app).post('/api/auth/login').send(body);
     await back;
 
-    expect(res.status).toBe(503);
-    expect(res.body.details).toEqual({ service: 'user', reason: 'unreachable' });
-    expect(suite.stubs.user.receivedUnder('/auth/login')).toEqual([]);
+    expect(res.status).toBe(200);
+    const received = suite.stubs.user.receivedUnder('/auth/login');
+    expect(received).toHaveLength(1);
+    expect(JSON.parse(received[0]!.body.toString())).toEqual(body);
+  });
+
+  it('then a login whose connection broke after it was sent is not sent twice: 502 outcome unknown', async () => {
+    const gateway = await gatewayWith({ UPSTREAM_RETRY_BACKOFF_MS: '1' });
+    suite.stubs.user.on('/auth/login', (_req, res) => void res.socket?.destroy());
+    suite.stubs.user.received.length = 0;
+
+    const res = await request(gateway.app).post('/api/auth/login').send({ email: 'a@b.c', password: 'x' });
+
+    expect(res.status).toBe(502);
+    expect(res.body.details).toMatchObject({ service: 'user', reason: 'outcome_unknown' });
+    expect(suite.stubs.user.receivedUnder('/auth/login')).toHaveLength(1);
   });
 
   it('then an order sent without a key is retried too, under the key the gateway gave it', async () => {

@@ -8,9 +8,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mongoUrlFor, uniqueName } from '@ecom/test-support';
 import { ROOT } from './stack';
 
-const BASE_PORTS = [27017, 6379, 3000, 3001, 3002, 3003, 3010, 8080];
+const BASE_PORTS = [27017, 27018, 6379, 3000, 3001, 3002, 3003, 3010, 3011, 3012, 3013, 8080];
 const START_TIMEOUT_MS = 120_000;
 
 /** Pids of every descendant of `pid`, from /proc (Linux). */
@@ -63,8 +64,15 @@ export class NpmStart {
     readonly child: ChildProcess,
     readonly offset: number,
     private readonly dataDir: string,
+    /** The database every service of the stack uses, when the test run brought a MongoDB. */
+    private readonly mongoUrl?: string,
   ) {
     this.ports = BASE_PORTS.map((port) => port + offset);
+  }
+
+  /** Where the stack keeps its orders: the database npm start runs, or the test run's MongoDB. */
+  get ordersDatabaseUrl(): string {
+    return this.mongoUrl ?? `mongodb://127.0.0.1:${27017 + this.offset}/orders`;
   }
 
   /** Base URL of a port of the default layout (3000 → the first gateway), moved by the offset. */
@@ -88,6 +96,21 @@ export class NpmStart {
     });
   }
 
+  /**
+   * Pid of the process running `main` (e.g. user-service/dist/main.js) on `basePort` moved by the
+   * offset: one replica of several running the same main.
+   */
+  pidOnPort(main: string, basePort: number): number | undefined {
+    const port = `PORT=${basePort + this.offset}`;
+    return this.pidsOf(main).find((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(port);
+      } catch {
+        return false;
+      }
+    });
+  }
+
   static async start(env: Record<string, string> = {}): Promise<NpmStart> {
     const offset = Number(
       execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'start-local.mjs'), '--free-port-offset'], {
@@ -95,6 +118,9 @@ export class NpmStart {
       }).trim(),
     );
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'e2e-npm-start-'));
+    // A MongoDB given to the test run (MONGODB_URL) replaces the database npm start would run: the
+    // stack gets a database of its own there, shared by its services (their collections differ).
+    const mongoUrl = process.env.MONGODB_URL ? mongoUrlFor(uniqueName('e2e_stack_')) : undefined;
     const child = spawn('npm', ['start'], {
       cwd: ROOT,
       env: {
@@ -104,11 +130,12 @@ export class NpmStart {
         START_SKIP_BUILD: '1',
         START_PROMETHEUS: '0',
         NO_COLOR: '1',
+        ...(mongoUrl ? { MONGODB_URL: mongoUrl } : {}),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const stack = new NpmStart(child, offset, dataDir);
+    const stack = new NpmStart(child, offset, dataDir, mongoUrl);
     const keep = (chunk: Buffer) => stack.output.push(...chunk.toString().split('\n').filter(Boolean));
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);

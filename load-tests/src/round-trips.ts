@@ -4,8 +4,11 @@
  * command. A count, not a timing, so it means the same on a busy machine.
  *
  *   npm run -w @ecom/load-tests round-trips -- [--base-url http://127.0.0.1:3000] [--orders 40]
- *     [--product-metrics http://127.0.0.1:3002/metrics] [--order-metrics http://127.0.0.1:3003/metrics]
+ *     [--product-metrics http://127.0.0.1:3002/metrics,http://127.0.0.1:3012/metrics]
+ *     [--order-metrics http://127.0.0.1:3003/metrics,http://127.0.0.1:3013/metrics]
  *
+ * Each service's counts are summed over the replicas listed (npm start runs two of each, and the
+ * gateway spreads the orders over both).
  * Needs the admin account (ADMIN_EMAIL / ADMIN_PASSWORD, the npm start defaults otherwise).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,10 +17,15 @@ import { HttpClient, parseJson } from './http';
 
 type Counts = Record<string, number>;
 
-async function commandCounts(url: string): Promise<Counts> {
-  const text = await (await fetch(url)).text();
+/** Summed over every replica's /metrics in `urls` (comma-separated). */
+async function commandCounts(urls: string): Promise<Counts> {
+  const replicas = urls
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean);
+  const texts = await Promise.all(replicas.map(async (url) => (await fetch(url)).text()));
   const counts: Counts = {};
-  for (const line of text.split('\n')) {
+  for (const line of texts.join('\n').split('\n')) {
     const match = /^mongodb_command_duration_seconds_count\{([^}]*)\} (\d+)/.exec(line);
     if (!match) continue;
     const command = /command="([^"]+)"/.exec(match[1]!)?.[1] ?? 'other';
@@ -38,8 +46,14 @@ async function main(): Promise<void> {
     options: {
       'base-url': { type: 'string', default: 'http://127.0.0.1:3000' },
       orders: { type: 'string', default: '40' },
-      'product-metrics': { type: 'string', default: 'http://127.0.0.1:3002/metrics' },
-      'order-metrics': { type: 'string', default: 'http://127.0.0.1:3003/metrics' },
+      'product-metrics': {
+        type: 'string',
+        default: 'http://127.0.0.1:3002/metrics,http://127.0.0.1:3012/metrics',
+      },
+      'order-metrics': {
+        type: 'string',
+        default: 'http://127.0.0.1:3003/metrics,http://127.0.0.1:3013/metrics',
+      },
     },
   });
   const client = new HttpClient(values['base-url'], { connections: 1, timeoutMs: 30_000 });

@@ -5,13 +5,13 @@ import { cacheCounts, type CacheCounts } from './summary';
 export interface MetricsTarget {
   name: string;
   url: string;
-  /** Left out of the report when it never answered (the second gateway replica). */
+  /** Left out of the report when it never answered (a second replica that is not running). */
   optional?: boolean;
 }
 
 /**
- * Where each service's /metrics is. Default: the local stack's ports on loopback (the second
- * gateway replica on 3010 is skipped when it is not running). Override with
+ * Where each service's /metrics is. Default: the local stack's ports on loopback, every replica
+ * (the second ones, on 3010-3013, are skipped when they are not running). Override with
  * METRICS_TARGETS="gateway=http://127.0.0.1:3000/metrics,user=http://127.0.0.1:3001/metrics,...".
  */
 export function metricsTargets(env: NodeJS.ProcessEnv = process.env): MetricsTarget[] {
@@ -31,8 +31,11 @@ export function metricsTargets(env: NodeJS.ProcessEnv = process.env): MetricsTar
     { name: 'api-gateway', url: 'http://127.0.0.1:3000/metrics' },
     { name: 'api-gateway-2', url: 'http://127.0.0.1:3010/metrics', optional: true },
     { name: 'user-service', url: 'http://127.0.0.1:3001/metrics' },
+    { name: 'user-service-2', url: 'http://127.0.0.1:3011/metrics', optional: true },
     { name: 'product-service', url: 'http://127.0.0.1:3002/metrics' },
+    { name: 'product-service-2', url: 'http://127.0.0.1:3012/metrics', optional: true },
     { name: 'order-service', url: 'http://127.0.0.1:3003/metrics' },
+    { name: 'order-service-2', url: 'http://127.0.0.1:3013/metrics', optional: true },
   ];
 }
 

@@ -131,9 +131,13 @@ async function main(args: string[]): Promise<number> {
       [
         service('api-gateway', 3000),
         ...(nginx ? [service('api-gateway-2', 3010)] : []),
+        // npm start runs two replicas of each service.
         service('user-service', 3001),
+        service('user-service-2', 3011),
         service('product-service', 3002),
+        service('product-service-2', 3012),
         service('order-service', 3003),
+        service('order-service-2', 3013),
       ].join(','),
   };
   log(

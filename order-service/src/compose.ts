@@ -60,7 +60,7 @@ export function composeOrderService(options: ComposeOptions) {
 
   const inventory = createInventory(
     {
-      baseUrl: settings.productServiceUrl,
+      baseUrls: settings.productServiceUrls,
       internalToken: settings.internalToken,
       timeoutMs: settings.productTimeoutMs,
       breaker: settings.breaker,

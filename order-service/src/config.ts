@@ -1,4 +1,10 @@
-import { dataServiceEnvShape, internalTokenShape, jwtSettingsFrom, loadConfig } from '@ecom/service-kit';
+import {
+  dataServiceEnvShape,
+  internalTokenShape,
+  jwtSettingsFrom,
+  loadConfig,
+  serviceUrls,
+} from '@ecom/service-kit';
 import { z } from 'zod';
 
 const millis = (fallback: number, min = 1) => z.coerce.number().int().min(min).max(600_000).default(fallback);
@@ -6,7 +12,8 @@ const millis = (fallback: number, min = 1) => z.coerce.number().int().min(min).m
 const envShape = {
   ...dataServiceEnvShape({ port: 3003, database: 'orders', accessLog: 'errors' }),
   ...internalTokenShape,
-  PRODUCT_SERVICE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3002'),
+  /** Every product-service replica (comma-separated); a reservation refused by one goes to the next. */
+  PRODUCT_SERVICE_URL: serviceUrls('http://127.0.0.1:3002'),
   // The issue caps the wait on product-service at 3 s so a client always gets a quick 503.
   PRODUCT_SERVICE_TIMEOUT_MS: millis(2_500, 50).refine((ms) => ms <= 3_000, 'must be at most 3000'),
   ORDER_CURRENCY: z

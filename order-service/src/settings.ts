@@ -13,7 +13,8 @@ export interface OrderServiceSettings {
   /** Default all. */
   accessLog?: AccessLogMode;
   currency: string;
-  productServiceUrl: string;
+  /** One per product-service replica. */
+  productServiceUrls: string[];
   internalToken: string;
   productTimeoutMs: number;
   outboxIntervalMs: number;
@@ -38,7 +39,7 @@ export function settingsFromConfig(config: OrderServiceConfig): OrderServiceSett
     bodyLimit: config.BODY_LIMIT,
     accessLog: config.ACCESS_LOG,
     currency: config.ORDER_CURRENCY,
-    productServiceUrl: config.PRODUCT_SERVICE_URL,
+    productServiceUrls: config.PRODUCT_SERVICE_URL,
     internalToken: config.INTERNAL_TOKEN,
     productTimeoutMs: config.PRODUCT_SERVICE_TIMEOUT_MS,
     outboxIntervalMs: config.OUTBOX_INTERVAL_MS,

@@ -10,7 +10,7 @@ describe('order-service configuration', () => {
     expect(config).toMatchObject({
       PORT: 3003,
       MONGODB_URL: 'mongodb://127.0.0.1:27017/orders',
-      PRODUCT_SERVICE_URL: 'http://127.0.0.1:3002',
+      PRODUCT_SERVICE_URL: ['http://127.0.0.1:3002'],
       PRODUCT_SERVICE_TIMEOUT_MS: 2_500,
       ORDER_CURRENCY: 'USD',
       EVENTS_STREAM_MAXLEN: 100_000,

@@ -132,6 +132,22 @@ describe('order events', () => {
     await eventually(async () => (await stockOf(service, product.id)) === 10);
   });
 
+  it('when two replicas read the stream in one group, then every cancellation gives its stock back exactly once', async () => {
+    const second = startConsumer('replica-two');
+    try {
+      const orders = await Promise.all(Array.from({ length: 6 }, () => reserved(10, 3)));
+      for (const { orderId } of orders) await publish('order.cancelled', orderId);
+
+      await eventually(
+        async () => (await pendingCount()) === 0 && (await stockOf(service, orders[5]!.product.id)) === 10,
+      );
+      await sleep(300);
+      for (const { product } of orders) expect(await stockOf(service, product.id)).toBe(10);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('when a consumer died holding an entry, then another one claims it and releases the order', async () => {
     const { product, orderId } = await reserved(10, 5);
     await consumer.stop();

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const SCRIPT = path.resolve(__dirname, '..', 'start-local.mjs');
-const STACK_PORTS = [27017, 6379, 3000, 3001, 3002, 3003, 3010, 8080, 8443, 9090];
+const STACK_PORTS = [27017, 6379, 3000, 3001, 3002, 3003, 3010, 3011, 3012, 3013, 8080, 8443, 9090];
 // What fetch() (Node's and every browser's) refuses to connect to, above 1000.
 const FETCH_BLOCKED = [
   1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697,

@@ -51,7 +51,7 @@ export class OpenApiProvider {
     const results = await Promise.allSettled(
       upstreams.list().map(async (upstream): Promise<ServiceDocument> => ({
         upstream: upstream.name,
-        document: await fetchDocument(upstream.baseUrl, fetchTimeoutMs),
+        document: await fetchDocument(await upstream.replicas.next(), fetchTimeoutMs),
       })),
     );
     const services: ServiceDocument[] = [];

@@ -1,18 +1,35 @@
 import type { Redis } from '@ecom/service-kit';
 import type { RequestHandler } from 'express';
 import type { Upstream, Upstreams } from '../proxy/upstreams';
-import type { GatewayHealth, UpstreamHealth } from './health-schema';
+import type { GatewayHealth, ReplicaHealth, UpstreamHealth } from './health-schema';
 import { probeReadiness } from './probe-readiness';
 
-async function upstreamHealth(upstream: Upstream, timeoutMs: number): Promise<UpstreamHealth> {
-  const probe = await probeReadiness(upstream.baseUrl, timeoutMs);
-  const circuit = upstream.circuit.state;
-  // An open circuit means the gateway is refusing that traffic right now, whatever /ready says.
-  const up = probe.ready && circuit !== 'open';
-  const health: UpstreamHealth = { status: up ? 'up' : 'down', circuit, latencyMs: probe.latencyMs };
+async function replicaHealth(origin: string, timeoutMs: number): Promise<ReplicaHealth> {
+  const probe = await probeReadiness(origin, timeoutMs);
+  const health: ReplicaHealth = {
+    url: origin,
+    status: probe.ready ? 'up' : 'down',
+    latencyMs: probe.latencyMs,
+  };
   if (probe.httpStatus !== undefined) health.httpStatus = probe.httpStatus;
   if (probe.error) health.error = probe.error;
   return health;
+}
+
+/**
+ * A service is up while one of its replicas is ready (the gateway sends its requests there) and
+ * its circuit is not open. The top-level latency, status and error are the first ready replica's,
+ * else the first one's; every replica is listed.
+ */
+async function upstreamHealth(upstream: Upstream, timeoutMs: number): Promise<UpstreamHealth> {
+  const origins = await upstream.replicas.origins();
+  const replicas = await Promise.all(origins.map((origin) => replicaHealth(origin, timeoutMs)));
+  const circuit = upstream.circuit.state;
+  const shown = replicas.find((replica) => replica.status === 'up') ?? replicas[0]!;
+  // An open circuit means the gateway is refusing that traffic right now, whatever /ready says.
+  const up = shown.status === 'up' && circuit !== 'open';
+  const { url: _url, status: _status, ...probe } = shown;
+  return { status: up ? 'up' : 'down', circuit, ...probe, replicas };
 }
 
 /**

@@ -1,12 +1,23 @@
 import { z } from 'zod';
 
+export const replicaHealthSchema = z.object({
+  url: z.string().describe('The replica the gateway sends to, e.g. http://10.0.0.5:3002'),
+  status: z.enum(['up', 'down']),
+  latencyMs: z.number(),
+  httpStatus: z.number().int().optional().describe('Status of its /ready answer, if any'),
+  error: z.string().optional(),
+});
+
 /** The body of GET /health; the handler is typed by it and the OpenAPI document generated from it. */
 export const upstreamHealthSchema = z.object({
-  status: z.enum(['up', 'down']),
+  status: z
+    .enum(['up', 'down'])
+    .describe('up while at least one replica is ready and the circuit is not open'),
   circuit: z.enum(['closed', 'open', 'half_open']),
   latencyMs: z.number(),
-  httpStatus: z.number().int().optional().describe('Status of the upstream /ready answer, if any'),
+  httpStatus: z.number().int().optional().describe('Status of the /ready answer of a ready replica, if any'),
   error: z.string().optional(),
+  replicas: z.array(replicaHealthSchema),
 });
 
 export const gatewayHealthSchema = z.object({
@@ -22,6 +33,7 @@ export const gatewayHealthSchema = z.object({
   timestamp: z.string(),
 });
 
+export type ReplicaHealth = z.infer<typeof replicaHealthSchema>;
 export type UpstreamHealth = z.infer<typeof upstreamHealthSchema>;
 export type GatewayHealth = z.infer<typeof gatewayHealthSchema>;
 

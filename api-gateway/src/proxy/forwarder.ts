@@ -11,11 +11,7 @@ import {
 import { writeBufferedBody } from './replayable-body';
 
 export interface ForwarderOptions {
-  /** Upstream base URL, e.g. http://127.0.0.1:3002 */
-  target: string;
   agent: Agent;
-  /** Picks the target of each request (one replica's address); `target` when absent. */
-  router?: () => Promise<string>;
   /** Public mount path, e.g. "/api/products", and the upstream prefix replacing it, "/products". */
   mountPath: string;
   pathPrefix: string;
@@ -25,8 +21,19 @@ export interface ForwarderOptions {
   bodyTimeoutMs: number;
 }
 
-/** Resolves once the upstream's response headers arrive (the body then streams on); rejects otherwise. */
-export type Forward = (req: Request, res: Response) => Promise<void>;
+export interface Forwarded {
+  /**
+   * The replica answered `Connection: close` although the gateway keeps its connections alive:
+   * it is draining (a graceful stop asks every client to hang up) and should get no more requests.
+   */
+  replicaClosing: boolean;
+}
+
+/**
+ * Sends the request to `target` (one replica's origin, e.g. http://127.0.0.1:3002). Resolves once
+ * the upstream's response headers arrive (the body then streams on); rejects otherwise.
+ */
+export type Forward = (req: Request, res: Response, target: string) => Promise<Forwarded>;
 
 /**
  * One proxied request. http-proxy reports through server-wide events, so each request's promise
@@ -38,7 +45,8 @@ class Exchange {
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
-    private readonly resolve: () => void,
+    readonly target: string,
+    private readonly resolve: (forwarded: Forwarded) => void,
     private readonly reject: (error: unknown) => void,
     private readonly timeoutMs: number,
   ) {}
@@ -85,8 +93,8 @@ class Exchange {
     }
   }
 
-  succeed(): void {
-    if (this.settle()) this.resolve();
+  succeed(forwarded: Forwarded): void {
+    if (this.settle()) this.resolve(forwarded);
   }
 
   fail(error: unknown): void {
@@ -140,9 +148,9 @@ function reconcileHeaders(proxyRes: IncomingMessage, res: ServerResponse): void 
 export function createForwarder(options: ForwarderOptions): Forward {
   const exchanges = new WeakMap<IncomingMessage, Exchange>();
   const proxy = createProxyMiddleware({
-    target: options.target,
     agent: options.agent,
-    ...(options.router ? { router: options.router } : {}),
+    // Every exchange names its replica; a request without one never gets this far.
+    router: (req) => exchanges.get(req)!.target,
     changeOrigin: true,
     xfwd: true,
     // The default plugins answer errors with a text/plain body and log through console; we map
@@ -157,6 +165,9 @@ export function createForwarder(options: ForwarderOptions): Forward {
         if (!exchange || exchange.isSettled) proxyReq.destroy();
         else {
           exchange.attach(proxyReq, options.connectTimeoutMs);
+          // Hop-by-hop: a client's own `Connection: close` must not end the pooled upstream
+          // connection (nor look like the replica draining, see Forwarded).
+          proxyReq.removeHeader('connection');
           writeBufferedBody(proxyReq, req);
         }
       },
@@ -165,7 +176,7 @@ export function createForwarder(options: ForwarderOptions): Forward {
         // An upstream dying mid-body must not leave the client waiting for the rest forever.
         proxyRes.once('aborted', () => res.destroy());
         proxyRes.once('error', () => res.destroy());
-        exchanges.get(req)?.succeed();
+        exchanges.get(req)?.succeed({ replicaClosing: proxyRes.headers.connection === 'close' });
       },
       error: (error, req, res) => {
         const exchange = exchanges.get(req);
@@ -175,14 +186,14 @@ export function createForwarder(options: ForwarderOptions): Forward {
     },
   });
 
-  return (req, res) =>
-    new Promise<void>((resolve, reject) => {
+  return (req, res, target) =>
+    new Promise<Forwarded>((resolve, reject) => {
       // Gone while waiting for the rate limiter or the token check: nothing to forward.
       if (req.socket.destroyed) {
         reject(new ClientClosedError());
         return;
       }
-      const exchange = new Exchange(resolve, reject, options.timeoutMs);
+      const exchange = new Exchange(target, resolve, reject, options.timeoutMs);
       exchanges.set(req, exchange);
       exchange.start(req, options.bodyTimeoutMs);
       // 'close' also follows every completed response; only an unsettled exchange needs the error.

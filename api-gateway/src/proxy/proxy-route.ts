@@ -6,7 +6,7 @@ import type { Counter } from 'prom-client';
 import { classifyUpstreamFailure, outcomeUnknown, type UpstreamOutcome } from '../resilience/upstream-errors';
 import type { Forward } from './forwarder';
 import { bufferBody, hasBody } from './replayable-body';
-import { isRetrySafe, isWrite, mayHaveBeenDone, neverAnswered } from './retry-policy';
+import { isRetrySafe, isWrite, mayHaveBeenDone, mayTryAgain, neverSent } from './retry-policy';
 import type { Upstream } from './upstreams';
 
 export type UpstreamRequestCounter = Counter<'upstream' | 'outcome'>;
@@ -39,9 +39,12 @@ export interface ProxyOptions {
 }
 
 /**
- * Sends the request through the upstream's circuit breaker; failures become JSON 502/503/504.
- * A retry-safe request that never got an answer is sent once more after a short pause: a restart
- * or a drain of the upstream then costs the client a little latency instead of an error.
+ * Sends the request through the upstream's circuit breaker to one of its replicas; failures become
+ * JSON 502/503/504. A request that could not reach a replica (see mayTryAgain) goes to the next
+ * one at once, and once every replica was tried, once more after a short pause: a drain or a
+ * crash of one replica costs the client nothing, a restart of the only one a little latency. The
+ * breaker sees the request's final outcome only, so a dead replica next to a live one never
+ * counts against the service.
  */
 export function proxyTo(
   upstream: Upstream,
@@ -57,21 +60,41 @@ export function proxyTo(
     }
     const retrySafe = isRetrySafe(req);
     let maybeDone = false;
-    // http-proxy-middleware rewrites req.url in place; a second attempt starts from the original.
-    const url = req.url;
-    const attempt = () => upstream.circuit.run(() => forward(req, res));
-    try {
-      if (retrySafe && hasBody(req)) await bufferBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
-      try {
-        await attempt();
-      } catch (error) {
-        maybeDone = mayHaveBeenDone(error);
-        if (!retrySafe || !neverAnswered(error) || res.headersSent || req.socket.destroyed) throw error;
-        count('retried');
-        await sleep(options.retryBackoffMs);
-        req.url = url;
-        await attempt();
+    // http-proxy rewrites req.url and appends to the X-Forwarded-* headers in place: every
+    // attempt starts from the original.
+    const original = { url: req.url, headers: { ...req.headers } };
+
+    async function forwardToAReplica(): Promise<void> {
+      const tried = new Set<string>();
+      let paused = false;
+      for (;;) {
+        const replica = await upstream.replicas.next(tried);
+        req.url = original.url;
+        req.headers = { ...original.headers };
+        try {
+          const forwarded = await forward(req, res, replica);
+          if (forwarded.replicaClosing) upstream.replicas.setAside(replica, 'draining');
+          return;
+        } catch (error) {
+          maybeDone ||= mayHaveBeenDone(error);
+          if (!mayTryAgain(error, retrySafe) || res.headersSent || req.socket.destroyed) throw error;
+          upstream.replicas.setAside(replica, neverSent(error) ? 'refused' : 'broken');
+          tried.add(replica);
+          if (tried.size >= (await upstream.replicas.origins()).length) {
+            if (paused) throw error;
+            paused = true;
+            tried.clear();
+            await sleep(options.retryBackoffMs);
+          }
+          count('retried');
+        }
       }
+    }
+
+    try {
+      // Every body is read first: a request refused by one replica is then sent whole to the next.
+      if (hasBody(req)) await bufferBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
+      await upstream.circuit.run(forwardToAReplica);
       count('forwarded');
     } catch (error) {
       if (error instanceof HttpError) throw error;

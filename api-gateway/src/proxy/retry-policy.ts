@@ -10,19 +10,31 @@ export function isRetrySafe(req: Request): boolean {
   return req.method === 'POST' && req.get('idempotency-key') !== undefined;
 }
 
-// The upstream refused the connection, or it broke before any answer (a process that died or
-// drained between our connect and its accept): another try may find it, or its restart, there.
-const NEVER_ANSWERED = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNECTTIMEOUT']);
+const codeOf = (error: unknown) => (error as { code?: unknown })?.code;
 
-export function neverAnswered(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && NEVER_ANSWERED.has(code);
+// No connection was made (refused, or the connect timed out): not a byte of the request left the
+// gateway, so sending it to another replica (or again) is safe for any request.
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ECONNECTTIMEOUT']);
+// Or the connection broke before any answer (a process that died or drained between our connect
+// and its accept): the request may have been read, so only a retry-safe one goes again.
+const NEVER_ANSWERED = new Set([...NEVER_SENT, 'ECONNRESET', 'EPIPE']);
+
+export function neverSent(error: unknown): boolean {
+  const code = codeOf(error);
+  return typeof code === 'string' && NEVER_SENT.has(code);
+}
+
+/** Whether a failed attempt may be repeated, on another replica or after a pause. */
+export function mayTryAgain(error: unknown, retrySafe: boolean): boolean {
+  const code = codeOf(error);
+  if (typeof code !== 'string') return false;
+  return retrySafe ? NEVER_ANSWERED.has(code) : NEVER_SENT.has(code);
 }
 
 /** The request may have reached the upstream and been acted on before the exchange broke. */
 export function mayHaveBeenDone(error: unknown): boolean {
   if (error instanceof UpstreamTimeoutError) return true;
-  const code = (error as { code?: unknown })?.code;
+  const code = codeOf(error);
   return code === 'ECONNRESET' || code === 'EPIPE';
 }
 

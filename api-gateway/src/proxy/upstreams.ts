@@ -3,18 +3,20 @@ import { metricsFactory, readinessProbe, type ServiceMetrics } from '@ecom/servi
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config';
 import { type CircuitState, UpstreamCircuit } from '../resilience/upstream-circuit';
-import { type LookupAll, ReplicaTargets } from './replica-targets';
+import { ReplicaPool } from './replica-pool';
+import type { LookupAll } from './replica-targets';
 import { UPSTREAM_NAMES, type UpstreamName } from './routes';
 
 export interface Upstream {
   name: UpstreamName;
-  baseUrl: string;
+  /** As configured: one URL per replica, or names that resolve to several. */
+  baseUrls: string[];
   timeoutMs: number;
   connectTimeoutMs: number;
   /** Keep-alive pool shared by every route to this upstream. */
   agent: Agent;
-  /** The next replica's address to send a request to (see ReplicaTargets). */
-  targets: ReplicaTargets;
+  /** The replicas, and which of them take requests (see ReplicaPool). */
+  replicas: ReplicaPool;
   circuit: UpstreamCircuit;
 }
 
@@ -33,26 +35,42 @@ export class Upstreams {
 
   close(): void {
     for (const upstream of this.list()) {
+      upstream.replicas.close();
       upstream.circuit.shutdown();
       upstream.agent.destroy();
     }
   }
 }
 
-function settingsFor(config: GatewayConfig, name: UpstreamName): { baseUrl: string; timeoutMs?: number } {
+function settingsFor(config: GatewayConfig, name: UpstreamName): { baseUrls: string[]; timeoutMs?: number } {
   switch (name) {
     case 'user':
-      return { baseUrl: config.USER_SERVICE_URL, timeoutMs: config.USER_UPSTREAM_TIMEOUT_MS };
+      return { baseUrls: config.USER_SERVICE_URL, timeoutMs: config.USER_UPSTREAM_TIMEOUT_MS };
     case 'product':
-      return { baseUrl: config.PRODUCT_SERVICE_URL, timeoutMs: config.PRODUCT_UPSTREAM_TIMEOUT_MS };
+      return { baseUrls: config.PRODUCT_SERVICE_URL, timeoutMs: config.PRODUCT_UPSTREAM_TIMEOUT_MS };
     case 'order':
-      return { baseUrl: config.ORDER_SERVICE_URL, timeoutMs: config.ORDER_UPSTREAM_TIMEOUT_MS };
+      return { baseUrls: config.ORDER_SERVICE_URL, timeoutMs: config.ORDER_UPSTREAM_TIMEOUT_MS };
   }
 }
 
-/** Circuit state as a gauge read at scrape time, plus a counter of openings for alerting. */
-function registerCircuitMetrics(upstreams: Upstreams, metrics: ServiceMetrics): void {
+/**
+ * Circuit state and replicas in the rotation as gauges read at scrape time, plus a counter of
+ * openings for alerting.
+ */
+function registerUpstreamMetrics(upstreams: Upstreams, metrics: ServiceMetrics): void {
   const { counter, gauge } = metricsFactory(metrics.registry);
+  gauge(
+    'gateway_upstream_replicas',
+    'Replicas per upstream, in the rotation or set aside (refused, draining, not ready)',
+    ['upstream', 'state'],
+    (state) => {
+      for (const upstream of upstreams.list()) {
+        const counts = upstream.replicas.counts();
+        state.set({ upstream: upstream.name, state: 'in_rotation' }, counts.inRotation);
+        state.set({ upstream: upstream.name, state: 'set_aside' }, counts.setAside);
+      }
+    },
+  );
   gauge(
     'gateway_circuit_state',
     'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open',
@@ -78,14 +96,22 @@ export function createUpstreams(
 ): Upstreams {
   const entries = UPSTREAM_NAMES.map((name): [UpstreamName, Upstream] => {
     const settings = settingsFor(config, name);
+    const replicas = new ReplicaPool(name, settings.baseUrls, {
+      refreshMs: config.UPSTREAM_RESOLVE_MS,
+      isReady: (origin) => readinessProbe(origin, config.HEALTH_CHECK_TIMEOUT_MS)(),
+      probeEveryMs: config.UPSTREAM_PROBE_MS,
+      lookup: deps.lookup,
+      logger: deps.logger,
+    });
+    replicas.start();
     const upstream: Upstream = {
       name,
-      baseUrl: settings.baseUrl,
+      baseUrls: settings.baseUrls,
       timeoutMs: settings.timeoutMs ?? config.UPSTREAM_TIMEOUT_MS,
       connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
       // LIFO keeps a few sockets hot instead of cycling through many half-idle ones.
       agent: new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: 'lifo' }),
-      targets: new ReplicaTargets(settings.baseUrl, config.UPSTREAM_RESOLVE_MS, deps.lookup),
+      replicas,
       circuit: new UpstreamCircuit(
         name,
         {
@@ -96,7 +122,8 @@ export function createUpstreams(
         },
         deps.logger,
         {
-          isReady: readinessProbe(settings.baseUrl, config.HEALTH_CHECK_TIMEOUT_MS),
+          // The service is back as soon as one of its replicas is.
+          isReady: () => replicas.anyReady(),
           intervalMs: config.CIRCUIT_RECOVERY_PROBE_MS,
         },
       ),
@@ -104,6 +131,6 @@ export function createUpstreams(
     return [name, upstream];
   });
   const upstreams = new Upstreams(Object.fromEntries(entries) as Record<UpstreamName, Upstream>);
-  registerCircuitMetrics(upstreams, deps.metrics);
+  registerUpstreamMetrics(upstreams, deps.metrics);
   return upstreams;
 }

@@ -1,6 +1,6 @@
-import { Pool } from 'undici';
 import { z } from 'zod';
 import { InventoryRejection, InventoryUnavailable } from './errors';
+import { ProductReplicas } from './product-replicas';
 
 export interface ReservationLine {
   productId: string;
@@ -16,10 +16,11 @@ export interface ReservedItem {
 }
 
 export interface ProductHttpClientOptions {
-  baseUrl: string;
+  /** One per product-service replica. */
+  baseUrls: string[];
   internalToken: string;
   timeoutMs: number;
-  /** Upper bound of keep-alive sockets to product-service. */
+  /** Upper bound of keep-alive sockets to each product-service replica. */
   connections?: number;
 }
 
@@ -72,23 +73,20 @@ function matchesRequest(items: ReservedItem[], lines: ReservationLine[]): boolea
 export type ProductHttpClient = ReturnType<typeof createProductHttpClient>;
 
 export function createProductHttpClient(options: ProductHttpClientOptions) {
-  const base = new URL(options.baseUrl);
-  const basePath = base.pathname.replace(/\/+$/, '');
-  const pool = new Pool(base.origin, {
+  const replicas = new ProductReplicas({
+    baseUrls: options.baseUrls,
+    timeoutMs: options.timeoutMs,
     connections: options.connections ?? 128,
-    connect: { timeout: options.timeoutMs },
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
   });
 
   async function send(method: 'POST' | 'DELETE', path: string, body?: unknown) {
     try {
-      const response = await pool.request({
+      const response = await replicas.request({
         method,
-        path: `${basePath}${path}`,
+        path,
         headers: { 'content-type': 'application/json', 'x-internal-token': options.internalToken },
         body: body === undefined ? undefined : JSON.stringify(body),
-        // One deadline for connect, headers and body together.
+        // One deadline for connect, headers and body together, over every replica tried.
         signal: AbortSignal.timeout(options.timeoutMs),
       });
       return { status: response.statusCode, body: parseJson(await response.body.text()) };
@@ -136,6 +134,6 @@ export function createProductHttpClient(options: ProductHttpClientOptions) {
       });
     },
 
-    close: () => pool.close(),
+    close: () => replicas.close(),
   };
 }

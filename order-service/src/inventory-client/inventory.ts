@@ -44,9 +44,11 @@ export function createInventory(
   breaker.on('open', () => metrics.circuitState.set(CIRCUIT_STATE.open));
   breaker.on('halfOpen', () => metrics.circuitState.set(CIRCUIT_STATE.halfOpen));
   breaker.on('close', () => metrics.circuitState.set(CIRCUIT_STATE.closed));
-  // A restarted product-service takes orders again as soon as it is ready, not a reset time later.
+  // A restarted product-service takes orders again as soon as one replica is ready, not a reset
+  // time later.
+  const probes = options.baseUrls.map((baseUrl) => readinessProbe(baseUrl, options.timeoutMs));
   closeWhenReady(breaker, {
-    isReady: readinessProbe(options.baseUrl, options.timeoutMs),
+    isReady: async () => (await Promise.all(probes.map((probe) => probe()))).includes(true),
     intervalMs: options.breaker?.recoveryProbeMs ?? 250,
   });
 

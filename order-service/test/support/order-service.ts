@@ -66,7 +66,8 @@ export async function startOrderService(options: HarnessOptions): Promise<Harnes
   const root = await createOrderService(config, {
     settings: {
       jwt,
-      productServiceUrl: options.productServiceUrl,
+      // Comma-separated: several product-service replicas.
+      productServiceUrls: options.productServiceUrl.split(','),
       internalToken: options.internalToken,
       outboxIntervalMs: 200,
       releaseRetryIntervalMs: 200,

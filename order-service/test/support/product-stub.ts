@@ -28,6 +28,8 @@ export interface StubBehaviour {
   releaseStatus?: number;
   /** What GET /ready answers (default 503: only tests of the readiness probe say ready). */
   readyStatus?: number;
+  /** Break the connection after reading a reservation, as a replica killed mid-request. */
+  dropReservations?: boolean;
 }
 
 const TOKEN = 'stub-internal-token-0123456789';
@@ -97,6 +99,7 @@ export async function startProductStub() {
         items: Array<{ productId: string; quantity: number }>;
       };
       calls.reserve.push(body.orderId);
+      if (behaviour.dropReservations) return void req.socket.destroy();
       await sleep(behaviour.reserveDelayMs);
       if (behaviour.reserveStatus) return send(res, behaviour.reserveStatus, { error: 'stub failure' });
       const [status, answer] = reserve(body.orderId, body.items);
@@ -124,8 +127,13 @@ export async function startProductStub() {
     behaviour,
     calls,
     reservations,
-    addProduct(stock: number, unitPrice = 10, name = 'Stub product'): string {
-      const id = new Types.ObjectId().toHexString();
+    /** `id`: the same product in a second stub (another replica of the same catalog). */
+    addProduct(
+      stock: number,
+      unitPrice = 10,
+      name = 'Stub product',
+      id = new Types.ObjectId().toHexString(),
+    ): string {
       products.set(id, { name, unitPrice, stock });
       return id;
     },

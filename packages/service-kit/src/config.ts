@@ -22,6 +22,26 @@ const csv = z.string().transform((value) =>
     .filter(Boolean),
 );
 
+/**
+ * The replicas of another service: comma-separated http(s) URLs (two local processes), each of
+ * which may also be a name that resolves to several addresses (Compose's DNS round robin).
+ */
+export const serviceUrls = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .pipe(csv)
+    .pipe(
+      z
+        .array(
+          z
+            .url({ protocol: /^https?$/ })
+            // A trailing slash would double up when paths are appended.
+            .transform((value) => value.replace(/\/+$/, '')),
+        )
+        .min(1, 'must list at least one URL'),
+    );
+
 export const ACCESS_LOG_MODES = ['all', 'errors'] as const;
 export type AccessLogMode = (typeof ACCESS_LOG_MODES)[number];
 
