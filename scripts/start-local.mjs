@@ -369,7 +369,12 @@ for (const [service, main, database] of services) {
     });
   }
 }
-const gatewayEnv = { TRUST_PROXY: env.TRUST_PROXY || (nginx ? 'loopback' : '') };
+const gatewayEnv = {
+  TRUST_PROXY: env.TRUST_PROXY || (nginx ? 'loopback' : ''),
+  // Longer than nginx's upstream keepalive_timeout (2 s): a stopping gateway keeps answering, each
+  // answer with Connection: close, until nginx has closed every kept-alive connection to it itself.
+  ...(nginx ? { SHUTDOWN_DRAIN_DELAY_MS: env.SHUTDOWN_DRAIN_DELAY_MS || '2500' } : {}),
+};
 nodeProcess('gateway', 'api-gateway/dist/main.js', { ...gatewayEnv, PORT: String(PORTS.gateway) });
 if (nginx) {
   nodeProcess('gateway-2', 'api-gateway/dist/main.js', { ...gatewayEnv, PORT: String(PORTS.gateway2) });

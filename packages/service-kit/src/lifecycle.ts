@@ -85,13 +85,20 @@ function stopListening(server: Server): Promise<void> {
 }
 
 /**
+ * From now on every response tells its client to hang up after it: the client closes the connection
+ * itself once it has read the answer, where a close of ours could cross a request it is sending.
+ */
+function askEveryClientToHangUp(server: Server): void {
+  server.prependListener('request', (_request, response: ServerResponse) => askToHangUp(response));
+  responsesInProgress.get(server)?.forEach(askToHangUp);
+}
+
+/**
  * A closed listener alone does not drain: kept-alive connections go on carrying new requests until
- * the timeout cuts them mid-request. So every response from now on tells its client to hang up,
+ * the timeout cuts them mid-request. So clients are asked to hang up (already during a drain delay),
  * and connections are closed once they fall idle; only a truly stuck request meets the timeout.
  */
 async function closeServer(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
-  server.prependListener('request', (_request, response: ServerResponse) => askToHangUp(response));
-  responsesInProgress.get(server)?.forEach(askToHangUp);
   const closed = stopListening(server);
   let sweep: NodeJS.Timeout | undefined;
   const startSweeping = setTimeout(
@@ -155,6 +162,9 @@ export async function closeInOrder(closers: Closer[], timeoutMs: number, logger:
 export async function shutdown(options: ShutdownOptions): Promise<void> {
   const { logger } = options;
   options.lifecycle.beginShutdown();
+  // A proxy that cannot retry a POST on another replica (nginx) loses it when we close a kept-alive
+  // connection just as it sends one; hung up by the proxy after each answer, none is left to close.
+  askEveryClientToHangUp(options.server);
   if (options.drainDelayMs) {
     logger.info({ drainDelayMs: options.drainDelayMs }, 'still serving while load balancers catch up');
     await new Promise((resolve) => setTimeout(resolve, options.drainDelayMs));

@@ -62,6 +62,34 @@ describe('shutdown', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
   });
+
+  it('when a drain delay is set, then every answer during it asks the client to hang up, so a proxy closes its kept-alive connections itself', async () => {
+    const server = await listeningServer();
+    const { port } = server.address() as AddressInfo;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const connectionHeader = () =>
+      new Promise<string | undefined>((resolve, reject) => {
+        httpGet({ host: '127.0.0.1', port, path: '/', agent }, (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.headers.connection));
+        }).on('error', reject);
+      });
+    try {
+      expect(await connectionHeader()).toBe('keep-alive');
+      const stopping = shutdown({
+        server,
+        lifecycle: new Lifecycle(),
+        logger,
+        timeoutMs: 1_000,
+        drainDelayMs: 300,
+        closers: [],
+      });
+      expect(await connectionHeader()).toBe('close');
+      await stopping;
+    } finally {
+      agent.destroy();
+    }
+  });
 });
 
 describe('draining on shutdown', () => {
