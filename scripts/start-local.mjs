@@ -309,7 +309,7 @@ function superviseEmbeddedDb() {
 /** .data/ferretdb is FerretDB v1's SQLite store, which nothing reads any more. */
 function warnAboutFerretDbV1Data() {
   const v1Dir = path.join(dataDir, 'ferretdb');
-  let sqliteFiles = [];
+  let sqliteFiles;
   try {
     sqliteFiles = readdirSync(v1Dir).filter((file) => file.endsWith('.sqlite'));
   } catch {
