@@ -1,4 +1,4 @@
-import type { OrderModel } from './order-model';
+import type { Order, OrderModel, OrderStatus } from './order-model';
 import type { DueOrder, OrderIndex, OrdersPageQuery } from './order-index';
 
 const BATCH = 100;
@@ -10,7 +10,7 @@ const HAS_UNPUBLISHED = { 'outbox.eventId': { $exists: true } };
  * ({status, createdAt}, {userId, createdAt}, {createdAt}, {outbox.eventId}); nothing else is written.
  */
 export function indexedOrderQueries(model: OrderModel): OrderIndex {
-  async function page(filter: { userId?: string; status?: string }, query: OrdersPageQuery) {
+  async function page(filter: { userId?: string; status?: OrderStatus }, query: OrdersPageQuery) {
     const [items, total] = await Promise.all([
       model
         .find(filter, WITHOUT_OUTBOX)
@@ -18,7 +18,8 @@ export function indexedOrderQueries(model: OrderModel): OrderIndex {
         .sort({ createdAt: -1, _id: -1 })
         .skip((query.page - 1) * query.limit)
         .limit(query.limit)
-        .lean(),
+        // Typed as before mongoose 9, which infers the projection: OrdersPage's outbox is left out.
+        .lean<Order[]>(),
       model.countDocuments(filter),
     ]);
     return { items, total };

@@ -98,7 +98,7 @@ class ServerGuardedWrites implements DocumentWrites {
   ) {
     return model
       .findOneAndUpdate({ ...guard, _id: id }, update, {
-        new: true,
+        returnDocument: 'after',
         timestamps: options.timestamps,
         runValidators: options.runValidators,
       })
@@ -146,7 +146,7 @@ class ProcessSerialisedWrites implements DocumentWrites {
       () =>
         model
           .findOneAndUpdate({ _id: id }, update, {
-            new: true,
+            returnDocument: 'after',
             timestamps: options.timestamps,
             runValidators: options.runValidators,
           })
