@@ -28,10 +28,11 @@ import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import {
   detectResources,
-  envDetector,
   hostDetector,
   processDetector,
+  resourceAttributesEnvDetector,
   resourceFromAttributes,
+  serviceNameEnvDetector,
 } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -84,9 +85,11 @@ function exporterFromEnv() {
 
 export function startTracingSdk(defaultServiceName: string): TracingSdk {
   const provider = new TracerProvider({
-    // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (the env detector) win over the default name.
+    // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the default name.
     resource: resourceFromAttributes({ 'service.name': defaultServiceName }).merge(
-      detectResources({ detectors: [envDetector, processDetector, hostDetector] }),
+      detectResources({
+        detectors: [resourceAttributesEnvDetector, serviceNameEnvDetector, processDetector, hostDetector],
+      }),
     ),
     sampler: samplerFromEnv(),
     spanProcessors: [
