@@ -8,9 +8,9 @@
 #         → prod-deps (npm ci --omit=dev of this workspace only, which links the kit)
 #         → runtime (node:<major>-bookworm-slim, non-root, only dist/ + production node_modules).
 # Debian (glibc) rather than Alpine: bcrypt and other native modules ship glibc prebuilds.
-# Pinned by major version; override (e.g. a registry mirror, or node:24-bookworm-slim) with
+# Pinned by major version, the one in .nvmrc; override (e.g. a registry mirror) with
 # --build-arg NODE_IMAGE=... or NODE_IMAGE in .env for docker compose.
-ARG NODE_IMAGE=node:22-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 # checkov:skip=CKV_DOCKER_7: FROM takes ${NODE_IMAGE}, whose default above is tagged; checkov does not read ARG defaults
 
 # ---------------------------------------------------------------------------------------------

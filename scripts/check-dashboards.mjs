@@ -149,7 +149,7 @@ function metricCatalogue() {
   }
   // prom-client's default metrics (collectDefaultMetrics in the kit), read from the installed
   // package so a prom-client upgrade is reflected; a fixed list when node_modules is missing.
-  let defaults = [];
+  let defaults;
   try {
     const require = createRequire(join(root, 'packages/service-kit/package.json'));
     const { Registry, collectDefaultMetrics } = require('prom-client');

@@ -47,7 +47,9 @@ export function ensureDevCertificate(dir) {
     );
   } catch (error) {
     if (error.code === 'ENOENT') return undefined;
-    throw new Error(`dev-cert: openssl failed: ${error.stderr?.toString().trim() || error.message}`);
+    throw new Error(`dev-cert: openssl failed: ${error.stderr?.toString().trim() || error.message}`, {
+      cause: error,
+    });
   }
   return { cert, key };
 }

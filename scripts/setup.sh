@@ -5,6 +5,7 @@
 #   - the embedded database             (required unless mongod is installed or MONGODB_URL is set:
 #                                         FerretDB v2 + PostgreSQL/DocumentDB, scripts/install-embedded-db.sh)
 #   - nginx, prometheus, docker-compose (best effort: config validation / smoke tests)
+#   - Node.js 24 (.nvmrc)               (when `node` is older: scripts/node-runtime.sh, outside the checkout)
 #   - npm ci                            (skipped when node_modules is current or SETUP_SKIP_NPM=1)
 set -euo pipefail
 
@@ -48,6 +49,12 @@ apt_install() {
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq --no-install-recommends "$@" >/dev/null || return 1
 }
+
+# --- Node.js (required) ------------------------------------------------------------------------
+# Everything below (npm ci builds native modules for the running Node's ABI) runs on the project's Node.
+node_bin="$(bash scripts/node-runtime.sh)" || die "could not install Node.js $(cat .nvmrc)"
+export PATH="$node_bin:$PATH"
+log "node: $(node --version) ($(command -v node))"
 
 # --- redis (required) --------------------------------------------------------------------------
 if have redis-server; then
@@ -126,16 +133,23 @@ fi
 
 # --- node modules ------------------------------------------------------------------------------
 # npm keeps node_modules/.package-lock.json in sync with what it installed; when it is newer than
-# package-lock.json, node_modules is current and `npm ci` (a full reinstall) is skipped.
-# SETUP_FORCE_NPM=1 reinstalls anyway.
+# package-lock.json, and node_modules/.node-abi (written below) names the running Node's ABI,
+# node_modules is current and `npm ci` (a full reinstall) is skipped. SETUP_FORCE_NPM=1 reinstalls anyway.
+# (scripts/start-local.mjs makes the same check before it calls this script.)
+node_abi="$(node -p process.versions.modules)"
 if [ "${SETUP_SKIP_NPM:-0}" = "1" ]; then
   log "npm ci: skipped (SETUP_SKIP_NPM=1)"
-elif [ "${SETUP_FORCE_NPM:-0}" != "1" ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+elif [ "${SETUP_FORCE_NPM:-0}" != "1" ] && [ node_modules/.package-lock.json -nt package-lock.json ] &&
+  [ "$(cat node_modules/.node-abi 2>/dev/null)" = "$node_abi" ]; then
   log "node_modules: up to date with package-lock.json"
 else
-  have npm || die "Node.js/npm not found; install Node $(cat .nvmrc 2>/dev/null || echo 20) first"
-  log "npm ci"
+  have npm || die "npm not found; install Node.js $(cat .nvmrc) with npm first"
+  # node-gyp (a native module without a prebuild) takes the headers of the Node.js package it runs
+  # on instead of downloading them.
+  if [ -f "$node_bin/../include/node/common.gypi" ]; then export npm_config_nodedir="${node_bin%/bin}"; fi
+  log "npm ci (npm $(npm --version) on Node.js $(node --version))"
   npm ci --no-audit --no-fund --loglevel=error
+  echo "$node_abi" >node_modules/.node-abi
 fi
 
 log "done"

@@ -35,6 +35,7 @@ import path from 'node:path';
 import { setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { runOnProjectNode } from './lib/node-runtime.mjs';
 import { quietLines } from './lib/quiet-lines.mjs';
 import { Supervisor } from './lib/supervisor.mjs';
 
@@ -106,6 +107,10 @@ if (process.argv.includes('--free-port-offset')) {
   die('no free port offset between 1000 and 5500');
 }
 
+// The stack runs on the project's Node.js (.nvmrc): under an older one, this script runs again on it.
+await runOnProjectNode(root);
+log(`Node.js ${process.version} (${process.execPath})`);
+
 const offset = Number(env.PORT_OFFSET || 0);
 if (!Number.isInteger(offset) || offset < 0 || offset > 30_000) die('PORT_OFFSET must be an integer 0-30000');
 if (blockedPorts(offset).length > 0) {
@@ -140,11 +145,17 @@ function embeddedDbBuilt() {
 const embeddedDb = (...args) =>
   execFileSync('bash', [path.join(root, 'scripts', 'embedded-db.sh'), ...args], { encoding: 'utf8' }).trim();
 
-/** node_modules as `npm ci` leaves it: npm's own record is newer than package-lock.json. */
+/**
+ * node_modules as `npm ci` leaves it: npm's own record is newer than package-lock.json, and
+ * scripts/setup.sh installed it with this Node's ABI (native modules are built for one).
+ */
 function nodeModulesCurrent() {
   try {
     const installed = statSync(path.join(root, 'node_modules', '.package-lock.json')).mtimeMs;
-    return installed >= statSync(path.join(root, 'package-lock.json')).mtimeMs;
+    const abi = readFileSync(path.join(root, 'node_modules', '.node-abi'), 'utf8').trim();
+    return (
+      installed >= statSync(path.join(root, 'package-lock.json')).mtimeMs && abi === process.versions.modules
+    );
   } catch {
     return false;
   }
@@ -312,7 +323,7 @@ function superviseEmbeddedDb() {
 /** .data/ferretdb is FerretDB v1's SQLite store, which nothing reads any more. */
 function warnAboutFerretDbV1Data() {
   const v1Dir = path.join(dataDir, 'ferretdb');
-  let sqliteFiles = [];
+  let sqliteFiles;
   try {
     sqliteFiles = readdirSync(v1Dir).filter((file) => file.endsWith('.sqlite'));
   } catch {

@@ -16,6 +16,10 @@ mkdir -p .tmp
 log() { echo "[test] $*"; }
 
 # --- setup (fail fast: nothing below can run without it) ---------------------------------------
+# The project's Node.js (.nvmrc) first on PATH: setup's npm ci, tsc, vitest and the stacks run on it.
+node_bin="$(bash scripts/node-runtime.sh)"
+export PATH="$node_bin:$PATH"
+log "Node.js $(node --version) ($(command -v node)), npm $(npm --version)"
 bash scripts/setup.sh
 
 # --- suites ------------------------------------------------------------------------------------

@@ -201,7 +201,7 @@ check "Dockerfile: one for the four services; multi-stage, pinned node base, non
   bash -c '
     status=0
     f=Dockerfile
-    grep -q "^ARG NODE_IMAGE=node:2[24]-bookworm-slim$" "$f" || { echo "$f: base image not node:22/24-bookworm-slim"; status=1; }
+    grep -q "^ARG NODE_IMAGE=node:$(cat .nvmrc)-bookworm-slim$" "$f" || { echo "$f: base image not node:$(cat .nvmrc)-bookworm-slim (.nvmrc)"; status=1; }
     [ "$(grep -c "^FROM \${NODE_IMAGE} AS " "$f")" -ge 3 ] || { echo "$f: expected build, prod-deps and runtime stages"; status=1; }
     grep -q "npm ci --omit=dev --workspace=@ecom/\${SERVICE}" "$f" || { echo "$f: production install is not limited to the workspace"; status=1; }
     grep -q "packages/service-kit/dist" "$f" || { echo "$f: shared kit not copied"; status=1; }

@@ -1,4 +1,4 @@
-# TEST-ONLY stand-in for node:22-bookworm-slim (no container registry is reachable where the
+# TEST-ONLY stand-in for node:24-bookworm-slim (no container registry is reachable where the
 # compose test runs): Debian bookworm minbase + the Node.js binary and npm from the npm registry.
 # Built by scripts/compose-test/base-images.sh; context: a folder holding node/ and npm/.
 ARG BASE_IMAGE

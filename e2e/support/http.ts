@@ -43,7 +43,7 @@ export async function call(
   });
   const text = await response.body.text();
   const ms = performance.now() - started;
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {

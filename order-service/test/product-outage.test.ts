@@ -170,7 +170,7 @@ describe('when the reservation succeeded but the order is not saved', () => {
   it('when saving the order fails, then the reservation is released and nothing is left behind', async () => {
     const { stub, orders } = await setUp();
     // A real database refusal: this database only accepts one order per user.
-    await orders.connection.collection('orders').createIndex({ userId: 1 }, { unique: true });
+    await orders.connection.collection('orders').createIndex({ userId: 1 }, { unique: true }, undefined);
     const product = stub.addProduct(10);
     const { auth } = tokenFor();
     expect((await placeOrder(orders, product, 2, auth)).status).toBe(201);

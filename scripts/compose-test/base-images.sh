@@ -17,8 +17,8 @@ set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-NODE_MAJOR="${COMPOSE_TEST_NODE_MAJOR:-22}"
-NPM_MAJOR="${COMPOSE_TEST_NPM_MAJOR:-10}"
+NODE_MAJOR="${COMPOSE_TEST_NODE_MAJOR:-24}"
+NPM_MAJOR="${COMPOSE_TEST_NPM_MAJOR:-11}"
 REPO=ecom-test
 DIR=docker/test-images
 

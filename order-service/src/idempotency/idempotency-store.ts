@@ -41,7 +41,7 @@ export function createIdempotencyStore(model: IdempotencyModel, options: Idempot
   /** Filters a write to the attempt that `record` describes, so a later attempt is never touched. */
   const attemptOf = (id: string, record: { orderId: string }) => ({
     _id: id,
-    state: 'in_progress',
+    state: 'in_progress' as const,
     orderId: record.orderId,
   });
   const updated = async (write: Promise<{ matchedCount: number }>) => (await write).matchedCount === 1;

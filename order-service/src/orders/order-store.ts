@@ -43,7 +43,7 @@ const HAS_UNPUBLISHED = { 'outbox.eventId': { $exists: true } };
  * {status, createdAt}, {createdAt}, {outbox.eventId}).
  */
 export function createOrderStore(model: OrderModel) {
-  async function page(filter: { userId?: string; status?: string }, query: OrdersPageQuery) {
+  async function page(filter: { userId?: string; status?: OrderStatus }, query: OrdersPageQuery) {
     const [items, total] = await Promise.all([
       model
         .find(filter, WITHOUT_OUTBOX)
@@ -51,7 +51,8 @@ export function createOrderStore(model: OrderModel) {
         .sort({ createdAt: -1, _id: -1 })
         .skip((query.page - 1) * query.limit)
         .limit(query.limit)
-        .lean(),
+        // Typed as before mongoose 9, which infers the projection: OrdersPage's outbox is left out.
+        .lean<Order[]>(),
       model.countDocuments(filter),
     ]);
     return { items, total };
@@ -69,7 +70,7 @@ export function createOrderStore(model: OrderModel) {
         .findOneAndUpdate(
           { _id: id, status: from },
           { $set: { status: to }, $push: { statusHistory: entry, outbox: { $each: events } } },
-          { new: true },
+          { returnDocument: 'after' },
         )
         .lean<Order>()
         .exec();

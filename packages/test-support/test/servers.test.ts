@@ -70,7 +70,7 @@ describe('mongo started by the global setup', () => {
 
   it('when a collection has a secondary index, then a query on that field searches the index instead of scanning', async () => {
     const items = conn.db!.collection<{ email: string }>(uniqueName('lookup_'));
-    await items.createIndex({ email: 1 }, { unique: true });
+    await items.createIndex({ email: 1 }, { unique: true }, undefined);
     await items.insertMany(Array.from({ length: 50 }, (_, i) => ({ email: `user${i}@example.com` })));
     const plan = JSON.stringify(await items.find({ email: 'user7@example.com' }).explain());
     // MongoDB: an IXSCAN stage; DocumentDB: a PostgreSQL index scan on the index's name.

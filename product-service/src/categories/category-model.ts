@@ -18,5 +18,5 @@ export function categoryKey(name: string): string {
 }
 
 export function categoryModel(connection: Connection): CategoryModel {
-  return connection.model('Category', categorySchema, 'categories');
+  return connection.model<CategoryFields>('Category', categorySchema, 'categories');
 }

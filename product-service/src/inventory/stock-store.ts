@@ -100,7 +100,7 @@ export class StockStore {
       .findOneAndUpdate(
         { _id: orderId, status: 'pending', claim },
         { $set: { status: 'reserved', items: reserved }, $unset: { claim: 1, claimUntil: 1 } },
-        { new: true },
+        { returnDocument: 'after' },
       )
       .lean<ReservationFields>();
     // Only if this call outlived its claim; the call that took it over puts the units back.
@@ -213,7 +213,7 @@ export class StockStore {
       .findOneAndUpdate(
         { _id: item.productId, isActive: true, stock: { $gte: item.quantity }, holds: { $ne: orderId } },
         { $inc: { stock: -item.quantity }, $push: { holds: orderId }, $set: { updatedAt } },
-        { new: true, timestamps: false, projection: SNAPSHOT },
+        { returnDocument: 'after', timestamps: false, projection: SNAPSHOT },
       )
       .lean<ProductSnapshot>();
   }
@@ -251,7 +251,7 @@ export class StockStore {
       .findOneAndUpdate(
         { _id: orderId, status: releasing, claim },
         { $set: { status: 'released' }, $unset: { claim: 1, claimUntil: 1 } },
-        { new: true },
+        { returnDocument: 'after' },
       )
       .lean<ReservationFields>();
     if (!saved) throw busy();
@@ -268,7 +268,7 @@ export class StockStore {
           .findOneAndUpdate(
             { _id: item.productId, holds: orderId },
             { $inc: { stock: item.quantity }, $pull: { holds: orderId }, $set: { updatedAt } },
-            { new: true, timestamps: false, projection: { stock: 1 } },
+            { returnDocument: 'after', timestamps: false, projection: { stock: 1 } },
           )
           .lean(),
       ),
@@ -288,7 +288,7 @@ export class StockStore {
           $pull: { holds: orderId },
           $set: { updatedAt },
         },
-        { new: true, timestamps: false, projection: { stock: 1 } },
+        { returnDocument: 'after', timestamps: false, projection: { stock: 1 } },
       )
       .lean();
     return product ? [restock(product, item, updatedAt)] : [];

@@ -34,5 +34,5 @@ export type ProductFields = InferSchemaType<typeof productSchema>;
 export type ProductModel = Model<ProductFields>;
 
 export function productModel(connection: Connection): ProductModel {
-  return connection.model('Product', productSchema, 'products');
+  return connection.model<ProductFields>('Product', productSchema, 'products');
 }

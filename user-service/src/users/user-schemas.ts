@@ -23,7 +23,7 @@ export const passwordSchema = z
   .min(8, 'must be at least 8 characters')
   .max(PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes`)
   .refine((value) => Buffer.byteLength(value, 'utf8') <= PASSWORD_MAX_BYTES, {
-    message: `must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8 (accented letters take 2, most other scripts 3)`,
+    error: `must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8 (accented letters take 2, most other scripts 3)`,
   })
   .meta({ description: `8 characters to ${PASSWORD_MAX_BYTES} bytes in UTF-8` });
 
@@ -49,10 +49,10 @@ export const updateProfileBody = z
     currentPassword: z.string().min(1).max(1024).optional(),
   })
   .refine((body) => body.name !== undefined || body.password !== undefined, {
-    message: 'nothing to update: give a name or a password',
+    error: 'nothing to update: give a name or a password',
   })
   .refine((body) => body.password === undefined || body.currentPassword !== undefined, {
-    message: 'currentPassword is required to change the password',
+    error: 'currentPassword is required to change the password',
     path: ['currentPassword'],
   })
   // The two rules above, for the document: a name alone, or a password with the current one.
