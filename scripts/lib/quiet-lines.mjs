@@ -21,11 +21,11 @@ const PROMETHEUS_CHATTER = [/Received SIG\w+, exiting gracefully/];
 
 // PostgreSQL logs its start, DocumentDB's extension loading, checkpoints and shutdown at LOG level,
 // which it ranks above ERROR, so no setting hides them without hiding errors.
-// DocumentDB's LOG lines come with the statement that caused them.
+// DocumentDB's LOG lines come with the statement (and the SQL context) that caused them.
 // Its fast shutdown (the stack stopping) reports each connection and worker it ends as FATAL, and
 // so does each readiness probe (scripts/embedded-db.sh) that comes while it is starting.
 const POSTGRES_CHATTER = [
-  /\] (LOG|DETAIL|NOTICE|STATEMENT): /,
+  /\] (LOG|DETAIL|NOTICE|STATEMENT|CONTEXT): /,
   /FATAL: {2}the database system is (starting up|shutting down)/,
   /FATAL: {2}terminating (connection|background worker .*) due to administrator command/,
 ];
