@@ -24,7 +24,9 @@ FERRETDB_VERSION=v2.7.0
 # Bumped when the layout of the cache changes (rootfs/, bin/, template/).
 LAYOUT=1
 
-STAMP="layout=${LAYOUT} debian=${DEBIAN_SUITE} ${PACKAGES[*]} ferretdb=${FERRETDB_VERSION}"
+# The template's recipe (postgresql.conf and CREATE EXTENSION) lives in embedded-db.sh: a change to it rebuilds.
+RECIPE="$(sha256sum "$(dirname "${BASH_SOURCE[0]}")/embedded-db.sh" | cut -c1-12)"
+STAMP="layout=${LAYOUT} debian=${DEBIAN_SUITE} ${PACKAGES[*]} ferretdb=${FERRETDB_VERSION} recipe=${RECIPE}"
 CACHE_DIR="${ECOM_EMBEDDED_DB_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ecommerce-microservices/embedded-db}"
 
 log() { echo "[embedded-db] $*"; }
