@@ -51,7 +51,7 @@ export function createApp(deps: OrderServiceDeps): Express {
       // Placing first: it answers POST /orders and lets every other request through.
       app.use(
         '/orders',
-        placementRoutes({ jwt: settings.jwt, logger: deps.logger, placeOrder: deps.placeOrder }),
+        placementRoutes({ jwt: settings.jwt, placeOrder: deps.placeOrder }),
         orderRoutes({
           jwt: settings.jwt,
           orders: deps.orders,

@@ -13,14 +13,11 @@ import { BackgroundLoop } from './background-loop';
 import { createOutboxRelay } from './events/outbox-relay';
 import { createHoldStore, createPendingHoldsModel } from './holds/hold-store';
 import { createPendingUnitsLimit } from './holds/pending-units-limit';
-import { createIdempotencyModel } from './idempotency/idempotency-model';
-import { createIdempotencyStore } from './idempotency/idempotency-store';
 import { createInventory } from './inventory-client/inventory';
 import { createOrderMetrics } from './metrics';
 import { createOrderModel } from './orders/order-model';
 import { createOrderStore } from './orders/order-store';
 import { expirePendingOrders } from './orders/pending-expiry';
-import { toOrderJson } from './orders/serialize';
 import { createPlacement } from './placement/placement';
 import type { OrderServiceSettings } from './settings';
 
@@ -36,7 +33,6 @@ export interface ComposeOptions {
   metrics?: ServiceMetrics;
 }
 
-const SWEEP_INTERVAL_MS = 10 * 60_000;
 const MAX_EXPIRY_INTERVAL_MS = 60_000;
 
 /** Builds models, clients, background loops and the app; nothing connects or listens here. */
@@ -45,15 +41,19 @@ export function composeOrderService(options: ComposeOptions) {
   const metrics = options.metrics ?? createMetrics('order-service');
   const orderMetrics = createOrderMetrics(metrics);
   const orders = createOrderModel(connection);
-  const idempotencyModel = createIdempotencyModel(connection);
   const orderStore = createOrderStore(orders);
   const pendingHolds = createPendingHoldsModel(connection);
+  const holds = createHoldStore(pendingHolds);
+  // Longer than any placement can take (reservation budget, retries, the save).
+  const placementGraceMs = 60_000 + 2 * settings.productTimeoutMs;
+  // The placement gives unplaced orders back; the limit needs that before it exists (late binding).
+  let giveBackUnplaced: (userId: string, orderId: string) => Promise<boolean> = async () => false;
   const pendingUnits = createPendingUnitsLimit({
-    holds: createHoldStore(pendingHolds),
-    orders,
+    holds,
+    statusesOf: (ids) => orderStore.statusesOf(ids),
+    giveBackUnplaced: (userId, orderId) => giveBackUnplaced(userId, orderId),
     maxUnits: settings.maxPendingUnitsPerUser,
-    // Longer than any placement can take (reservation budget, retries, the save).
-    placementGraceMs: 60_000 + 2 * settings.productTimeoutMs,
+    placementGraceMs,
     failures: orderMetrics.bookkeepingFailures,
     logger,
   });
@@ -67,13 +67,6 @@ export function composeOrderService(options: ComposeOptions) {
     },
     orderMetrics,
   );
-  const idempotency = createIdempotencyStore(idempotencyModel, {
-    waitMs: settings.idempotencyWaitMs ?? settings.productTimeoutMs + 5_000,
-    replayOrder: async (orderId) => {
-      const order = await orders.findById(orderId, { outbox: 0 }).lean();
-      return order ? { status: 201, body: toOrderJson(order) } : undefined;
-    },
-  });
   const outboxRelay = createOutboxRelay({
     orders,
     orderStore,
@@ -86,29 +79,26 @@ export function composeOrderService(options: ComposeOptions) {
     signingKey: settings.internalToken,
   });
   const placement = createPlacement({
-    connection,
     slot: settings.slot,
     currency: settings.currency,
     releaseRetryIntervalMs: settings.releaseRetryIntervalMs,
-    orders,
+    placementGraceMs,
+    idempotencyWaitMs: settings.idempotencyWaitMs ?? settings.productTimeoutMs + 5_000,
+    holds,
     orderStore,
-    idempotency,
     inventory,
     pendingUnits,
     outboxRelay,
     metrics: orderMetrics,
     logger,
   });
-  const { pendingReleases, releaseRetrier } = placement;
-  const sweeper = new BackgroundLoop(
-    'idempotency-sweep',
-    SWEEP_INTERVAL_MS,
-    async () => {
-      await idempotency.sweepExpired();
-    },
-    logger,
-    orderMetrics.bookkeepingFailures,
-  );
+  const { unplaced } = placement;
+  giveBackUnplaced = (userId, orderId) =>
+    unplaced.giveBack(userId, orderId).catch((error: unknown) => {
+      orderMetrics.bookkeepingFailures.inc({ operation: 'inventory_release' });
+      logger.warn({ err: error, orderId }, 'could not give back an unplaced order; retried later');
+      return false;
+    });
   const expiry = new BackgroundLoop(
     'pending-expiry',
     Math.min(MAX_EXPIRY_INTERVAL_MS, Math.ceil(settings.pendingOrderTtlMs / 4)),
@@ -125,7 +115,7 @@ export function composeOrderService(options: ComposeOptions) {
     logger,
     orderMetrics.bookkeepingFailures,
   );
-  const loops = [outboxRelay, releaseRetrier, sweeper, expiry];
+  const loops = [outboxRelay, unplaced, expiry];
 
   const app = createApp({
     settings,
@@ -145,15 +135,16 @@ export function composeOrderService(options: ComposeOptions) {
     app,
     metrics,
     orderMetrics,
-    models: { orders, idempotency: idempotencyModel, pendingReleases, pendingHolds },
+    models: { orders, pendingHolds },
+    holds,
     inventory,
     outboxRelay,
-    releaseRetrier,
-    /** Creates the indexes (the unique idempotency index is what makes duplicates safe). */
-    init: () => ensureIndexes([orders, idempotencyModel, pendingReleases, pendingHolds]),
+    unplaced,
+    /** Creates the indexes (the unique request-key index is what makes a key place one order). */
+    init: () => ensureIndexes([orders, pendingHolds]),
     start: () => loops.forEach((loop) => loop.start()),
     /** Once listening: see createPlacement. */
-    resolvePredecessorGuards: placement.resolvePredecessorGuards,
+    resolvePredecessor: unplaced.resolvePredecessor,
     /** Loops first (they use the clients), then the product-service connection pool. */
     async stop() {
       await Promise.all(loops.map((loop) => loop.stop()));

@@ -14,7 +14,7 @@ import {
 import type { Connection } from 'mongoose';
 import { composeOrderService, type OrderServiceParts } from './compose';
 import type { OrderServiceConfig } from './config';
-import { slotOf } from './placement/predecessor-guards';
+import { slotOf } from './placement/unplaced-orders';
 import { type OrderServiceSettings, settingsFromConfig } from './settings';
 
 export interface OrderServiceOptions extends RootOptions {
@@ -77,7 +77,7 @@ export async function createOrderService(
     },
     // Not fatal: the guards still come due on their own, only later.
     afterListen: async () => {
-      await parts.resolvePredecessorGuards(startedAt).catch((error: unknown) => {
+      await parts.resolvePredecessor(startedAt).catch((error: unknown) => {
         logger.warn({ err: error }, 'could not resolve the guards of a predecessor; they release when due');
       });
     },

@@ -1,11 +1,30 @@
-import { isDuplicateKey, retryWriteConflicts } from '@ecom/service-kit';
-import { type Connection, type Model, Schema } from 'mongoose';
+import { createHash } from 'node:crypto';
+import { isDuplicateKey } from '@ecom/service-kit';
+import { type Connection, type Model, type mongo, Schema } from 'mongoose';
 
-/** Units one customer holds in pending orders: the total, and what each order holds. */
+/** What one order holds on its customer's tally. */
+export interface HoldEntry {
+  /** Units. */
+  u: number;
+  /** Hash of the order's Idempotency-Key (see keyHash), while the order holds units. */
+  k?: string;
+  /** host:port of the process placing it: a successor in that slot knows the placement died. */
+  s?: string;
+}
+
+/**
+ * One document per customer: the units held by their unpaid orders, what each order holds, and
+ * which Idempotency-Keys those orders were placed with. An entry is written *before* stock is
+ * reserved, so it is also the durable record of a placement in flight: an entry whose order was
+ * never saved is a reservation to give back (see placement/unplaced-orders.ts).
+ */
 export interface PendingHolds {
   _id: string;
   units: number;
-  orders: Record<string, number>;
+  /** Order id → entry. Older documents hold a plain number of units. */
+  orders: Record<string, HoldEntry | number>;
+  /** Key hash → order id. */
+  keys?: Record<string, string>;
 }
 
 export type PendingHoldsModel = Model<PendingHolds>;
@@ -16,60 +35,129 @@ export function createPendingHoldsModel(connection: Connection): PendingHoldsMod
       _id: { type: String, required: true },
       units: { type: Number, required: true, default: 0 },
       orders: { type: Schema.Types.Mixed, default: {} },
+      keys: { type: Schema.Types.Mixed },
     },
     { versionKey: false, minimize: false, collection: 'pending_holds' },
   );
+  // The recovery pass reads only customers who hold something.
+  schema.index({ units: 1 });
   return connection.model<PendingHolds>('PendingHolds', schema);
 }
 
+/** Field names cannot hold every printable character a key may have (`.`, `$`): a hash can. */
+export function keyHash(idempotencyKey: string): string {
+  return createHash('sha256').update(idempotencyKey).digest('base64url');
+}
+
+export interface HeldOrder {
+  orderId: string;
+  units: number;
+  slot?: string;
+  keyHash?: string;
+}
+
+const entryOf = (value: HoldEntry | number): HoldEntry => (typeof value === 'number' ? { u: value } : value);
+
+function heldOrders(tally: Pick<PendingHolds, 'orders'> | null): HeldOrder[] {
+  return Object.entries(tally?.orders ?? {}).map(([orderId, value]) => {
+    const { u, s, k } = entryOf(value);
+    return { orderId, units: u, slot: s, keyHash: k };
+  });
+}
+
+export interface ClaimOptions {
+  keyHash?: string;
+  slot?: string;
+}
+
+const BATCH = 100;
+
 /**
- * The per-customer tally behind the pending-units cap, one document per user id. Each step is one
- * conditional single-document write: a claim succeeds only while the total stays within the cap,
- * and an order's units are given back exactly once.
+ * The per-customer tally. Each step is one conditional single-document write: a claim succeeds
+ * only while the total stays within the cap and the key is free, and an order's units are given
+ * back exactly once.
  */
 export function createHoldStore(model: PendingHoldsModel) {
-  const addUnits = async (userId: string, orderId: string, units: number, cap: number) => {
-    const { matchedCount } = await model.updateOne(
-      { _id: userId, units: { $lte: cap - units }, [`orders.${orderId}`]: { $exists: false } },
-      { $inc: { units }, $set: { [`orders.${orderId}`]: units } },
-    );
-    return matchedCount === 1;
-  };
-
-  /** True when the tally had to be created (a customer's first order). */
-  async function createdTally(userId: string): Promise<boolean> {
-    if (await model.exists({ _id: userId })) return false;
-    await retryWriteConflicts(() => model.create({ _id: userId, units: 0, orders: {} })).catch(
-      (error: unknown) => {
-        if (!isDuplicateKey(error)) throw error;
-      },
-    );
-    return true;
-  }
-
+  // The driver's collection: these writes are the hot path, and hydration buys nothing here.
+  const tallies = model.collection as unknown as mongo.Collection<PendingHolds>;
   return {
-    /** Adds the order's units to the customer's tally; false when that would pass `cap`. */
-    async claim(userId: string, orderId: string, units: number, cap: number): Promise<boolean> {
-      // The tally exists for every order but a customer's first: try the write before looking.
-      if (await addUnits(userId, orderId, units, cap)) return true;
-      return (await createdTally(userId)) && addUnits(userId, orderId, units, cap);
+    /**
+     * Adds the order's units (and its key) to the tally in one upsert: when the filter does not
+     * match, the upsert's insert collides with the existing `_id` — the claim was refused.
+     */
+    async claim(userId: string, orderId: string, units: number, cap: number, options: ClaimOptions = {}) {
+      if (units > cap) return false;
+      const entry: HoldEntry = { u: units };
+      if (options.keyHash) entry.k = options.keyHash;
+      if (options.slot) entry.s = options.slot;
+      const filter: Record<string, unknown> = {
+        _id: userId,
+        units: { $lte: cap - units },
+        [`orders.${orderId}`]: { $exists: false },
+      };
+      const set: Record<string, unknown> = { [`orders.${orderId}`]: entry };
+      if (options.keyHash) {
+        filter[`keys.${options.keyHash}`] = { $exists: false };
+        set[`keys.${options.keyHash}`] = orderId;
+      }
+      try {
+        await tallies.updateOne(filter, { $inc: { units }, $set: set }, { upsert: true });
+        return true;
+      } catch (error) {
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
     },
 
-    /** Takes the order's units off the tally; a no-op when they are already off. */
+    /** The order that holds this key on the customer's tally, if any. */
+    async keyHolder(userId: string, hash: string): Promise<string | undefined> {
+      const tally = await tallies.findOne({ _id: userId }, { projection: { [`keys.${hash}`]: 1 } });
+      return tally?.keys?.[hash];
+    },
+
+    /** Takes the order's units (and key) off the tally; a no-op when they are already off. */
     async release(userId: string, orderId: string): Promise<void> {
-      const tally = await model.findById(userId, { [`orders.${orderId}`]: 1 }).lean();
-      const units = tally?.orders?.[orderId];
-      if (units === undefined) return;
-      await model.updateOne(
-        { _id: userId, [`orders.${orderId}`]: units },
-        { $inc: { units: -units }, $unset: { [`orders.${orderId}`]: '' } },
+      const tally = await tallies.findOne(
+        { _id: userId },
+        { projection: { [`orders.${orderId}`]: 1 } },
+      );
+      const value = tally?.orders?.[orderId];
+      if (value === undefined) return;
+      const { u, k } = entryOf(value);
+      const unset: Record<string, ''> = { [`orders.${orderId}`]: '' };
+      if (k) unset[`keys.${k}`] = '';
+      await tallies.updateOne(
+        { _id: userId, [`orders.${orderId}`]: value },
+        { $inc: { units: -u }, $unset: unset },
+      );
+    },
+
+    /** Frees a key whose order holds no units any more (its entry is gone, the key was left). */
+    async forgetKey(userId: string, hash: string, orderId: string): Promise<void> {
+      await tallies.updateOne(
+        { _id: userId, [`keys.${hash}`]: orderId, [`orders.${orderId}`]: { $exists: false } },
+        { $unset: { [`keys.${hash}`]: '' } },
       );
     },
 
     /** The orders the tally says still hold units. */
-    async heldOrders(userId: string): Promise<string[]> {
-      const tally = await model.findById(userId, { orders: 1 }).lean();
-      return Object.keys(tally?.orders ?? {});
+    async heldOrders(userId: string): Promise<HeldOrder[]> {
+      return heldOrders(await tallies.findOne({ _id: userId }, { projection: { orders: 1 } }));
+    },
+
+    /** Every customer holding something, with their orders, a batch at a time (recovery). */
+    async *holders(): AsyncGenerator<{ userId: string; orders: HeldOrder[] }> {
+      let after = '';
+      for (;;) {
+        const batch = await tallies
+          .find({ units: { $gt: 0 }, _id: { $gt: after } }, { projection: { orders: 1 } })
+          .sort({ _id: 1 })
+          .limit(BATCH)
+          .toArray();
+        for (const tally of batch) yield { userId: tally._id, orders: heldOrders(tally) };
+        if (batch.length < BATCH) return;
+        after = batch[batch.length - 1]!._id;
+      }
     },
   };
 }

@@ -1,18 +1,29 @@
 import { HttpError, type Logger } from '@ecom/service-kit';
-import { type Model, Types } from 'mongoose';
+import { Types } from 'mongoose';
 import type { Counter } from 'prom-client';
-import type { HoldStore } from './hold-store';
+import type { HeldOrder, HoldStore } from './hold-store';
 
 export interface PendingUnitsLimitDeps {
   holds: HoldStore;
-  /** The orders collection, asked only for an order's status (orders/ depends on this folder). */
-  orders: Pick<Model<{ status: string }>, 'findById'>;
+  /** The status of each of these orders that was saved (orders/ depends on this folder). */
+  statusesOf(orderIds: string[]): Promise<Map<string, string>>;
+  /**
+   * An entry whose order was never saved and never will be: its reservation goes back to
+   * product-service, then the entry goes. Resolves false when that could not be done now.
+   */
+  giveBackUnplaced(userId: string, orderId: string): Promise<boolean>;
   maxUnits: number;
-  /** An order id on the tally with no saved order is only given back once this old (it may be mid-placement). */
+  /** An entry with no saved order is only given back once this old (it may be mid-placement). */
   placementGraceMs: number;
   failures: Counter<'operation'>;
   logger: Logger;
 }
+
+export type HoldOutcome = 'held' | 'key_in_use';
+
+/** When the order id was made, i.e. when its placement started. */
+export const placementStart = (orderId: string): number =>
+  Types.ObjectId.isValid(orderId) ? new Types.ObjectId(orderId).getTimestamp().getTime() : 0;
 
 /**
  * Caps the units one customer may hold in pending orders, so nobody can keep stock off sale by
@@ -20,35 +31,47 @@ export interface PendingUnitsLimitDeps {
  * the order leaves `pending` (confirmed, cancelled, expired) or was never saved.
  */
 export function createPendingUnitsLimit(deps: PendingUnitsLimitDeps) {
-  /** A tally entry is stale when its order left `pending`, or was never saved and never will be. */
-  async function isStale(orderId: string, now: number): Promise<boolean> {
-    const order = await deps.orders.findById(orderId, { status: 1 }).lean();
-    if (order) return order.status !== 'pending';
-    const placedAt = Types.ObjectId.isValid(orderId)
-      ? new Types.ObjectId(orderId).getTimestamp()
-      : new Date(0);
-    return now - placedAt.getTime() > deps.placementGraceMs;
-  }
-
-  /** Gives back what a lost release left on the tally (a crash between a status change and its release). */
-  async function settle(userId: string): Promise<void> {
-    const now = Date.now();
-    for (const orderId of await deps.holds.heldOrders(userId)) {
-      if (await isStale(orderId, now)) await deps.holds.release(userId, orderId);
+  /** Gives back what a lost release left on the tally, and placements that died before saving. */
+  async function settle(userId: string, held: HeldOrder[], now = Date.now()): Promise<void> {
+    const statuses = await deps.statusesOf(held.map((entry) => entry.orderId));
+    for (const { orderId } of held) {
+      const status = statuses.get(orderId);
+      if (status === undefined) {
+        if (now - placementStart(orderId) > deps.placementGraceMs) {
+          await deps.giveBackUnplaced(userId, orderId);
+        }
+      } else if (status !== 'pending') {
+        await deps.holds.release(userId, orderId);
+      }
     }
   }
 
   return {
-    async hold(userId: string, orderId: string, units: number): Promise<void> {
-      if (await deps.holds.claim(userId, orderId, units, deps.maxUnits)) return;
-      await settle(userId);
-      if (await deps.holds.claim(userId, orderId, units, deps.maxUnits)) return;
+    /**
+     * Claims the order's units (and its Idempotency-Key, hashed) for the customer; `key_in_use`
+     * when another order of theirs holds that key. Throws 409 when the cap would be passed.
+     */
+    async hold(
+      userId: string,
+      orderId: string,
+      units: number,
+      options: { keyHash?: string; slot?: string } = {},
+    ): Promise<HoldOutcome> {
+      const claim = () => deps.holds.claim(userId, orderId, units, deps.maxUnits, options);
+      if (await claim()) return 'held';
+      if (options.keyHash && (await deps.holds.keyHolder(userId, options.keyHash))) return 'key_in_use';
+      await settle(userId, await deps.holds.heldOrders(userId));
+      if (await claim()) return 'held';
+      if (options.keyHash && (await deps.holds.keyHolder(userId, options.keyHash))) return 'key_in_use';
       throw HttpError.conflict(
         `Orders awaiting payment may hold at most ${deps.maxUnits} units per customer; ` +
           'confirm or cancel a pending order first',
         { reason: 'pending_units_limit', maxPendingUnits: deps.maxUnits, requestedUnits: units },
       );
     },
+
+    /** Gives back entries that outlived their order or their placement (see settle). */
+    settle: async (userId: string) => settle(userId, await deps.holds.heldOrders(userId)),
 
     /** Never throws: a release that fails is logged and counted, and the next claim settles it. */
     async release(userId: string, orderId: string): Promise<void> {

@@ -41,6 +41,10 @@ export interface Order {
   status: OrderStatus;
   statusHistory: StatusEntry[];
   idempotencyKey?: string;
+  /** `userId:Idempotency-Key`, unique: one order per key (cleared once the key's window has passed). */
+  requestKey?: string;
+  /** Hash of the request the key came with (see fingerprintOf): the key with another body is refused. */
+  requestFingerprint?: string;
   outbox: OutboxEvent[];
   createdAt: Date;
   updatedAt: Date;
@@ -99,6 +103,8 @@ const orderSchema = new Schema<Order>(
     status: { type: String, enum: ORDER_STATUSES, required: true },
     statusHistory: { type: [statusEntrySchema], default: [] },
     idempotencyKey: { type: String },
+    requestKey: { type: String },
+    requestFingerprint: { type: String },
     outbox: { type: [outboxEventSchema], default: [] },
   },
   { timestamps: true },
@@ -108,6 +114,8 @@ const orderSchema = new Schema<Order>(
 orderSchema.index({ userId: 1, createdAt: -1 });
 orderSchema.index({ status: 1, createdAt: -1 });
 orderSchema.index({ createdAt: -1 });
+// One order per Idempotency-Key; sparse: orders placed without a key are not in it.
+orderSchema.index({ requestKey: 1 }, { unique: true, sparse: true });
 // Lets the outbox relay find orders with unpublished events without scanning every order.
 orderSchema.index({ 'outbox.eventId': 1 });
 

@@ -1,6 +1,5 @@
+import { Types } from 'mongoose';
 import type { Order, OrderModel, OrderStatus, OutboxEvent, StatusEntry } from './order-model';
-
-export type NewOrder = Omit<Order, 'createdAt' | 'updatedAt'>;
 
 /** What the expiry needs of a pending order. */
 export type DueOrder = Pick<Order, '_id' | 'userId' | 'items'>;
@@ -60,8 +59,31 @@ export function createOrderStore(model: OrderModel) {
   const withStatus = (query: OrdersPageQuery) => (query.status ? { status: query.status } : {});
 
   return {
-    async create(order: NewOrder): Promise<Order> {
-      return (await model.create(order)).toObject();
+    /**
+     * Saves a new order as built by the placement (every field set, timestamps included) with the
+     * driver: one insert, no document hydration on the hot path.
+     */
+    async insert(order: Order): Promise<void> {
+      await model.collection.insertOne(order);
+    },
+
+    /** The order a request key placed, without its outbox. */
+    findByRequestKey: (requestKey: string): Promise<Order | null> =>
+      model.collection.findOne<Order>({ requestKey }, { projection: WITHOUT_OUTBOX }),
+
+    /** Frees a key past its window, only while this order still holds it. */
+    async clearRequestKey(id: Types.ObjectId, requestKey: string): Promise<void> {
+      await model.collection.updateOne({ _id: id, requestKey }, { $unset: { requestKey: '' } });
+    },
+
+    /** The status of each of these orders that exists. */
+    async statusesOf(ids: string[]): Promise<Map<string, OrderStatus>> {
+      const valid = ids.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
+      if (valid.length === 0) return new Map();
+      const found = await model.collection
+        .find<Pick<Order, '_id' | 'status'>>({ _id: { $in: valid } }, { projection: { status: 1 } })
+        .toArray();
+      return new Map(found.map((order) => [order._id.toHexString(), order.status]));
     },
 
     /** The order as written, or null when it no longer has status `from` (someone else moved it). */

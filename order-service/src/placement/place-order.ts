@@ -1,13 +1,21 @@
-import { HttpError, type Logger } from '@ecom/service-kit';
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpError } from '@ecom/service-kit';
 import { Types } from 'mongoose';
-import { fingerprintOf, type IdempotencyStore } from '../idempotency/idempotency-store';
+import { keyHash } from '../holds/hold-store';
 import type { ReservationLine } from '../inventory-client/http-client';
-import { recoveredError } from '../metrics';
-import type { OrderJson } from '../orders/serialize';
-import { type OrderSagaDeps, runOrderSaga } from './order-saga';
+import { type OrderJson, toOrderJson } from '../orders/serialize';
+import { type OrderSagaDeps, reserveAndSave } from './order-saga';
+
+/** A key replays its order for this long; afterwards the same key places a new one. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1_000;
+const POLL_MS = 100;
 
 export interface PlaceOrderDeps extends OrderSagaDeps {
-  idempotency: Pick<IdempotencyStore, 'claim' | 'abandon' | 'complete'>;
+  /** How long a duplicate waits for the first request with its key to finish before answering 409. */
+  idempotencyWaitMs: number;
+  /** host:port of this process, written on its hold entries (see unplaced-orders.ts). */
+  slot?: string;
 }
 
 export interface PlaceOrderRequest {
@@ -18,59 +26,71 @@ export interface PlaceOrderRequest {
   idempotencyKey?: string;
 }
 
-/** What the client gets: the new order, or the answer a repeated Idempotency-Key got first. */
-export type PlaceOrderResult =
-  { replayed: false; status: 201; body: OrderJson } | { replayed: true; status: number; body: unknown };
+/** What the client gets: the new order, or — for a repeated Idempotency-Key — that order as it is now. */
+export type PlaceOrderResult = { replayed: boolean; status: 201; body: OrderJson };
 
-/**
- * Placing an order, idempotently when the client sent a key: the key is claimed first (or its
- * original answer replayed), freed when the attempt changed nothing, completed with the order.
- */
-export async function placeOrder(
-  deps: PlaceOrderDeps,
-  request: PlaceOrderRequest,
-  log: Logger,
-): Promise<PlaceOrderResult> {
-  const { userId, lines, idempotencyKey } = request;
-  if (idempotencyKey === undefined) {
-    const order = await runOrderSaga(deps, { orderId: new Types.ObjectId(), userId, lines }, log);
-    return { replayed: false, status: 201, body: order };
-  }
-  return placeIdempotently(deps, { userId, lines, idempotencyKey }, log);
+interface Idempotency {
+  key: string;
+  requestKey: string;
+  fingerprint: string;
+  hash: string;
 }
 
-async function placeIdempotently(
-  deps: PlaceOrderDeps,
-  request: Required<PlaceOrderRequest>,
-  log: Logger,
-): Promise<PlaceOrderResult> {
+/** The same products and quantities, in any order and however split into lines, are one request. */
+export function fingerprintOf(mergedLines: Array<{ productId: string; quantity: number }>): string {
+  const canonical = mergedLines
+    .map((line) => [line.productId.toLowerCase(), line.quantity] as const)
+    .sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+/** The order this key already placed, as it is now; undefined when there is none (or it aged out). */
+async function replayOf(deps: PlaceOrderDeps, userId: string, idem: Idempotency) {
+  const order = await deps.orderStore.findByRequestKey(idem.requestKey);
+  if (!order) return undefined;
+  if (Date.now() - order.createdAt.getTime() > IDEMPOTENCY_WINDOW_MS) {
+    // Past its window the key no longer replays: it is freed (once) so this request places anew.
+    await deps.orderStore.clearRequestKey(order._id, idem.requestKey);
+    return undefined;
+  }
+  if (order.requestFingerprint !== idem.fingerprint) {
+    throw HttpError.unprocessable('Idempotency-Key was already used with a different request body');
+  }
+  return { replayed: true, status: 201 as const, body: toOrderJson(order) };
+}
+
+/**
+ * Placing an order: hold the customer's units (and the request's Idempotency-Key) on their tally,
+ * reserve, save. A request whose key another order holds gets that order's current state, or waits
+ * while the first request with the key is still being placed.
+ */
+export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderRequest): Promise<PlaceOrderResult> {
   const { userId, lines, idempotencyKey: key } = request;
-  const claim = await deps.idempotency.claim(userId, key, fingerprintOf(lines));
-  if (claim.kind === 'replay') return { replayed: true, status: claim.status, body: claim.body };
-  const orderId = claim.orderId.toHexString();
-  const ctx = { metrics: deps.metrics, log };
-  const input = { orderId: claim.orderId, userId, lines, idempotencyKey: key };
-  const order = await runOrderSaga(deps, input, log).catch(async (error: unknown) => {
-    // A refusal or a 503 changed nothing, so the key is freed for an honest retry. After an
-    // unexpected error the order may exist after all: the key stays held until its lease
-    // runs out, and then the next attempt replays that order if it was saved.
-    if (error instanceof HttpError) {
-      await deps.idempotency
-        .abandon(userId, key, claim.orderId)
-        .catch(
-          recoveredError(
-            ctx,
-            'idempotency_abandon',
-            orderId,
-            'idempotency key held until its lease runs out',
-          ),
-        );
+  const units = lines.reduce((sum, line) => sum + line.quantity, 0);
+  const idem = key
+    ? { key, requestKey: `${userId}:${key}`, fingerprint: fingerprintOf(lines), hash: keyHash(key) }
+    : undefined;
+  const deadline = Date.now() + deps.idempotencyWaitMs;
+  for (;;) {
+    const orderId = new Types.ObjectId();
+    const held = await deps.pendingUnits.hold(userId, orderId.toHexString(), units, {
+      keyHash: idem?.hash,
+      slot: deps.slot,
+    });
+    if (held === 'held') {
+      const result = await reserveAndSave(deps, { orderId, userId, lines, idempotency: idem });
+      if (result.kind === 'placed') return { replayed: false, status: 201, body: toOrderJson(result.order) };
     }
-    throw error;
-  });
-  // The order exists: a later retry with this key finds it once the lease runs out.
-  await deps.idempotency
-    .complete(userId, key, claim.orderId, 201, order)
-    .catch(recoveredError(ctx, 'idempotency_complete', orderId, 'could not record the idempotent response'));
-  return { replayed: false, status: 201, body: order };
+    // Only a keyed request gets here: its key is held by another order.
+    const replay = await replayOf(deps, userId, idem!);
+    if (replay) return replay;
+    if (Date.now() >= deadline) {
+      throw new HttpError(409, 'A request with this Idempotency-Key is still being processed', {
+        headers: { 'Retry-After': '1' },
+      });
+    }
+    await sleep(POLL_MS);
+    // A holder of the key that died mid-placement is given back once past its grace period.
+    await deps.pendingUnits.settle(userId);
+  }
 }

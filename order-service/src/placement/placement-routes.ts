@@ -3,7 +3,6 @@ import {
   describeIssues,
   HttpError,
   type JwtSettings,
-  type Logger,
   parseInput,
   requireAuth,
 } from '@ecom/service-kit';
@@ -13,8 +12,7 @@ import type { PlaceOrderRequest, PlaceOrderResult } from './place-order';
 
 export interface PlacementRouteDeps {
   jwt: JwtSettings;
-  logger: Logger;
-  placeOrder(request: PlaceOrderRequest, log: Logger): Promise<PlaceOrderResult>;
+  placeOrder(request: PlaceOrderRequest): Promise<PlaceOrderResult>;
 }
 
 function idempotencyKeyOf(req: Request): string | undefined {
@@ -45,7 +43,7 @@ export function placementRoutes(deps: PlacementRouteDeps): Router {
       throw HttpError.unprocessable(`At most ${MAX_QUANTITY} units of one product per order`, overLimit);
     }
     const request = { userId: user.id, lines, idempotencyKey: idempotencyKeyOf(req) };
-    const result = await deps.placeOrder(request, req.log ?? deps.logger);
+    const result = await deps.placeOrder(request);
     if (result.replayed) res.set('Idempotent-Replayed', 'true');
     res.status(result.status).json(result.body);
   });

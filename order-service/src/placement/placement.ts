@@ -1,71 +1,38 @@
 import type { Logger } from '@ecom/service-kit';
-import type { Connection } from 'mongoose';
-import type { OrderModel } from '../orders/order-model';
+import type { HoldStore } from '../holds/hold-store';
+import type { OrderStore } from '../orders/order-store';
 import { type PlaceOrderDeps, placeOrder, type PlaceOrderRequest } from './place-order';
-import { createPendingReleaseModel, createReleaseQueue } from './pending-releases';
-import { releasePredecessorGuards } from './predecessor-guards';
-import { createReleaseRetrier } from './release-retrier';
+import { createUnplacedOrders } from './unplaced-orders';
 
-export interface PlacementDeps extends Omit<PlaceOrderDeps, 'releases' | 'releaseRetrier'> {
-  connection: Connection;
-  /** Asked by the retrier whether an order exists: a saved order owns its reservation. */
-  orders: OrderModel;
+export interface PlacementDeps extends Omit<PlaceOrderDeps, 'unplaced'> {
+  holds: HoldStore;
+  orderStore: OrderStore;
   inventory: PlaceOrderDeps['inventory'] & { release(orderId: string): Promise<void> };
   logger: Logger;
   releaseRetryIntervalMs: number;
-  /** This process's host:port, written on its guards (see predecessor-guards.ts). */
-  slot?: string;
+  placementGraceMs: number;
 }
 
 /**
- * The order placement saga as one component: the use case (idempotency around guard → reserve →
- * save → forget), its compensation (the persisted release queue) and the loop that retries
- * releases until product-service acknowledges them. Nothing connects or runs here.
+ * The order placement saga as one component: the use case (hold → reserve → save), its
+ * compensation (releases retried until acknowledged) and the recovery of placements that died.
+ * Nothing connects or runs here.
  */
 export function createPlacement(deps: PlacementDeps) {
-  const { logger, slot } = deps;
-  const pendingReleases = createPendingReleaseModel(deps.connection);
-  const releaseRetrier = createReleaseRetrier({
-    pendingReleases,
-    orders: deps.orders,
+  const unplaced = createUnplacedOrders({
+    holds: deps.holds,
+    statusesOf: (ids) => deps.orderStore.statusesOf(ids),
     inventory: deps.inventory,
     metrics: deps.metrics,
-    logger,
+    logger: deps.logger,
     intervalMs: deps.releaseRetryIntervalMs,
+    placementGraceMs: deps.placementGraceMs,
+    slot: deps.slot,
   });
-  const useCaseDeps: PlaceOrderDeps = {
-    ...deps,
-    releases: createReleaseQueue(pendingReleases, slot),
-    releaseRetrier,
-  };
-
+  const useCaseDeps: PlaceOrderDeps = { ...deps, unplaced };
   return {
-    pendingReleases,
-    releaseRetrier,
-    placeOrder: (request: PlaceOrderRequest, log: Logger) => placeOrder(useCaseDeps, request, log),
-    /**
-     * Once listening (so the predecessor in this slot is certainly gone): its unfinished
-     * placements' stock goes back now instead of when their guards come due. Never throws: on
-     * failure (logged, counted, resolves 0) the guards still come due on their own, only later.
-     */
-    async resolvePredecessorGuards(startedAt: Date): Promise<number> {
-      if (slot === undefined) return 0;
-      try {
-        const count = await releasePredecessorGuards(pendingReleases, slot, startedAt);
-        if (count > 0) {
-          logger.info({ count, slot }, 'releasing reservations a crashed predecessor left guarded');
-          releaseRetrier.kick();
-        }
-        return count;
-      } catch (error) {
-        deps.metrics.bookkeepingFailures.inc({ operation: 'predecessor_guards' });
-        logger.warn(
-          { err: error, slot },
-          'could not resolve the guards of a predecessor; they release when due',
-        );
-        return 0;
-      }
-    },
+    unplaced,
+    placeOrder: (request: PlaceOrderRequest) => placeOrder(useCaseDeps, request),
   };
 }
 
