@@ -1,4 +1,6 @@
+import { Types } from 'mongoose';
 import { describe, expect, it } from 'vitest';
+import { keyHash } from '../src/holds/hold-store';
 import { type Harness, tokenFor } from './support/order-service';
 import type { ProductStub } from './support/product-stub';
 import { useStubbedOrderService } from './support/stacks';
@@ -40,7 +42,7 @@ describe('Idempotency-Key on POST /orders', () => {
     expect(stored?.idempotencyKey).toBe(key);
   });
 
-  it('when the replayed order changed status since, then the original response is still what comes back', async () => {
+  it('when the replayed order changed status since, then the order as it is now comes back', async () => {
     const product = stub.addProduct(10);
     const { auth } = tokenFor();
     const key = newKey();
@@ -54,8 +56,10 @@ describe('Idempotency-Key on POST /orders', () => {
     const replay = await post(auth, key, items);
 
     expect(replay.status).toBe(201);
-    expect(replay.body).toEqual(first.body);
-    expect(replay.body.status).toBe('pending');
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body.id).toBe(first.body.id);
+    expect(replay.body.status).toBe('cancelled');
+    expect(stub.calls.reserve.filter((id) => id === first.body.id)).toHaveLength(1);
   });
 
   it('when the same lines come in another order or split, then it is still the same request', async () => {
@@ -123,7 +127,8 @@ describe('Idempotency-Key on POST /orders', () => {
     );
     expect(stub.stockOf(product)).toBe(98);
     expect(await ordersOf(user.id)).toBe(1);
-    expect(await orders.service.models.idempotency.countDocuments({ userId: user.id, key })).toBe(1);
+    expect(await orders.service.models.orders.countDocuments({ requestKey: `${user.id}:${key}` })).toBe(1);
+    expect(stub.calls.reserve).toHaveLength(new Set(stub.calls.reserve).size);
   });
 
   it('when the first attempt was refused, then the key is free and a retry can succeed', async () => {
@@ -147,9 +152,9 @@ describe('Idempotency-Key on POST /orders', () => {
     const key = newKey();
     const items = [{ productId: product, quantity: 1 }];
     const first = await post(auth, key, items);
-    await orders.service.models.idempotency.updateOne(
-      { userId: user.id, key },
-      { $set: { expiresAt: new Date(Date.now() - 1_000) } },
+    await orders.service.models.orders.collection.updateOne(
+      { _id: new Types.ObjectId(first.body.id as string) },
+      { $set: { createdAt: new Date(Date.now() - 25 * 3_600_000) } },
     );
 
     const second = await post(auth, key, items);
@@ -160,29 +165,26 @@ describe('Idempotency-Key on POST /orders', () => {
     expect(await ordersOf(user.id)).toBe(2);
   });
 
-  it('when the holder of a key died mid-request and its order was saved, then a retry after the lease replays that order', async () => {
+  it('when the holder of a key died before saving its order, then a retry gives its stock back and places the order', async () => {
     const product = stub.addProduct(10);
     const { user, auth } = tokenFor();
     const key = newKey();
     const items = [{ productId: product, quantity: 1 }];
-    const first = await post(auth, key, items);
-    // What a crash between saving the order and recording the response leaves behind.
-    await orders.service.models.idempotency.updateOne(
-      { userId: user.id, key },
-      {
-        $set: { state: 'in_progress', leaseUntil: new Date(Date.now() - 1_000) },
-        $unset: { responseBody: 1 },
-      },
-    );
+    // What a crash between reserving and saving leaves: the hold entry (with the key), the stock taken.
+    const dead = Types.ObjectId.createFromTime(Math.floor(Date.now() / 1_000) - 3_600).toHexString();
+    await orders.service.holds.claim(user.id, dead, 1, 1_000, { keyHash: keyHash(key) });
+    await orders.service.inventory.reserve(dead, items);
+    expect(stub.stockOf(product)).toBe(9);
 
     const retry = await post(auth, key, items);
 
     expect(retry.status).toBe(201);
-    expect(retry.body.id).toBe(first.body.id);
-    expect(await ordersOf(user.id)).toBe(1);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.body.id).not.toBe(dead);
+    expect(stub.calls.release).toContain(dead);
     expect(stub.stockOf(product)).toBe(9);
-    const record = await orders.service.models.idempotency.findOne({ userId: user.id, key }).lean();
-    expect(record?.state).toBe('completed');
+    expect(await ordersOf(user.id)).toBe(1);
+    expect((await orders.service.holds.heldOrders(user.id)).map((held) => held.orderId)).toEqual([retry.body.id]);
   });
 
   it('when the key header is malformed, then the request is refused with 400', async () => {

@@ -6,7 +6,7 @@
 import { type PoolUsage, uniqueName, watchPoolUsage, watchTransactions } from '@ecom/test-support';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fingerprintOf, IDEMPOTENCY_WINDOW_MS } from '../src/idempotency/idempotency-store';
+import { keyHash } from '../src/holds/hold-store';
 import { type Harness, startOrderService, streamEntries, tokenFor } from './support/order-service';
 import { type ProductStub, startProductStub } from './support/product-stub';
 
@@ -92,8 +92,8 @@ describe('order races over several instances', () => {
     }
   });
 
-  // The key's owner is decided by the insert of its `_id`: a look-then-insert would let several
-  // racers find no key and each place an order.
+  // The key's owner is decided by the tally's conditional write (and the orders' unique request
+  // key): a look-then-insert would let several racers find no key and each place an order.
   it('when one Idempotency-Key arrives 30 times at once over the instances, then one order is placed and every answer is it', async () => {
     const product = stub.addProduct(100);
     const { user, auth } = tokenFor();
@@ -107,24 +107,16 @@ describe('order races over several instances', () => {
     expect(await models().orders.countDocuments({ userId: user.id })).toBe(1);
   });
 
-  // Taking over an abandoned attempt is an update filtered by the attempt's orderId: a read-then-write
-  // takeover would let several retries each claim the key with an order id of their own and each
-  // place an order.
+  // Giving back a dead holder's entry is a write filtered by that entry, and the key is claimed
+  // again by the tally's conditional write: a read-then-write takeover would let several retries
+  // each claim the key with an order id of their own and each place an order.
   it('when 30 retries of a key whose holder died race over the instances, then exactly one takes it over and places the order', async () => {
     const product = stub.addProduct(100);
     const { user, auth } = tokenFor();
     const key = `dead-${uniqueName('k')}`;
-    // What a holder that died before saving its order leaves: an attempt whose lease ran out.
-    await models().idempotency.create({
-      _id: `${user.id}:${key}`,
-      userId: user.id,
-      key,
-      fingerprint: fingerprintOf([{ productId: product, quantity: 1 }]),
-      orderId: new Types.ObjectId().toHexString(),
-      state: 'in_progress',
-      leaseUntil: new Date(Date.now() - 1_000),
-      expiresAt: new Date(Date.now() + IDEMPOTENCY_WINDOW_MS),
-    });
+    // What a holder that died before saving its order leaves: its entry, past the grace period.
+    const dead = Types.ObjectId.createFromTime(Math.floor(Date.now() / 1_000) - 3_600).toHexString();
+    await instances[0]!.service.holds.claim(user.id, dead, 1, CAP, { keyHash: keyHash(key) });
 
     const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => post(i, auth, product, key)));
 

@@ -5,7 +5,7 @@
  */
 import { uniqueName } from '@ecom/test-support';
 import { expect, it } from 'vitest';
-import { eventually, type Harness, tokenFor } from './support/order-service';
+import { eventually, type Harness, unplacedHolds, tokenFor } from './support/order-service';
 import type { RealProductService } from './support/real-product-service';
 import { useRealProductStack } from './support/stacks';
 
@@ -36,7 +36,7 @@ it('when a burst outruns product-service, then refusals are 409 or 503 and stock
   // How many get through depends on the machine's load (none, when the circuit opens early).
   expect(created).toBeLessThanOrEqual(50);
   // Reservations that finished after their caller gave up are released in the background.
-  await eventually(async () => (await orders.service.models.pendingReleases.countDocuments()) === 0, 60_000);
+  await eventually(async () => (await unplacedHolds(orders)) === 0, 60_000);
   await eventually(async () => (await products.stockOf(productId)) === 50 - created, 30_000);
   const saved = await orders.service.models.orders.find({ 'items.productId': productId }).lean();
   expect(saved).toHaveLength(created);

@@ -59,7 +59,10 @@ describe('POST /orders', () => {
 
     const stored = await orders.service.models.orders.findById(response.body.id).lean();
     expect(stored).toMatchObject({ userId: user.id, totalCents: 6027, status: 'pending' });
-    expect(await orders.service.models.pendingReleases.countDocuments()).toBe(0);
+    // The customer's tally holds the order's units under its id, nothing else.
+    expect((await orders.service.holds.heldOrders(user.id)).map((held) => held.orderId)).toEqual([
+      response.body.id,
+    ]);
 
     const fetched = await orders.http.get(`/orders/${response.body.id}`).set('Authorization', auth);
     expect(fetched.status).toBe(200);
@@ -112,7 +115,7 @@ describe('POST /orders', () => {
   it('when the stock is too low, then the order is refused with 409 per-item availability and nothing changes', async () => {
     const plenty = stub.addProduct(10);
     const scarce = stub.addProduct(1);
-    const { auth } = tokenFor();
+    const { user, auth } = tokenFor();
     const before = await countOrders();
 
     const response = await orders.http
@@ -135,7 +138,7 @@ describe('POST /orders', () => {
     expect(stub.stockOf(plenty)).toBe(10);
     expect(stub.stockOf(scarce)).toBe(1);
     expect(await countOrders()).toBe(before);
-    expect(await orders.service.models.pendingReleases.countDocuments()).toBe(0);
+    expect(await orders.service.holds.heldOrders(user.id)).toEqual([]);
   });
 
   it('when a product is unknown, then the order is refused with 422 naming it and nothing is saved', async () => {

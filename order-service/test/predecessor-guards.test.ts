@@ -1,6 +1,5 @@
 import { Types } from 'mongoose';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createReleaseQueue } from '../src/placement/pending-releases';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { eventually, startOrderService, tokenFor } from './support/order-service';
 import { type ProductStub, startProductStub } from './support/product-stub';
 
@@ -28,69 +27,69 @@ async function startInSlot(stub: ProductStub, database?: string) {
   return orders;
 }
 
-/** What a SIGKILL between reserving and saving leaves: a guard of the slot, and held stock. */
+const customer = tokenFor();
+
+/** What a SIGKILL between reserving and saving leaves: a hold entry naming the slot, and held stock. */
 async function crashedPlacement(
-  stub: ProductStub,
   orders: Awaited<ReturnType<typeof startOrderService>>,
   slot: string,
   product: string,
 ): Promise<string> {
   const orderId = new Types.ObjectId().toHexString();
-  await createReleaseQueue(orders.service.models.pendingReleases, slot).guard(orderId);
+  await orders.service.holds.claim(customer.user.id, orderId, 2, 1_000, { slot });
   await orders.service.inventory.reserve(orderId, [{ productId: product, quantity: 2 }]);
   return orderId;
 }
 
 describe('when order-service restarts after a crash', () => {
-  it('then the stock its predecessor in the same slot left guarded is released at once, not when the guards come due', async () => {
+  it('then the stock its predecessor in the same slot left unplaced is released at once, not after the grace period', async () => {
     const stub = await startStub();
     const product = stub.addProduct(5);
     const predecessor = await startInSlot(stub);
-    const orphan = await crashedPlacement(stub, predecessor, SLOT, product);
-    // Another replica's placement in progress: its guard must stay.
-    const otherReplica = await crashedPlacement(stub, predecessor, 'host-b:3003', product);
+    const orphan = await crashedPlacement(predecessor, SLOT, product);
+    // Another replica's placement in progress: its entry must stay.
+    const otherReplica = await crashedPlacement(predecessor, 'host-b:3003', product);
     expect(stub.stockOf(product)).toBe(1);
 
     const successor = await startInSlot(stub, predecessor.database);
-    // Starting resolved the guard already (as main does once listening): none is left to resolve.
-    expect(await successor.service.resolvePredecessorGuards(new Date())).toBe(0);
+    // Starting resolved it already (as main does once listening): none is left to resolve.
+    expect(await successor.service.resolvePredecessor(new Date())).toBe(0);
 
     await eventually(() => stub.calls.release.includes(orphan), 5_000);
     expect(stub.stockOf(product)).toBe(3);
     expect(stub.calls.release).not.toContain(otherReplica);
-    const left = await successor.service.models.pendingReleases.find().lean();
-    expect(left.map((entry) => entry._id)).toEqual([otherReplica]);
+    await eventually(async () => (await successor.service.holds.heldOrders(customer.user.id)).length === 1);
+    const left = await successor.service.holds.heldOrders(customer.user.id);
+    expect(left.map((entry) => entry.orderId)).toEqual([otherReplica]);
   });
 
-  it('then a guard whose order was saved is dropped without releasing the order’s stock', async () => {
+  it('then an entry whose order was saved keeps the order’s stock and units', async () => {
     const stub = await startStub();
     const product = stub.addProduct(5);
     const predecessor = await startInSlot(stub);
     const placed = await predecessor.http
       .post('/orders')
-      .set('Authorization', tokenFor().auth)
+      .set('Authorization', customer.auth)
       .send({ items: [{ productId: product, quantity: 1 }] });
     expect(placed.status).toBe(201);
-    // The crash came after the save but before the guard was dropped.
-    await createReleaseQueue(predecessor.service.models.pendingReleases, SLOT).guard(placed.body.id);
 
     const successor = await startInSlot(stub, predecessor.database);
-    await successor.service.resolvePredecessorGuards(new Date());
+    await successor.service.resolvePredecessor(new Date());
 
-    await eventually(
-      async () => (await successor.service.models.pendingReleases.countDocuments()) === 0,
-      5_000,
-    );
     expect(stub.calls.release).not.toContain(placed.body.id);
     expect(stub.stockOf(product)).toBe(4);
+    const held = await successor.service.holds.heldOrders(customer.user.id);
+    expect(held.map((entry) => entry.orderId)).toContain(placed.body.id);
   });
 
-  it('then a failure to resolve the guards does not stop it: it is counted and they come due on their own', async () => {
+  it('then a failure to read the tallies does not stop it: it is counted and the entries come due on their own', async () => {
     const stub = await startStub();
     const successor = await startInSlot(stub);
+    vi.spyOn(successor.service.holds, 'holders').mockImplementation(() => {
+      throw new Error('database unavailable');
+    });
 
-    // An invalid start time makes the query itself fail, as a database error would.
-    const count = await successor.service.resolvePredecessorGuards(new Date(Number.NaN));
+    const count = await successor.service.resolvePredecessor(new Date());
 
     expect(count).toBe(0);
     const metrics = await successor.http.get('/metrics');

@@ -3,6 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   eventually,
   type Harness,
+  orderIdFrom,
+  unplacedHolds,
   type HarnessOptions,
   startOrderService,
   tokenFor,
@@ -55,7 +57,7 @@ describe('when product-service is unavailable', () => {
     expect(elapsed).toBeLessThan(3_000);
     expect(await orders.service.models.orders.countDocuments()).toBe(0);
     // A refused connection never reached product-service: there is nothing to release.
-    expect(await orders.service.models.pendingReleases.countDocuments()).toBe(0);
+    expect(await unplacedHolds(orders)).toBe(0);
   });
 
   it('when it is slower than the timeout, then 503 comes within the timeout and the late reservation is released', async () => {
@@ -71,7 +73,7 @@ describe('when product-service is unavailable', () => {
     const orderId = stub.calls.reserve.at(-1)!;
     await eventually(() => stub.calls.release.includes(orderId));
     // Let the slow reservation finish: product-service refuses it, since it was released first.
-    await eventually(async () => (await orders.service.models.pendingReleases.countDocuments()) === 0);
+    await eventually(async () => (await unplacedHolds(orders)) === 0);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(stub.stockOf(product)).toBe(5);
     expect(stub.reservations.get(orderId)?.released).toBe(true);
@@ -89,10 +91,10 @@ describe('when product-service is unavailable', () => {
     const orderId = stub.calls.reserve.at(-1)!;
     await eventually(() => stub.stockOf(product) === 2);
     await eventually(() => stub.calls.release.filter((id) => id === orderId).length >= 2);
-    const pending = await orders.service.models.pendingReleases.findById(orderId).lean();
-    expect(pending).toMatchObject({ reason: 'unknown_outcome', lastError: expect.stringMatching(/503/) });
-    expect(pending!.attempts).toBeGreaterThanOrEqual(1);
+    // The hold entry is what remembers the release across a restart; the retries are counted.
+    expect(await unplacedHolds(orders)).toBe(1);
     const metrics = await orders.http.get('/metrics');
+    expect(metrics.text).toMatch(/^inventory_releases_pending\{service="order-service"\} 1$/m);
     expect(metrics.text).toMatch(
       /^order_bookkeeping_failures_total\{operation="inventory_release",service="order-service"\} [1-9]/m,
     );
@@ -100,7 +102,7 @@ describe('when product-service is unavailable', () => {
     stub.behaviour.releaseStatus = undefined;
 
     await eventually(() => stub.stockOf(product) === 5, 20_000);
-    await eventually(async () => (await orders.service.models.pendingReleases.countDocuments()) === 0);
+    await eventually(async () => (await unplacedHolds(orders)) === 0);
     expect(await orders.service.models.orders.countDocuments()).toBe(0);
   });
 
@@ -180,50 +182,54 @@ describe('when the reservation succeeded but the order is not saved', () => {
     expect(response.status).toBe(500);
     expect(response.body).toMatchObject({ status: 500, error: 'Internal server error' });
     await eventually(() => stub.stockOf(product) === 8);
-    await eventually(async () => (await orders.service.models.pendingReleases.countDocuments()) === 0);
+    await eventually(async () => (await unplacedHolds(orders)) === 0);
     expect(await orders.service.models.orders.countDocuments()).toBe(1);
   });
 
-  it('when a request died between reserving and saving, then its guard comes due and the stock is released', async () => {
+  it('when a request died between reserving and saving, then its hold entry comes due and the stock is released', async () => {
     const { stub, orders } = await setUp();
     const product = stub.addProduct(10);
-    const lost = new Types.ObjectId().toHexString();
     const kept = stub.addProduct(10);
-    const saved = await placeOrder(orders, kept, 4);
+    const { user, auth } = tokenFor();
+    const saved = await placeOrder(orders, kept, 4, auth);
     expect(saved.status).toBe(201);
-    // What a crash leaves: stock reserved on product-service, a guard, and no order.
-    const reserve = await fetch(`${stub.url}/inventory/reservations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-internal-token': stub.token },
-      body: JSON.stringify({ orderId: lost, items: [{ productId: product, quantity: 4 }] }),
-    });
-    expect(reserve.status).toBe(201);
-    const overdue = new Date(Date.now() - 1_000);
-    await orders.service.models.pendingReleases.create([
-      { _id: lost, reason: 'guard', dueAt: overdue },
-      { _id: saved.body.id, reason: 'guard', dueAt: overdue },
-    ]);
+    // What a crash leaves: stock reserved on product-service, a hold entry past its grace, no order.
+    const lost = orderIdFrom(3_600);
+    await orders.service.holds.claim(user.id, lost, 4, 1_000);
+    await orders.service.inventory.reserve(lost, [{ productId: product, quantity: 4 }]);
+    expect(stub.stockOf(product)).toBe(6);
 
-    await eventually(async () => (await orders.service.models.pendingReleases.countDocuments()) === 0);
+    expect(await orders.service.unplaced.recover()).toBe(1);
+    await eventually(async () => (await unplacedHolds(orders)) === 0);
 
     expect(stub.stockOf(product)).toBe(10);
-    // The saved order keeps its stock: a guard for an order that exists is simply dropped.
+    // The saved order keeps its stock and its units.
     expect(stub.stockOf(kept)).toBe(6);
     expect(stub.calls.release).not.toContain(saved.body.id);
+    expect((await orders.service.holds.heldOrders(user.id)).map((held) => held.orderId)).toEqual([saved.body.id]);
   });
-  it('when a backlog of releases is due, then they drain batch after batch without waiting for the next tick', async () => {
-    // One tick a minute: only the loop kicking itself after a full batch can drain 120 within the test.
-    const { stub, orders } = await setUp({ releaseRetryIntervalMs: 60_000 });
-    const overdue = new Date(Date.now() - 1_000);
-    const backlog = Array.from({ length: 120 }, () => ({
-      _id: new Types.ObjectId().toHexString(),
-      reason: 'unknown_outcome' as const,
-      dueAt: overdue,
-    }));
-    await orders.service.models.pendingReleases.create(backlog);
-    orders.service.releaseRetrier.kick();
 
-    await eventually(async () => (await orders.service.models.pendingReleases.countDocuments()) === 0);
-    expect(new Set(stub.calls.release)).toEqual(new Set(backlog.map((entry) => entry._id)));
+  it('when a request died only moments ago, then its hold entry is left alone (it may still be placing)', async () => {
+    const { stub, orders } = await setUp();
+    const { user } = tokenFor();
+    const recent = orderIdFrom(1);
+    await orders.service.holds.claim(user.id, recent, 1, 1_000);
+
+    expect(await orders.service.unplaced.recover()).toBe(0);
+    expect(stub.calls.release).not.toContain(recent);
+    expect(await unplacedHolds(orders)).toBe(1);
+  });
+
+  it('when a backlog of releases is due, then they drain in one pass without waiting for the next tick', async () => {
+    // One tick a minute: only the recovery kicking the loop can drain 120 within the test.
+    const { stub, orders } = await setUp({ releaseRetryIntervalMs: 60_000 });
+    const { user } = tokenFor();
+    const backlog = Array.from({ length: 120 }, (_, i) => orderIdFrom(3_600 + i));
+    for (const orderId of backlog) await orders.service.holds.claim(user.id, orderId, 1, 1_000);
+
+    expect(await orders.service.unplaced.recover()).toBe(120);
+
+    await eventually(async () => (await unplacedHolds(orders)) === 0);
+    expect(new Set(stub.calls.release)).toEqual(new Set(backlog));
   });
 });

@@ -1,7 +1,7 @@
 /** order-service against the real product-service (in-process, own database, same Redis). */
 import { uniqueName } from '@ecom/test-support';
 import { describe, expect, it } from 'vitest';
-import { eventually, type Harness, streamEntries, tokenFor } from './support/order-service';
+import { eventually, type Harness, unplacedHolds, streamEntries, tokenFor } from './support/order-service';
 import type { RealProductService } from './support/real-product-service';
 import { useRealProductStack } from './support/stacks';
 
@@ -72,7 +72,7 @@ describe('with the real product-service', () => {
     expect(saved.length - before).toBe(50);
     const ordered = saved.flatMap((doc) => doc.items).reduce((sum, item) => sum + item.quantity, 0);
     expect(ordered).toBe(50);
-    expect(await orders.service.models.pendingReleases.countDocuments()).toBe(0);
+    expect(await unplacedHolds(orders)).toBe(0);
   }, 120_000);
 
   it('when an order is cancelled while product-service is down, then the cancel succeeds and the stock returns exactly once when it is back', async () => {

@@ -132,12 +132,13 @@ export function createHoldStore(model: PendingHoldsModel) {
       );
     },
 
-    /** Frees a key whose order holds no units any more (its entry is gone, the key was left). */
+    /**
+     * Frees a key this order holds (its replay window has passed). Its entry keeps the hash, so
+     * its later release may unset a newer order's mapping of the same key: harmless, as the orders'
+     * unique request key, not the tally, is what keeps a key to one order.
+     */
     async forgetKey(userId: string, hash: string, orderId: string): Promise<void> {
-      await tallies.updateOne(
-        { _id: userId, [`keys.${hash}`]: orderId, [`orders.${orderId}`]: { $exists: false } },
-        { $unset: { [`keys.${hash}`]: '' } },
-      );
+      await tallies.updateOne({ _id: userId, [`keys.${hash}`]: orderId }, { $unset: { [`keys.${hash}`]: '' } });
     },
 
     /** The orders the tally says still hold units. */

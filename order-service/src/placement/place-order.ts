@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpError } from '@ecom/service-kit';
 import { Types } from 'mongoose';
-import { keyHash } from '../holds/hold-store';
+import { type HoldStore, keyHash } from '../holds/hold-store';
 import type { ReservationLine } from '../inventory-client/http-client';
 import { type OrderJson, toOrderJson } from '../orders/serialize';
 import { type OrderSagaDeps, reserveAndSave } from './order-saga';
@@ -16,6 +16,7 @@ export interface PlaceOrderDeps extends OrderSagaDeps {
   idempotencyWaitMs: number;
   /** host:port of this process, written on its hold entries (see unplaced-orders.ts). */
   slot?: string;
+  holds: Pick<HoldStore, 'forgetKey'>;
 }
 
 export interface PlaceOrderRequest {
@@ -51,6 +52,7 @@ async function replayOf(deps: PlaceOrderDeps, userId: string, idem: Idempotency)
   if (Date.now() - order.createdAt.getTime() > IDEMPOTENCY_WINDOW_MS) {
     // Past its window the key no longer replays: it is freed (once) so this request places anew.
     await deps.orderStore.clearRequestKey(order._id, idem.requestKey);
+    await deps.holds.forgetKey(userId, idem.hash, order._id.toHexString());
     return undefined;
   }
   if (order.requestFingerprint !== idem.fingerprint) {

@@ -127,6 +127,13 @@ export function createUnplacedOrders(deps: UnplacedOrdersDeps) {
       loop.kick();
     },
     giveBack,
+    /** Reads the tallies for dead placements now (instead of at the next recovery) and releases them. */
+    async recover(): Promise<number> {
+      lastRecovery = Date.now();
+      const queued = await recover();
+      if (queued > 0) loop.kick();
+      return queued;
+    },
     /**
      * Once listening (so a predecessor in this slot is certainly gone): its unfinished placements'
      * stock goes back now instead of after the grace period. Never throws; resolves how many.

@@ -112,3 +112,18 @@ export async function streamEntries(redis: Redis, stream: string): Promise<Array
     return record;
   });
 }
+
+/** Entries on the customers' tallies whose order was never saved: reservations still to give back. */
+export async function unplacedHolds(harness: Harness): Promise<number> {
+  let count = 0;
+  for await (const holder of harness.service.holds.holders()) {
+    for (const { orderId } of holder.orders) {
+      if (!(await harness.service.models.orders.exists({ _id: orderId }))) count += 1;
+    }
+  }
+  return count;
+}
+
+/** An order id as a placement that started `secondsAgo` would have made it. */
+export const orderIdFrom = (secondsAgo: number) =>
+  Types.ObjectId.createFromTime(Math.floor(Date.now() / 1_000) - secondsAgo).toHexString();
