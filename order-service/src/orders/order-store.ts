@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
 import type { Order, OrderModel, OrderStatus, OutboxEvent, StatusEntry } from './order-model';
 
@@ -32,6 +33,12 @@ export interface Transition {
 }
 
 const BATCH = 100;
+/**
+ * Published events leave their outboxes in one bulk write per window (group commit): the relay is
+ * off the request path, so a few milliseconds buy one database command for many orders' drops.
+ */
+const DROP_WINDOW_MS = 10;
+const MAX_DROPS_PER_WRITE = 500;
 const WITHOUT_OUTBOX = { outbox: 0 } as const;
 const HAS_UNPUBLISHED = { 'outbox.eventId': { $exists: true } };
 
@@ -42,6 +49,28 @@ const HAS_UNPUBLISHED = { 'outbox.eventId': { $exists: true } };
  * {status, createdAt}, {createdAt}, {outbox.eventId}).
  */
 export function createOrderStore(model: OrderModel) {
+  const drops = new DataLoader<{ id: string; events: OutboxEvent[] }, void>(
+    async (batch) => {
+      // Ordered: an order's events are popped in turn, each only while it is still first in line.
+      await model.collection.bulkWrite(
+        batch.flatMap(({ id, events }) =>
+          events.map((event) => ({
+            updateOne: {
+              filter: { _id: new Types.ObjectId(id), 'outbox.0.eventId': event.eventId },
+              update: { $pop: { outbox: -1 as const } },
+            },
+          })),
+        ),
+        { ordered: true },
+      );
+      return batch.map(() => undefined);
+    },
+    {
+      cache: false,
+      maxBatchSize: MAX_DROPS_PER_WRITE,
+      batchScheduleFn: (flush) => setTimeout(flush, DROP_WINDOW_MS),
+    },
+  );
   async function page(filter: { userId?: string; status?: OrderStatus }, query: OrdersPageQuery) {
     const [items, total] = await Promise.all([
       model
@@ -103,14 +132,7 @@ export function createOrderStore(model: OrderModel) {
      * line, so a repeated pass never drops a newer event.
      */
     async dropPublished(id: string, events: OutboxEvent[]): Promise<void> {
-      for (const event of events) {
-        const { matchedCount } = await model.updateOne(
-          { _id: id, 'outbox.0.eventId': event.eventId },
-          { $pop: { outbox: -1 } },
-          { timestamps: false },
-        );
-        if (matchedCount === 0) return;
-      }
+      if (events.length > 0) await drops.load({ id, events });
     },
 
     /** Hands each pending order created before `cutoff` to `expire` (true: it moved); answers how many moved. */
