@@ -184,7 +184,9 @@ describe('Idempotency-Key on POST /orders', () => {
     expect(stub.calls.release).toContain(dead);
     expect(stub.stockOf(product)).toBe(9);
     expect(await ordersOf(user.id)).toBe(1);
-    expect((await orders.service.holds.heldOrders(user.id)).map((held) => held.orderId)).toEqual([retry.body.id]);
+    expect((await orders.service.holds.heldOrders(user.id)).map((held) => held.orderId)).toEqual([
+      retry.body.id,
+    ]);
   });
 
   it('when the key header is malformed, then the request is refused with 400', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Harness, tokenFor } from './support/order-service';
+import { eventually, type Harness, tokenFor } from './support/order-service';
 import type { ProductStub } from './support/product-stub';
 import { useStubbedOrderService } from './support/stacks';
 
@@ -271,5 +271,58 @@ describe('POST /orders', () => {
       /^orders_failed_total\{reason="insufficient_stock",service="order-service"\} [1-9]\d*$/m,
     );
     expect(metrics.text).toMatch(/^product_client_circuit_state\{service="order-service"\} 0$/m);
+  });
+});
+
+/** Commands this order-service sent so far, by `command/collection`, from its /metrics. */
+async function commandCounts(): Promise<Map<string, number>> {
+  const text = (await orders.http.get('/metrics')).text;
+  const counts = new Map<string, number>();
+  for (const match of text.matchAll(/^mongodb_command_duration_seconds_count\{([^}]*)\} (\d+)$/gm)) {
+    const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(match[1]!)?.[1] ?? '';
+    const key = `${label('command')}/${label('collection')}`;
+    counts.set(key, (counts.get(key) ?? 0) + Number(match[2]));
+  }
+  return counts;
+}
+
+describe('the database commands of a placement', () => {
+  it('when a 1-item order is placed, then order-service sends two commands for it and one more once its event is out', async () => {
+    const product = stub.addProduct(10);
+    const { auth } = tokenFor();
+    // A customer's first order creates their tally: measure a later one.
+    await orders.http
+      .post('/orders')
+      .set('Authorization', auth)
+      .send({ items: [{ productId: product, quantity: 1 }] });
+    await eventually(
+      async () =>
+        (await orders.service.models.orders.countDocuments({ 'outbox.0': { $exists: true } })) === 0,
+    );
+    const before = await commandCounts();
+
+    const placed = await orders.http
+      .post('/orders')
+      .set('Authorization', auth)
+      .set('Idempotency-Key', `commands-${Date.now()}`)
+      .send({ items: [{ productId: product, quantity: 1 }] });
+    expect(placed.status).toBe(201);
+    await eventually(
+      async () =>
+        (await orders.service.models.orders.countDocuments({ 'outbox.0': { $exists: true } })) === 0,
+    );
+
+    const after = await commandCounts();
+    const sent = [...after].flatMap(([key, count]) => {
+      const diff = count - (before.get(key) ?? 0);
+      // The test's own countDocuments (aggregate) are not the placement's.
+      return diff > 0 && !key.startsWith('aggregate/') ? [`${key} ${diff}`] : [];
+    });
+    // The tally's claim and the order's insert; then, off the request path, the outbox drop.
+    expect(sent.sort()).toEqual([
+      'insert/orders 1',
+      'update/orders 1',
+      'update/pending_holds 1',
+    ]);
   });
 });

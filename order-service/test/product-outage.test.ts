@@ -206,7 +206,9 @@ describe('when the reservation succeeded but the order is not saved', () => {
     // The saved order keeps its stock and its units.
     expect(stub.stockOf(kept)).toBe(6);
     expect(stub.calls.release).not.toContain(saved.body.id);
-    expect((await orders.service.holds.heldOrders(user.id)).map((held) => held.orderId)).toEqual([saved.body.id]);
+    expect((await orders.service.holds.heldOrders(user.id)).map((held) => held.orderId)).toEqual([
+      saved.body.id,
+    ]);
   });
 
   it('when a request died only moments ago, then its hold entry is left alone (it may still be placing)', async () => {

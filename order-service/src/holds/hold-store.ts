@@ -117,10 +117,7 @@ export function createHoldStore(model: PendingHoldsModel) {
 
     /** Takes the order's units (and key) off the tally; a no-op when they are already off. */
     async release(userId: string, orderId: string): Promise<void> {
-      const tally = await tallies.findOne(
-        { _id: userId },
-        { projection: { [`orders.${orderId}`]: 1 } },
-      );
+      const tally = await tallies.findOne({ _id: userId }, { projection: { [`orders.${orderId}`]: 1 } });
       const value = tally?.orders?.[orderId];
       if (value === undefined) return;
       const { u, k } = entryOf(value);
@@ -138,7 +135,10 @@ export function createHoldStore(model: PendingHoldsModel) {
      * unique request key, not the tally, is what keeps a key to one order.
      */
     async forgetKey(userId: string, hash: string, orderId: string): Promise<void> {
-      await tallies.updateOne({ _id: userId, [`keys.${hash}`]: orderId }, { $unset: { [`keys.${hash}`]: '' } });
+      await tallies.updateOne(
+        { _id: userId, [`keys.${hash}`]: orderId },
+        { $unset: { [`keys.${hash}`]: '' } },
+      );
     },
 
     /** The orders the tally says still hold units. */

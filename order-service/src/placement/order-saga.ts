@@ -93,9 +93,7 @@ export async function reserveAndSave(deps: OrderSagaDeps, input: OrderSagaInput)
     currency: deps.currency,
     status: 'pending',
     statusHistory: [{ status: 'pending', at: now, by: input.userId }],
-    outbox: [
-      orderCreatedEvent({ items, totalAmount: fromCents(totalCents), currency: deps.currency }, now),
-    ],
+    outbox: [orderCreatedEvent({ items, totalAmount: fromCents(totalCents), currency: deps.currency }, now)],
     createdAt: now,
     updatedAt: now,
   };

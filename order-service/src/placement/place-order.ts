@@ -66,7 +66,10 @@ async function replayOf(deps: PlaceOrderDeps, userId: string, idem: Idempotency)
  * reserve, save. A request whose key another order holds gets that order's current state, or waits
  * while the first request with the key is still being placed.
  */
-export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderRequest): Promise<PlaceOrderResult> {
+export async function placeOrder(
+  deps: PlaceOrderDeps,
+  request: PlaceOrderRequest,
+): Promise<PlaceOrderResult> {
   const { userId, lines, idempotencyKey: key } = request;
   const units = lines.reduce((sum, line) => sum + line.quantity, 0);
   const idem = key

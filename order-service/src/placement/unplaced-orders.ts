@@ -69,7 +69,10 @@ export function createUnplacedOrders(deps: UnplacedOrdersDeps) {
         entry.attempts += 1;
         entry.dueAt = now + Math.min(1_000 * 2 ** entry.attempts, MAX_BACKOFF_MS);
         deps.metrics.bookkeepingFailures.inc({ operation: 'inventory_release' });
-        logger.warn({ err: error, orderId, attempts: entry.attempts }, 'inventory release failed; will retry');
+        logger.warn(
+          { err: error, orderId, attempts: entry.attempts },
+          'inventory release failed; will retry',
+        );
         // product-service is away: the rest would only fail the same way.
         break;
       }
@@ -114,7 +117,13 @@ export function createUnplacedOrders(deps: UnplacedOrdersDeps) {
     deps.metrics.releasesPending.set(due.size);
   }
 
-  const loop = new BackgroundLoop('inventory-release', deps.intervalMs, pass, logger, deps.metrics.bookkeepingFailures);
+  const loop = new BackgroundLoop(
+    'inventory-release',
+    deps.intervalMs,
+    pass,
+    logger,
+    deps.metrics.bookkeepingFailures,
+  );
 
   return {
     start: () => loop.start(),
@@ -151,7 +160,10 @@ export function createUnplacedOrders(deps: UnplacedOrdersDeps) {
         return count;
       } catch (error) {
         deps.metrics.bookkeepingFailures.inc({ operation: 'predecessor_guards' });
-        logger.warn({ err: error, slot: deps.slot }, 'could not read the tallies for a predecessor; retried later');
+        logger.warn(
+          { err: error, slot: deps.slot },
+          'could not read the tallies for a predecessor; retried later',
+        );
         return 0;
       }
     },
