@@ -17,6 +17,7 @@ import {
   type Thresholds,
   type Workload,
 } from './scenarios';
+import { ProcessGroupSampler, stackRootPid } from './process-cpu';
 import { MetricsSampler, metricsTargets, type ServiceUsage } from './service-metrics';
 import {
   adminCredentials,
@@ -68,7 +69,9 @@ async function measure(
   plan: { users: number; durationSec: number; rampSec: number; cap: number; seed: number; tag: string },
 ): Promise<Measured> {
   const sampler = new MetricsSampler(metricsTargets());
+  const processes = new ProcessGroupSampler(stackRootPid());
   await sampler.sample();
+  processes.sample();
   sampler.start(5_000);
   const unitsBefore = ctx.ledger.units;
   const phase = await runPhase({
@@ -93,7 +96,7 @@ async function measure(
     phase,
     units: ctx.ledger.units - unitsBefore,
     summary: summarizeRecorder(phase.recorder),
-    services: sampler.usage(),
+    services: [...sampler.usage(), ...processes.usage()],
     serverCache: sampler.serverCache(),
   };
 }

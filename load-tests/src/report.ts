@@ -1,6 +1,7 @@
 import type { InventoryReport } from './inventory';
 import type { FailureSample } from './recorder';
 import type { ScenarioName } from './scenarios';
+import { cpuPerUnit } from './process-cpu';
 import type { ServiceUsage } from './service-metrics';
 import type { CacheCounts, Summary, TimelinePoint } from './summary';
 import type { ThresholdResult } from './thresholds';
@@ -61,6 +62,28 @@ export interface RunReport {
   passed: boolean;
   max?: { bestUsers: number | null; bestRps: number | null; p95BelowMs: number; steps: MaxStep[] };
   notes: string[];
+}
+
+/**
+ * CPU per placed order (when orders were placed) and per successful request, summed over every
+ * process measured: the services' /metrics and, under load:stack, the database, Redis and nginx.
+ */
+export function cpuLines(report: Pick<RunReport, 'services' | 'orders' | 'overall'>): string[] {
+  const line = (unit: string, count: number) => {
+    const { perUnit, totalMs, complete } = cpuPerUnit(report.services, count);
+    const parts = perUnit
+      .filter((row) => row.ms !== null)
+      .sort((a, b) => b.ms! - a.ms!)
+      .map((row) => `${row.name} ${row.ms!.toFixed(2)}`);
+    return (
+      `CPU per ${unit} (${count}): ${totalMs === null ? 'n/a' : `${totalMs.toFixed(2)} ms`} in all` +
+      `${complete ? '' : ' (some processes unreadable)'} — ${parts.join(', ')}`
+    );
+  };
+  const lines = [];
+  if (report.orders.placed > 0) lines.push(line('placed order', report.orders.placed));
+  if (report.overall.ok > 0) lines.push(line('successful request', report.overall.ok));
+  return lines;
 }
 
 const pct = (ratio: number | null | undefined) =>
@@ -226,8 +249,12 @@ export function renderText(report: RunReport): string {
     out.push(`${service.name}: /metrics unreachable (${service.error ?? service.url})`);
   }
   out.push(
-    'CPU % = CPU seconds / wall seconds x 100 (100 = one full core), from each /metrics before and after',
+    'CPU % = CPU seconds / wall seconds x 100 (100 = one full core), from each /metrics before and after' +
+      (report.services.some((service) => service.url.startsWith('/proc'))
+        ? ' (processes without /metrics: from /proc)'
+        : ''),
   );
+  out.push(...cpuLines(report));
   out.push(
     `load generator: ${num(report.environment.generatorCpuSeconds, 2)} CPU s on the same machine ` +
       `(${report.environment.cpus} × ${report.environment.cpuModel}, load average ` +
@@ -434,6 +461,11 @@ export function renderHtml(report: RunReport): string {
         num(service.rssPeakMb, 1),
       ]),
     ),
+  );
+  sections.push(
+    `<ul>${cpuLines(report)
+      .map((line) => `<li>${escapeHtml(line)}</li>`)
+      .join('')}</ul>`,
   );
   sections.push('<h2>Thresholds</h2>');
   sections.push(

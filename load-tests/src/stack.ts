@@ -201,7 +201,8 @@ async function main(args: string[]): Promise<number> {
     log(`${mustBeHealthy.map((url) => `${url}/health`).join(', ')}: 200; running the load test`);
     load = spawn(process.execPath, [path.join(__dirname, 'cli.js'), ...args], {
       stdio: 'inherit',
-      env: { ...env, BASE_URL: baseUrl },
+      // The stack's database, Redis and nginx processes are read from /proc as its descendants.
+      env: { ...env, BASE_URL: baseUrl, LOAD_STACK_PID: String(stack.pid) },
     });
     return await exited(load);
   } finally {
