@@ -229,7 +229,8 @@ describe('when the reservation succeeded but the order is not saved', () => {
     const backlog = Array.from({ length: 120 }, (_, i) => orderIdFrom(3_600 + i));
     for (const orderId of backlog) await orders.service.holds.claim(user.id, orderId, 1, 1_000);
 
-    expect(await orders.service.unplaced.recover()).toBe(120);
+    // The loop's own first pass may have queued some of them already: recover() queues the rest.
+    await orders.service.unplaced.recover();
 
     await eventually(async () => (await unplacedHolds(orders)) === 0);
     expect(new Set(stub.calls.release)).toEqual(new Set(backlog));

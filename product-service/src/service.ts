@@ -72,7 +72,8 @@ export async function createProductService(
   const startConsumer = () => {
     // Blocking stream reads need their own connection; the stream name is shared, so no prefix.
     const consumer = new OrderEventsConsumer(
-      createRedis(config.REDIS_URL, { logger }),
+      // A blocking read in a pipeline would hold back every command queued behind it.
+      createRedis(config.REDIS_URL, { logger, overrides: { enableAutoPipelining: false } }),
       services.inventory,
       logger,
       services.metrics,
