@@ -205,7 +205,7 @@ export class StockStore {
       { $inc: { stock: hold.quantity }, $pull: { holds: { call: hold.call } }, $set: { updatedAt } },
       { returnDocument: 'after', projection: { stock: 1 } },
     );
-    return product ? restock(product as { stock: number }, productId, hold.quantity, updatedAt) : null;
+    return product ? restock(product, productId, hold.quantity, updatedAt) : null;
   }
 
   /** Undefined: another call holds units for this order right now; the caller tries again. */
@@ -299,7 +299,7 @@ export class StockStore {
     // units are back by now; looking again settles it (a stock race, too, is decided afresh).
     const takeable = items.every(({ productId, quantity }) => {
       const product = products.get(productId);
-      return product?.isActive !== false && (product?.stock ?? 0) >= quantity;
+      return product?.isActive === true && product.stock >= quantity;
     });
     if (heldByAnother || takeable) return undefined;
     for (const product of products.values()) delete product.holds;
@@ -346,7 +346,7 @@ export class StockStore {
       },
       { returnDocument: 'after', projection: { stock: 1 } },
     );
-    return product ? restock(product as { stock: number }, item.productId, item.quantity, updatedAt) : null;
+    return product ? restock(product, item.productId, item.quantity, updatedAt) : null;
   }
 
   /** Removing a marker is idempotent, so it needs no guard. */
