@@ -200,3 +200,19 @@ describe('a release that died midway', () => {
     expect(await stockOf(service, notYet.id)).toBe(10);
   });
 });
+
+describe('the sweep as a background loop', () => {
+  it('when it runs, then the markers of completed reservations go within a flush or two', async () => {
+    const product = await createProduct(service, { stock: 10 });
+    const stop = service.services.sweep.start();
+    try {
+      expect((await reserve(newOrderId(), product.id, 1)).status).toBe(201);
+      const deadline = Date.now() + 3_000;
+      while ((await holdsOf(product.id)).length > 0 && Date.now() < deadline) await sleep(50);
+      expect(await holdsOf(product.id)).toEqual([]);
+      expect(await stockOf(service, product.id)).toBe(9);
+    } finally {
+      await stop();
+    }
+  });
+});
