@@ -9,6 +9,8 @@ export interface CatalogMetrics {
   reservations: Counter<'outcome'>;
   releases: Counter<'outcome'>;
   stockouts: Counter;
+  abandonedTakes: Counter;
+  bookkeepingFailures: Counter<'operation'>;
   orderEvents: Counter<'type' | 'outcome'>;
 }
 
@@ -32,6 +34,15 @@ export function createCatalogMetrics(registry: Registry): CatalogMetrics {
     stockouts: counter(
       'inventory_stockouts_total',
       'Times a reservation took the last unit of a product (stock reached 0)',
+    ),
+    abandonedTakes: counter(
+      'inventory_abandoned_takes_total',
+      'Product lines whose units the crash recovery put back (a take that died or lost its reservation)',
+    ),
+    bookkeepingFailures: counter(
+      'inventory_bookkeeping_failures_total',
+      'Failed passes of the stock bookkeeping loops (holds markers flush, crash recovery), by loop',
+      ['operation'],
     ),
     orderEvents: counter(
       'order_events_processed_total',

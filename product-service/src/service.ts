@@ -13,6 +13,7 @@ import type { Connection } from 'mongoose';
 import { createApp } from './app';
 import type { ProductConfig } from './config';
 import { OrderEventsConsumer } from './inventory/order-events-consumer';
+import type { StockSweepOptions } from './inventory/stock-sweep';
 import { createModels, type Models } from './models';
 import { ensureDefaultCategories } from './seed/default-categories';
 import { createServices, type Services } from './services';
@@ -22,6 +23,8 @@ export interface ProductServiceOptions extends RootOptions {
   orderWaitMs?: number;
   /** How long one read of the order-events stream blocks (tests shorten it so stop() is quick). */
   eventsBlockMs?: number;
+  /** The holds bookkeeping's intervals and grace period (tests shorten them). */
+  sweep?: StockSweepOptions;
 }
 
 export interface ProductService extends ServiceRoot {
@@ -35,7 +38,7 @@ export interface ProductService extends ServiceRoot {
 
 /**
  * The composition root: connects MongoDB and Redis, creates the indexes and the default categories,
- * and builds the app. start() adds the order-events consumer.
+ * and builds the app. start() adds the order-events consumer and the stock bookkeeping loops.
  */
 export async function createProductService(
   config: ProductConfig,
@@ -62,6 +65,7 @@ export async function createProductService(
     logger,
     registry: metrics.registry,
     orderWaitMs: options.orderWaitMs,
+    sweep: options.sweep,
   });
   const app = createApp({ config, logger, metrics, lifecycle, connection, services });
   if (config.DEFAULT_CATEGORIES === 'on') {
@@ -92,7 +96,7 @@ export async function createProductService(
     ...basics,
     app,
     config,
-    startBackground: () => [startConsumer()],
+    startBackground: () => [services.sweep.start(), startConsumer()],
     clients: [() => closeRedis(redis), () => connection.close()],
   });
   return { ...root, config, connection, models, services, redis };

@@ -5,6 +5,7 @@ import { CategoryCatalog } from './categories/category-catalog';
 import type { ProductConfig } from './config';
 import { Inventory } from './inventory/inventory';
 import { StockStore } from './inventory/stock-store';
+import { StockSweep, type StockSweepOptions } from './inventory/stock-sweep';
 import { type CatalogMetrics, createCatalogMetrics } from './metrics';
 import type { Models } from './models';
 import { ProductCatalog } from './products/product-catalog';
@@ -18,6 +19,8 @@ export interface ServiceDeps {
   registry: Registry;
   /** How long a call waits for another call working on the same order (tests shorten it). */
   orderWaitMs?: number;
+  /** The holds bookkeeping's intervals and grace period (tests shorten them). */
+  sweep?: StockSweepOptions;
 }
 
 export interface Services {
@@ -27,6 +30,7 @@ export interface Services {
   inventory: Inventory;
   metrics: CatalogMetrics;
   stock: StockStore;
+  sweep: StockSweep;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -38,12 +42,18 @@ export function createServices(deps: ServiceDeps): Services {
     category: config.CACHE_TTL_CATEGORY_SECONDS,
   });
   const stock = new StockStore(models, logger, deps.orderWaitMs);
+  const waitMs = deps.orderWaitMs ?? 3_000;
+  const sweep = new StockSweep(
+    { stock, cache, metrics, logger },
+    { graceMs: Math.max(60_000, 2 * waitMs), ...deps.sweep },
+  );
   return {
     cache,
     metrics,
     stock,
+    sweep,
     products: new ProductCatalog({ models, cache }),
     categories: new CategoryCatalog({ models, cache }),
-    inventory: new Inventory({ stock, cache, metrics }),
+    inventory: new Inventory({ stock, sweep, cache, metrics }),
   };
 }

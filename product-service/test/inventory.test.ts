@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { describe, expect, it } from 'vitest';
 import {
   createProduct,
@@ -15,6 +16,9 @@ const reserve = (body: unknown) =>
     .post('/inventory/reservations')
     .set('X-Internal-Token', service.internalToken)
     .send(body as object);
+/** The product's `holds` markers as stored (the API never shows them). */
+const holdsOf = async (productId: string) =>
+  (await service.models.products.collection.findOne({ _id: new Types.ObjectId(productId) }))?.holds ?? [];
 const release = (orderId: string) =>
   service.http.delete(`/inventory/reservations/${orderId}`).set('X-Internal-Token', service.internalToken);
 
@@ -69,9 +73,11 @@ describe('reserving', () => {
       .get(`/inventory/reservations/${orderId}`)
       .set('X-Internal-Token', service.internalToken);
     expect(fetched.body).toEqual(response.body);
-    // No bookkeeping is left on the product once the reservation completed.
-    const raw = await service.models.products.findById(lamp.id).select('+holds +releases').lean();
-    expect(raw?.holds ?? []).toEqual([]);
+    // The take's markers stay until the sweep's next flush removes them, in one command for all.
+    expect(await holdsOf(lamp.id)).toHaveLength(1);
+    await service.services.sweep.flushMarkers();
+    expect(await holdsOf(lamp.id)).toEqual([]);
+    expect(await holdsOf(mug.id)).toEqual([]);
   });
 
   it('when the same productId appears twice, then the quantities are merged', async () => {
@@ -225,96 +231,40 @@ describe('releasing', () => {
   });
 });
 
-describe('recovering from a crash', () => {
-  it('when a reserve died after taking some units, then releasing the order puts back exactly those', async () => {
-    const taken = await createProduct(service, { stock: 10 });
-    const untouched = await createProduct(service, { stock: 10 });
-    const orderId = newOrderId();
-    // The state a process leaves when it dies between its first and second product update.
-    await service.models.reservations.create({
-      _id: orderId,
-      status: 'pending',
-      items: [
-        { productId: taken.id, quantity: 4, name: 'a', unitPriceCents: 1 },
-        { productId: untouched.id, quantity: 4, name: 'b', unitPriceCents: 1 },
-      ],
-    });
-    await service.models.products.updateOne(
-      { _id: taken.id },
-      { $inc: { stock: -4 }, $push: { holds: orderId } },
+describe('database commands', () => {
+  /** Commands product-service sent so far, from its own metrics (every command is timed). */
+  async function commandsSent(): Promise<number> {
+    const text = (await service.http.get('/metrics')).text;
+    return [...text.matchAll(/^mongodb_command_duration_seconds_count\{[^}]*\} (\d+)$/gm)].reduce(
+      (sum, match) => sum + Number(match[1]),
+      0,
     );
+  }
 
-    const released = await release(orderId);
-    expect(released.status).toBe(200);
-    expect(await stockOf(service, taken.id)).toBe(10);
-    expect(await stockOf(service, untouched.id)).toBe(10);
+  it('when an order is reserved, then it costs one command per line and one insert', async () => {
+    const products = await Promise.all([1, 2, 3].map(() => createProduct(service, { stock: 5 })));
+    const before = await commandsSent();
+    expect(
+      (await reserve({ orderId: newOrderId(), items: [{ productId: products[0]!.id, quantity: 1 }] })).status,
+    ).toBe(201);
+    const afterOne = await commandsSent();
+    expect(afterOne - before).toBe(2);
+
+    const items = products.map((product) => ({ productId: product.id, quantity: 1 }));
+    expect((await reserve({ orderId: newOrderId(), items })).status).toBe(201);
+    expect((await commandsSent()) - afterOne).toBe(4);
   });
 
-  it('when a release died midway, then repeating it restores only the products not yet restored', async () => {
-    const done = await createProduct(service, { stock: 10 });
-    const notYet = await createProduct(service, { stock: 10 });
-    const orderId = newOrderId();
-    await reserve({
-      orderId,
-      items: [
-        { productId: done.id, quantity: 2 },
-        { productId: notYet.id, quantity: 3 },
-      ],
-    });
-    // The state a process leaves when it dies after restoring the first product.
-    await service.models.reservations.updateOne({ _id: orderId }, { $set: { status: 'releasing' } });
-    await service.models.products.updateOne(
-      { _id: done.id },
-      { $inc: { stock: 2 }, $push: { releases: orderId } },
-    );
-
-    expect((await release(orderId)).status).toBe(200);
-    expect(await stockOf(service, done.id)).toBe(10);
-    expect(await stockOf(service, notYet.id)).toBe(10);
-  });
-
-  it('when a reserve died midway, then repeating it after the claim ran out puts back what it took and reserves afresh', async () => {
-    const product = await createProduct(service, { stock: 10 });
-    const orderId = newOrderId();
-    await service.models.reservations.create({
-      _id: orderId,
-      status: 'pending',
-      items: [{ productId: product.id, quantity: 4 }],
-      claim: 'crashed-call',
-      claimUntil: new Date(Date.now() - 1_000),
-    });
-    await service.models.products.updateOne(
-      { _id: product.id },
-      { $inc: { stock: -4 }, $push: { holds: orderId } },
-    );
-
-    const response = await reserve({ orderId, items: [{ productId: product.id, quantity: 4 }] });
-    expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({
-      status: 'reserved',
-      items: [{ productId: product.id, quantity: 4 }],
-    });
-    expect(await stockOf(service, product.id)).toBe(6);
-    const stored = await service.models.products.findById(product.id).lean();
-    expect(stored?.holds ?? []).toEqual([]);
-  });
-
-  it('when another call is still working on the order, then 503 with Retry-After and nothing changes', async () => {
-    const product = await createProduct(service, { stock: 3 });
-    const orderId = newOrderId();
-    await service.models.reservations.create({
-      _id: orderId,
-      status: 'pending',
-      items: [{ productId: product.id, quantity: 1 }],
-      claim: 'live-call',
-      claimUntil: new Date(Date.now() + 60_000),
-    });
-    const reserved = await reserve({ orderId, items: [{ productId: product.id, quantity: 1 }] });
-    expect(reserved.status).toBe(503);
-    expect(reserved.headers['retry-after']).toBe('1');
-    const released = await release(orderId);
-    expect(released.status).toBe(503);
-    expect(await stockOf(service, product.id)).toBe(3);
-    expect((await service.models.reservations.findById(orderId).lean())?.status).toBe('pending');
+  it('when the sweep flushes the markers of many orders, then that is one command', async () => {
+    const products = await Promise.all([1, 2].map(() => createProduct(service, { stock: 5 })));
+    await service.services.sweep.flushMarkers();
+    for (const product of [...products, ...products]) {
+      await reserve({ orderId: newOrderId(), items: [{ productId: product.id, quantity: 1 }] });
+    }
+    const before = await commandsSent();
+    await service.services.sweep.flushMarkers();
+    expect((await commandsSent()) - before).toBe(1);
+    expect(await holdsOf(products[0]!.id)).toEqual([]);
+    expect(await holdsOf(products[1]!.id)).toEqual([]);
   });
 });

@@ -24,3 +24,4 @@ export * from './circuit-recovery';
 export * from './event-signature';
 export * from './order-events-contract';
 export * from './service-root';
+export * from './background-loop';

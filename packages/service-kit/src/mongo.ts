@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { retryWriteConflicts } from './mongo-errors';
+import { isTransientWriteConflict } from './mongo-errors';
 import { instrumentMongoClient } from './mongo-metrics';
 import { retryWithBackoff } from './retry';
 
@@ -73,11 +74,39 @@ export function mongoHealthCheck(connection: Connection) {
   };
 }
 
+const INDEX_BUILD_ATTEMPTS = 8;
+
+/**
+ * A build the server aborted for a concurrent one. FerretDB over DocumentDB reports PostgreSQL's
+ * deadlock between two builds on one collection as a plain InternalError (code 1), not as the
+ * write conflict it reports for writes.
+ */
+function isIndexBuildRace(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    isTransientWriteConflict(error) ||
+    (code === 1 && typeof message === 'string' && /deadlock detected/i.test(message))
+  );
+}
+
 /**
  * Builds the indexes the models' schemas declare (creating their collections), before the service
  * serves. Replicas starting together build the same indexes, and the server may abort one build for
- * another: each build is retried (mongoose's own init() remembers its first failure forever).
+ * another: each build is retried (mongoose's own init() remembers its first failure forever), after
+ * a random pause, so the builds that collided do not collide again at once (three replicas on one
+ * collection failed their start-up now and then).
  */
 export async function ensureIndexes(models: { createIndexes(): Promise<unknown> }[]): Promise<void> {
-  await Promise.all(models.map((model) => retryWriteConflicts(() => model.createIndexes())));
+  await Promise.all(
+    models.map(async (model) => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await model.createIndexes();
+        } catch (error) {
+          if (attempt >= INDEX_BUILD_ATTEMPTS || !isIndexBuildRace(error)) throw error;
+          await sleep(Math.random() * 50 * attempt);
+        }
+      }
+    }),
+  );
 }

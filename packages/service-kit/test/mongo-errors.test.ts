@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ensureIndexes } from '../src/mongo';
 import { isDuplicateKey, isTransientWriteConflict, retryWriteConflicts } from '../src/mongo-errors';
 
 describe('isDuplicateKey', () => {
@@ -69,5 +70,35 @@ describe('retryWriteConflicts', () => {
     ['no code', new Error('x'), false],
   ])('isTransientWriteConflict: %s', (_case, error, expected) => {
     expect(isTransientWriteConflict(error)).toBe(expected);
+  });
+});
+
+describe('ensureIndexes', () => {
+  // What FerretDB over DocumentDB answers when replicas starting together build one collection's indexes.
+  const buildRace = Object.assign(new Error('deadlock detected'), { code: 1, codeName: 'InternalError' });
+
+  it('when the server aborts builds for concurrent ones, again and again, then they are retried until built', async () => {
+    let calls = 0;
+    const model = {
+      createIndexes: async () => {
+        calls += 1;
+        if (calls <= 4) throw buildRace;
+      },
+    };
+    await ensureIndexes([model]);
+    expect(calls).toBe(5);
+  });
+
+  it('when a build fails for another reason, then that error is thrown at once', async () => {
+    const other = Object.assign(new Error('index options conflict'), { code: 85 });
+    let calls = 0;
+    const model = {
+      createIndexes: async () => {
+        calls += 1;
+        throw other;
+      },
+    };
+    await expect(ensureIndexes([model])).rejects.toBe(other);
+    expect(calls).toBe(1);
   });
 });

@@ -4,9 +4,11 @@ import type { CatalogMetrics } from '../metrics';
 import type { RequestedItem } from './inventory-schemas';
 import { type ReservationView, reservationView } from './reservation-view';
 import type { ProductSnapshot, StockChange, StockStore } from './stock-store';
+import type { StockSweep } from './stock-sweep';
 
 export interface InventoryDeps {
   stock: StockStore;
+  sweep: Pick<StockSweep, 'reserved'>;
   cache: CatalogCache;
   metrics: CatalogMetrics;
 }
@@ -76,7 +78,10 @@ export class Inventory {
     try {
       const result = await this.deps.stock.take(orderId, items);
       if (result.kind === 'refused') throw availabilityProblem(items, result.products);
-      if (result.kind === 'taken') await this.stockChanged(result.changes, 'take');
+      if (result.kind === 'taken') {
+        this.deps.sweep.reserved(result.reservation);
+        await this.stockChanged(result.changes, 'take');
+      }
       this.deps.metrics.reservations.inc({ outcome: result.kind === 'replayed' ? 'replayed' : 'reserved' });
       return { reservation: reservationView(result.reservation), replayed: result.kind === 'replayed' };
     } catch (error) {

@@ -1,11 +1,11 @@
 import { type Connection, type Model, Schema } from 'mongoose';
 
 /**
- * pending: units are being taken (or a crash interrupted that); releasing: units are being put back.
+ * Written once every unit is taken (reserved), never before: units taken for an order with no
+ * reservation yet are only in the products' `holds`. releasing: units are being put back.
  * released without items is a tombstone: the order was released before it ever reserved.
- * While pending, items are the requested lines (no name or price yet).
  */
-export const RESERVATION_STATUSES = ['pending', 'reserved', 'releasing', 'released'] as const;
+export const RESERVATION_STATUSES = ['reserved', 'releasing', 'released'] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
 export interface ReservedItem {
@@ -15,14 +15,16 @@ export interface ReservedItem {
   unitPriceCents: number;
 }
 
-/** A line of a reservation: priced once reserved, just product and quantity while pending. */
+/** A line of a reservation: the priced item (name and price may be absent on older records). */
 export type ReservationLine = Pick<ReservedItem, 'productId' | 'quantity'> & Partial<ReservedItem>;
 
 export interface ReservationFields {
   _id: string;
   status: ReservationStatus;
   items: ReservationLine[];
-  /** Who is taking or giving back this order's units right now (pending, releasing). */
+  /** The take call that reserved the units: its `holds` markers are only bookkeeping left behind. */
+  takenBy?: string;
+  /** Who is giving back this order's units right now (releasing). */
   claim?: string;
   /** After this the claimer is presumed dead, and another call may take its work over. */
   claimUntil?: Date;
@@ -45,6 +47,7 @@ const reservationSchema = new Schema<ReservationFields>(
     _id: { type: String, required: true },
     status: { type: String, enum: RESERVATION_STATUSES, required: true },
     items: { type: [itemSchema], default: [] },
+    takenBy: { type: String },
     claim: { type: String },
     claimUntil: { type: Date },
   },

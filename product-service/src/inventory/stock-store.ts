@@ -1,75 +1,72 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpError, isDuplicateKey, type Logger, retryWriteConflicts } from '@ecom/service-kit';
-import type { Types } from 'mongoose';
+import { type mongo, Types } from 'mongoose';
 import type { Models } from '../models';
 import type { RequestedItem } from './inventory-schemas';
 import type { ReservationFields, ReservationLine, ReservedItem } from './reservation-model';
+import {
+  busy,
+  type GiveBackResult,
+  type HoldMarker,
+  isTombstone,
+  type ProductSnapshot,
+  restock,
+  sameItems,
+  type StockChange,
+  type TakeResult,
+} from './stock-types';
 
-/** Longer than any take or give-back runs, so a live claimer is never taken over. */
+export type { GiveBackResult, HoldMarker, ProductSnapshot, StockChange, TakeResult } from './stock-types';
+
+/** Longer than any give-back runs, so a live claimer is never taken over. */
 const CLAIM_MS = 30_000;
 const BUSY_POLL_MS = 20;
-
-export interface ProductSnapshot {
-  _id: Types.ObjectId;
-  name: string;
-  priceCents: number;
-  stock: number;
-  isActive?: boolean | null;
-  holds?: string[];
-  releases?: string[];
-}
-
-/** A product's stock after a take or give-back, for the cache's live stock. */
-export interface StockChange {
-  id: string;
-  stock: number;
-  updatedAt: string;
-  /** It had none left before (give-back) or has none left now (take). */
-  availabilityChanged: boolean;
-}
-
-export type TakeResult =
-  | { kind: 'taken'; reservation: ReservationFields; changes: StockChange[] }
-  | { kind: 'replayed'; reservation: ReservationFields }
-  /** Nothing was taken: these are the products as they are now, to explain why. */
-  | { kind: 'refused'; products: Map<string, ProductSnapshot> };
-
-export interface GiveBackResult {
-  reservation: ReservationFields;
-  outcome: 'released' | 'already_released' | 'tombstone';
-  changes: StockChange[];
-}
-
-function sameItems(stored: ReservationLine[], requested: RequestedItem[]): boolean {
-  return (
-    stored.length === requested.length &&
-    stored.every(
-      (item, i) => item.productId === requested[i]!.productId && item.quantity === requested[i]!.quantity,
-    )
-  );
-}
-
-function busy(): HttpError {
-  return HttpError.serviceUnavailable('Inventory is busy with this order, retry shortly', 1);
-}
 
 /** What a take reads back of the product: the markers stay on the server. */
 const SNAPSHOT = { name: 1, priceCents: 1, stock: 1, isActive: 1 } as const;
 
+const oid = (id: string) => new Types.ObjectId(id);
 const claimed = (claim: string) => ({ claim, claimUntil: new Date(Date.now() + CLAIM_MS) });
 /** `null` also matches a claim that was never set (a crash before claims existed, or a test's state). */
 const heldBy = (record: ReservationFields) => ({ status: record.status, claim: record.claim ?? null });
 const claimIsLive = (record: ReservationFields) => (record.claimUntil?.getTime() ?? 0) > Date.now();
 
+/** The product document as the driver-level calls below see it. */
+interface ProductDoc {
+  _id: Types.ObjectId;
+  name: string;
+  priceCents: number;
+  stock: number;
+  isActive?: boolean | null;
+  holds?: HoldMarker[];
+  releases?: string[];
+  updatedAt: Date;
+}
+
+interface TakenLine {
+  item: RequestedItem;
+  product: ProductSnapshot;
+}
+
+/** What the crash recovery needs to know of an order's reservation. */
+export interface ReservationState {
+  tombstone: boolean;
+  takenBy?: string;
+}
+
 /**
  * Stock per order, on conditional single-document writes only (the filter is checked atomically with
- * the write by the server, and the result says whether it matched): a product's units
- * are taken by one write that checks the stock *and* records the order in `holds`; given back by
- * one write that records it in `releases`. The reservation document (`_id` = order id) is the
- * order's claim: inserted first, so one order id takes stock once; its `claim` names the call
- * working on it, so a crashed call's work is taken over (after CLAIM_MS) and redone exactly once,
- * guided by the markers, which are removed when the step is complete.
+ * the write by the server, and the result says whether it matched). A take call takes each product's
+ * units with one write that checks the stock and adds a marker to the product's `holds` (order id,
+ * the call's own id, quantity, time), then inserts the reservation (`_id` = order id, `takenBy` = the
+ * call): n + 1 commands. The insert decides the order once: a call that loses it (to a duplicate take,
+ * or to a release's tombstone) puts its own units back, guarded by its marker.
+ *
+ * So that units come back exactly once, a marker leaves a product in one of two ways only: with its
+ * units, by a write conditional on that call's marker (its own call, a release, the crash recovery),
+ * or without them, only when the call is the reservation's `takenBy` (the sweep, a release), whose
+ * units the reservation owns. Releases of reserved orders give units back once by `releases` markers.
  */
 export class StockStore {
   constructor(
@@ -78,53 +75,41 @@ export class StockStore {
     private readonly waitMs = 3_000,
   ) {}
 
+  // Driver-level, on the request path above all: no casting, hydration or validation per call (the
+  // input is validated by zod at the edge), and product ids are converted here.
+  private get products(): mongo.Collection<ProductDoc> {
+    return this.models.products.collection as unknown as mongo.Collection<ProductDoc>;
+  }
+
+  private get reservations(): mongo.Collection<ReservationFields> {
+    return this.models.reservations.collection as unknown as mongo.Collection<ReservationFields>;
+  }
+
   /** Takes every line for the order, or none. Lines must be merged and sorted (mergeItems). */
   async take(orderId: string, items: RequestedItem[]): Promise<TakeResult> {
-    const claim = randomUUID();
-    const existing = await this.claimOrder(orderId, items, claim);
-    if (existing) return existing;
-
-    const updatedAt = new Date();
-    const taken = await Promise.all(items.map((item) => this.takeOne(orderId, item, updatedAt)));
-    if (taken.some((product) => !product)) {
-      await this.putBackHolds(orderId, items);
-      await this.models.reservations.deleteOne({ _id: orderId, status: 'pending', claim });
-      return { kind: 'refused', products: await this.loadProducts(items) };
+    const deadline = Date.now() + this.waitMs;
+    for (;;) {
+      const result = await this.tryTake(orderId, items);
+      if (result) return result;
+      if (Date.now() >= deadline) throw busy();
+      await sleep(BUSY_POLL_MS);
     }
-    const reserved: ReservedItem[] = items.map((item, i) => ({
-      ...item,
-      name: taken[i]!.name,
-      unitPriceCents: taken[i]!.priceCents,
-    }));
-    const saved = await this.models.reservations
-      .findOneAndUpdate(
-        { _id: orderId, status: 'pending', claim },
-        { $set: { status: 'reserved', items: reserved }, $unset: { claim: 1, claimUntil: 1 } },
-        { returnDocument: 'after' },
-      )
-      .lean<ReservationFields>();
-    // Only if this call outlived its claim; the call that took it over puts the units back.
-    if (!saved) throw busy();
-    await this.dropMarker(items, 'holds', orderId);
-    const changes = taken.map((product) => ({
-      id: product!._id.toString(),
-      stock: product!.stock,
-      updatedAt: updatedAt.toISOString(),
-      availabilityChanged: product!.stock === 0,
-    }));
-    return { kind: 'taken', reservation: saved, changes };
   }
 
   /** Gives an order's units back exactly once; for an order never reserved, leaves a tombstone. */
   async giveBack(orderId: string): Promise<GiveBackResult> {
     const deadline = Date.now() + this.waitMs;
     for (;;) {
-      const existing = await this.models.reservations.findById(orderId).lean<ReservationFields>();
+      const existing = await this.get(orderId);
       if (!existing) {
         const tombstone = await this.insertTombstone(orderId);
-        if (tombstone) return { reservation: tombstone, outcome: 'tombstone', changes: [] };
+        // First the tombstone, so a take in flight loses its insert; then the units it holds.
+        if (tombstone)
+          return { reservation: tombstone, outcome: 'tombstone', changes: await this.restoreHolds(orderId) };
       } else if (existing.status === 'released') {
-        return { reservation: existing, outcome: 'already_released', changes: [] };
+        // A take that arrived after the tombstone and died before putting its units back.
+        const changes = isTombstone(existing) ? await this.restoreHolds(orderId) : [];
+        return { reservation: existing, outcome: 'already_released', changes };
       } else if (existing.status === 'reserved' || !claimIsLive(existing)) {
         const released = await this.release(existing);
         if (released) return released;
@@ -139,97 +124,186 @@ export class StockStore {
     return this.models.reservations.findById(orderId).lean<ReservationFields>().exec();
   }
 
+  /** The products as they are now, with the orders they hold units for. */
   async loadProducts(items: RequestedItem[]): Promise<Map<string, ProductSnapshot>> {
-    const found = await this.models.products
-      .find({ _id: { $in: items.map((item) => item.productId) } })
-      .select('name priceCents stock isActive')
-      .lean<ProductSnapshot[]>();
+    const found = await this.products
+      .find<ProductSnapshot>(
+        { _id: { $in: items.map((item) => oid(item.productId)) } },
+        { projection: { ...SNAPSHOT, 'holds.orderId': 1, 'holds.call': 1 } },
+      )
+      .toArray();
     return new Map(found.map((product) => [product._id.toString(), product]));
   }
 
-  /**
-   * Inserts the pending reservation (the claim), or answers for the order from what exists:
-   * a replay, a refusal, or a wait while another call works on it. Undefined: this call owns it.
-   */
-  private async claimOrder(
-    orderId: string,
-    items: RequestedItem[],
-    claim: string,
-  ): Promise<TakeResult | undefined> {
-    const deadline = Date.now() + this.waitMs;
-    for (;;) {
-      try {
-        await retryWriteConflicts(() =>
-          this.models.reservations.create({ _id: orderId, status: 'pending', items, ...claimed(claim) }),
-        );
-        return undefined;
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-      }
-      const existing = await this.get(orderId);
-      if (existing?.status === 'reserved') {
-        if (!sameItems(existing.items, items)) {
-          throw HttpError.unprocessable('This orderId already has a reservation with other items', {
-            reason: 'order_id_reused',
-          });
-        }
-        return { kind: 'replayed', reservation: existing };
-      }
-      if (existing && existing.status !== 'pending') {
-        throw HttpError.conflict('The reservation for this order was released; use a new orderId', {
-          reason: 'released',
-        });
-      }
-      if (existing && !claimIsLive(existing) && (await this.takeOver(existing, items, claim)))
-        return undefined;
-      if (Date.now() >= deadline) throw busy();
-      await sleep(BUSY_POLL_MS);
-    }
-  }
-
-  /** A take that died midway: put back what it took, then start afresh under this call's claim. */
-  private async takeOver(
-    existing: ReservationFields,
-    items: RequestedItem[],
-    claim: string,
-  ): Promise<boolean> {
-    const { reservations } = this.models;
-    const won = await reservations.updateOne(
-      { _id: existing._id, ...heldBy(existing) },
-      { $set: claimed(claim) },
-    );
-    if (won.matchedCount === 0) return false;
-    this.logger.warn(
-      { orderId: existing._id },
-      'resuming a reservation interrupted midway; putting its units back first',
-    );
-    await this.putBackHolds(existing._id, existing.items);
-    await reservations.updateOne({ _id: existing._id, claim }, { $set: { items } });
-    return true;
-  }
-
-  private takeOne(orderId: string, item: RequestedItem, updatedAt: Date): Promise<ProductSnapshot | null> {
-    return this.models.products
-      .findOneAndUpdate(
-        { _id: item.productId, isActive: true, stock: { $gte: item.quantity }, holds: { $ne: orderId } },
-        { $inc: { stock: -item.quantity }, $push: { holds: orderId }, $set: { updatedAt } },
-        { returnDocument: 'after', timestamps: false, projection: SNAPSHOT },
-      )
-      .lean<ProductSnapshot>();
-  }
-
-  /** Null when another call created the reservation meanwhile (the caller looks again). */
-  private async insertTombstone(orderId: string): Promise<ReservationFields | null> {
+  /** Null when the order already has a reservation (the caller looks again). */
+  async insertTombstone(orderId: string): Promise<ReservationFields | null> {
+    const now = new Date();
+    const tombstone: ReservationFields = {
+      _id: orderId,
+      status: 'released',
+      items: [],
+      createdAt: now,
+      updatedAt: now,
+    };
     try {
       // A tombstone: a reserve for this order that arrives late (after a timeout) is refused.
-      const created = await retryWriteConflicts(() =>
-        this.models.reservations.create({ _id: orderId, status: 'released', items: [] }),
-      );
-      return created.toObject();
+      await retryWriteConflicts(() => this.reservations.insertOne(tombstone));
+      return tombstone;
     } catch (error) {
       if (isDuplicateKey(error)) return null;
       throw error;
     }
+  }
+
+  /** Every marker on every product, for the crash recovery. */
+  async heldMarkers(): Promise<Array<{ productId: string; hold: HoldMarker }>> {
+    const held = await this.products
+      .find<{ _id: Types.ObjectId; holds: HoldMarker[] }>(
+        { 'holds.orderId': { $exists: true } },
+        { projection: { holds: 1 } },
+      )
+      .toArray();
+    return held.flatMap((product) =>
+      product.holds.map((hold) => ({ productId: product._id.toString(), hold })),
+    );
+  }
+
+  async reservationStates(orderIds: string[]): Promise<Map<string, ReservationState>> {
+    const found = await this.reservations
+      .find<Pick<ReservationFields, '_id' | 'status' | 'items' | 'takenBy'>>(
+        { _id: { $in: orderIds } },
+        { projection: { status: 1, takenBy: 1, 'items.productId': 1 } },
+      )
+      .toArray();
+    return new Map(
+      found.map((record) => [record._id, { tombstone: isTombstone(record), takenBy: record.takenBy }]),
+    );
+  }
+
+  /**
+   * Removes the markers the reservations' own take calls left (no units: the reservations own
+   * those), in one command for many orders. Only reservations' calls: removing is then idempotent.
+   */
+  async dropReservedMarkers(callsByProduct: Map<string, string[]>): Promise<void> {
+    if (callsByProduct.size === 0) return;
+    await this.products.bulkWrite(
+      [...callsByProduct].map(([productId, calls]) => ({
+        updateOne: {
+          filter: { _id: oid(productId) },
+          update: { $pull: { holds: { call: { $in: calls } } } },
+        },
+      })),
+      { ordered: false },
+    );
+  }
+
+  /** Puts back the units of one marker, once: the write matches only while the marker is there. */
+  async restoreHold(productId: string, hold: HoldMarker): Promise<StockChange | null> {
+    const updatedAt = new Date();
+    const product = await this.products.findOneAndUpdate(
+      { _id: oid(productId), 'holds.call': hold.call },
+      { $inc: { stock: hold.quantity }, $pull: { holds: { call: hold.call } }, $set: { updatedAt } },
+      { returnDocument: 'after', projection: { stock: 1 } },
+    );
+    return product ? restock(product, productId, hold.quantity, updatedAt) : null;
+  }
+
+  /** Undefined: another call holds units for this order right now; the caller tries again. */
+  private async tryTake(orderId: string, items: RequestedItem[]): Promise<TakeResult | undefined> {
+    const call = randomUUID();
+    const at = new Date();
+    const settled = await Promise.allSettled(items.map((item) => this.takeOne(orderId, call, item, at)));
+    const taken = settled.flatMap((result, i) =>
+      result.status === 'fulfilled' && result.value ? [{ item: items[i]!, product: result.value }] : [],
+    );
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed) {
+      // A line whose write failed may still have taken its units: its marker is the recovery's.
+      await this.putBackTaken(call, taken);
+      throw failed.reason;
+    }
+    if (taken.length < items.length) {
+      await this.putBackTaken(call, taken);
+      return this.whyRefused(orderId, items);
+    }
+
+    const reservation: ReservationFields = {
+      _id: orderId,
+      status: 'reserved',
+      items: taken.map(({ item, product }): ReservedItem => ({
+        ...item,
+        name: product.name,
+        unitPriceCents: product.priceCents,
+      })),
+      takenBy: call,
+      createdAt: at,
+      updatedAt: at,
+    };
+    try {
+      await retryWriteConflicts(() => this.reservations.insertOne({ ...reservation }));
+    } catch (error) {
+      // Anything but E11000 may have inserted after all: the markers stay, the recovery decides.
+      if (!isDuplicateKey(error)) throw error;
+      const existing = await this.get(orderId);
+      // The driver resent an insert that had gone through: this call did reserve.
+      if (existing?.takenBy === call) return takenResult(existing, taken, at);
+      await this.putBackTaken(call, taken);
+      return existing ? answerFrom(existing, items) : undefined;
+    }
+    return takenResult(reservation, taken, at);
+  }
+
+  private takeOne(
+    orderId: string,
+    call: string,
+    item: RequestedItem,
+    at: Date,
+  ): Promise<ProductSnapshot | null> {
+    const hold: HoldMarker = { orderId, call, quantity: item.quantity, at };
+    return this.products.findOneAndUpdate(
+      {
+        _id: oid(item.productId),
+        isActive: true,
+        stock: { $gte: item.quantity },
+        // Another call of this order holds this product: a duplicate take never takes twice.
+        'holds.orderId': { $ne: orderId },
+      },
+      { $inc: { stock: -item.quantity }, $push: { holds: hold }, $set: { updatedAt: at } },
+      { returnDocument: 'after', projection: SNAPSHOT },
+    ) as Promise<ProductSnapshot | null>;
+  }
+
+  /** Puts back this call's units where its marker still is (elsewhere a release or the recovery did). */
+  private async putBackTaken(call: string, taken: TakenLine[]): Promise<void> {
+    const updatedAt = new Date();
+    await Promise.all(
+      taken.map(({ item }) =>
+        this.products.updateOne(
+          { _id: oid(item.productId), 'holds.call': call },
+          { $inc: { stock: item.quantity }, $pull: { holds: { call } }, $set: { updatedAt } },
+        ),
+      ),
+    );
+  }
+
+  /** After a line was refused: a refusal, an answer from the reservation, or undefined to try again. */
+  private async whyRefused(orderId: string, items: RequestedItem[]): Promise<TakeResult | undefined> {
+    // Products first: a take holding them then inserts its reservation before the read below.
+    const products = await this.loadProducts(items);
+    const existing = await this.get(orderId);
+    if (existing) return answerFrom(existing, items);
+    const heldByAnother = [...products.values()].some((product) =>
+      product.holds?.some((hold) => hold.orderId === orderId),
+    );
+    // Every line looks takeable again: this call may have lost to a take of the same order whose
+    // units are back by now; looking again settles it (a stock race, too, is decided afresh).
+    const takeable = items.every(({ productId, quantity }) => {
+      const product = products.get(productId);
+      return product?.isActive === true && product.stock >= quantity;
+    });
+    if (heldByAnother || takeable) return undefined;
+    for (const product of products.values()) delete product.holds;
+    return { kind: 'refused', products };
   }
 
   /** Null when another call changed the reservation first (the caller looks again). */
@@ -237,83 +311,96 @@ export class StockStore {
     const { reservations } = this.models;
     const orderId = existing._id;
     const claim = randomUUID();
-    const releasing = existing.status === 'pending' ? 'pending' : 'releasing';
     const won = await reservations.updateOne(
       { _id: orderId, ...heldBy(existing) },
-      { $set: { status: releasing, ...claimed(claim) } },
+      { $set: { status: 'releasing', ...claimed(claim) } },
     );
     if (won.matchedCount === 0) return null;
-    const changes =
-      releasing === 'pending'
-        ? await this.putBackHolds(orderId, existing.items)
-        : (await Promise.all(existing.items.map((item) => this.putBack(orderId, item)))).flat();
+    const changes = (await Promise.all(existing.items.map((item) => this.putBack(existing, item)))).flatMap(
+      (change) => (change ? [change] : []),
+    );
     const saved = await reservations
       .findOneAndUpdate(
-        { _id: orderId, status: releasing, claim },
+        { _id: orderId, status: 'releasing', claim },
         { $set: { status: 'released' }, $unset: { claim: 1, claimUntil: 1 } },
         { returnDocument: 'after' },
       )
       .lean<ReservationFields>();
     if (!saved) throw busy();
-    if (releasing === 'releasing') await this.dropMarker(existing.items, 'releases', orderId);
+    await this.dropReleaseMarkers(orderId, existing.items);
     return { reservation: saved, outcome: 'released', changes };
   }
 
-  /** Restores the units of products that still hold this order (a take that did not complete). */
-  private async putBackHolds(orderId: string, items: ReservationLine[]): Promise<StockChange[]> {
-    const updatedAt = new Date();
-    const restored = await Promise.all(
-      items.map((item) =>
-        this.models.products
-          .findOneAndUpdate(
-            { _id: item.productId, holds: orderId },
-            { $inc: { stock: item.quantity }, $pull: { holds: orderId }, $set: { updatedAt } },
-            { returnDocument: 'after', timestamps: false, projection: { stock: 1 } },
-          )
-          .lean(),
-      ),
-    );
-    return restored.flatMap((product, i) => (product ? [restock(product, items[i]!, updatedAt)] : []));
-  }
-
   /** Returns a reserved line's units once: the `releases` marker makes a repeated release skip it. */
-  private async putBack(orderId: string, item: ReservationLine): Promise<StockChange[]> {
+  private async putBack(reservation: ReservationFields, item: ReservationLine): Promise<StockChange | null> {
+    const orderId = reservation._id;
     const updatedAt = new Date();
-    const product = await this.models.products
-      .findOneAndUpdate(
-        { _id: item.productId, releases: { $ne: orderId } },
-        {
-          $inc: { stock: item.quantity },
-          $push: { releases: orderId },
-          $pull: { holds: orderId },
-          $set: { updatedAt },
-        },
-        { returnDocument: 'after', timestamps: false, projection: { stock: 1 } },
-      )
-      .lean();
-    return product ? [restock(product, item, updatedAt)] : [];
+    const product = await this.products.findOneAndUpdate(
+      { _id: oid(item.productId), releases: { $ne: orderId } },
+      {
+        $inc: { stock: item.quantity },
+        $push: { releases: orderId },
+        // The reservation's own take marker, if the sweep has not removed it yet (no units).
+        ...(reservation.takenBy ? { $pull: { holds: { call: reservation.takenBy } } } : {}),
+        $set: { updatedAt },
+      },
+      { returnDocument: 'after', projection: { stock: 1 } },
+    );
+    return product ? restock(product, item.productId, item.quantity, updatedAt) : null;
   }
 
   /** Removing a marker is idempotent, so it needs no guard. */
-  private async dropMarker(items: ReservationLine[], marker: 'holds' | 'releases', orderId: string) {
+  private async dropReleaseMarkers(orderId: string, items: ReservationLine[]) {
     await Promise.all(
       items.map((item) =>
-        this.models.products.updateOne(
-          { _id: item.productId },
-          { $pull: { [marker]: orderId } },
-          // Bookkeeping, not a change anyone sees: the product's updatedAt stays as the stock left it.
-          { timestamps: false },
-        ),
+        // Bookkeeping, not a change anyone sees: the product's updatedAt stays as the stock left it.
+        this.products.updateOne({ _id: oid(item.productId) }, { $pull: { releases: orderId } }),
       ),
     );
   }
+
+  /** Puts back the units every call still holds for an order that has no reservation (a tombstone now). */
+  private async restoreHolds(orderId: string): Promise<StockChange[]> {
+    const held = await this.products
+      .find<{ _id: Types.ObjectId; holds: HoldMarker[] }>(
+        { 'holds.orderId': orderId },
+        { projection: { holds: 1 } },
+      )
+      .toArray();
+    const restored = await Promise.all(
+      held.flatMap((product) =>
+        product.holds
+          .filter((hold) => hold.orderId === orderId)
+          .map((hold) => this.restoreHold(product._id.toString(), hold)),
+      ),
+    );
+    if (restored.some(Boolean))
+      this.logger.info({ orderId }, 'put back units of a take that lost to a release');
+    return restored.flatMap((change) => (change ? [change] : []));
+  }
 }
 
-function restock(product: { stock: number }, item: ReservationLine, updatedAt: Date): StockChange {
-  return {
-    id: item.productId,
+function takenResult(reservation: ReservationFields, taken: TakenLine[], at: Date): TakeResult {
+  const changes = taken.map(({ product }) => ({
+    id: product._id.toString(),
     stock: product.stock,
-    updatedAt: updatedAt.toISOString(),
-    availabilityChanged: product.stock === item.quantity,
-  };
+    updatedAt: at.toISOString(),
+    availabilityChanged: product.stock === 0,
+  }));
+  return { kind: 'taken', reservation, changes };
+}
+
+/** The answer for an order another call already decided. */
+function answerFrom(existing: ReservationFields, items: RequestedItem[]): TakeResult {
+  if (existing.status !== 'reserved') {
+    throw HttpError.conflict('The reservation for this order was released; use a new orderId', {
+      reason: 'released',
+    });
+  }
+  if (!sameItems(existing.items, items)) {
+    throw HttpError.unprocessable('This orderId already has a reservation with other items', {
+      reason: 'order_id_reused',
+    });
+  }
+  return { kind: 'replayed', reservation: existing };
 }

@@ -1,5 +1,10 @@
 /** Builds the real product-service by its composition root against the test FerretDB/MongoDB and Redis. */
-import { createProductService, loadProductConfig, type ProductService } from '@ecom/product-service';
+import {
+  createProductService,
+  loadProductConfig,
+  type ProductService,
+  type ProductServiceOptions,
+} from '@ecom/product-service';
 import { type AuthUser, DEV_INTERNAL_TOKEN, jwtSettingsFrom, signAccessToken } from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import { Types } from 'mongoose';
@@ -21,6 +26,8 @@ export interface TestServiceOptions {
   /** Reuse a database (a second replica of the same service); default: a fresh one. */
   database?: string;
   orderWaitMs?: number;
+  /** The holds bookkeeping's intervals and grace period. */
+  sweep?: ProductServiceOptions['sweep'];
   /** More variables (e.g. the order-events stream of an order-service under test). */
   env?: Record<string, string>;
 }
@@ -49,6 +56,7 @@ export async function startProductService(options: TestServiceOptions = {}): Pro
   const service = await createProductService(config, {
     orderWaitMs: options.orderWaitMs,
     eventsBlockMs: 200,
+    sweep: options.sweep,
   });
   const jwt = jwtSettingsFrom(config);
   const bearer = (role: AuthUser['role']) => {

@@ -1,0 +1,147 @@
+import { BackgroundLoop, type Logger } from '@ecom/service-kit';
+import type { CatalogCache } from '../cache/catalog-cache';
+import type { CatalogMetrics } from '../metrics';
+import type { ReservationFields } from './reservation-model';
+import type { HoldMarker, StockChange, StockStore } from './stock-store';
+
+export interface StockSweepOptions {
+  /** How often the markers of completed reservations are removed, in one command per flush. */
+  flushMs?: number;
+  /** How often (and once at start) the products are searched for markers a crash left behind. */
+  recoverMs?: number;
+  /**
+   * A marker of an order with no reservation this old is presumed left by a call that died: well
+   * over a take's deadline (order-service gives a reservation at most 3 s), so a live call is
+   * never presumed dead; were one, the tombstone makes it lose its insert and nothing is lost.
+   */
+  graceMs?: number;
+}
+
+export interface StockSweepDeps {
+  stock: StockStore;
+  cache: Pick<CatalogCache, 'stockChanged'>;
+  metrics: Pick<CatalogMetrics, 'abandonedTakes' | 'bookkeepingFailures'>;
+  logger: Logger;
+}
+
+/**
+ * The `holds` bookkeeping that is off the request path: a take leaves its markers on the products
+ * (removing them there would cost a command per line), and this removes them in batches once the
+ * reservation exists; and it finds the markers of takes that died before their reservation was
+ * inserted, and puts their units back, exactly once (see StockStore).
+ */
+export class StockSweep {
+  /** Product id → take calls whose reservation exists and whose markers are still there. */
+  private pending = new Map<string, Set<string>>();
+  private readonly flushLoop: BackgroundLoop;
+  private readonly recoverLoop: BackgroundLoop;
+  private readonly graceMs: number;
+
+  constructor(
+    private readonly deps: StockSweepDeps,
+    options: StockSweepOptions = {},
+  ) {
+    const { logger, metrics } = deps;
+    this.graceMs = options.graceMs ?? 60_000;
+    this.flushLoop = new BackgroundLoop(
+      'holds-flush',
+      options.flushMs ?? 300,
+      () => this.flushMarkers(),
+      logger,
+      metrics.bookkeepingFailures,
+    );
+    this.recoverLoop = new BackgroundLoop(
+      'holds-recovery',
+      options.recoverMs ?? 30_000,
+      async () => void (await this.recover()),
+      logger,
+      metrics.bookkeepingFailures,
+    );
+  }
+
+  /** A take reserved: its markers are bookkeeping now, removed with the next flush. */
+  reserved(reservation: ReservationFields): void {
+    const call = reservation.takenBy;
+    if (!call) return;
+    for (const { productId } of reservation.items) this.queue(productId, [call]);
+  }
+
+  /** Removes the queued markers: one bulk write, whatever the number of orders. */
+  async flushMarkers(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    try {
+      await this.deps.stock.dropReservedMarkers(
+        new Map([...batch].map(([productId, calls]) => [productId, [...calls]])),
+      );
+    } catch (error) {
+      // Removing is idempotent: the next flush tries these again.
+      for (const [productId, calls] of batch) this.queue(productId, calls);
+      throw error;
+    }
+  }
+
+  private queue(productId: string, calls: Iterable<string>): void {
+    const queued = this.pending.get(productId) ?? new Set<string>();
+    for (const call of calls) queued.add(call);
+    this.pending.set(productId, queued);
+  }
+
+  /**
+   * Settles every marker left on the products: a reservation's own markers are removed; the units
+   * of a call that lost (a tombstone, or a reservation by another call) or died before inserting
+   * (no reservation after the grace period: a tombstone first) are put back. Returns how many.
+   */
+  async recover(): Promise<number> {
+    const { stock } = this.deps;
+    const held = await stock.heldMarkers();
+    if (held.length === 0) return 0;
+    const states = await stock.reservationStates([...new Set(held.map(({ hold }) => hold.orderId))]);
+    const now = Date.now();
+    const residue = new Map<string, string[]>();
+    const restore: Array<{ productId: string; hold: HoldMarker }> = [];
+    const abandoned = new Map<string, Array<{ productId: string; hold: HoldMarker }>>();
+    for (const entry of held) {
+      const { hold, productId } = entry;
+      const state = states.get(hold.orderId);
+      const old = now - new Date(hold.at).getTime() >= this.graceMs;
+      if (state && state.takenBy === hold.call) {
+        residue.set(productId, [...(residue.get(productId) ?? []), hold.call]);
+      } else if (state?.tombstone || (state && old)) {
+        restore.push(entry);
+      } else if (!state && old) {
+        abandoned.set(hold.orderId, [...(abandoned.get(hold.orderId) ?? []), entry]);
+      }
+    }
+    for (const [orderId, entries] of abandoned) {
+      // The tombstone first: a take still alive then loses its insert and reserves nothing.
+      if (await stock.insertTombstone(orderId)) {
+        this.deps.logger.warn({ orderId }, 'a take died before its reservation: putting its units back');
+        restore.push(...entries);
+      }
+    }
+    await stock.dropReservedMarkers(residue);
+    const changes = (
+      await Promise.all(restore.map(({ productId, hold }) => stock.restoreHold(productId, hold)))
+    ).filter((change): change is StockChange => change !== null);
+    if (changes.length > 0) {
+      this.deps.metrics.abandonedTakes.inc(changes.length);
+      await this.deps.cache.stockChanged(
+        changes,
+        changes.some((change) => change.availabilityChanged),
+      );
+    }
+    return changes.length;
+  }
+
+  start(): () => Promise<void> {
+    this.flushLoop.start();
+    this.recoverLoop.start();
+    return async () => {
+      await Promise.all([this.flushLoop.stop(), this.recoverLoop.stop()]);
+      // What is still queued is left to the next recovery should this fail (the clients close next).
+      await this.flushMarkers().catch(() => undefined);
+    };
+  }
+}
