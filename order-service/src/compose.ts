@@ -6,10 +6,10 @@ import {
   type Logger,
   type Redis,
   ensureIndexes,
+  BackgroundLoop,
 } from '@ecom/service-kit';
 import type { Connection } from 'mongoose';
 import { createApp } from './app';
-import { BackgroundLoop } from './background-loop';
 import { createOutboxRelay } from './events/outbox-relay';
 import { createHoldStore, createPendingHoldsModel } from './holds/hold-store';
 import { createPendingUnitsLimit } from './holds/pending-units-limit';

@@ -319,10 +319,6 @@ describe('the database commands of a placement', () => {
       return diff > 0 && !key.startsWith('aggregate/') ? [`${key} ${diff}`] : [];
     });
     // The tally's claim and the order's insert; then, off the request path, the outbox drop.
-    expect(sent.sort()).toEqual([
-      'insert/orders 1',
-      'update/orders 1',
-      'update/pending_holds 1',
-    ]);
+    expect(sent.sort()).toEqual(['insert/orders 1', 'update/orders 1', 'update/pending_holds 1']);
   });
 });

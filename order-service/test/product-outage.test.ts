@@ -1,4 +1,3 @@
-import { Types } from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   eventually,

@@ -5,8 +5,8 @@ import {
   ORDERS_STREAM,
   type Redis,
   signEventFields,
+  BackgroundLoop,
 } from '@ecom/service-kit';
-import { BackgroundLoop } from '../background-loop';
 import { type OrderMetrics, recoveredError } from '../metrics';
 import type { OrderModel, OutboxEvent, WrittenOrder } from '../orders/order-model';
 import type { OrderStore } from '../orders/order-store';

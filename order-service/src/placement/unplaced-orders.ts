@@ -1,5 +1,5 @@
+import { BackgroundLoop } from '@ecom/service-kit';
 import type { Logger } from '@ecom/service-kit';
-import { BackgroundLoop } from '../background-loop';
 import type { HoldStore } from '../holds/hold-store';
 import { placementStart } from '../holds/pending-units-limit';
 import type { OrderMetrics } from '../metrics';

@@ -1,8 +1,7 @@
-import { createLogger } from '@ecom/service-kit';
 import { Counter, Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BackgroundLoop } from '../src/background-loop';
-import { eventually } from './support/order-service';
+import { createLogger } from '../src/logger';
 
 describe('BackgroundLoop', () => {
   it('when a pass fails, then it is counted by loop and the loop carries on with the next pass', async () => {
@@ -25,7 +24,7 @@ describe('BackgroundLoop', () => {
     );
 
     loop.start();
-    await eventually(() => passes >= 2);
+    await vi.waitFor(() => expect(passes).toBeGreaterThanOrEqual(2), { timeout: 15_000, interval: 50 });
     await loop.stop();
 
     const counted = await failures.get();
