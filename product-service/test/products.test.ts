@@ -118,6 +118,31 @@ describe('reading a product', () => {
   });
 });
 
+describe('ids in upper case', () => {
+  it('when a product is read by its id in upper case, then it is the same product, fresh after a change', async () => {
+    const product = await createProduct(service, { price: 5.5 });
+    const upper = product.id.toUpperCase();
+    expect((await service.http.get(`/products/${upper}`)).body).toMatchObject({ id: product.id, price: 5.5 });
+
+    const patched = await service.http
+      .patch(`/products/${product.id}`)
+      .set('Authorization', service.adminAuth)
+      .send({ price: 7 });
+    expect(patched.status).toBe(200);
+    for (const id of [product.id, upper]) {
+      expect((await service.http.get(`/products/${id}`)).body).toMatchObject({ id: product.id, price: 7 });
+    }
+  });
+
+  it('when the document describes an id, then its pattern accepts both cases', async () => {
+    const doc = await service.http.get('/openapi.json');
+    const id = doc.body.paths['/products/{id}'].get.parameters.find((p: { name: string }) => p.name === 'id');
+    const pattern = new RegExp(id.schema.pattern);
+    expect(pattern.test('64b0000000000000000000ab')).toBe(true);
+    expect(pattern.test('64B0000000000000000000AB')).toBe(true);
+  });
+});
+
 describe('updating a product', () => {
   it('when an admin PUTs, then every field is replaced (an absent SKU is removed)', async () => {
     const product = await createProduct(service, { sku: uniqueName('PUT-'), description: 'old' });
@@ -267,6 +292,11 @@ describe('listing products', () => {
     [{ minPrice: 10.555 }],
     [{ inStock: 'yes' }],
     [{ unknown: 1 }],
+    // Numbers in plain decimal only: Number() would read these as 16, 2, 10 and 5.
+    [{ minPrice: '0x10' }],
+    [{ page: '0b10' }],
+    [{ limit: '1e1' }],
+    [{ maxPrice: '5 ' }],
   ])('when the query is %j, then 400', async (query) => {
     const response = await list(query);
     expect(response.status).toBe(400);
