@@ -118,6 +118,31 @@ describe('reading a product', () => {
   });
 });
 
+describe('query parameters on routes that take none', () => {
+  it.each([
+    ['get', '/products/:id'],
+    ['get', '/categories'],
+    ['get', '/categories/:id'],
+    ['head', '/products/:id'],
+  ] as const)(
+    'when %s %s gets an unknown query parameter, then 400 as on GET /products',
+    async (method, path) => {
+      const product = await createProduct(service);
+      const category = await createCategory(service);
+      const url = path.replace(':id', path.startsWith('/products') ? product.id : category.id);
+      const response = await service.http[method](`${url}?color=blue`);
+      expect(response.status).toBe(400);
+      if (method === 'get') {
+        expect(response.body).toMatchObject({
+          error: 'Invalid request query',
+          details: [{ path: 'color', message: 'unknown query parameter' }],
+        });
+      }
+      expect((await service.http[method](url)).status).toBe(200);
+    },
+  );
+});
+
 describe('ids in upper case', () => {
   it('when a product is read by its id in upper case, then it is the same product, fresh after a change', async () => {
     const product = await createProduct(service, { price: 5.5 });

@@ -8,7 +8,7 @@ import type { AccessLogMode } from './config';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { type HealthCheck, Lifecycle, livenessHandler, readinessHandler } from './health';
 import { metricsEndpoint, metricsMiddleware, type ServiceMetrics } from './metrics';
-import { methodNotAllowedHandler, type RouteDoc } from './openapi';
+import { methodNotAllowedHandler, type RouteDoc, undocumentedQueryHandler } from './openapi';
 import { requestLogger } from './request-logging';
 
 export interface HttpAppOptions {
@@ -22,8 +22,11 @@ export interface HttpAppOptions {
   jsonBodyLimit?: string | false;
   /** Addresses/subnets of the reverse proxies whose X-Forwarded-For is believed; none by default. */
   trustedProxies?: string[];
-  /** The public routes as documented: a documented path asked with another method gets 405 + Allow. */
-  documentedRoutes?: Array<Pick<RouteDoc, 'method' | 'path'>>;
+  /**
+   * The public routes as documented: a documented path asked with another method gets 405 + Allow,
+   * and a query parameter on a route that documents none gets 400.
+   */
+  documentedRoutes?: Array<Pick<RouteDoc, 'method' | 'path' | 'query'>>;
   /** Default all (see requestLogger). */
   accessLog?: AccessLogMode;
   /**
@@ -88,6 +91,7 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
   if (options.jsonBodyLimit !== false) {
     app.use(express.json({ limit: options.jsonBodyLimit ?? '100kb' }));
   }
+  if (options.documentedRoutes) app.use(undocumentedQueryHandler(options.documentedRoutes));
   mountRoutes(app);
   if (options.documentedRoutes) app.use(methodNotAllowedHandler(options.documentedRoutes));
   app.use(notFoundHandler);

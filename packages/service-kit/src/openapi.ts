@@ -141,6 +141,37 @@ export function buildOpenApiDocument(info: { title: string; version: string }, r
 
 const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
+/** A documented path as Express matches it: case-insensitive, optional trailing slash. */
+function pathPattern(path: string): RegExp {
+  return new RegExp(`^${path.replace(/:\w+/g, '[^/]+')}/?$`, 'i');
+}
+
+/**
+ * 400 for a query parameter on a documented route that documents none (`GET /products/:id?x=1`),
+ * as the routes with a query schema refuse unknown ones: one rule for every route. Mounted before
+ * the routes.
+ */
+export function undocumentedQueryHandler(
+  routes: Array<Pick<RouteDoc, 'method' | 'path' | 'query'>>,
+): RequestHandler {
+  const withoutQuery = routes
+    .filter((route) => !route.query)
+    .map((route) => ({ method: route.method.toUpperCase(), pattern: pathPattern(route.path) }));
+  return (req, _res, next) => {
+    const names = Object.keys(req.query);
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const documentsNone = () =>
+      withoutQuery.some((route) => route.method === method && route.pattern.test(req.path));
+    if (names.length > 0 && documentsNone()) {
+      throw HttpError.badRequest(
+        'Invalid request query',
+        names.map((name) => ({ path: name, message: 'unknown query parameter' })),
+      );
+    }
+    next();
+  };
+}
+
 /**
  * 405 with `Allow` for a documented path asked with a method it does not have (TRACE, or PATCH
  * where only PUT exists). Mounted after the routes, before the 404 handler; paths match the way
@@ -150,7 +181,7 @@ export function methodNotAllowedHandler(routes: Array<Pick<RouteDoc, 'method' | 
   const byPath = new Map<string, { pattern: RegExp; methods: Set<string> }>();
   for (const route of routes) {
     const entry = byPath.get(route.path) ?? {
-      pattern: new RegExp(`^${route.path.replace(/:\w+/g, '[^/]+')}/?$`, 'i'),
+      pattern: pathPattern(route.path),
       methods: new Set<string>(),
     };
     entry.methods.add(route.method.toUpperCase());
