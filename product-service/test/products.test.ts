@@ -344,9 +344,17 @@ describe('service documents', () => {
     expect(metrics.text).toContain('product_cache_requests_total');
   });
 
-  it('when an unknown route is called, then 404 in the common shape', async () => {
-    const response = await service.http.get('/nope');
+  it('when an unknown route is called, then 404 in the common shape, naming no path (behind the gateway an internal one)', async () => {
+    const response = await service.http.get('/products/64b000000000000000000001/nope');
     expect(response.status).toBe(404);
-    expect(response.body).toMatchObject({ status: 404, error: 'Route GET /nope not found' });
+    expect(response.body).toMatchObject({ status: 404, error: 'Route not found' });
+    expect(response.text).not.toContain('/products');
+  });
+
+  it('when a documented path is asked with another method, then 405 with Allow, naming no path', async () => {
+    const response = await service.http.patch('/categories/64b000000000000000000001').send({});
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('GET, HEAD, PUT, DELETE');
+    expect(response.body.error).toBe('Method PATCH not allowed on this path');
   });
 });

@@ -10,10 +10,11 @@ beforeAll(async () => {
 afterAll(() => service.stop());
 
 describe('HTTP plumbing shared by every service', () => {
-  it('answers unknown routes with 404 in the error shape', async () => {
-    const response = await request(service.app).get('/nowhere');
+  it('answers unknown routes with 404 in the error shape, without the path (behind the gateway an internal one)', async () => {
+    const response = await request(service.app).get('/auth/nowhere');
     expect(response.status).toBe(404);
-    expect(response.body).toMatchObject({ status: 404, error: 'Route GET /nowhere not found' });
+    expect(response.body).toMatchObject({ status: 404, error: 'Route not found' });
+    expect(response.text).not.toContain('/auth');
   });
 
   it('answers malformed JSON with 400 and no stack trace', async () => {

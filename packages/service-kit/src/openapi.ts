@@ -198,7 +198,8 @@ export function methodNotAllowedHandler(routes: Array<Pick<RouteDoc, 'method' | 
       return;
     }
     const allow = ROUTE_METHODS.filter((method) => methods.has(method)).join(', ');
-    throw new HttpError(405, `Method ${req.method} not allowed on ${req.path}`, {
+    // No path in the message, as for 404: the service's path is not the one the client sent.
+    throw new HttpError(405, `Method ${req.method} not allowed on this path`, {
       headers: { Allow: allow },
     });
   };
