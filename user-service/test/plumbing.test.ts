@@ -27,6 +27,29 @@ describe('HTTP plumbing shared by every service', () => {
     expect(JSON.stringify(response.body)).not.toMatch(/at .*\.js/);
   });
 
+  it.each([
+    ['text/plain', '{"email":"a@b.co","password":"x"}'],
+    ['application/x-www-form-urlencoded', 'email=a%40b.co&password=x'],
+    [
+      'multipart/form-data; boundary=x',
+      '--x\r\nContent-Disposition: form-data; name="email"\r\n\r\na@b.co\r\n--x--\r\n',
+    ],
+  ])('answers a %s body with 415: the API reads JSON only', async (type, body) => {
+    const response = await request(service.app).post('/auth/login').set('Content-Type', type).send(body);
+    expect(response.status).toBe(415);
+    expect(response.body).toMatchObject({ status: 415, error: 'Request body must be application/json' });
+  });
+
+  it('still reads a JSON body with a charset, and a bodiless request of any type', async () => {
+    const json = await request(service.app)
+      .post('/auth/login')
+      .set('Content-Type', 'application/json; charset=utf-8')
+      .send('{"email":"nobody@example.com","password":"wrong password"}');
+    expect(json.status).toBe(401);
+    const empty = await request(service.app).post('/auth/logout').set('Content-Type', 'text/plain');
+    expect(empty.status).toBe(400);
+  });
+
   it('answers a body over the limit with 413', async () => {
     const response = await request(service.app)
       .post('/auth/register')

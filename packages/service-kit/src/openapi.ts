@@ -64,13 +64,14 @@ function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query',
 }
 
 /**
- * Answers every route validates some input, so 400 is always possible there; a token can be
- * missing or expired on every protected route; a customer meets 403 on admin routes. Declared
- * here once so no route can forget them.
+ * Answers every route may give: 400 (every route validates some input, if only the query string,
+ * see undocumentedQueryHandler); 415 where a body is read (createHttpApp's refuseNonJsonBodies);
+ * a token can be missing or expired on every protected route; a customer meets 403 on admin
+ * routes. Declared here once so no route can forget them.
  */
 function impliedResponses(route: RouteDoc): Record<number, string> {
-  const implied: Record<number, string> = {};
-  if (route.params || route.query || route.body || route.headers?.length) implied[400] = 'Invalid request';
+  const implied: Record<number, string> = { 400: 'Invalid request' };
+  if (route.body) implied[415] = 'The body is not application/json';
   if (route.auth) implied[401] = 'Missing, invalid or expired access token';
   if (route.auth === 'admin') implied[403] = 'The token is not an admin token';
   return implied;
