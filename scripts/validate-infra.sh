@@ -66,21 +66,28 @@ if have docker-compose; then
     sh -c 'docker-compose -f docker-compose.yml config >"$0"' "$TMP/compose.yml"
   check "docker-compose config: docker-compose.yml + docker-compose.prod.yml" \
     sh -c 'docker-compose -f docker-compose.yml -f docker-compose.prod.yml config >"$0"' "$TMP/compose.prod.yml"
+  check "docker-compose config: docker-compose.yml + docker-compose.override.yml" \
+    sh -c 'docker-compose -f docker-compose.yml -f docker-compose.override.yml config >"$0"' "$TMP/compose.local.yml"
 else
   fail "docker-compose not installed (apt-get install docker-compose)"
 fi
 
-if [ -n "$PYTHON" ] && [ -s "$TMP/compose.yml" ] && [ -s "$TMP/compose.prod.yml" ]; then
+if [ -n "$PYTHON" ] && [ -s "$TMP/compose.yml" ] && [ -s "$TMP/compose.prod.yml" ] && [ -s "$TMP/compose.local.yml" ]; then
   check "compose policy: healthchecks, depends_on, networks, ports, images, prod limits and secrets" \
-    "$PYTHON" - "$TMP/compose.yml" "$TMP/compose.prod.yml" "$ROOT/docker-compose.yml" <<'PY'
+    "$PYTHON" - "$TMP/compose.yml" "$TMP/compose.prod.yml" "$ROOT/docker-compose.yml" "$TMP/compose.local.yml" <<'PY'
 import re, sys, yaml
 
 base = yaml.safe_load(open(sys.argv[1]))
 prod = yaml.safe_load(open(sys.argv[2]))
 raw = open(sys.argv[3]).read()
+local = yaml.safe_load(open(sys.argv[4]))
 problems = []
 APP = ["api-gateway", "user-service", "product-service", "order-service"]
+# On the frontend network; of these only nginx and Grafana publish a port in the files production
+# (Compose and Swarm) reads. Prometheus and Jaeger have no login: docker-compose.override.yml
+# publishes them for a plain `docker compose up` only.
 PUBLISHED_OK = {"nginx", "grafana", "prometheus", "jaeger"}
+PUBLISHED_IN_PROD = {"nginx", "grafana"}
 EXPECTED = set(APP) | {"nginx", "mongo", "redis", "prometheus", "grafana", "cadvisor", "node-exporter"}
 
 def memory_bytes(value):
@@ -102,8 +109,8 @@ for name, svc in base["services"].items():
     for dep, spec in (svc.get("depends_on") or {}).items():
         if not isinstance(spec, dict) or spec.get("condition") != "service_healthy":
             problems.append(f"{name}: depends_on {dep} without condition: service_healthy")
-    if svc.get("ports") and name not in PUBLISHED_OK:
-        problems.append(f"{name}: publishes ports {svc['ports']}")
+    if svc.get("ports") and name not in PUBLISHED_IN_PROD:
+        problems.append(f"{name}: publishes ports {svc['ports']} (only nginx and Grafana may, see docker-compose.override.yml)")
     networks = set(svc.get("networks") or {})
     if name not in PUBLISHED_OK and networks != {"backend"}:
         problems.append(f"{name}: must be on the internal backend network only (has {sorted(networks)})")
@@ -122,6 +129,12 @@ for name, svc in base["services"].items():
     if "--web.enable-lifecycle" in (svc.get("command") or []):
         problems.append(f"{name}: --web.enable-lifecycle lets anyone who reaches Prometheus stop it")
 
+# The local additions stay on the loopback too (rendered without BIND_ADDRESS/JAEGER_BIND_ADDRESS).
+for name, svc in local["services"].items():
+    for port in svc.get("ports") or []:
+        if isinstance(port, dict) and port.get("host_ip") != "127.0.0.1":
+            problems.append(f"local {name}: port {port.get('published')} published on {port.get('host_ip') or 'every interface'}, not 127.0.0.1")
+
 if not (base.get("networks", {}).get("backend") or {}).get("internal"):
     problems.append("backend network must be internal: true")
 
@@ -135,7 +148,7 @@ for name, svc in prod["services"].items():
     size = memory_bytes(limit) if limit else None
     if size is None or size >= 512 * 1024**2:
         problems.append(f"prod {name}: memory limit must be set and < 512M (got {limit})")
-    if name in ("mongo", "redis", "prometheus") and svc.get("ports"):
+    if name not in PUBLISHED_IN_PROD and svc.get("ports"):
         problems.append(f"prod {name}: port published")
     if "--web.enable-lifecycle" in (svc.get("command") or []):
         problems.append(f"prod {name}: --web.enable-lifecycle")

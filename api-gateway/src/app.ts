@@ -71,7 +71,12 @@ export function createApp(deps: GatewayDeps): Express {
       jsonBodyLimit: false,
       trustedProxies: config.TRUST_PROXY,
       documentedRoutes: gatewayOwnRoutes(),
-      healthHandler: gatewayHealthHandler({ upstreams, redis, timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS }),
+      healthHandler: gatewayHealthHandler({
+        upstreams,
+        redis,
+        timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS,
+        cacheMs: config.HEALTH_CACHE_MS,
+      }),
     },
     (app) => {
       mountDocs(app, openApi);

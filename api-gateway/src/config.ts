@@ -91,6 +91,8 @@ export const gatewayEnvShape = {
   UPSTREAM_RETRY_BACKOFF_MS: z.coerce.number().int().min(0).max(10_000).default(250),
 
   HEALTH_CHECK_TIMEOUT_MS: millis(1_000),
+  /** GET /health reuses a round of readiness probes this long after it ends (0: calls share only a running round). */
+  HEALTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   OPENAPI_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
 };
 

@@ -49,6 +49,8 @@ describe('protected routes', () => {
     ['a token for another audience', () => bearer(wrongAudienceToken())],
     ['a token without an expiry', () => bearer(tokenWithoutExpiry())],
     ['a non-bearer scheme', () => `Basic ${Buffer.from('a:b').toString('base64')}`],
+    ['a valid token followed by junk', () => `${bearer(validToken())} junk`],
+    ['a valid token after two schemes', () => `Bearer Bearer ${validToken()}`],
   ];
 
   describe.each(badTokens)('with %s', (_label, header) => {

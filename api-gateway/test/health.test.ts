@@ -58,6 +58,53 @@ describe('GET /health', () => {
   });
 });
 
+describe('GET /health under load', () => {
+  const readyProbes = () =>
+    [suite.stubs.user, suite.stubs.product, suite.stubs.order].map(
+      (stub) => stub.receivedUnder('/ready').length,
+    );
+
+  it('when 100 calls arrive at once, then each upstream is probed once, not 100 times', async () => {
+    const gateway = await gatewayWith({ HEALTH_CACHE_MS: '60000' });
+    const before = readyProbes();
+    const answers = await Promise.all(Array.from({ length: 100 }, () => request(gateway.app).get('/health')));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(100).fill(200));
+    const probes = readyProbes().map((count, index) => count - before[index]!);
+    expect(probes).toEqual([1, 1, 1]);
+  });
+
+  it('probes again once its view is older than HEALTH_CACHE_MS', async () => {
+    const gateway = await gatewayWith({ HEALTH_CACHE_MS: '100' });
+    await request(gateway.app).get('/health').expect(200);
+    suite.stubs.product.on('/ready', (_req, res) => json(res, 503, { status: 'not_ready' }));
+    // Within the cache time the view stands; after it, the failing upstream shows.
+    await request(gateway.app).get('/health').expect(200);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const res = await request(gateway.app).get('/health').expect(503);
+    expect(res.body.services.product).toMatchObject({ status: 'down', httpStatus: 503 });
+  });
+
+  it('when a circuit changes state, then the next call probes again instead of answering from its view', async () => {
+    const gateway = await gatewayWith({
+      HEALTH_CACHE_MS: '60000',
+      CIRCUIT_VOLUME_THRESHOLD: '2',
+      CIRCUIT_ERROR_THRESHOLD_PERCENT: '50',
+      CIRCUIT_RECOVERY_PROBE_MS: '60000',
+    });
+    await request(gateway.app).get('/health').expect(200);
+    suite.stubs.product.on('/ready', (_req, res) => json(res, 503, { status: 'not_ready' }));
+    const broken = '/products/64b0000000000000000000ff';
+    suite.stubs.product.on(broken, (_req, res) => void res.destroy());
+    for (let i = 0; i < 2; i += 1) await request(gateway.app).get(`/api${broken}`);
+    expect(gateway.upstreams.get('product').circuit.state).toBe('open');
+    const before = suite.stubs.product.receivedUnder('/ready').length;
+
+    const res = await request(gateway.app).get('/health').expect(503);
+    expect(res.body.services.product).toMatchObject({ status: 'down', circuit: 'open', httpStatus: 503 });
+    expect(suite.stubs.product.receivedUnder('/ready').length).toBe(before + 1);
+  });
+});
+
 describe('GET /ready', () => {
   it('stays 200 when an upstream is down, so load balancers keep the gateway', async () => {
     const gateway = await gatewayWith({ PRODUCT_SERVICE_URL: await deadUrl() });

@@ -58,9 +58,9 @@ export const orderRoutesDoc: RouteDoc[] = [
       body: statusBody,
       responses: {
         200: json('The updated order', orderResponse),
-        403: 'A customer tried something other than cancelling',
+        403: 'A customer asked for a status other than cancelled',
         404: notYours,
-        409: 'Illegal transition from the current status (named in the message)',
+        409: 'Not possible from the current status (in details.currentStatus): an illegal transition, or a customer cancelling an order that is no longer pending',
       },
     },
   ),

@@ -85,6 +85,7 @@ describe('PUT /orders/:id/status', () => {
 
     expect(response.status).toBe(409);
     expect(response.body.error).toMatch(/confirmed/);
+    expect(response.body.details).toEqual({ currentStatus: 'confirmed' });
   });
 
   it('when the owner tries to confirm their own order, then it is refused with 403', async () => {

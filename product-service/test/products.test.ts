@@ -118,6 +118,56 @@ describe('reading a product', () => {
   });
 });
 
+describe('query parameters on routes that take none', () => {
+  it.each([
+    ['get', '/products/:id'],
+    ['get', '/categories'],
+    ['get', '/categories/:id'],
+    ['head', '/products/:id'],
+  ] as const)(
+    'when %s %s gets an unknown query parameter, then 400 as on GET /products',
+    async (method, path) => {
+      const product = await createProduct(service);
+      const category = await createCategory(service);
+      const url = path.replace(':id', path.startsWith('/products') ? product.id : category.id);
+      const response = await service.http[method](`${url}?color=blue`);
+      expect(response.status).toBe(400);
+      if (method === 'get') {
+        expect(response.body).toMatchObject({
+          error: 'Invalid request query',
+          details: [{ path: 'color', message: 'unknown query parameter' }],
+        });
+      }
+      expect((await service.http[method](url)).status).toBe(200);
+    },
+  );
+});
+
+describe('ids in upper case', () => {
+  it('when a product is read by its id in upper case, then it is the same product, fresh after a change', async () => {
+    const product = await createProduct(service, { price: 5.5 });
+    const upper = product.id.toUpperCase();
+    expect((await service.http.get(`/products/${upper}`)).body).toMatchObject({ id: product.id, price: 5.5 });
+
+    const patched = await service.http
+      .patch(`/products/${product.id}`)
+      .set('Authorization', service.adminAuth)
+      .send({ price: 7 });
+    expect(patched.status).toBe(200);
+    for (const id of [product.id, upper]) {
+      expect((await service.http.get(`/products/${id}`)).body).toMatchObject({ id: product.id, price: 7 });
+    }
+  });
+
+  it('when the document describes an id, then its pattern accepts both cases', async () => {
+    const doc = await service.http.get('/openapi.json');
+    const id = doc.body.paths['/products/{id}'].get.parameters.find((p: { name: string }) => p.name === 'id');
+    const pattern = new RegExp(id.schema.pattern);
+    expect(pattern.test('64b0000000000000000000ab')).toBe(true);
+    expect(pattern.test('64B0000000000000000000AB')).toBe(true);
+  });
+});
+
 describe('updating a product', () => {
   it('when an admin PUTs, then every field is replaced (an absent SKU is removed)', async () => {
     const product = await createProduct(service, { sku: uniqueName('PUT-'), description: 'old' });
@@ -267,6 +317,11 @@ describe('listing products', () => {
     [{ minPrice: 10.555 }],
     [{ inStock: 'yes' }],
     [{ unknown: 1 }],
+    // Numbers in plain decimal only: Number() would read these as 16, 2, 10 and 5.
+    [{ minPrice: '0x10' }],
+    [{ page: '0b10' }],
+    [{ limit: '1e1' }],
+    [{ maxPrice: '5 ' }],
   ])('when the query is %j, then 400', async (query) => {
     const response = await list(query);
     expect(response.status).toBe(400);
@@ -289,9 +344,17 @@ describe('service documents', () => {
     expect(metrics.text).toContain('product_cache_requests_total');
   });
 
-  it('when an unknown route is called, then 404 in the common shape', async () => {
-    const response = await service.http.get('/nope');
+  it('when an unknown route is called, then 404 in the common shape, naming no path (behind the gateway an internal one)', async () => {
+    const response = await service.http.get('/products/64b000000000000000000001/nope');
     expect(response.status).toBe(404);
-    expect(response.body).toMatchObject({ status: 404, error: 'Route GET /nope not found' });
+    expect(response.body).toMatchObject({ status: 404, error: 'Route not found' });
+    expect(response.text).not.toContain('/products');
+  });
+
+  it('when a documented path is asked with another method, then 405 with Allow, naming no path', async () => {
+    const response = await service.http.patch('/categories/64b000000000000000000001').send({});
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('GET, HEAD, PUT, DELETE');
+    expect(response.body.error).toBe('Method PATCH not allowed on this path');
   });
 });

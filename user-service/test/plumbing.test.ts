@@ -10,10 +10,11 @@ beforeAll(async () => {
 afterAll(() => service.stop());
 
 describe('HTTP plumbing shared by every service', () => {
-  it('answers unknown routes with 404 in the error shape', async () => {
-    const response = await request(service.app).get('/nowhere');
+  it('answers unknown routes with 404 in the error shape, without the path (behind the gateway an internal one)', async () => {
+    const response = await request(service.app).get('/auth/nowhere');
     expect(response.status).toBe(404);
-    expect(response.body).toMatchObject({ status: 404, error: 'Route GET /nowhere not found' });
+    expect(response.body).toMatchObject({ status: 404, error: 'Route not found' });
+    expect(response.text).not.toContain('/auth');
   });
 
   it('answers malformed JSON with 400 and no stack trace', async () => {
@@ -24,6 +25,29 @@ describe('HTTP plumbing shared by every service', () => {
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('Malformed JSON body');
     expect(JSON.stringify(response.body)).not.toMatch(/at .*\.js/);
+  });
+
+  it.each([
+    ['text/plain', '{"email":"a@b.co","password":"x"}'],
+    ['application/x-www-form-urlencoded', 'email=a%40b.co&password=x'],
+    [
+      'multipart/form-data; boundary=x',
+      '--x\r\nContent-Disposition: form-data; name="email"\r\n\r\na@b.co\r\n--x--\r\n',
+    ],
+  ])('answers a %s body with 415: the API reads JSON only', async (type, body) => {
+    const response = await request(service.app).post('/auth/login').set('Content-Type', type).send(body);
+    expect(response.status).toBe(415);
+    expect(response.body).toMatchObject({ status: 415, error: 'Request body must be application/json' });
+  });
+
+  it('still reads a JSON body with a charset, and a bodiless request of any type', async () => {
+    const json = await request(service.app)
+      .post('/auth/login')
+      .set('Content-Type', 'application/json; charset=utf-8')
+      .send('{"email":"nobody@example.com","password":"wrong password"}');
+    expect(json.status).toBe(401);
+    const empty = await request(service.app).post('/auth/logout').set('Content-Type', 'text/plain');
+    expect(empty.status).toBe(400);
   });
 
   it('answers a body over the limit with 413', async () => {

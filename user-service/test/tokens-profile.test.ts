@@ -32,6 +32,23 @@ describe('POST /auth/refresh', () => {
     expect(afterTheft.status).toBe(401);
   });
 
+  it("when one token is refreshed 15 times at once, then at most one succeeds and all the user's tokens are revoked", async () => {
+    const session = await register(service.app);
+    const otherDevice = await request(service.app)
+      .post('/auth/login')
+      .send({ email: session.email, password: session.password });
+    expect(otherDevice.status).toBe(200);
+
+    const answers = await Promise.all(Array.from({ length: 15 }, () => refresh(session.refreshToken)));
+    const succeeded = answers.filter((answer) => answer.status === 200);
+    expect(succeeded.length).toBeLessThanOrEqual(1);
+    expect(answers.filter((answer) => answer.status === 401)).toHaveLength(15 - succeeded.length);
+
+    // The reuse is detected whichever request lost: the winner's new token and the other session die too.
+    for (const winner of succeeded) expect((await refresh(winner.body.refreshToken)).status).toBe(401);
+    expect((await refresh(otherDevice.body.refreshToken)).status).toBe(401);
+  });
+
   it('stores only a hash of the refresh token, expiring after 24 hours', async () => {
     const session = await register(service.app);
     const keys = await service.redis.keys(`${service.redis.options.keyPrefix}refresh:*`);

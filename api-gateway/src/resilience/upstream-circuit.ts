@@ -56,6 +56,13 @@ export class UpstreamCircuit {
     this.breaker.on('open', listener);
   }
 
+  /** Any change of state: opened, half-open, closed. */
+  onChange(listener: () => void): void {
+    this.breaker.on('open', listener);
+    this.breaker.on('halfOpen', listener);
+    this.breaker.on('close', listener);
+  }
+
   get state(): CircuitState {
     if (this.breaker.opened) return 'open';
     if (this.breaker.halfOpen) return 'half_open';

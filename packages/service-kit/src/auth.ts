@@ -82,11 +82,14 @@ export function verifyAccessToken(token: string, settings: JwtSettings): AuthUse
   return { id: claims.data.sub, email: claims.data.email, role: claims.data.role };
 }
 
+/**
+ * `Bearer <token>` and nothing else (RFC 6750's b64token): a header with more after the token is
+ * refused rather than read up to its first space.
+ */
+const BEARER = /^bearer +([\w\-.~+/]+=*)$/i;
+
 export function bearerToken(req: Request): string | undefined {
-  const header = req.headers.authorization;
-  if (!header) return undefined;
-  const [scheme, token] = header.split(' ');
-  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+  return BEARER.exec(req.headers.authorization ?? '')?.[1];
 }
 
 export function requireAuth(settings: JwtSettings): RequestHandler {

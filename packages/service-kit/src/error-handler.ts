@@ -48,8 +48,10 @@ function toHttpError(error: unknown): HttpError | undefined {
   return bodyReadError(error);
 }
 
-export const notFoundHandler: RequestHandler = (req) => {
-  throw HttpError.notFound(`Route ${req.method} ${req.path} not found`);
+// Names no path: behind the gateway the service sees an internal one (`/products/...` for
+// `/api/products/...`), which the client never sent.
+export const notFoundHandler: RequestHandler = () => {
+  throw HttpError.notFound('Route not found');
 };
 
 /** Renders every error as {error, timestamp, status, requestId, details?}; never a stack trace. */

@@ -6,9 +6,10 @@ import type { Logger } from 'pino';
 import { privateByDefault } from './cache-control';
 import type { AccessLogMode } from './config';
 import { errorHandler, notFoundHandler } from './error-handler';
+import { HttpError } from './errors';
 import { type HealthCheck, Lifecycle, livenessHandler, readinessHandler } from './health';
 import { metricsEndpoint, metricsMiddleware, type ServiceMetrics } from './metrics';
-import { methodNotAllowedHandler, type RouteDoc } from './openapi';
+import { methodNotAllowedHandler, type RouteDoc, undocumentedQueryHandler } from './openapi';
 import { requestLogger } from './request-logging';
 
 export interface HttpAppOptions {
@@ -22,8 +23,11 @@ export interface HttpAppOptions {
   jsonBodyLimit?: string | false;
   /** Addresses/subnets of the reverse proxies whose X-Forwarded-For is believed; none by default. */
   trustedProxies?: string[];
-  /** The public routes as documented: a documented path asked with another method gets 405 + Allow. */
-  documentedRoutes?: Array<Pick<RouteDoc, 'method' | 'path'>>;
+  /**
+   * The public routes as documented: a documented path asked with another method gets 405 + Allow,
+   * and a query parameter on a route that documents none gets 400.
+   */
+  documentedRoutes?: Array<Pick<RouteDoc, 'method' | 'path' | 'query'>>;
   /** Default all (see requestLogger). */
   accessLog?: AccessLogMode;
   /**
@@ -59,6 +63,20 @@ export function compressAnswers(): express.RequestHandler {
 }
 
 /**
+ * A body declared as anything but JSON (text/plain, a form) is refused as such with 415: the JSON
+ * parser would skip it and the route would answer 400 for every field as if none had been sent.
+ * A request without content is left alone whatever its Content-Type says.
+ */
+const refuseNonJsonBodies: express.RequestHandler = (req, _res, next) => {
+  const hasContent =
+    Number(req.headers['content-length']) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasContent && req.headers['content-type'] !== undefined && !req.is('application/json')) {
+    throw new HttpError(415, 'Request body must be application/json');
+  }
+  next();
+};
+
+/**
  * Builds a service's Express app with the plumbing every service shares; `mountRoutes` adds the
  * business routes between the common middleware and the 404/error handlers. Never listens.
  */
@@ -86,8 +104,10 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
   app.get('/metrics', metricsEndpoint(options.metrics));
 
   if (options.jsonBodyLimit !== false) {
+    app.use(refuseNonJsonBodies);
     app.use(express.json({ limit: options.jsonBodyLimit ?? '100kb' }));
   }
+  if (options.documentedRoutes) app.use(undocumentedQueryHandler(options.documentedRoutes));
   mountRoutes(app);
   if (options.documentedRoutes) app.use(methodNotAllowedHandler(options.documentedRoutes));
   app.use(notFoundHandler);

@@ -64,13 +64,14 @@ function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query',
 }
 
 /**
- * Answers every route validates some input, so 400 is always possible there; a token can be
- * missing or expired on every protected route; a customer meets 403 on admin routes. Declared
- * here once so no route can forget them.
+ * Answers every route may give: 400 (every route validates some input, if only the query string,
+ * see undocumentedQueryHandler); 415 where a body is read (createHttpApp's refuseNonJsonBodies);
+ * a token can be missing or expired on every protected route; a customer meets 403 on admin
+ * routes. Declared here once so no route can forget them.
  */
 function impliedResponses(route: RouteDoc): Record<number, string> {
-  const implied: Record<number, string> = {};
-  if (route.params || route.query || route.body || route.headers?.length) implied[400] = 'Invalid request';
+  const implied: Record<number, string> = { 400: 'Invalid request' };
+  if (route.body) implied[415] = 'The body is not application/json';
   if (route.auth) implied[401] = 'Missing, invalid or expired access token';
   if (route.auth === 'admin') implied[403] = 'The token is not an admin token';
   return implied;
@@ -141,6 +142,37 @@ export function buildOpenApiDocument(info: { title: string; version: string }, r
 
 const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
+/** A documented path as Express matches it: case-insensitive, optional trailing slash. */
+function pathPattern(path: string): RegExp {
+  return new RegExp(`^${path.replace(/:\w+/g, '[^/]+')}/?$`, 'i');
+}
+
+/**
+ * 400 for a query parameter on a documented route that documents none (`GET /products/:id?x=1`),
+ * as the routes with a query schema refuse unknown ones: one rule for every route. Mounted before
+ * the routes.
+ */
+export function undocumentedQueryHandler(
+  routes: Array<Pick<RouteDoc, 'method' | 'path' | 'query'>>,
+): RequestHandler {
+  const withoutQuery = routes
+    .filter((route) => !route.query)
+    .map((route) => ({ method: route.method.toUpperCase(), pattern: pathPattern(route.path) }));
+  return (req, _res, next) => {
+    const names = Object.keys(req.query);
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const documentsNone = () =>
+      withoutQuery.some((route) => route.method === method && route.pattern.test(req.path));
+    if (names.length > 0 && documentsNone()) {
+      throw HttpError.badRequest(
+        'Invalid request query',
+        names.map((name) => ({ path: name, message: 'unknown query parameter' })),
+      );
+    }
+    next();
+  };
+}
+
 /**
  * 405 with `Allow` for a documented path asked with a method it does not have (TRACE, or PATCH
  * where only PUT exists). Mounted after the routes, before the 404 handler; paths match the way
@@ -150,7 +182,7 @@ export function methodNotAllowedHandler(routes: Array<Pick<RouteDoc, 'method' | 
   const byPath = new Map<string, { pattern: RegExp; methods: Set<string> }>();
   for (const route of routes) {
     const entry = byPath.get(route.path) ?? {
-      pattern: new RegExp(`^${route.path.replace(/:\w+/g, '[^/]+')}/?$`, 'i'),
+      pattern: pathPattern(route.path),
       methods: new Set<string>(),
     };
     entry.methods.add(route.method.toUpperCase());
@@ -167,7 +199,8 @@ export function methodNotAllowedHandler(routes: Array<Pick<RouteDoc, 'method' | 
       return;
     }
     const allow = ROUTE_METHODS.filter((method) => methods.has(method)).join(', ');
-    throw new HttpError(405, `Method ${req.method} not allowed on ${req.path}`, {
+    // No path in the message, as for 404: the service's path is not the one the client sent.
+    throw new HttpError(405, `Method ${req.method} not allowed on this path`, {
       headers: { Allow: allow },
     });
   };

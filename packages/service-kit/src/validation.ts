@@ -31,13 +31,35 @@ export function nonBlankText(max: number) {
   return z.string().trim().min(1).max(max).meta({ pattern: NON_BLANK_PATTERN });
 }
 
-export const objectIdSchema = z.string().regex(/^[a-f\d]{24}$/i, 'must be a 24-character hex ObjectId');
+/**
+ * Either case is accepted (an ObjectId is hex) and lower-cased here, so one id has one spelling
+ * from the edge on: cache keys, lines merged by product. The pattern spells both cases out
+ * because a regex flag does not reach the document.
+ */
+export const objectIdSchema = z
+  .string()
+  .regex(/^[\da-fA-F]{24}$/, 'must be a 24-character hex ObjectId')
+  .toLowerCase();
 
 export const idParamsSchema = z.strictObject({ id: objectIdSchema });
 
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/**
+ * A number in a query string, written in plain decimal: `Number()` (and z.coerce) would also read
+ * "0x10" as 16, "1e3", "0b1" and " 7 ", none of which the document's `number` allows. Anything
+ * else reaches `schema` as the string it is and fails there. The document shows `schema`.
+ */
+export function queryNumber<S extends z.ZodType>(schema: S) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && DECIMAL.test(value) ? Number(value) : value),
+    schema,
+  );
+}
+
 export const paginationShape = {
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  page: queryNumber(z.number().int().min(1).max(100_000).default(1)),
+  limit: queryNumber(z.number().int().min(1).max(100).default(20)),
 };
 
 export interface Page<T> {

@@ -33,11 +33,18 @@ describe('buildOpenApiDocument', () => {
     },
   ]);
 
-  it('declares the answers every route can give: 400 where input is validated, 401/403 where a token is needed', () => {
+  it('declares the answers every route can give: 400 (a query parameter at least), 415 where a body is read, 401/403 where a token is needed', () => {
     const get = document.paths['/things/{id}']!.get as Record<string, any>;
     const post = document.paths['/things']!.post as Record<string, any>;
     expect(Object.keys(get.responses).sort()).toEqual(['200', '400', '404']);
-    expect(Object.keys(post.responses).sort()).toEqual(['201', '400', '401', '403']);
+    expect(Object.keys(post.responses).sort()).toEqual(['201', '400', '401', '403', '415']);
+    const bare = buildOpenApiDocument({ title: 't', version: '1' }, [
+      { method: 'get', path: '/all', summary: 'All', tags: [], responses: { 200: { description: 'ok' } } },
+    ]);
+    expect(Object.keys((bare.paths['/all']!.get as Record<string, any>).responses).sort()).toEqual([
+      '200',
+      '400',
+    ]);
   });
 
   it('documents an optional query parameter as possibly empty when the route drops empty ones', () => {

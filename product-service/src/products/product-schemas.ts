@@ -1,4 +1,4 @@
-import { nonBlankText, paginationShape } from '@ecom/service-kit';
+import { nonBlankText, paginationShape, queryNumber } from '@ecom/service-kit';
 import { z } from 'zod';
 import { MAX_PRICE, priceSchema } from '../money';
 
@@ -39,7 +39,7 @@ export const productPatchSchema = z
 export const PRODUCT_SORTS = ['price', '-price', 'createdAt', '-createdAt', 'name', '-name'] as const;
 
 // Bounds are compared in cents, so they are whole cents like any price (and the document says so).
-const queryPrice = z.coerce.number().min(0).max(MAX_PRICE).multipleOf(0.01);
+const queryPrice = z.number().min(0).max(MAX_PRICE).multipleOf(0.01);
 
 /**
  * GET /products. Empty parameters (`?q=`) count as absent. A price range whose minimum is above
@@ -49,8 +49,8 @@ const queryPrice = z.coerce.number().min(0).max(MAX_PRICE).multipleOf(0.01);
 export const productListQuerySchema = z.strictObject({
   ...paginationShape,
   category: nonBlankText(100).optional(),
-  minPrice: queryPrice.optional(),
-  maxPrice: queryPrice.optional(),
+  minPrice: queryNumber(queryPrice.optional()),
+  maxPrice: queryNumber(queryPrice.optional()),
   inStock: z
     .enum(['true', 'false'])
     .transform((value) => value === 'true')

@@ -7,6 +7,7 @@ import type { UserStore } from '../users/user-store';
 import { loginBody, refreshBody, registerBody } from '../users/user-schemas';
 import { clientGoneSignal } from './client-gone';
 import type { PasswordHasher } from './passwords';
+import { refreshSession } from './refresh-session';
 import type { RefreshTokenStore } from './refresh-tokens';
 import { startSession } from './sessions';
 
@@ -52,17 +53,14 @@ export function authRoutes(deps: AuthRouteDeps): Router {
 
   router.post('/refresh', async (req, res) => {
     const input = parseInput(refreshBody, req.body, 'body');
-    const userId = await refreshTokens.consume(input.refreshToken).catch((error: unknown) => {
-      userMetrics.refreshes.inc({ outcome: 'failure' });
-      throw error;
-    });
-    const user = await users.findById(userId);
-    if (!user) {
-      userMetrics.refreshes.inc({ outcome: 'failure' });
-      throw HttpError.unauthorized('Invalid or expired refresh token');
-    }
+    const session = await refreshSession(input.refreshToken, { users, refreshTokens, config }).catch(
+      (error: unknown) => {
+        userMetrics.refreshes.inc({ outcome: 'failure' });
+        throw error;
+      },
+    );
     userMetrics.refreshes.inc({ outcome: 'success' });
-    res.json(await startSession(user, refreshTokens, config));
+    res.json(session);
   });
 
   // Logout needs only the refresh token: it must work even after the access token expired.

@@ -1,0 +1,61 @@
+import type { Upstream, Upstreams } from '../proxy/upstreams';
+import type { ReplicaHealth } from './health-schema';
+import { probeReadiness } from './probe-readiness';
+
+export const UPSTREAM_NAMES = ['user', 'product', 'order'] as const;
+type UpstreamName = (typeof UPSTREAM_NAMES)[number];
+export type ReadinessRound = Record<UpstreamName, ReplicaHealth[]>;
+
+async function replicaHealth(origin: string, timeoutMs: number): Promise<ReplicaHealth> {
+  const probe = await probeReadiness(origin, timeoutMs);
+  const health: ReplicaHealth = {
+    url: origin,
+    status: probe.ready ? 'up' : 'down',
+    latencyMs: probe.latencyMs,
+  };
+  if (probe.httpStatus !== undefined) health.httpStatus = probe.httpStatus;
+  if (probe.error) health.error = probe.error;
+  return health;
+}
+
+async function probeUpstream(upstream: Upstream, timeoutMs: number): Promise<ReplicaHealth[]> {
+  const origins = await upstream.replicas.origins();
+  return Promise.all(origins.map((origin) => replicaHealth(origin, timeoutMs)));
+}
+
+/**
+ * The replicas' readiness as last probed, shared by every GET /health for `maxAgeMs` after a
+ * round ends: /health is public, and probing every service per call turned a burst of calls into
+ * a burst of /ready requests that timed out and reported a healthy stack as degraded. Calls during
+ * a round wait for that round. A circuit changing state drops the view, so the next call probes.
+ */
+export class ReadinessView {
+  private round?: { promise: Promise<ReadinessRound>; finishedAt?: number };
+
+  constructor(
+    private readonly upstreams: Upstreams,
+    private readonly options: { maxAgeMs: number; timeoutMs: number },
+  ) {
+    for (const name of UPSTREAM_NAMES) upstreams.get(name).circuit.onChange(() => (this.round = undefined));
+  }
+
+  current(): Promise<ReadinessRound> {
+    const round = this.round;
+    const fresh =
+      round && (round.finishedAt === undefined || Date.now() - round.finishedAt < this.options.maxAgeMs);
+    if (round && fresh) return round.promise;
+    return this.probe();
+  }
+
+  private probe(): Promise<ReadinessRound> {
+    const round: { promise: Promise<ReadinessRound>; finishedAt?: number } = {
+      promise: Promise.all(
+        UPSTREAM_NAMES.map((name) => probeUpstream(this.upstreams.get(name), this.options.timeoutMs)),
+      ).then(([user, product, order]) => ({ user: user!, product: product!, order: order! })),
+    };
+    // probeReadiness never rejects: a round always finishes.
+    void round.promise.then(() => (round.finishedAt = Date.now()));
+    this.round = round;
+    return round.promise;
+  }
+}
