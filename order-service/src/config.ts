@@ -1,7 +1,6 @@
 import {
   dataServiceEnvShape,
   internalTokenShape,
-  jwtSettingsFrom,
   loadConfig,
   serviceUrls,
 } from '@ecom/service-kit';
@@ -35,9 +34,5 @@ const envShape = {
 export type OrderServiceConfig = ReturnType<typeof loadOrderServiceConfig>;
 
 export function loadOrderServiceConfig(env: NodeJS.ProcessEnv = process.env) {
-  const config = loadConfig(envShape, env);
-  return {
-    ...config,
-    jwt: jwtSettingsFrom(config),
-  };
+  return loadConfig(envShape, env);
 }

@@ -2,7 +2,7 @@ import {
   currentUser,
   describeIssues,
   HttpError,
-  type JwtSettings,
+  type AccessTokenVerifier,
   type Logger,
   parseInput,
   requireAuth,
@@ -12,7 +12,7 @@ import { createOrderBody, idempotencyKeySchema, linesOverLimit, MAX_QUANTITY } f
 import type { PlaceOrderRequest, PlaceOrderResult } from './place-order';
 
 export interface PlacementRouteDeps {
-  jwt: JwtSettings;
+  jwt: AccessTokenVerifier;
   logger: Logger;
   placeOrder(request: PlaceOrderRequest, log: Logger): Promise<PlaceOrderResult>;
 }
