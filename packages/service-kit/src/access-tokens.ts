@@ -3,7 +3,13 @@ import { errors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import { z } from 'zod';
 import { type AccessTokenVerifier, type AuthUser, ROLES } from './auth';
 import { HttpError } from './errors';
-import { ACCESS_TOKEN_ALG, type SigningKeySet, type VerificationKey } from './jwt-keys';
+import {
+  ACCESS_TOKEN_ALG,
+  generateSigningKeys,
+  publicJwks,
+  type SigningKeySet,
+  type VerificationKey,
+} from './jwt-keys';
 
 export interface TokenAudience {
   issuer: string;
@@ -100,4 +106,27 @@ export function createAccessTokenVerifier(source: KeySource, settings: TokenAudi
 /** The verifier user-service uses for its own routes: its published keys, no network. */
 export function ownKeysVerifier(keys: SigningKeySet, settings: TokenAudience): AccessTokenVerifier {
   return createAccessTokenVerifier(staticKeySource(keys.keys), settings);
+}
+
+/** The issuer and audience every service expects unless JWT_ISSUER / JWT_AUDIENCE say otherwise. */
+export const DEFAULT_TOKEN_AUDIENCE: TokenAudience = { issuer: 'ecommerce-user-service', audience: 'ecommerce-api' };
+
+export interface LocalTokenKeys {
+  keys: SigningKeySet;
+  /** The public JWK Set as JSON: what a verifier is given as JWT_PUBLIC_KEYS. */
+  publicKeys: string;
+  signer: AccessTokenSigner;
+}
+
+/**
+ * A fresh key set with its public half and a signer, for stacks that sign in-process (the tests,
+ * whose services are given `publicKeys`). Nothing outside user-service signs in production.
+ */
+export function localTokenKeys(audience: TokenAudience = DEFAULT_TOKEN_AUDIENCE, expiresInSeconds = 900): LocalTokenKeys {
+  const keys = generateSigningKeys();
+  return {
+    keys,
+    publicKeys: JSON.stringify(publicJwks(keys)),
+    signer: createAccessTokenSigner(keys, { ...audience, expiresInSeconds }),
+  };
 }

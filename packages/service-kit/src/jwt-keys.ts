@@ -33,7 +33,7 @@ export type PrivateJwk = PublicJwk & { d: string };
 // A verifier's key set may only ever hold public keys: a `d` would mean a private key was published.
 const publicJwksSchema = z.object({
   keys: z
-    .array(publicJwkSchema.extend({ d: z.undefined('a private key has no place in a public key set') }))
+    .array(publicJwkSchema.extend({ d: z.undefined('a private key has no place in a public key set').optional() }))
     .min(1)
     .max(MAX_JWKS_KEYS),
 });
@@ -139,4 +139,10 @@ export function generateSigningKeys(): SigningKeySet {
 /** What /.well-known/jwks.json serves: the public halves only. */
 export function publicJwks(set: SigningKeySet): { keys: PublicJwk[] } {
   return { keys: set.keys.map((key) => key.publicJwk) };
+}
+
+/** The key set as JWT_SIGNING_KEYS takes it (private halves included): for stacks a test starts. */
+export function signingKeysJson(set: SigningKeySet): string {
+  const keys = set.keys.map((key) => ({ ...key.publicJwk, d: key.privateKey.export({ format: 'jwk' }).d }));
+  return JSON.stringify({ keys });
 }

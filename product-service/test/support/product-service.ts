@@ -1,6 +1,6 @@
 /** Builds the real product-service by its composition root against the test FerretDB/MongoDB and Redis. */
 import { createProductService, loadProductConfig, type ProductService } from '@ecom/product-service';
-import { type AuthUser, DEV_INTERNAL_TOKEN, jwtSettingsFrom, signAccessToken } from '@ecom/service-kit';
+import { type AuthUser, DEV_INTERNAL_TOKEN, localTokenKeys } from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
@@ -25,6 +25,9 @@ export interface TestServiceOptions {
   env?: Record<string, string>;
 }
 
+/** What tests sign with; the services are given its public half, as they would be user-service's. */
+export const tokenKeys = localTokenKeys();
+
 /** Environment of a test instance: free port, its own database and key prefix, no default categories. */
 function testProductEnv(database: string): Record<string, string> {
   return {
@@ -36,6 +39,7 @@ function testProductEnv(database: string): Record<string, string> {
     REDIS_URL: redisUrl(),
     REDIS_KEY_PREFIX: `${uniqueName('ps_')}:`,
     DEFAULT_CATEGORIES: 'off',
+    JWT_PUBLIC_KEYS: tokenKeys.publicKeys,
   };
 }
 
@@ -50,10 +54,9 @@ export async function startProductService(options: TestServiceOptions = {}): Pro
     orderWaitMs: options.orderWaitMs,
     eventsBlockMs: 200,
   });
-  const jwt = jwtSettingsFrom(config);
   const bearer = (role: AuthUser['role']) => {
     const id = new Types.ObjectId().toHexString();
-    return `Bearer ${signAccessToken({ id, email: `${id}@example.test`, role }, jwt)}`;
+    return `Bearer ${tokenKeys.signer.sign({ id, email: `${id}@example.test`, role })}`;
   };
   return {
     ...service,
