@@ -378,8 +378,7 @@ const services = [
 ];
 // user-service's signing keys (only it gets them): the caller's JWT_SIGNING_KEYS, else in development
 // a key set made once in .data/jwt; production without one is refused by user-service itself.
-const signingKeys =
-  env.JWT_SIGNING_KEYS || (nodeEnv === 'production' ? undefined : devSigningKeys(dataDir));
+const signingKeys = env.JWT_SIGNING_KEYS || (nodeEnv === 'production' ? undefined : devSigningKeys(dataDir));
 for (const [service, main, database] of services) {
   for (const [index, port] of SERVICE_REPLICAS[service].entries()) {
     nodeProcess(index === 0 ? service : `${service}-${index + 1}`, main, {

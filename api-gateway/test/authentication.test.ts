@@ -33,9 +33,10 @@ describe('protected routes', () => {
   const badTokens: Array<[label: string, header: () => string | undefined]> = [
     ['no token', () => undefined],
     ['a malformed token', () => bearer('not-a-jwt')],
-    ...Object.entries(attackTokens()).map(
-      ([attack, token]): [string, () => string] => [`a token: ${attack}`, () => bearer(token)],
-    ),
+    ...Object.entries(attackTokens()).map(([attack, token]): [string, () => string] => [
+      `a token: ${attack}`,
+      () => bearer(token),
+    ]),
     ['a non-bearer scheme', () => `Basic ${Buffer.from('a:b').toString('base64')}`],
   ];
 

@@ -1,4 +1,3 @@
-import { ConfigError } from '@ecom/service-kit';
 import { describe, expect, it } from 'vitest';
 import { loadGatewayConfig, parseByteSize } from '../src/config';
 

@@ -1,9 +1,4 @@
-import {
-  dataServiceEnvShape,
-  internalTokenShape,
-  loadConfig,
-  serviceUrls,
-} from '@ecom/service-kit';
+import { dataServiceEnvShape, internalTokenShape, loadConfig, serviceUrls } from '@ecom/service-kit';
 import { z } from 'zod';
 
 const millis = (fallback: number, min = 1) => z.coerce.number().int().min(min).max(600_000).default(fallback);

@@ -1,4 +1,9 @@
-import { type AccessLogMode, type AccessTokenVerifier, accessTokenVerifierFrom, type Logger } from '@ecom/service-kit';
+import {
+  type AccessLogMode,
+  type AccessTokenVerifier,
+  accessTokenVerifierFrom,
+  type Logger,
+} from '@ecom/service-kit';
 import type { OrderServiceConfig } from './config';
 import type { BreakerOptions } from './inventory-client/inventory';
 

@@ -5,10 +5,14 @@
 import crypto from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** RFC 7638 thumbprint, the kid user-service would derive too. */
 function thumbprint(x) {
-  return crypto.createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x }))
+    .digest('base64url');
 }
 
 /** A fresh Ed25519 private JWK with its kid: the shape JWT_SIGNING_KEYS lists. */
@@ -29,6 +33,6 @@ export function devSigningKeys(dataDir) {
 }
 
 // `node scripts/lib/dev-signing-keys.mjs` prints a new key (one JWK) for a rotation.
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   process.stdout.write(`${JSON.stringify(newSigningJwk())}\n`);
 }

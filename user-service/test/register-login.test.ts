@@ -42,12 +42,23 @@ describe('POST /auth/register', () => {
     const jwks = await request(service.app).get('/.well-known/jwks.json').expect(200);
     expect(jwks.body.keys).toHaveLength(1);
     const [published] = jwks.body.keys as Array<Record<string, string>>;
-    expect(published).toEqual({ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: expect.any(String), alg: 'EdDSA', use: 'sig' });
-    const { payload, protectedHeader } = await jwtVerify(accessToken, createPublicKey({ key: published!, format: 'jwk' }), {
-      algorithms: ['EdDSA'],
-      issuer: 'ecommerce-user-service',
-      audience: 'ecommerce-api',
+    expect(published).toEqual({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      x: expect.any(String),
+      kid: expect.any(String),
+      alg: 'EdDSA',
+      use: 'sig',
     });
+    const { payload, protectedHeader } = await jwtVerify(
+      accessToken,
+      createPublicKey({ key: published!, format: 'jwk' }),
+      {
+        algorithms: ['EdDSA'],
+        issuer: 'ecommerce-user-service',
+        audience: 'ecommerce-api',
+      },
+    );
     expect(protectedHeader).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: published!.kid });
     expect(payload).toMatchObject({ sub: user.id, email, role: 'customer' });
     expect(payload.exp! - payload.iat!).toBe(900);

@@ -90,7 +90,9 @@ describe('GET /auth/profile', () => {
     const { kid, key, privateKey } = service.config.signingKeys.signing;
     const claims = { sub: session.user.id, email: session.email, role: 'admin' as const };
     for (const [attack, token] of Object.entries(forgedTokens({ kid, publicKey: key, privateKey }, claims))) {
-      const response = await request(service.app).get('/auth/profile').set('Authorization', `Bearer ${token}`);
+      const response = await request(service.app)
+        .get('/auth/profile')
+        .set('Authorization', `Bearer ${token}`);
       expect(response.status, attack).toBe(401);
     }
   });

@@ -27,6 +27,10 @@ export function mountJwks(
   app.get(
     JWKS_PATH,
     rateLimit,
-    proxyTo(upstream, forward, counter, { maxBodyBytes: 0, bodyTimeoutMs: upstream.timeoutMs, retryBackoffMs: 0 }),
+    proxyTo(upstream, forward, counter, {
+      maxBodyBytes: 0,
+      bodyTimeoutMs: upstream.timeoutMs,
+      retryBackoffMs: 0,
+    }),
   );
 }

@@ -23,7 +23,10 @@ export function validToken(user: AuthUser = customer): string {
 /** Every way of claiming admin without user-service's current or previous key: all must get 401. */
 export function attackTokens(user: AuthUser = admin): Record<string, string> {
   const { kid, key, privateKey } = testKeys.keys.signing;
-  return forgedTokens({ kid, publicKey: key, privateKey }, { sub: user.id, email: user.email, role: user.role });
+  return forgedTokens(
+    { kid, publicKey: key, privateKey },
+    { sub: user.id, email: user.email, role: user.role },
+  );
 }
 
 export function expiredToken(user: AuthUser = customer): string {

@@ -1,4 +1,10 @@
-import { currentUser, idParamsSchema, type AccessTokenVerifier, parseInput, requireAuth } from '@ecom/service-kit';
+import {
+  currentUser,
+  idParamsSchema,
+  type AccessTokenVerifier,
+  parseInput,
+  requireAuth,
+} from '@ecom/service-kit';
 import { Router } from 'express';
 import { findVisibleOrder, listOrders } from './queries';
 import { listOrdersQuery, statusBody } from './order-schemas';

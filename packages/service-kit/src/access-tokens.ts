@@ -109,7 +109,10 @@ export function ownKeysVerifier(keys: SigningKeySet, settings: TokenAudience): A
 }
 
 /** The issuer and audience every service expects unless JWT_ISSUER / JWT_AUDIENCE say otherwise. */
-export const DEFAULT_TOKEN_AUDIENCE: TokenAudience = { issuer: 'ecommerce-user-service', audience: 'ecommerce-api' };
+export const DEFAULT_TOKEN_AUDIENCE: TokenAudience = {
+  issuer: 'ecommerce-user-service',
+  audience: 'ecommerce-api',
+};
 
 export interface LocalTokenKeys {
   keys: SigningKeySet;
@@ -122,7 +125,10 @@ export interface LocalTokenKeys {
  * A fresh key set with its public half and a signer, for stacks that sign in-process (the tests,
  * whose services are given `publicKeys`). Nothing outside user-service signs in production.
  */
-export function localTokenKeys(audience: TokenAudience = DEFAULT_TOKEN_AUDIENCE, expiresInSeconds = 900): LocalTokenKeys {
+export function localTokenKeys(
+  audience: TokenAudience = DEFAULT_TOKEN_AUDIENCE,
+  expiresInSeconds = 900,
+): LocalTokenKeys {
   const keys = generateSigningKeys();
   return {
     keys,

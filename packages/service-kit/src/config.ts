@@ -110,7 +110,10 @@ export const jwtEnvShape = {
       try {
         parsePublicJwks(value);
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `must be a JWK Set of Ed25519 public keys: ${(error as Error).message}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a JWK Set of Ed25519 public keys: ${(error as Error).message}`,
+        });
       }
     })
     .optional(),

@@ -77,7 +77,8 @@ export function remoteKeySource(options: RemoteJwksOptions): RemoteKeySource {
       .then((fetched) => {
         const added = [...fetched.keys()].filter((kid) => !keys.has(kid));
         const dropped = [...keys.keys()].filter((kid) => !fetched.has(kid));
-        if (added.length + dropped.length > 0) options.logger?.info({ added, dropped }, 'JWKS: key set changed');
+        if (added.length + dropped.length > 0)
+          options.logger?.info({ added, dropped }, 'JWKS: key set changed');
         keys = fetched;
         fetchedAt = Date.now();
       })

@@ -33,7 +33,9 @@ export type PrivateJwk = PublicJwk & { d: string };
 // A verifier's key set may only ever hold public keys: a `d` would mean a private key was published.
 const publicJwksSchema = z.object({
   keys: z
-    .array(publicJwkSchema.extend({ d: z.undefined('a private key has no place in a public key set').optional() }))
+    .array(
+      publicJwkSchema.extend({ d: z.undefined('a private key has no place in a public key set').optional() }),
+    )
     .min(1)
     .max(MAX_JWKS_KEYS),
 });
@@ -113,9 +115,17 @@ export function parseSigningKeys(text: string, signingKid?: string): SigningKeyS
       });
       const key = crypto.createPublicKey(privateKey);
       // A hand-edited file whose x is not d's public half would publish a key nothing signs with.
-      if (key.export({ format: 'jwk' }).x !== jwk.x) throw new Error(`key ${jwk.kid ?? jwk.x}: x does not match d`);
+      if (key.export({ format: 'jwk' }).x !== jwk.x)
+        throw new Error(`key ${jwk.kid ?? jwk.x}: x does not match d`);
       const id = jwk.kid ?? thumbprint(jwk.x);
-      const publicJwk: PublicJwk = { kty: 'OKP', crv: 'Ed25519', x: jwk.x, kid: id, alg: ACCESS_TOKEN_ALG, use: 'sig' };
+      const publicJwk: PublicJwk = {
+        kty: 'OKP',
+        crv: 'Ed25519',
+        x: jwk.x,
+        kid: id,
+        alg: ACCESS_TOKEN_ALG,
+        use: 'sig',
+      };
       return { kid: id, key, privateKey, publicJwk };
     }),
   );

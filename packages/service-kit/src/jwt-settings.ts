@@ -31,7 +31,10 @@ export function keySourceFrom(config: JwtEnv, logger?: Pick<Logger, 'warn' | 'in
  * The one mapping from config to a token verifier, so no service spells it out again. Make one
  * per process: it holds the cached key set.
  */
-export function accessTokenVerifierFrom(config: JwtEnv, logger?: Pick<Logger, 'warn' | 'info'>): AccessTokenVerifier {
+export function accessTokenVerifierFrom(
+  config: JwtEnv,
+  logger?: Pick<Logger, 'warn' | 'info'>,
+): AccessTokenVerifier {
   return createAccessTokenVerifier(keySourceFrom(config, logger), {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,

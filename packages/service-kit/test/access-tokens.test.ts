@@ -52,7 +52,10 @@ describe('access-token verification', () => {
 
   it('a key that is published but no longer signs still verifies; a dropped one does not', async () => {
     const next = generateSigningJwk();
-    const old = keys.keys.map((entry) => ({ ...entry.publicJwk, d: entry.privateKey.export({ format: 'jwk' }).d }));
+    const old = keys.keys.map((entry) => ({
+      ...entry.publicJwk,
+      d: entry.privateKey.export({ format: 'jwk' }).d,
+    }));
     const rotated = parseSigningKeys(JSON.stringify({ keys: [next, ...old] }));
     const both = createAccessTokenVerifier(staticKeySource(rotated.keys), audience);
     const oldToken = signer.sign(admin);
@@ -72,8 +75,11 @@ describe('signing keys', () => {
       ['a public key only', { keys: [{ ...good, d: undefined }] }],
       ['two keys with one kid', { keys: [good, { ...other, kid: good.kid }] }],
     ];
-    for (const [label, value] of cases) expect(() => parseSigningKeys(JSON.stringify(value)), label).toThrow();
-    expect(() => parseSigningKeys(JSON.stringify({ keys: [good] }), 'unknown-kid')).toThrow(/JWT_SIGNING_KID/);
+    for (const [label, value] of cases)
+      expect(() => parseSigningKeys(JSON.stringify(value)), label).toThrow();
+    expect(() => parseSigningKeys(JSON.stringify({ keys: [good] }), 'unknown-kid')).toThrow(
+      /JWT_SIGNING_KID/,
+    );
   });
 });
 
@@ -124,11 +130,14 @@ describe('a JWKS fetched from user-service', () => {
 
   it.each<[string, (res: import('node:http').ServerResponse) => void]>([
     ['huge', (res) => res.end(JSON.stringify({ keys: publicJwks(keys).keys, pad: 'x'.repeat(200_000) }))],
-    ['huge, without a length', (res) => {
-      res.write(JSON.stringify({ keys: publicJwks(keys).keys }).slice(0, -1));
-      for (let i = 0; i < 100; i++) res.write(`,"p${i}":"${'x'.repeat(1_000)}"`);
-      res.end('}');
-    }],
+    [
+      'huge, without a length',
+      (res) => {
+        res.write(JSON.stringify({ keys: publicJwks(keys).keys }).slice(0, -1));
+        for (let i = 0; i < 100; i++) res.write(`,"p${i}":"${'x'.repeat(1_000)}"`);
+        res.end('}');
+      },
+    ],
     ['slow', (res) => setTimeout(() => res.end(JSON.stringify(publicJwks(keys))), 1_000)],
     ['malformed', (res) => res.end('{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}')],
     ['not JSON', (res) => res.end('<html>')],
@@ -139,7 +148,8 @@ describe('a JWKS fetched from user-service', () => {
       const verifier = createAccessTokenVerifier(source(), audience);
       await refusal(verifier.verify(signer.sign(admin)));
     } finally {
-      answer = (res) => res.setHeader('content-type', 'application/json').end(JSON.stringify(publicJwks(keys)));
+      answer = (res) =>
+        res.setHeader('content-type', 'application/json').end(JSON.stringify(publicJwks(keys)));
     }
   });
 });

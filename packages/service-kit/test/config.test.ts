@@ -48,7 +48,10 @@ describe('loadConfig', () => {
   });
 
   it('when a shared JWT secret is configured, then it is refused in any environment: only user-service signs', () => {
-    for (const env of [{ NODE_ENV: 'development', JWT_SECRET: 'x'.repeat(48) }, { JWT_SECRET_FILE: '/run/secrets/jwt_secret' }]) {
+    for (const env of [
+      { NODE_ENV: 'development', JWT_SECRET: 'x'.repeat(48) },
+      { JWT_SECRET_FILE: '/run/secrets/jwt_secret' },
+    ]) {
       const call = () => loadConfig(shape, env);
       expect(call).toThrow(ConfigError);
       expect(call).toThrow(/JWT_SECRET is no longer read/);
