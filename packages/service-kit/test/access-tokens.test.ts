@@ -12,6 +12,7 @@ import {
   parseSigningKeys,
   publicJwks,
   remoteKeySource,
+  signingKeysJson,
   staticKeySource,
 } from '../src';
 
@@ -139,9 +140,14 @@ describe('a JWKS fetched from user-service', () => {
       },
     ],
     ['slow', (res) => setTimeout(() => res.end(JSON.stringify(publicJwks(keys))), 1_000)],
-    ['malformed', (res) => res.end('{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}')],
+    // The right key next to one that is not Ed25519: the whole set is refused, not the bad entry skipped.
+    [
+      'malformed',
+      (res) => res.end(JSON.stringify({ keys: [...publicJwks(keys).keys, { kty: 'oct', k: 'c2VjcmV0' }] })),
+    ],
     ['not JSON', (res) => res.end('<html>')],
-    ['a private key', (res) => res.end(JSON.stringify({ keys: [generateSigningJwk()] }))],
+    // The right keys, private halves included: a verifier must never take a private key.
+    ['with private keys', (res) => res.end(signingKeysJson(keys))],
   ])('when the JWKS is %s, then nothing verifies (fail closed)', async (_label, bad) => {
     answer = bad;
     try {
