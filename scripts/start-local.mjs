@@ -235,8 +235,9 @@ const defaults = {
   USER_SERVICE_URL: replicaUrls('user'),
   PRODUCT_SERVICE_URL: replicaUrls('product'),
   ORDER_SERVICE_URL: replicaUrls('order'),
-  // Every verifier (gateways, services) fetches user-service's public keys; only it can sign.
-  JWT_JWKS_URL: `${url(PORTS.user)}/.well-known/jwks.json`,
+  // Every verifier (gateways, services) fetches user-service's public keys, from either replica;
+  // only user-service can sign.
+  JWT_JWKS_URL: SERVICE_REPLICAS.user.map((port) => `${url(port)}/.well-known/jwks.json`).join(','),
   ...(startRedis ? { REDIS_URL: `redis://${HOST}:${PORTS.redis}` } : {}),
 };
 if (nodeEnv !== 'production') {

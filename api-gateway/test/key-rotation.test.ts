@@ -64,7 +64,7 @@ describe('rotating the signing key under load', () => {
       ORDER_SERVICE_URL: other.url,
       UPSTREAM_PROBE_MS: '50',
       JWT_PUBLIC_KEYS: undefined,
-      JWT_JWKS_URL: `http://127.0.0.1:${ports[0]}/.well-known/jwks.json`,
+      JWT_JWKS_URL: ports.map((port) => `http://127.0.0.1:${port}/.well-known/jwks.json`).join(','),
       JWT_JWKS_REFRESH_MS: String(Math.max(REFRESH_MS, 1_000)),
       JWT_JWKS_COOLDOWN_MS: '100',
       AUTH_RATE_LIMIT_MAX: '100000',

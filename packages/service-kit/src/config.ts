@@ -103,7 +103,8 @@ export const DEFAULT_JWKS_URL = 'http://127.0.0.1:3001/.well-known/jwks.json';
 export const jwtEnvShape = {
   JWT_ISSUER: z.string().min(1).default('ecommerce-user-service'),
   JWT_AUDIENCE: z.string().min(1).default('ecommerce-api'),
-  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).default(DEFAULT_JWKS_URL),
+  /** Comma-separated: one per user-service replica, tried in turn (or a name resolving to all of them). */
+  JWT_JWKS_URL: serviceUrls(DEFAULT_JWKS_URL),
   JWT_PUBLIC_KEYS: z
     .string()
     .superRefine((value, ctx) => {

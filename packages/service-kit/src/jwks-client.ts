@@ -7,8 +7,8 @@ import type { Logger } from './logger';
 export const JWKS_MAX_BYTES = 64 * 1024;
 
 export interface RemoteJwksOptions {
-  /** user-service's /.well-known/jwks.json. */
-  url: string;
+  /** user-service's /.well-known/jwks.json, one per replica: the first that answers well wins. */
+  urls: string[];
   /** A key set older than this is fetched again in the background, while the old one still serves. */
   refreshMs: number;
   /** At most one fetch per this, whatever triggers it: unknown kids, failures, refreshes. */
@@ -41,9 +41,9 @@ async function readBounded(response: Response, maxBytes: number): Promise<string
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function fetchKeys(options: RemoteJwksOptions): Promise<Map<string, KeyObject>> {
+async function fetchFrom(url: string, options: RemoteJwksOptions): Promise<Map<string, KeyObject>> {
   // The timeout covers the body too: a server that trickles its answer is cut off.
-  const response = await fetch(options.url, {
+  const response = await fetch(url, {
     signal: AbortSignal.timeout(options.timeoutMs),
     redirect: 'error',
     headers: { accept: 'application/json' },
@@ -54,6 +54,19 @@ async function fetchKeys(options: RemoteJwksOptions): Promise<Map<string, KeyObj
   }
   const text = await readBounded(response, options.maxBytes ?? JWKS_MAX_BYTES);
   return new Map(parsePublicJwks(text).map((entry) => [entry.kid, entry.key]));
+}
+
+/** Every replica publishes the same keys: a replica that is down or answers badly passes to the next. */
+async function fetchKeys(options: RemoteJwksOptions): Promise<Map<string, KeyObject>> {
+  const failures: string[] = [];
+  for (const url of options.urls) {
+    try {
+      return await fetchFrom(url, options);
+    } catch (error) {
+      failures.push(`${url}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(failures.join('; '));
 }
 
 /**
@@ -84,7 +97,7 @@ export function remoteKeySource(options: RemoteJwksOptions): RemoteKeySource {
       })
       .catch((error: unknown) => {
         options.logger?.warn(
-          { err: error, url: options.url, cachedKeys: keys.size },
+          { err: error, urls: options.urls, cachedKeys: keys.size },
           'JWKS: fetch failed, keeping the keys fetched last',
         );
       })

@@ -8,7 +8,7 @@ import type { Logger } from './logger';
 export interface JwtEnv {
   JWT_ISSUER: string;
   JWT_AUDIENCE: string;
-  JWT_JWKS_URL: string;
+  JWT_JWKS_URL: string[];
   JWT_PUBLIC_KEYS?: string | undefined;
   JWT_JWKS_REFRESH_MS: number;
   JWT_JWKS_COOLDOWN_MS: number;
@@ -19,7 +19,7 @@ export interface JwtEnv {
 export function keySourceFrom(config: JwtEnv, logger?: Pick<Logger, 'warn' | 'info'>): KeySource {
   if (config.JWT_PUBLIC_KEYS) return staticKeySource(parsePublicJwks(config.JWT_PUBLIC_KEYS));
   return remoteKeySource({
-    url: config.JWT_JWKS_URL,
+    urls: config.JWT_JWKS_URL,
     refreshMs: config.JWT_JWKS_REFRESH_MS,
     cooldownMs: config.JWT_JWKS_COOLDOWN_MS,
     timeoutMs: config.JWT_JWKS_TIMEOUT_MS,

@@ -104,7 +104,7 @@ describe('a JWKS fetched from user-service', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const source = (overrides = {}) =>
-    remoteKeySource({ url, refreshMs: 60_000, cooldownMs: 60_000, timeoutMs: 300, ...overrides });
+    remoteKeySource({ urls: [url], refreshMs: 60_000, cooldownMs: 60_000, timeoutMs: 300, ...overrides });
 
   it('verifies with the fetched keys, fetching once, and keeps serving them while user-service is down', async () => {
     requests = 0;
@@ -114,6 +114,15 @@ describe('a JWKS fetched from user-service', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     for (let i = 0; i < 3; i++) await expect(verifier.verify(signer.sign(admin))).resolves.toEqual(admin);
     answer = (res) => res.setHeader('content-type', 'application/json').end(JSON.stringify(publicJwks(keys)));
+  });
+
+  it('when the first replica is down, then the keys come from the next one', async () => {
+    const down = `http://127.0.0.1:${(server.address() as AddressInfo).port + 1}/.well-known/jwks.json`;
+    const verifier = createAccessTokenVerifier(
+      remoteKeySource({ urls: [down, url], refreshMs: 60_000, cooldownMs: 60_000, timeoutMs: 300 }),
+      audience,
+    );
+    await expect(verifier.verify(signer.sign(admin))).resolves.toEqual(admin);
   });
 
   it('fetches again for an unknown kid, at most once per cooldown however many arrive', async () => {

@@ -24,7 +24,7 @@ describe('loadConfig', () => {
       NODE_ENV: 'development',
       PORT: 4000,
       MONGODB_URL: 'mongodb://127.0.0.1:27017/things',
-      JWT_JWKS_URL: 'http://127.0.0.1:3001/.well-known/jwks.json',
+      JWT_JWKS_URL: ['http://127.0.0.1:3001/.well-known/jwks.json'],
       CORS_ORIGINS: ['*'],
     });
   });
