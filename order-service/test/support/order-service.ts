@@ -16,7 +16,7 @@ import {
   type Redis,
   staticKeySource,
 } from '@ecom/service-kit';
-import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
+import { forgedTokens, mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import type { Connection } from 'mongoose';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
@@ -25,6 +25,18 @@ const audience = { issuer: 'test-issuer', audience: 'test-api' };
 /** What tests sign with; the service under test verifies with its public half only. */
 const tokens = localTokenKeys(audience);
 const jwt = createAccessTokenVerifier(staticKeySource(tokens.keys.keys), audience);
+
+/** Admin claims in every forged form (see forgedTokens): each must get a 401. */
+export function forgedAuths(): Record<string, string> {
+  const { kid, key, privateKey } = tokens.keys.signing;
+  const claims = {
+    sub: new Types.ObjectId().toHexString(),
+    email: 'root@example.test',
+    role: 'admin' as const,
+  };
+  const forged = forgedTokens({ kid, publicKey: key, privateKey }, { ...claims, ...audience });
+  return Object.fromEntries(Object.entries(forged).map(([attack, token]) => [attack, `Bearer ${token}`]));
+}
 
 export function tokenFor(role: AuthUser['role'] = 'customer', id = new Types.ObjectId().toHexString()) {
   const user: AuthUser = { id, email: `${id}@example.test`, role };
