@@ -18,7 +18,7 @@ random_hex() { # bytes
   fi
 }
 
-for name in jwt_secret internal_token mongo_root_password mongo_users_password \
+for name in internal_token mongo_root_password mongo_users_password \
   mongo_products_password mongo_orders_password grafana_admin_password redis_password; do
   file="$dir/$name"
   if [ -s "$file" ]; then
@@ -28,5 +28,15 @@ for name in jwt_secret internal_token mongo_root_password mongo_users_password \
     echo "created $file"
   fi
 done
+# user-service's access-token signing keys: a JWK Set of one Ed25519 private key (only
+# user-service mounts it). To rotate, see "Rotating the signing key" in docs/docker-and-monitoring.md.
+keys="$dir/jwt_signing_keys"
+if [ -s "$keys" ]; then
+  echo "kept    $keys"
+else
+  command -v node >/dev/null 2>&1 || { echo "generate-secrets: node is needed to make $keys" >&2; exit 1; }
+  printf '{"keys":[%s]}\n' "$(node scripts/lib/dev-signing-keys.mjs)" >"$keys"
+  echo "created $keys"
+fi
 # Readable by the containers' non-root users (Compose bind-mounts secret files as they are).
 chmod 0644 "$dir"/*

@@ -105,6 +105,10 @@ export NGINX_HTTPS_HOST_PORT="${COMPOSE_TEST_HTTPS_PORT:-18443}" GRAFANA_HOST_PO
 export DEV_TLS_DIR="$CT_TMP/no-tls"
 mkdir -p "$DEV_TLS_DIR"
 export REGISTRY=local TAG=compose-test
+# user-service's signing keys as a secret (docker/compose.test.yml): its three replicas sign alike,
+# and every other container verifies with its JWKS.
+export COMPOSE_TEST_SECRETS_DIR="$CT_TMP/secrets"
+SECRETS_DIR="$COMPOSE_TEST_SECRETS_DIR" sh docker/generate-secrets.sh >/dev/null
 
 base_images() {
   local out name value

@@ -35,6 +35,7 @@ import path from 'node:path';
 import { setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { devSigningKeys } from './lib/dev-signing-keys.mjs';
 import { runOnProjectNode } from './lib/node-runtime.mjs';
 import { quietLines } from './lib/quiet-lines.mjs';
 import { Supervisor } from './lib/supervisor.mjs';
@@ -234,15 +235,20 @@ const defaults = {
   USER_SERVICE_URL: replicaUrls('user'),
   PRODUCT_SERVICE_URL: replicaUrls('product'),
   ORDER_SERVICE_URL: replicaUrls('order'),
+  // Every verifier (gateways, services) fetches user-service's public keys, from either replica;
+  // only user-service can sign.
+  JWT_JWKS_URL: SERVICE_REPLICAS.user.map((port) => `${url(port)}/.well-known/jwks.json`).join(','),
   ...(startRedis ? { REDIS_URL: `redis://${HOST}:${PORTS.redis}` } : {}),
 };
 if (nodeEnv !== 'production') {
-  // The dev JWT secret is the kit's default; the admin account makes the README walkthrough work.
+  // The admin account makes the README walkthrough work.
   defaults.ADMIN_EMAIL = 'admin@example.com';
   defaults.ADMIN_PASSWORD = 'admin-dev-password';
 }
 // Defaults first, the caller's environment wins.
 const shared = { ...defaults, ...env, NODE_ENV: nodeEnv };
+// The private signing keys go to user-service alone (below), never to every process.
+delete shared.JWT_SIGNING_KEYS;
 // The services reach FerretDB over a Unix socket: on this path a command is a few socket writes,
 // and loopback TCP costs each one the whole network stack (measured: ~25% less driver CPU per
 // command). The TCP port stays open for mongosh and other tools. A socket path must fit in
@@ -371,10 +377,14 @@ const services = [
   ['product', 'product-service/dist/main.js', 'products'],
   ['order', 'order-service/dist/main.js', 'orders'],
 ];
+// user-service's signing keys (only it gets them): the caller's JWT_SIGNING_KEYS, else in development
+// a key set made once in .data/jwt; production without one is refused by user-service itself.
+const signingKeys = env.JWT_SIGNING_KEYS || (nodeEnv === 'production' ? undefined : devSigningKeys(dataDir));
 for (const [service, main, database] of services) {
   for (const [index, port] of SERVICE_REPLICAS[service].entries()) {
     nodeProcess(index === 0 ? service : `${service}-${index + 1}`, main, {
       ...serviceEnv,
+      ...(service === 'user' && signingKeys ? { JWT_SIGNING_KEYS: signingKeys } : {}),
       PORT: String(port),
       ...mongoUrl(database),
     });

@@ -161,10 +161,16 @@ for name, svc in prod["services"].items():
             if key not in deploy:
                 problems.append(f"prod {name}: deploy.{key} missing")
         secrets = {s["source"] if isinstance(s, dict) else s for s in svc.get("secrets") or []}
-        if "jwt_secret" not in secrets or env.get("JWT_SECRET_FILE") != "/run/secrets/jwt_secret":
-            problems.append(f"prod {name}: JWT secret must come from the jwt_secret secret")
-        if env.get("JWT_SECRET") or env.get("INTERNAL_TOKEN"):
-            problems.append(f"prod {name}: JWT_SECRET/INTERNAL_TOKEN must not be literal env values")
+        # Only user-service holds the private signing keys; every other service verifies with its JWKS.
+        signs = name == "user-service"
+        if signs and ("jwt_signing_keys" not in secrets or env.get("JWT_SIGNING_KEYS_FILE") != "/run/secrets/jwt_signing_keys"):
+            problems.append(f"prod {name}: the signing keys must come from the jwt_signing_keys secret")
+        if not signs and ("jwt_signing_keys" in secrets or "JWT_SIGNING_KEYS_FILE" in env):
+            problems.append(f"prod {name}: only user-service may hold the jwt_signing_keys secret")
+        if "jwt_secret" in secrets or "JWT_SECRET_FILE" in env:
+            problems.append(f"prod {name}: the shared JWT secret is gone (migration): drop jwt_secret")
+        if env.get("JWT_SIGNING_KEYS") or env.get("INTERNAL_TOKEN"):
+            problems.append(f"prod {name}: JWT_SIGNING_KEYS/INTERNAL_TOKEN must not be literal env values")
         if env.get("REDIS_PASSWORD_FILE") != "/run/secrets/redis_password" or "redis_password" not in secrets:
             problems.append(f"prod {name}: the Redis password must come from the redis_password secret")
         url = env.get("MONGODB_URL")
@@ -172,7 +178,7 @@ for name, svc in prod["services"].items():
             problems.append(f"prod {name}: MONGODB_URL must use the __MONGODB_PASSWORD__ placeholder + secret")
 if "requirepass" not in " ".join(map(str, (prod["services"].get("redis") or {}).get("command") or [])):
     problems.append("prod redis: no requirepass")
-for required in ("jwt_secret", "internal_token", "mongo_root_password", "mongo_users_password",
+for required in ("jwt_signing_keys", "internal_token", "mongo_root_password", "mongo_users_password",
                  "mongo_products_password", "mongo_orders_password", "redis_password"):
     if required not in (prod.get("secrets") or {}):
         problems.append(f"prod: secret {required} not defined")
@@ -200,7 +206,7 @@ if have docker && docker stack config --help >/dev/null 2>&1; then
     sh -c 'sh docker/stack-deploy.sh --render "$0" && grep -q "endpoint_mode: dnsrr" "$0" && docker stack config -c "$0" >/dev/null' "$TMP/stack.yml"
   # Swarm's merge ignores the prod file's '' for X when X_FILE is set; stack-deploy.sh drops X.
   check "docker stack config: no variable set next to its _FILE secret (mongo would refuse to start)" \
-    sh -c '! grep -E "^      (MONGO_INITDB_(ROOT|USERS|PRODUCTS|ORDERS)_PASSWORD|GF_SECURITY_ADMIN_PASSWORD|JWT_SECRET|INTERNAL_TOKEN):" "$0"' "$TMP/stack.yml"
+    sh -c '! grep -E "^      (MONGO_INITDB_(ROOT|USERS|PRODUCTS|ORDERS)_PASSWORD|GF_SECURITY_ADMIN_PASSWORD|JWT_SIGNING_KEYS|INTERNAL_TOKEN):" "$0"' "$TMP/stack.yml"
   # Swarm's merge appends an overriding healthcheck `test` list to the base one (a prod-only
   # Redis test once became `redis-cli ping ... CMD-SHELL ...`, unauthenticated: Redis restarted forever).
   check "docker stack config: every healthcheck test is one command (no lists appended by the merge)" \
@@ -241,18 +247,18 @@ check "docker/*.sh: POSIX sh syntax" sh -c 'for f in docker/*.sh; do sh -n "$f" 
 check "docker/secrets-env.sh: *_FILE → env, placeholder filled, conflicts refused" bash -c '
   set -e
   t=$(mktemp -d); trap "rm -rf $t" EXIT
-  printf "jwt-from-file-0123456789abcdef\n" >"$t/jwt"; printf "p4ss\n" >"$t/pw"; printf "a@b\n" >"$t/bad"
+  printf "{\"keys\":[]}\n" >"$t/jwt"; printf "p4ss\n" >"$t/pw"; printf "a@b\n" >"$t/bad"
   run() { env -i PATH="$PATH" "$@" sh docker/secrets-env.sh env; }
-  out=$(run JWT_SECRET_FILE="$t/jwt" MONGODB_PASSWORD_FILE="$t/pw" MONGODB_URL="mongodb://u:__MONGODB_PASSWORD__@m:27017/d?authSource=d")
-  echo "$out" | grep -qx "JWT_SECRET=jwt-from-file-0123456789abcdef"
+  out=$(run JWT_SIGNING_KEYS_FILE="$t/jwt" MONGODB_PASSWORD_FILE="$t/pw" MONGODB_URL="mongodb://u:__MONGODB_PASSWORD__@m:27017/d?authSource=d")
+  echo "$out" | grep -qx "JWT_SIGNING_KEYS={\"keys\":\[\]}"
   echo "$out" | grep -qx "MONGODB_URL=mongodb://u:p4ss@m:27017/d?authSource=d"
   ! echo "$out" | grep -q "_FILE="
   ! echo "$out" | grep -q "^MONGODB_PASSWORD="
-  ! run JWT_SECRET=x JWT_SECRET_FILE="$t/jwt" >/dev/null 2>&1
-  ! run JWT_SECRET_FILE="$t/missing" >/dev/null 2>&1
+  ! run JWT_SIGNING_KEYS=x JWT_SIGNING_KEYS_FILE="$t/jwt" >/dev/null 2>&1
+  ! run JWT_SIGNING_KEYS_FILE="$t/missing" >/dev/null 2>&1
   ! run MONGODB_PASSWORD_FILE="$t/bad" MONGODB_URL="mongodb://u:__MONGODB_PASSWORD__@m/d" >/dev/null 2>&1
   ! run MONGODB_URL="mongodb://u:__MONGODB_PASSWORD__@m/d" >/dev/null 2>&1
-  run JWT_SECRET= JWT_SECRET_FILE="$t/jwt" | grep -qx "JWT_SECRET=jwt-from-file-0123456789abcdef"
+  run JWT_SIGNING_KEYS= JWT_SIGNING_KEYS_FILE="$t/jwt" | grep -qx "JWT_SIGNING_KEYS={\"keys\":\[\]}"
   run OTHER_FILE=/etc/hostname | grep -qx "OTHER_FILE=/etc/hostname"'
 
 check "docker/mongo/init-service-users.js: one user per service database (mongosh stubbed)" node -e '

@@ -1,6 +1,6 @@
 import {
+  accessTokenVerifierFrom,
   createHttpApp,
-  jwtSettingsFrom,
   Lifecycle,
   type Logger,
   type Redis,
@@ -8,6 +8,7 @@ import {
 } from '@ecom/service-kit';
 import type { Express } from 'express';
 import { enforceAccess } from './auth/enforce-access';
+import { mountJwks } from './auth/jwks-proxy';
 import { type GatewayConfig, parseByteSize } from './config';
 import { mountDocs } from './docs/docs-routes';
 import { gatewayOwnRoutes } from './docs/gateway-document';
@@ -54,7 +55,7 @@ export function createApp(deps: GatewayDeps): Express {
     cacheMs: config.OPENAPI_CACHE_MS,
     fetchTimeoutMs: config.HEALTH_CHECK_TIMEOUT_MS * 2,
   });
-  const jwt = jwtSettingsFrom(config);
+  const verifier = accessTokenVerifierFrom(config, logger);
   const maxBodyBytes = parseByteSize(config.BODY_LIMIT);
 
   return createHttpApp(
@@ -80,6 +81,7 @@ export function createApp(deps: GatewayDeps): Express {
     },
     (app) => {
       mountDocs(app, openApi);
+      mountJwks(app, upstreams.get('user'), requestCounter, limiters.general);
       app.use(API_PREFIX, limiters.general);
       app.use(`${API_PREFIX}/auth`, limiters.auth);
       app.use(API_PREFIX, rejectUnsafePaths);
@@ -96,7 +98,7 @@ export function createApp(deps: GatewayDeps): Express {
         // A real route (not app.use) so metrics label it by its pattern, never by the raw URL.
         app.all(
           routePattern(route),
-          enforceAccess(route, jwt),
+          enforceAccess(route, verifier),
           limitDeclaredBodySize(maxBodyBytes),
           proxyTo(upstream, forward, requestCounter, {
             maxBodyBytes,

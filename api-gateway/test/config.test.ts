@@ -1,4 +1,3 @@
-import { ConfigError, DEV_JWT_SECRET } from '@ecom/service-kit';
 import { describe, expect, it } from 'vitest';
 import { loadGatewayConfig, parseByteSize } from '../src/config';
 
@@ -58,18 +57,20 @@ describe('gateway configuration', () => {
     ).toThrow(/RATE_LIMIT_MAX.*USER_SERVICE_URL|USER_SERVICE_URL.*RATE_LIMIT_MAX/);
   });
 
-  it('refuses the development JWT secret in production', () => {
-    expect(() => loadGatewayConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(() => loadGatewayConfig({ NODE_ENV: 'production', JWT_SECRET: DEV_JWT_SECRET })).toThrow(
-      /JWT_SECRET/,
+  it('when a shared JWT secret is still configured, then start-up is refused: only user-service can sign', () => {
+    expect(() => loadGatewayConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40) })).toThrow(
+      /JWT_SECRET is no longer read/,
     );
-    expect(() =>
-      loadGatewayConfig({
-        NODE_ENV: 'production',
-        JWT_SECRET: 'x'.repeat(40),
-        REDIS_PASSWORD: 'r'.repeat(32),
-      }),
-    ).not.toThrow();
+    expect(() => loadGatewayConfig({ NODE_ENV: 'production', REDIS_PASSWORD: 'r'.repeat(32) })).not.toThrow();
+  });
+
+  it('when the given public keys are not a JWK Set of Ed25519 public keys, then start-up is refused', () => {
+    const privateKey = { kty: 'OKP', crv: 'Ed25519', x: 'a'.repeat(43), d: 'b'.repeat(43), kid: 'k' };
+    for (const value of ['{}', 'not json', JSON.stringify({ keys: [privateKey] })]) {
+      expect(() => loadGatewayConfig({ NODE_ENV: 'test', JWT_PUBLIC_KEYS: value })).toThrow(
+        /JWT_PUBLIC_KEYS/,
+      );
+    }
   });
 
   it('when TRUST_PROXY names something that is not an address, a subnet or a known range, then start-up is refused', () => {

@@ -13,7 +13,7 @@ type Doc = {
 };
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
-const GATEWAY_OWN = ['/health', '/ready', '/api/openapi.json', '/api/docs'];
+const GATEWAY_OWN = ['/health', '/ready', '/.well-known/jwks.json', '/api/openapi.json', '/api/docs'];
 
 let stubs: StubSet;
 let gateway: TestGateway;

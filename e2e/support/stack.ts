@@ -4,6 +4,7 @@ import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync } f
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { generateSigningKeys, signingKeysJson } from '@ecom/service-kit';
 import { findFreePort, mongoUrlFor, type RunningServer, startRedis, uniqueName } from '@ecom/test-support';
 import { ManagedProcess } from './processes';
 
@@ -92,7 +93,8 @@ export const ADMIN = { email: 'admin@e2e.example', password: 'admin-e2e-password
  */
 export class Stack {
   readonly processes = new Map<string, ManagedProcess>();
-  readonly jwtSecret = randomBytes(32).toString('hex');
+  /** user-service's key set; the other processes only get its JWKS URL. */
+  readonly signingKeys = generateSigningKeys();
   gatewayUrls: string[] = [];
   nginxUrl?: string;
   /** nginx's HTTPS + HTTP/2 listener, and the development certificate that signs it. */
@@ -141,7 +143,7 @@ export class Stack {
       ACCESS_LOG: 'all',
       HOST,
       REDIS_URL: this.redis.url,
-      JWT_SECRET: this.jwtSecret,
+      JWT_JWKS_URL: `http://${HOST}:${userPort}/.well-known/jwks.json`,
       INTERNAL_TOKEN: internalToken,
       ...options.env,
     };
@@ -154,6 +156,7 @@ export class Stack {
       ADMIN_EMAIL: (options.admin ?? ADMIN).email,
       ADMIN_PASSWORD: (options.admin ?? ADMIN).password,
       BCRYPT_ROUNDS: '4',
+      JWT_SIGNING_KEYS: signingKeysJson(this.signingKeys),
     });
     service('product', 'product-service/dist/main.js', productPort!, {
       MONGODB_URL: mongoUrlFor(uniqueName('e2e_products_')),

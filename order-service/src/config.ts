@@ -1,10 +1,4 @@
-import {
-  dataServiceEnvShape,
-  internalTokenShape,
-  jwtSettingsFrom,
-  loadConfig,
-  serviceUrls,
-} from '@ecom/service-kit';
+import { dataServiceEnvShape, internalTokenShape, loadConfig, serviceUrls } from '@ecom/service-kit';
 import { z } from 'zod';
 
 const millis = (fallback: number, min = 1) => z.coerce.number().int().min(min).max(600_000).default(fallback);
@@ -35,9 +29,5 @@ const envShape = {
 export type OrderServiceConfig = ReturnType<typeof loadOrderServiceConfig>;
 
 export function loadOrderServiceConfig(env: NodeJS.ProcessEnv = process.env) {
-  const config = loadConfig(envShape, env);
-  return {
-    ...config,
-    jwt: jwtSettingsFrom(config),
-  };
+  return loadConfig(envShape, env);
 }

@@ -50,7 +50,7 @@ export async function createOrderService(
   await connectRedis(redis, logger);
 
   const settings: OrderServiceSettings = {
-    ...settingsFromConfig(config),
+    ...settingsFromConfig(config, logger),
     // PORT=0 (tests) takes whatever port is free: no slot a successor could come back to.
     slot: config.PORT === 0 ? undefined : slotOf(hostname(), config.PORT),
     ...options.settings,

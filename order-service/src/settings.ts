@@ -1,4 +1,9 @@
-import type { AccessLogMode, JwtSettings } from '@ecom/service-kit';
+import {
+  type AccessLogMode,
+  type AccessTokenVerifier,
+  accessTokenVerifierFrom,
+  type Logger,
+} from '@ecom/service-kit';
 import type { OrderServiceConfig } from './config';
 import type { BreakerOptions } from './inventory-client/inventory';
 
@@ -7,7 +12,8 @@ import type { BreakerOptions } from './inventory-client/inventory';
  * override what no variable sets (their own stream, a breaker, short waits).
  */
 export interface OrderServiceSettings {
-  jwt: JwtSettings;
+  /** Access tokens, checked with user-service's public keys. */
+  jwt: AccessTokenVerifier;
   corsOrigins: string[];
   bodyLimit: string;
   /** Default all. */
@@ -32,9 +38,9 @@ export interface OrderServiceSettings {
   pendingOrderTtlMs: number;
 }
 
-export function settingsFromConfig(config: OrderServiceConfig): OrderServiceSettings {
+export function settingsFromConfig(config: OrderServiceConfig, logger?: Logger): OrderServiceSettings {
   return {
-    jwt: config.jwt,
+    jwt: accessTokenVerifierFrom(config, logger),
     corsOrigins: config.CORS_ORIGINS,
     bodyLimit: config.BODY_LIMIT,
     accessLog: config.ACCESS_LOG,

@@ -35,7 +35,7 @@ describe('order-service configuration', () => {
   });
 
   it('when production runs with the development internal token, then start-up is refused', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) };
+    const production = { NODE_ENV: 'production', REDIS_PASSWORD: 'r'.repeat(32) };
 
     expect(() => loadOrderServiceConfig(production)).toThrow(/INTERNAL_TOKEN/);
   });

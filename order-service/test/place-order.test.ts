@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventually, type Harness, tokenFor } from './support/order-service';
+import { eventually, forgedAuths, type Harness, tokenFor } from './support/order-service';
 import type { ProductStub } from './support/product-stub';
 import { useStubbedOrderService } from './support/stacks';
 
@@ -236,6 +236,14 @@ describe('POST /orders', () => {
       expect(stub.stockOf(product)).toBe(10);
     },
   );
+
+  it("when a token is not signed by user-service's key as issued, then placing and reading orders are refused with 401", async () => {
+    for (const [attack, auth] of Object.entries(forgedAuths())) {
+      const placed = await orders.http.post('/orders').set('Authorization', auth).send({ items: [] });
+      const read = await orders.http.get('/orders').set('Authorization', auth);
+      expect([placed.status, read.status], attack).toEqual([401, 401]);
+    }
+  });
 
   it('when no token is sent, then the request is refused with 401', async () => {
     const response = await orders.http.post('/orders').send({ items: [] });

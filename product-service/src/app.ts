@@ -28,7 +28,7 @@ export interface AppDeps {
 /** Builds the HTTP app from its dependencies; never listens (main.ts does, tests use supertest). */
 export function createApp(deps: AppDeps): Express {
   const { config, services } = deps;
-  const admin = adminOnly(config);
+  const admin = adminOnly(config, deps.logger);
   return createHttpApp(
     {
       service: 'product-service',

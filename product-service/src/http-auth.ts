@@ -1,8 +1,8 @@
-import { jwtSettingsFrom, requireAuth, requireRole } from '@ecom/service-kit';
+import { accessTokenVerifierFrom, type Logger, requireAuth, requireRole } from '@ecom/service-kit';
 import type { RequestHandler } from 'express';
 import type { ProductConfig } from './config';
 
-/** Catalog writes: a valid access token with the admin role. */
-export function adminOnly(config: ProductConfig): RequestHandler[] {
-  return [requireAuth(jwtSettingsFrom(config)), requireRole('admin')];
+/** Catalog writes: a valid access token (user-service's keys) with the admin role. Made once: it caches the keys. */
+export function adminOnly(config: ProductConfig, logger?: Logger): RequestHandler[] {
+  return [requireAuth(accessTokenVerifierFrom(config, logger)), requireRole('admin')];
 }

@@ -1,10 +1,11 @@
-import { uniqueName } from '@ecom/test-support';
+import { forgedTokens, uniqueName } from '@ecom/test-support';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createCategory,
   createProduct,
   useProductService,
   type TestService,
+  tokenKeys,
 } from './support/product-service';
 
 let service: TestService;
@@ -42,6 +43,15 @@ describe('creating a product', () => {
     });
     const stored = await service.models.products.findById(response.body.id).lean();
     expect(stored).toMatchObject({ priceCents: 1999, categoryKey: category.name.toLowerCase() });
+  });
+
+  it("when an admin token is not signed by user-service's key as issued, then 401 whatever the attack", async () => {
+    const { kid, key, privateKey } = tokenKeys.keys.signing;
+    const claims = { sub: '64b000000000000000000002', email: 'root@example.com', role: 'admin' as const };
+    for (const [attack, token] of Object.entries(forgedTokens({ kid, publicKey: key, privateKey }, claims))) {
+      const response = await service.http.post('/products').set('Authorization', `Bearer ${token}`).send({});
+      expect(response.status, attack).toBe(401);
+    }
   });
 
   it('when there is no token, then 401 in the common error shape; a customer token gets 403', async () => {

@@ -14,6 +14,7 @@ import { authRoutes } from './auth/auth-routes';
 import type { UserServiceConfig } from './config';
 import { userRoutesDoc } from './openapi';
 import { profileRoutes } from './profile/profile-routes';
+import { jwksRoutes } from './keys/jwks-routes';
 import { createUserMetrics } from './metrics';
 import type { UserModel } from './users/user-model';
 import type { UserStore } from './users/user-store';
@@ -50,6 +51,7 @@ export function createApp(deps: UserServiceDeps): Express {
       documentedRoutes: userRoutesDoc,
     },
     (app) => {
+      app.use(jwksRoutes(config.signingKeys));
       app.get('/openapi.json', openApiHandler({ title: 'user-service', version: '1.0.0' }, userRoutesDoc));
       app.use('/auth/profile', profileRoutes({ config, users, passwords, refreshTokens }));
       app.use('/auth', authRoutes({ config, users, userStore, passwords, refreshTokens, userMetrics }));

@@ -1,5 +1,15 @@
 import { availableParallelism } from 'node:os';
-import { ConfigError, dataServiceEnvShape, jwtSettingsFrom, loadConfig } from '@ecom/service-kit';
+import {
+  ConfigError,
+  createAccessTokenSigner,
+  dataServiceEnvShape,
+  generateSigningKeys,
+  isDevelopment,
+  loadConfig,
+  ownKeysVerifier,
+  parseSigningKeys,
+  type SigningKeySet,
+} from '@ecom/service-kit';
 import { z } from 'zod';
 
 const DURATION = /^(\d+)([smhd]?)$/;
@@ -24,7 +34,37 @@ const envShape = {
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   ADMIN_NAME: z.string().min(1).default('Administrator'),
+  /**
+   * The access-token keys, a JWK Set of Ed25519 private keys (docker/generate-secrets.sh writes
+   * one; JWT_SIGNING_KEYS_FILE in containers). Only user-service reads it.
+   */
+  JWT_SIGNING_KEYS: z.string().min(1).optional(),
+  /** Which of them signs; default the first. The others are published so they verify. */
+  JWT_SIGNING_KID: z.string().min(1).optional(),
 };
+
+/**
+ * The configured key set; without one, a key made for this process in development and tests
+ * (tokens then die with it), and a refusal in production. Anything but Ed25519 private keys
+ * (a shared secret, an RSA key, a key whose halves do not match) is refused everywhere.
+ */
+function signingKeysFrom(config: { NODE_ENV: string; JWT_SIGNING_KEYS?: string; JWT_SIGNING_KID?: string }): {
+  keys: SigningKeySet;
+  generated: boolean;
+} {
+  if (!config.JWT_SIGNING_KEYS) {
+    if (isDevelopment(config.NODE_ENV)) return { keys: generateSigningKeys(), generated: true };
+    throw new ConfigError(
+      'Unsafe configuration: JWT_SIGNING_KEYS must be set in production (a JWK Set of Ed25519 ' +
+        'private keys: docker/generate-secrets.sh makes one)',
+    );
+  }
+  try {
+    return { keys: parseSigningKeys(config.JWT_SIGNING_KEYS, config.JWT_SIGNING_KID), generated: false };
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: JWT_SIGNING_KEYS: ${(error as Error).message}`);
+  }
+}
 
 export type UserServiceConfig = ReturnType<typeof loadUserServiceConfig>;
 
@@ -36,10 +76,18 @@ export function loadUserServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   if (Boolean(config.ADMIN_EMAIL) !== Boolean(config.ADMIN_PASSWORD)) {
     throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  const { keys, generated } = signingKeysFrom(config);
+  const audience = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  const accessTokenTtlSeconds = durationToSeconds(config.JWT_EXPIRES_IN);
   return {
     ...config,
-    accessTokenTtlSeconds: durationToSeconds(config.JWT_EXPIRES_IN),
+    accessTokenTtlSeconds,
     refreshTokenTtlSeconds: durationToSeconds(config.REFRESH_TOKEN_TTL),
-    jwt: { ...jwtSettingsFrom(config), expiresIn: durationToSeconds(config.JWT_EXPIRES_IN) },
+    signingKeys: keys,
+    /** True when no key was configured and this process made its own (development, tests). */
+    signingKeysGenerated: generated,
+    accessTokens: createAccessTokenSigner(keys, { ...audience, expiresInSeconds: accessTokenTtlSeconds }),
+    /** user-service verifies its own tokens with the keys it publishes, without asking itself. */
+    verifier: ownKeysVerifier(keys, audience),
   };
 }

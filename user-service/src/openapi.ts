@@ -10,11 +10,29 @@ import {
 } from './users/user-schemas';
 
 const route = routeGroup({ tags: ['Auth'] });
+const keysRoute = routeGroup({ tags: ['Keys'] });
+const jwkSet = z.object({
+  keys: z.array(
+    z.object({
+      kty: z.literal('OKP'),
+      crv: z.literal('Ed25519'),
+      x: z.string(),
+      kid: z.string(),
+      alg: z.string(),
+      use: z.string(),
+    }),
+  ),
+});
 const profileResponse = z.object({ user: publicUserSchema });
 const invalid = 'Invalid input';
 const signedOut = 'Not signed in';
 
 export const userRoutesDoc: RouteDoc[] = [
+  keysRoute('get', '/.well-known/jwks.json', 'The public keys access tokens are verified with (JWK Set)', {
+    responses: {
+      200: json('Ed25519 public keys: the signing one, and the next or previous during a rotation', jwkSet),
+    },
+  }),
   route('post', '/auth/register', 'Create a customer account and sign in', {
     body: registerBody,
     responses: {

@@ -46,6 +46,9 @@ export async function createUserService(
   const redis = createRedis(config.REDIS_URL, { logger, keyPrefix: options.redisKeyPrefix ?? 'user:' });
   await connectRedis(redis, logger);
 
+  if (config.signingKeysGenerated) {
+    logger.warn('JWT_SIGNING_KEYS is unset: signing with a key made for this process (development only)');
+  }
   const users = createUserModel(connection);
   await ensureIndexes([users]);
   const userStore = createUserStore(users);

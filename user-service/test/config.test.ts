@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { generateSigningJwk } from '@ecom/service-kit';
 import { durationToSeconds, loadUserServiceConfig } from '../src/config';
 
 describe('user-service configuration', () => {
@@ -24,7 +25,7 @@ describe('user-service configuration', () => {
   it('refuses a bcrypt cost below 10 in production', () => {
     const production = {
       NODE_ENV: 'production',
-      JWT_SECRET: 'x'.repeat(40),
+      JWT_SIGNING_KEYS: JSON.stringify({ keys: [generateSigningJwk()] }),
       REDIS_PASSWORD: 'r'.repeat(32),
       BCRYPT_ROUNDS: '8',
     };

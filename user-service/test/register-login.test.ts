@@ -1,4 +1,5 @@
-import jwt from 'jsonwebtoken';
+import { createPublicKey } from 'node:crypto';
+import { jwtVerify } from 'jose';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newEmail, register, startUserService, type UserServiceUnderTest } from './support/user-service';
@@ -36,15 +37,31 @@ describe('POST /auth/register', () => {
     expect(JSON.stringify(stored?.toJSON())).not.toContain('passwordHash');
   });
 
-  it('issues an HS256 access token with sub, email, role, issuer and audience', async () => {
+  it('issues an EdDSA access token, named by a kid its JWKS publishes, with sub, email, role, issuer and audience', async () => {
     const { accessToken, user, email } = await register(service.app);
-    const decoded = jwt.verify(accessToken, service.config.JWT_SECRET, {
-      algorithms: ['HS256'],
-      issuer: 'ecommerce-user-service',
-      audience: 'ecommerce-api',
-    }) as jwt.JwtPayload;
-    expect(decoded).toMatchObject({ sub: user.id, email, role: 'customer' });
-    expect(decoded.exp! - decoded.iat!).toBe(900);
+    const jwks = await request(service.app).get('/.well-known/jwks.json').expect(200);
+    expect(jwks.body.keys).toHaveLength(1);
+    const [published] = jwks.body.keys as Array<Record<string, string>>;
+    expect(published).toEqual({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      x: expect.any(String),
+      kid: expect.any(String),
+      alg: 'EdDSA',
+      use: 'sig',
+    });
+    const { payload, protectedHeader } = await jwtVerify(
+      accessToken,
+      createPublicKey({ key: published!, format: 'jwk' }),
+      {
+        algorithms: ['EdDSA'],
+        issuer: 'ecommerce-user-service',
+        audience: 'ecommerce-api',
+      },
+    );
+    expect(protectedHeader).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: published!.kid });
+    expect(payload).toMatchObject({ sub: user.id, email, role: 'customer' });
+    expect(payload.exp! - payload.iat!).toBe(900);
   });
 
   it('when the email is already registered (in any case), then 409', async () => {

@@ -1,4 +1,4 @@
-import { bearerToken, HttpError, type JwtSettings, verifyAccessToken } from '@ecom/service-kit';
+import { type AccessTokenVerifier, bearerToken, HttpError } from '@ecom/service-kit';
 import type { RequestHandler } from 'express';
 import { type GatewayRoute, pathBelowMount } from '../proxy/routes';
 
@@ -7,8 +7,8 @@ import { type GatewayRoute, pathBelowMount } from '../proxy/routes';
  * the services nothing. The Authorization header itself is forwarded unchanged: every service
  * verifies it again and reads the user from it.
  */
-export function enforceAccess(route: GatewayRoute, jwt: JwtSettings): RequestHandler {
-  return (req, _res, next) => {
+export function enforceAccess(route: GatewayRoute, verifier: AccessTokenVerifier): RequestHandler {
+  return async (req, _res, next) => {
     const access = route.access(req.method, pathBelowMount(route, req.path));
     if (access === 'public') {
       next();
@@ -16,7 +16,7 @@ export function enforceAccess(route: GatewayRoute, jwt: JwtSettings): RequestHan
     }
     const token = bearerToken(req);
     if (!token) throw HttpError.unauthorized();
-    const user = verifyAccessToken(token, jwt);
+    const user = await verifier.verify(token);
     if (access === 'admin' && user.role !== 'admin') throw HttpError.forbidden('Admin role required');
     req.user = user;
     next();

@@ -74,6 +74,19 @@ export function gatewayDocument(): OpenApiDocument {
           },
         },
       },
+      '/.well-known/jwks.json': {
+        get: {
+          tags: ['Gateway'],
+          operationId: 'jwks',
+          summary: "user-service's public keys (JWK Set), the ones access tokens are verified with",
+          responses: {
+            '200': {
+              description: 'Ed25519 public keys (RFC 7517)',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+          },
+        },
+      },
       '/api/openapi.json': {
         get: {
           tags: ['Gateway'],

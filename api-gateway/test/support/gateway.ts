@@ -12,6 +12,7 @@ import type { Express } from 'express';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { StubUpstream } from './stub-upstream';
+import { testKeys } from './tokens';
 
 export interface TestGateway extends ApiGateway {
   /** Prometheus text of this gateway's registry. */
@@ -34,6 +35,7 @@ export async function createTestGateway(
     PORT: '0',
     REDIS_URL: redisUrl(),
     RATE_LIMIT_KEY_PREFIX: `${uniqueName('rl')}:`,
+    JWT_PUBLIC_KEYS: testKeys.publicKeys,
     ...env,
   });
   const gateway = await createApiGateway(config, options);

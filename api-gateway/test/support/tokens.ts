@@ -1,9 +1,11 @@
-import { jwtSettingsFrom, signAccessToken, type AuthUser, type JwtSettings } from '@ecom/service-kit';
-import jwt from 'jsonwebtoken';
-import { loadGatewayConfig } from '@ecom/api-gateway';
+import { type AuthUser, localTokenKeys } from '@ecom/service-kit';
+import { forgedTokens } from '@ecom/test-support';
 
-/** The gateway's defaults, which the test gateways use too. */
-export const testJwt: JwtSettings = jwtSettingsFrom(loadGatewayConfig({ NODE_ENV: 'test' }));
+/**
+ * The key user-service would sign with: test gateways are given its public half (JWT_PUBLIC_KEYS,
+ * see createTestGateway), the tests sign with the private one.
+ */
+export const testKeys = localTokenKeys();
 
 export const customer: AuthUser = {
   id: '64b000000000000000000001',
@@ -15,51 +17,18 @@ export const admin: AuthUser = { id: '64b000000000000000000002', email: 'root@ex
 export const bearer = (token: string) => `Bearer ${token}`;
 
 export function validToken(user: AuthUser = customer): string {
-  return signAccessToken(user, testJwt);
+  return testKeys.signer.sign(user);
+}
+
+/** Every way of claiming admin without user-service's current or previous key: all must get 401. */
+export function attackTokens(user: AuthUser = admin): Record<string, string> {
+  const { kid, key, privateKey } = testKeys.keys.signing;
+  return forgedTokens(
+    { kid, publicKey: key, privateKey },
+    { sub: user.id, email: user.email, role: user.role },
+  );
 }
 
 export function expiredToken(user: AuthUser = customer): string {
-  const now = Math.floor(Date.now() / 1000);
-  return jwt.sign({ email: user.email, role: user.role, iat: now - 3600, exp: now - 60 }, testJwt.secret, {
-    algorithm: 'HS256',
-    subject: user.id,
-    issuer: testJwt.issuer,
-    audience: testJwt.audience,
-  });
-}
-
-/** Right claims, signed with a secret the gateway does not know. */
-export function forgedToken(user: AuthUser = admin): string {
-  return signAccessToken(user, { ...testJwt, secret: 'an-attacker-chosen-secret-of-enough-length' });
-}
-
-/** Unsigned token claiming admin: must never be accepted. */
-export function algNoneToken(user: AuthUser = admin): string {
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const header = encode({ alg: 'none', typ: 'JWT' });
-  const payload = encode({
-    sub: user.id,
-    email: user.email,
-    role: user.role,
-    iss: testJwt.issuer,
-    aud: testJwt.audience,
-    iat: now,
-    exp: now + 600,
-  });
-  return `${header}.${payload}.`;
-}
-
-export function wrongAudienceToken(user: AuthUser = customer): string {
-  return signAccessToken(user, { ...testJwt, audience: 'some-other-api' });
-}
-
-/** Correctly signed, but without `exp`: valid forever if accepted. */
-export function tokenWithoutExpiry(user: AuthUser = customer): string {
-  return jwt.sign({ email: user.email, role: user.role }, testJwt.secret, {
-    algorithm: 'HS256',
-    subject: user.id,
-    issuer: testJwt.issuer,
-    audience: testJwt.audience,
-  });
+  return attackTokens(user).expired!;
 }

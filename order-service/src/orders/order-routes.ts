@@ -1,4 +1,10 @@
-import { currentUser, idParamsSchema, type JwtSettings, parseInput, requireAuth } from '@ecom/service-kit';
+import {
+  currentUser,
+  idParamsSchema,
+  type AccessTokenVerifier,
+  parseInput,
+  requireAuth,
+} from '@ecom/service-kit';
 import { Router } from 'express';
 import { findVisibleOrder, listOrders } from './queries';
 import { listOrdersQuery, statusBody } from './order-schemas';
@@ -6,7 +12,7 @@ import { toItemJson, toOrderJson } from './serialize';
 import { changeStatus, type StatusChangeDeps } from './status-change';
 
 export interface OrderRouteDeps extends StatusChangeDeps {
-  jwt: JwtSettings;
+  jwt: AccessTokenVerifier;
 }
 
 /** Orders once placed: reading them and changing their status. Placing one: placement/. */

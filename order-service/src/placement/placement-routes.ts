@@ -2,7 +2,7 @@ import {
   currentUser,
   describeIssues,
   HttpError,
-  type JwtSettings,
+  type AccessTokenVerifier,
   parseInput,
   requireAuth,
 } from '@ecom/service-kit';
@@ -11,7 +11,7 @@ import { createOrderBody, idempotencyKeySchema, linesOverLimit, MAX_QUANTITY } f
 import type { PlaceOrderRequest, PlaceOrderResult } from './place-order';
 
 export interface PlacementRouteDeps {
-  jwt: JwtSettings;
+  jwt: AccessTokenVerifier;
   placeOrder(request: PlaceOrderRequest): Promise<PlaceOrderResult>;
 }
 

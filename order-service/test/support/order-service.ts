@@ -9,21 +9,38 @@ import {
   type OrderService,
   type OrderServiceSettings,
 } from '@ecom/order-service';
-import { type AuthUser, type Redis, signAccessToken } from '@ecom/service-kit';
-import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
+import {
+  type AuthUser,
+  createAccessTokenVerifier,
+  localTokenKeys,
+  type Redis,
+  staticKeySource,
+} from '@ecom/service-kit';
+import { forgedTokens, mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import type { Connection } from 'mongoose';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
 
-export const jwt = {
-  secret: 'order-service-test-secret-0123456789',
-  issuer: 'test-issuer',
-  audience: 'test-api',
-};
+const audience = { issuer: 'test-issuer', audience: 'test-api' };
+/** What tests sign with; the service under test verifies with its public half only. */
+const tokens = localTokenKeys(audience);
+const jwt = createAccessTokenVerifier(staticKeySource(tokens.keys.keys), audience);
+
+/** Admin claims in every forged form (see forgedTokens): each must get a 401. */
+export function forgedAuths(): Record<string, string> {
+  const { kid, key, privateKey } = tokens.keys.signing;
+  const claims = {
+    sub: new Types.ObjectId().toHexString(),
+    email: 'root@example.test',
+    role: 'admin' as const,
+  };
+  const forged = forgedTokens({ kid, publicKey: key, privateKey }, { ...claims, ...audience });
+  return Object.fromEntries(Object.entries(forged).map(([attack, token]) => [attack, `Bearer ${token}`]));
+}
 
 export function tokenFor(role: AuthUser['role'] = 'customer', id = new Types.ObjectId().toHexString()) {
   const user: AuthUser = { id, email: `${id}@example.test`, role };
-  return { user, auth: `Bearer ${signAccessToken(user, jwt)}` };
+  return { user, auth: `Bearer ${tokens.signer.sign(user)}` };
 }
 
 export interface HarnessOptions {

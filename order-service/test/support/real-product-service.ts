@@ -9,7 +9,7 @@ import {
   type ProductConfig,
   type ProductService,
 } from '@ecom/product-service';
-import { connectMongo, createLogger, jwtSettingsFrom, signAccessToken } from '@ecom/service-kit';
+import { connectMongo, createLogger, localTokenKeys } from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
@@ -20,6 +20,7 @@ export interface RealProductServiceOptions {
 }
 
 export async function startRealProductService(options: RealProductServiceOptions) {
+  const tokens = localTokenKeys();
   const env = {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.ORDER_TEST_LOG ?? 'silent',
@@ -32,15 +33,15 @@ export async function startRealProductService(options: RealProductServiceOptions
     ORDER_EVENTS_GROUP: 'product-service',
     ORDER_EVENTS_CONSUMER: uniqueName('consumer_'),
     DEFAULT_CATEGORIES: 'off',
+    JWT_PUBLIC_KEYS: tokens.publicKeys,
   };
   let config: ProductConfig = loadProductConfig(env);
   // The test reads stock while product-service is down: through a connection of its own.
   const inspection = await connectMongo(config.MONGODB_URL, {
     logger: createLogger('product-service-test', 'silent'),
   });
-  const jwt = jwtSettingsFrom(config);
   const adminId = new Types.ObjectId().toHexString();
-  const adminAuth = `Bearer ${signAccessToken({ id: adminId, email: 'admin@example.test', role: 'admin' }, jwt)}`;
+  const adminAuth = `Bearer ${tokens.signer.sign({ id: adminId, email: 'admin@example.test', role: 'admin' })}`;
 
   let running: ProductService | undefined;
 

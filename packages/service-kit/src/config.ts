@@ -1,10 +1,11 @@
 import { z } from 'zod';
 
+import { parsePublicJwks } from './jwt-keys';
+
 /**
  * Shipped so local runs and tests work out of the box; accepted only when NODE_ENV says
  * development or test and the stack is not published on a public address.
  */
-export const DEV_JWT_SECRET = 'dev-only-jwt-secret-do-not-use-in-production';
 export const DEV_INTERNAL_TOKEN = 'dev-only-internal-token';
 
 export class ConfigError extends Error {
@@ -91,10 +92,37 @@ function withRedisPassword(redisUrl: string, password: string): string {
   return url.toString();
 }
 
+/** user-service's key set on the loopback address, where `npm start` runs it. */
+export const DEFAULT_JWKS_URL = 'http://127.0.0.1:3001/.well-known/jwks.json';
+
+/**
+ * How a service verifies access tokens: the claims it expects, and user-service's public keys,
+ * fetched from JWT_JWKS_URL or given as a JWK Set (JWT_PUBLIC_KEYS, from a file in containers).
+ * No verifier holds anything that can sign.
+ */
 export const jwtEnvShape = {
-  JWT_SECRET: z.string().min(16).default(DEV_JWT_SECRET),
   JWT_ISSUER: z.string().min(1).default('ecommerce-user-service'),
   JWT_AUDIENCE: z.string().min(1).default('ecommerce-api'),
+  /** Comma-separated: one per user-service replica, tried in turn (or a name resolving to all of them). */
+  JWT_JWKS_URL: serviceUrls(DEFAULT_JWKS_URL),
+  JWT_PUBLIC_KEYS: z
+    .string()
+    .superRefine((value, ctx) => {
+      try {
+        parsePublicJwks(value);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a JWK Set of Ed25519 public keys: ${(error as Error).message}`,
+        });
+      }
+    })
+    .optional(),
+  /** A key set older than this is fetched again in the background (announced keys show up within it). */
+  JWT_JWKS_REFRESH_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /** At most one JWKS fetch per this, however many unknown kids arrive. */
+  JWT_JWKS_COOLDOWN_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  JWT_JWKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
 };
 
 /**
@@ -121,7 +149,6 @@ export function isLoopbackAddress(address: string): boolean {
 
 function developmentSecretsInUse(config: Record<string, unknown>): string[] {
   const names: string[] = [];
-  if (config.JWT_SECRET === DEV_JWT_SECRET) names.push('JWT_SECRET');
   if (config.INTERNAL_TOKEN === DEV_INTERNAL_TOKEN) names.push('INTERNAL_TOKEN');
   return names;
 }
@@ -140,10 +167,6 @@ function unsafeValues(config: Record<string, unknown>): string[] {
     ];
   }
   const problems: string[] = [];
-  const secret = config.JWT_SECRET;
-  if (typeof secret === 'string' && (secret === DEV_JWT_SECRET || Buffer.byteLength(secret) < 32)) {
-    problems.push('JWT_SECRET must be set to a random value of at least 32 bytes in production');
-  }
   if (config.INTERNAL_TOKEN === DEV_INTERNAL_TOKEN) {
     problems.push('INTERNAL_TOKEN must be set to a random value in production');
   }
@@ -165,6 +188,13 @@ export function loadConfig<Shape extends z.ZodRawShape>(
   const present: Record<string, string | undefined> = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== ''),
   );
+  // The shared HS256 secret let every holder mint admin tokens; silently ignoring it would hide that.
+  if (present.JWT_SECRET !== undefined || present.JWT_SECRET_FILE !== undefined) {
+    throw new ConfigError(
+      'Invalid configuration: JWT_SECRET is no longer read: access tokens are signed by user-service ' +
+        '(JWT_SIGNING_KEYS) and verified with its public keys (JWT_JWKS_URL); remove it',
+    );
+  }
   // Outside development the CORS default is the empty list (no cross-origin caller), not '*'.
   if (!isDevelopment(present.NODE_ENV) && present.CORS_ORIGINS === undefined) present.CORS_ORIGINS = ',';
   const result = z.object(shape).safeParse(present);

@@ -4,7 +4,6 @@ import {
   baseEnvShape,
   ConfigError,
   dataServiceEnvShape,
-  DEV_JWT_SECRET,
   internalTokenShape,
   loadConfig,
 } from '../src/config';
@@ -14,7 +13,6 @@ const shape = { ...dataServiceEnvShape({ port: 4000, database: 'things' }), ...i
 
 /** Secrets strong enough for production, for tests about something else. */
 const strong = {
-  JWT_SECRET: 'x'.repeat(48),
   INTERNAL_TOKEN: 'y'.repeat(32),
   REDIS_URL: 'redis://:redis-secret@redis.internal:6379',
 };
@@ -26,7 +24,7 @@ describe('loadConfig', () => {
       NODE_ENV: 'development',
       PORT: 4000,
       MONGODB_URL: 'mongodb://127.0.0.1:27017/things',
-      JWT_SECRET: DEV_JWT_SECRET,
+      JWT_JWKS_URL: ['http://127.0.0.1:3001/.well-known/jwks.json'],
       CORS_ORIGINS: ['*'],
     });
   });
@@ -49,16 +47,20 @@ describe('loadConfig', () => {
     );
   });
 
-  it('refuses the development JWT secret in production', () => {
-    const call = () =>
-      loadConfig(shape, { NODE_ENV: 'production', INTERNAL_TOKEN: 'a-real-internal-token-value' });
-    expect(call).toThrow(ConfigError);
-    expect(call).toThrow(/JWT_SECRET must be set to a random value of at least 32 bytes/);
+  it('when a shared JWT secret is configured, then it is refused in any environment: only user-service signs', () => {
+    for (const env of [
+      { NODE_ENV: 'development', JWT_SECRET: 'x'.repeat(48) },
+      { JWT_SECRET_FILE: '/run/secrets/jwt_secret' },
+    ]) {
+      const call = () => loadConfig(shape, env);
+      expect(call).toThrow(ConfigError);
+      expect(call).toThrow(/JWT_SECRET is no longer read/);
+    }
   });
 
-  it('refuses a short JWT secret and the development internal token in production', () => {
-    expect(() => loadConfig(shape, { NODE_ENV: 'production', JWT_SECRET: 'sixteen-chars-ok!' })).toThrow(
-      /JWT_SECRET .* 32 bytes in production; INTERNAL_TOKEN must be set/,
+  it('refuses the development internal token in production', () => {
+    expect(() => loadConfig(shape, { NODE_ENV: 'production', REDIS_PASSWORD: 'r'.repeat(32) })).toThrow(
+      /INTERNAL_TOKEN must be set/,
     );
   });
 
@@ -78,13 +80,13 @@ describe('loadConfig', () => {
   it('when NODE_ENV is unset, then production rules apply and the development secrets are refused', () => {
     const call = () => loadConfig(shape, {});
     expect(call).toThrow(ConfigError);
-    expect(call).toThrow(/JWT_SECRET must be set .*INTERNAL_TOKEN must be set.*NODE_ENV is unset/);
+    expect(call).toThrow(/INTERNAL_TOKEN must be set.*NODE_ENV is unset/);
   });
 
   it('when the stack is published on a public address, then the development secrets are refused even in development', () => {
     const call = () => loadConfig(shape, { NODE_ENV: 'development', PUBLISHED_ADDRESS: '0.0.0.0' });
     expect(call).toThrow(ConfigError);
-    expect(call).toThrow(/published on 0\.0\.0\.0 .*JWT_SECRET.*INTERNAL_TOKEN/);
+    expect(call).toThrow(/published on 0\.0\.0\.0 .*INTERNAL_TOKEN/);
     expect(() =>
       loadConfig(shape, { NODE_ENV: 'development', PUBLISHED_ADDRESS: '127.0.0.1' }),
     ).not.toThrow();
@@ -93,7 +95,6 @@ describe('loadConfig', () => {
       loadConfig(shape, {
         NODE_ENV: 'development',
         PUBLISHED_ADDRESS: '192.0.2.10',
-        JWT_SECRET: 'z'.repeat(40),
         INTERNAL_TOKEN: 'w'.repeat(32),
       }),
     ).not.toThrow();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromCents, hasAtMostTwoDecimals, jwtEnvShape, jwtSettingsFrom, loadConfig, toCents } from '../src';
+import { fromCents, hasAtMostTwoDecimals, toCents } from '../src';
 
 describe('money', () => {
   it('converts decimal prices to integer cents without float drift', () => {
@@ -19,16 +19,5 @@ describe('money', () => {
     for (const amount of [29.999, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => toCents(amount)).toThrow(RangeError);
     }
-  });
-});
-
-describe('jwt settings', () => {
-  it('maps the JWT_* variables to the settings every service verifies tokens with', () => {
-    const config = loadConfig(jwtEnvShape, {
-      JWT_SECRET: 's'.repeat(32),
-      JWT_ISSUER: 'iss',
-      JWT_AUDIENCE: 'aud',
-    });
-    expect(jwtSettingsFrom(config)).toEqual({ secret: 's'.repeat(32), issuer: 'iss', audience: 'aud' });
   });
 });

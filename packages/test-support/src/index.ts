@@ -9,6 +9,7 @@ export { default as globalSetup } from './global-setup.js';
 export { findFreePort, startMongo, startRedis } from './servers.js';
 export type { RunningServer, StartOptions } from './servers.js';
 export { type PoolUsage, type TransactionWatch, watchPoolUsage, watchTransactions } from './mongo-usage.js';
+export { forgedTokens, type ForgedClaims, type RealSigningKey } from './forged-tokens.js';
 export { startAndStop, type StartableService, type StartStopOutcome } from './service-root.js';
 
 // MongoDB forbids these in database names (plus the NUL character); names must be < 64 bytes.

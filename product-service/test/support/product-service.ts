@@ -5,7 +5,7 @@ import {
   type ProductService,
   type ProductServiceOptions,
 } from '@ecom/product-service';
-import { type AuthUser, DEV_INTERNAL_TOKEN, jwtSettingsFrom, signAccessToken } from '@ecom/service-kit';
+import { type AuthUser, DEV_INTERNAL_TOKEN, localTokenKeys } from '@ecom/service-kit';
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
@@ -32,6 +32,9 @@ export interface TestServiceOptions {
   env?: Record<string, string>;
 }
 
+/** What tests sign with; the services are given its public half, as they would be user-service's. */
+export const tokenKeys = localTokenKeys();
+
 /** Environment of a test instance: free port, its own database and key prefix, no default categories. */
 function testProductEnv(database: string): Record<string, string> {
   return {
@@ -43,6 +46,7 @@ function testProductEnv(database: string): Record<string, string> {
     REDIS_URL: redisUrl(),
     REDIS_KEY_PREFIX: `${uniqueName('ps_')}:`,
     DEFAULT_CATEGORIES: 'off',
+    JWT_PUBLIC_KEYS: tokenKeys.publicKeys,
   };
 }
 
@@ -58,10 +62,9 @@ export async function startProductService(options: TestServiceOptions = {}): Pro
     eventsBlockMs: 200,
     sweep: options.sweep,
   });
-  const jwt = jwtSettingsFrom(config);
   const bearer = (role: AuthUser['role']) => {
     const id = new Types.ObjectId().toHexString();
-    return `Bearer ${signAccessToken({ id, email: `${id}@example.test`, role }, jwt)}`;
+    return `Bearer ${tokenKeys.signer.sign({ id, email: `${id}@example.test`, role })}`;
   };
   return {
     ...service,

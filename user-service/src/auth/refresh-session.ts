@@ -14,7 +14,7 @@ export async function refreshSession(
   deps: {
     users: UserModel;
     refreshTokens: RefreshTokenStore;
-    config: Pick<UserServiceConfig, 'jwt' | 'accessTokenTtlSeconds'>;
+    config: Pick<UserServiceConfig, 'accessTokens' | 'accessTokenTtlSeconds'>;
   },
 ): Promise<Session> {
   const { users, refreshTokens, config } = deps;

@@ -1,4 +1,3 @@
-import { signAccessToken } from '@ecom/service-kit';
 import type { UserServiceConfig } from '../config';
 import { type PublicUser, toPublicUser, type UserDocument } from '../users/user-model';
 import type { RefreshTokenStore } from './refresh-tokens';
@@ -15,10 +14,10 @@ export interface Session {
 export async function startSession(
   user: UserDocument,
   refreshTokens: RefreshTokenStore,
-  config: Pick<UserServiceConfig, 'jwt' | 'accessTokenTtlSeconds'>,
+  config: Pick<UserServiceConfig, 'accessTokens' | 'accessTokenTtlSeconds'>,
 ): Promise<Session> {
   const publicUser = toPublicUser(user);
-  const accessToken = signAccessToken({ id: publicUser.id, email: user.email, role: user.role }, config.jwt);
+  const accessToken = config.accessTokens.sign({ id: publicUser.id, email: user.email, role: user.role });
   const refreshToken = await refreshTokens.issue(publicUser.id);
   return {
     user: publicUser,

@@ -16,7 +16,7 @@ export interface ProfileRouteDeps {
 export function profileRoutes(deps: ProfileRouteDeps): Router {
   const { users, passwords, refreshTokens } = deps;
   const router = Router();
-  router.use(requireAuth(deps.config.jwt));
+  router.use(requireAuth(deps.config.verifier));
 
   router.get('/', async (req, res) => {
     const user = await users.findById(currentUser(req).id);
