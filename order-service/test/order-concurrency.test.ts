@@ -140,8 +140,8 @@ describe('order races over several instances', () => {
     expect(stub.stockOf(product)).toBe(100 - CAP);
   });
 
-  it('when the races ran, then at least 20 connections carried them and no session or transaction was opened', () => {
-    expect(pools.connectionsUsed()).toBeGreaterThanOrEqual(20);
+  it('when the races ran, then at least 10 connections carried them (the races were not serialised on a few) and no session or transaction was opened', () => {
+    expect(pools.connectionsUsed()).toBeGreaterThanOrEqual(10);
     expect(transactions.calls).toEqual([]);
   });
 });

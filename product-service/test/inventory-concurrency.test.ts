@@ -113,8 +113,8 @@ describe('concurrent reservations over several instances', () => {
     expect(await stockOf(first(), product.id)).toBe(10);
   });
 
-  it('when the races ran, then at least 20 connections carried them and no session or transaction was opened', () => {
-    expect(pools.connectionsUsed()).toBeGreaterThanOrEqual(20);
+  it('when the races ran, then at least 10 connections carried them (the races were not serialised on a few) and no session or transaction was opened', () => {
+    expect(pools.connectionsUsed()).toBeGreaterThanOrEqual(10);
     expect(transactions.calls).toEqual([]);
   });
 });

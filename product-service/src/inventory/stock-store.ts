@@ -17,6 +17,9 @@ import {
   type TakeResult,
 } from './stock-types';
 
+/** Products per marker-removal command (see dropReservedMarkers). */
+const MARKER_FLUSH_GROUP = 16;
+
 export type { GiveBackResult, HoldMarker, ProductSnapshot, StockChange, TakeResult } from './stock-types';
 
 /** Longer than any give-back runs, so a live claimer is never taken over. */
@@ -182,19 +185,24 @@ export class StockStore {
 
   /**
    * Removes the markers the reservations' own take calls left (no units: the reservations own
-   * those), in one command for many orders. Only reservations' calls: removing is then idempotent.
+   * those), a few products per command. Only reservations' calls: removing is then idempotent.
+   * The database runs one command's updates in one transaction, holding every row it touched until
+   * the end: products go in id order (two replicas' flushes then lock in the same order and never
+   * deadlock) and in small groups (a take waiting for its product's row waits for a few rows only).
    */
   async dropReservedMarkers(callsByProduct: Map<string, string[]>): Promise<void> {
-    if (callsByProduct.size === 0) return;
-    await this.products.bulkWrite(
-      [...callsByProduct].map(([productId, calls]) => ({
-        updateOne: {
-          filter: { _id: oid(productId) },
-          update: { $pull: { holds: { call: { $in: calls } } } },
-        },
-      })),
-      { ordered: false },
-    );
+    const ordered = [...callsByProduct].sort(([a], [b]) => a.localeCompare(b));
+    for (let start = 0; start < ordered.length; start += MARKER_FLUSH_GROUP) {
+      await this.products.bulkWrite(
+        ordered.slice(start, start + MARKER_FLUSH_GROUP).map(([productId, calls]) => ({
+          updateOne: {
+            filter: { _id: oid(productId) },
+            update: { $pull: { holds: { call: { $in: calls } } } },
+          },
+        })),
+        { ordered: true },
+      );
+    }
   }
 
   /** Puts back the units of one marker, once: the write matches only while the marker is there. */

@@ -45,7 +45,7 @@ export class StockSweep {
     this.graceMs = options.graceMs ?? 60_000;
     this.flushLoop = new BackgroundLoop(
       'holds-flush',
-      options.flushMs ?? 300,
+      options.flushMs ?? 1_000,
       () => this.flushMarkers(),
       logger,
       metrics.bookkeepingFailures,
