@@ -51,6 +51,34 @@ describe('access-token verification', () => {
     expect((await refusal(verifier.verify(expired))).message).toBe('Access token expired');
   });
 
+  it('a token verified once is refused again as soon as its key leaves the source (the cache asks the source)', async () => {
+    let current: typeof key | undefined = key;
+    const changing = createAccessTokenVerifier(
+      { key: async (asked) => (asked === kid ? current : undefined) },
+      audience,
+    );
+    const token = signer.sign(admin);
+    await expect(changing.verify(token)).resolves.toEqual(admin);
+
+    current = undefined;
+    expect((await refusal(changing.verify(token))).status).toBe(401);
+    // Another key under the same kid: the signature no longer verifies.
+    current = generateSigningKeys().signing.key;
+    expect((await refusal(changing.verify(token))).status).toBe(401);
+    current = key;
+    await expect(changing.verify(token)).resolves.toEqual(admin);
+  });
+
+  it('a token verified once is refused once it expires (the cache keeps nothing past exp)', async () => {
+    const shortLived = createAccessTokenSigner(keys, { ...audience, expiresInSeconds: 1 });
+    const token = shortLived.sign(admin);
+    await expect(verifier.verify(token)).resolves.toEqual(admin);
+
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+
+    expect((await refusal(verifier.verify(token))).message).toBe('Access token expired');
+  });
+
   it('a key that is published but no longer signs still verifies; a dropped one does not', async () => {
     const next = generateSigningJwk();
     const old = keys.keys.map((entry) => ({
