@@ -56,6 +56,8 @@ export interface ProcessSnapshot {
   at: number;
   cpuSeconds: number;
   rssBytes: number;
+  /** MongoDB commands sent so far (mongodb_command_duration_seconds_count, every command). */
+  dbCommands: number;
   /** product_cache_requests_total by result, for product and product_list caches (product-service only). */
   cache?: { hit: number; miss: number; bypass: number };
 }
@@ -65,6 +67,7 @@ export function processSnapshot(samples: readonly PromSample[], at: number): Pro
     at,
     cpuSeconds: sumOf(samples, 'process_cpu_seconds_total'),
     rssBytes: sumOf(samples, 'process_resident_memory_bytes'),
+    dbCommands: sumOf(samples, 'mongodb_command_duration_seconds_count'),
   };
   if (samples.some((sample) => sample.name === 'product_cache_requests_total')) {
     const count = (result: string) =>

@@ -82,6 +82,15 @@ export function cpuLines(report: Pick<RunReport, 'services' | 'orders' | 'overal
   };
   const lines = [];
   if (report.orders.placed > 0) lines.push(line('placed order', report.orders.placed));
+  const commands = report.services.filter((service) => (service.dbCommands ?? 0) > 0);
+  if (report.orders.placed > 0 && commands.length > 0) {
+    const per = (count: number) => (count / report.orders.placed).toFixed(2);
+    const total = commands.reduce((sum, service) => sum + service.dbCommands!, 0);
+    lines.push(
+      `Database commands per placed order: ${per(total)} — ` +
+        commands.map((service) => `${service.name} ${per(service.dbCommands!)}`).join(', '),
+    );
+  }
   if (report.overall.ok > 0) lines.push(line('successful request', report.overall.ok));
   return lines;
 }

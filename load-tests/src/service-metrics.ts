@@ -58,6 +58,8 @@ export interface ServiceUsage {
   rssEndMb: number | null;
   /** Highest RSS among the samples taken every few seconds during the run. */
   rssPeakMb: number | null;
+  /** MongoDB commands the service sent during the run (null: it reports none). */
+  dbCommands?: number | null;
   error?: string;
 }
 
@@ -97,6 +99,9 @@ export function usageFromSnapshots(
     rssStartMb: mb(first.rssBytes),
     rssEndMb: mb(last.rssBytes),
     rssPeakMb: mb(peak),
+    dbCommands: Number.isFinite(last.dbCommands - first.dbCommands)
+      ? last.dbCommands - first.dbCommands
+      : null,
   };
 }
 

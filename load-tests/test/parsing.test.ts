@@ -75,6 +75,7 @@ http_request_duration_seconds_bucket{le="+Inf",route="/a \\"b\\"",service="x"} 3
       at: 1000,
       cpuSeconds: 12.5,
       rssBytes: 104_857_600,
+      dbCommands: Number.NaN,
       cache: { hit: 95, miss: 10, bypass: 0 },
     });
   });
@@ -82,9 +83,21 @@ http_request_duration_seconds_bucket{le="+Inf",route="/a \\"b\\"",service="x"} 3
   it('computes CPU and memory over a run', () => {
     const target = { name: 'product-service', url: 'x' };
     const usage = usageFromSnapshots(target, [
-      { at: 0, cpuSeconds: 10, rssBytes: 100 * 1024 * 1024, cache: { hit: 0, miss: 0, bypass: 0 } },
-      { at: 5000, cpuSeconds: 12, rssBytes: 300 * 1024 * 1024 },
-      { at: 10_000, cpuSeconds: 15, rssBytes: 200 * 1024 * 1024, cache: { hit: 90, miss: 10, bypass: 0 } },
+      {
+        at: 0,
+        cpuSeconds: 10,
+        rssBytes: 100 * 1024 * 1024,
+        dbCommands: 0,
+        cache: { hit: 0, miss: 0, bypass: 0 },
+      },
+      { at: 5000, cpuSeconds: 12, rssBytes: 300 * 1024 * 1024, dbCommands: 10 },
+      {
+        at: 10_000,
+        cpuSeconds: 15,
+        rssBytes: 200 * 1024 * 1024,
+        dbCommands: 25,
+        cache: { hit: 90, miss: 10, bypass: 0 },
+      },
     ]);
     expect(usage).toMatchObject({
       cpuSeconds: 5,
@@ -92,11 +105,12 @@ http_request_duration_seconds_bucket{le="+Inf",route="/a \\"b\\"",service="x"} 3
       rssStartMb: 100,
       rssEndMb: 200,
       rssPeakMb: 300,
+      dbCommands: 25,
     });
     expect(
       serverCacheDelta([
-        { at: 0, cpuSeconds: 0, rssBytes: 0, cache: { hit: 10, miss: 5, bypass: 0 } },
-        { at: 1, cpuSeconds: 0, rssBytes: 0, cache: { hit: 100, miss: 15, bypass: 0 } },
+        { at: 0, cpuSeconds: 0, rssBytes: 0, dbCommands: 0, cache: { hit: 10, miss: 5, bypass: 0 } },
+        { at: 1, cpuSeconds: 0, rssBytes: 0, dbCommands: 0, cache: { hit: 100, miss: 15, bypass: 0 } },
       ]),
     ).toEqual({ hits: 90, misses: 10, hitRatio: 0.9 });
     expect(usageFromSnapshots(target, [])).toMatchObject({ reachable: false, cpuSeconds: null });

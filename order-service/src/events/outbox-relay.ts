@@ -53,6 +53,10 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const stream = deps.stream ?? ORDERS_STREAM;
   /** One chain per order, so an order's events go out in the order they happened. */
   const inFlight = new Map<string, Promise<void>>();
+  /** Events published by this process whose removal from their outbox has not landed yet. */
+  const awaitingDrop = new Set<string>();
+  /** Those removals, awaited on stop. */
+  const drops = new Set<Promise<void>>();
   /** Orders whose relay failed in this process: retried by `_id` on every pass. */
   const retry = new Set<string>();
   const scanEveryMs = deps.scanEveryMs ?? deps.orderStore.unpublishedCheckEveryMs;
@@ -73,21 +77,31 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     await redis.xadd(stream, 'MAXLEN', '~', String(deps.maxLen), '*', ...orderEventEntryFields(entry));
   }
 
+  /**
+   * Publishes the order's events that have not gone out yet, then leaves their removal from the
+   * outbox to the store's next bulk drop without waiting for it: until it lands, their ids are
+   * remembered here, so a later relay of the same order (its next change, a retry) skips them.
+   */
   async function relayOrder(order: WrittenOrder) {
     if (order.outbox.length === 0) return;
     const orderId = order._id.toHexString();
-    for (const event of order.outbox) await publish(orderId, order.userId, event);
-    // The events go out again next pass (harmless duplicates).
-    const leftForNextPass = recoveredError(
-      ctx,
-      'outbox_drop',
-      orderId,
-      'published outbox entries left for the next pass',
+    for (const event of order.outbox) {
+      if (awaitingDrop.has(event.eventId)) continue;
+      await publish(orderId, order.userId, event);
+      awaitingDrop.add(event.eventId);
+    }
+    const drop = deps.orderStore.dropPublished(orderId, order.outbox).then(
+      () => {
+        for (const event of order.outbox) awaitingDrop.delete(event.eventId);
+      },
+      (error: unknown) => {
+        // Still published and still in the outbox: the next pass drops them (nothing goes out twice).
+        retry.add(orderId);
+        recoveredError(ctx, 'outbox_drop', orderId, 'published outbox entries left for the next pass')(error);
+      },
     );
-    await deps.orderStore.dropPublished(orderId, order.outbox).catch((error: unknown) => {
-      retry.add(orderId);
-      leftForNextPass(error);
-    });
+    drops.add(drop);
+    void drop.finally(() => drops.delete(drop));
   }
 
   async function relayOne(orderId: string): Promise<void> {
@@ -173,6 +187,8 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     async stop() {
       await loop.stop();
       await Promise.allSettled([...inFlight.values()]);
+      deps.orderStore.flushDrops();
+      await Promise.allSettled([...drops]);
     },
     kick(orderId?: string, written?: WrittenOrder) {
       if (orderId) relaySoon(orderId, written);

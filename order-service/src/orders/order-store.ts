@@ -35,9 +35,11 @@ export interface Transition {
 const BATCH = 100;
 /**
  * Published events leave their outboxes in one bulk write per window (group commit): the relay is
- * off the request path, so a few milliseconds buy one database command for many orders' drops.
+ * off the request path, so waiting buys one database command for many orders' drops. An event
+ * still in the outbox after it went out costs nothing but a duplicate after a crash (consumers
+ * dedupe), and an order's next event waits for its previous drop (order per order is kept).
  */
-const DROP_WINDOW_MS = 10;
+const DROP_WINDOW_MS = 1_000;
 const MAX_DROPS_PER_WRITE = 500;
 const WITHOUT_OUTBOX = { outbox: 0 } as const;
 const HAS_UNPUBLISHED = { 'outbox.eventId': { $exists: true } };
@@ -49,6 +51,8 @@ const HAS_UNPUBLISHED = { 'outbox.eventId': { $exists: true } };
  * {status, createdAt}, {createdAt}, {outbox.eventId}).
  */
 export function createOrderStore(model: OrderModel) {
+  /** The scheduled flush of the drops gathered so far, to run at once on shutdown. */
+  let flushDrops: (() => void) | undefined;
   const drops = new DataLoader<{ id: string; events: OutboxEvent[] }, void>(
     async (batch) => {
       // Ordered: an order's events are popped in turn, each only while it is still first in line.
@@ -68,7 +72,18 @@ export function createOrderStore(model: OrderModel) {
     {
       cache: false,
       maxBatchSize: MAX_DROPS_PER_WRITE,
-      batchScheduleFn: (flush) => setTimeout(flush, DROP_WINDOW_MS),
+      batchScheduleFn: (dispatch) => {
+        let done = false;
+        const flush = () => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          if (flushDrops === flush) flushDrops = undefined;
+          dispatch();
+        };
+        const timer = setTimeout(flush, DROP_WINDOW_MS);
+        flushDrops = flush;
+      },
     },
   );
   async function page(filter: { userId?: string; status?: OrderStatus }, query: OrdersPageQuery) {
@@ -133,6 +148,11 @@ export function createOrderStore(model: OrderModel) {
      */
     async dropPublished(id: string, events: OutboxEvent[]): Promise<void> {
       if (events.length > 0) await drops.load({ id, events });
+    },
+
+    /** Sends the drops gathered so far now instead of at the end of their window (shutdown). */
+    flushDrops(): void {
+      flushDrops?.();
     },
 
     /** Hands each pending order created before `cutoff` to `expire` (true: it moved); answers how many moved. */
