@@ -2,7 +2,7 @@
 # result/skip), installed from PyPI into $TOOLS_DIR/checkov-<version>-venv (pinned). Offline: no policy
 # download, no platform mapping, no API key, so findings carry no severity and every failed check
 # fails the test (stricter than "no high finding"). Accepted checks are skipped inline with a
-# reason (`# checkov:skip=CKV_...: why`) and listed in the README's Security section.
+# reason (`# checkov:skip=CKV_...: why`) and listed in docs/security.md.
 #   - dockerfile framework: the service Dockerfile (Docker's best-practice policies).
 #   - secrets framework: the Compose files (credentials written in them).
 #   - yaml framework with our own Compose policy (checkov ships none for Compose):
