@@ -53,12 +53,16 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 
 # --- lint and render ----------------------------------------------------------------------------
+# values.yaml, values-prod.yaml, values.yaml with the in-cluster MongoDB and Redis, and the live
+# test's values (those pull no image: checkov's pull-policy check is not run on them).
 declare -A VALUES=(
   [default]=""
   [prod]="-f $CHART/values-prod.yaml"
+  [in-cluster]="--set mongodb.inCluster.enabled=true --set redis.inCluster.enabled=true"
   [live-test]="-f scripts/k8s/test-values.yaml"
 )
-for name in default prod live-test; do
+RENDERINGS=(default prod in-cluster live-test)
+for name in "${RENDERINGS[@]}"; do
   # shellcheck disable=SC2086 # the -f options
   "$HELM" lint --strict "$CHART" --namespace "$NAMESPACE" ${VALUES[$name]} >"$OUT/lint-$name.log" 2>&1
   rc=$?
@@ -100,7 +104,7 @@ EOF
     echo ---
   done | kc apply -f - >/dev/null
   k8s_wait 30 "CRDs established" kc wait --for condition=established --timeout 5s crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com
-  for name in default prod live-test; do
+  for name in "${RENDERINGS[@]}"; do
     kc apply --dry-run=server --validate=strict -o json -f "$OUT/$name.yaml" >"$OUT/$name.json" 2>"$OUT/apply-$name.log"
     rc=$?
     [ "$rc" -eq 0 ] || cat "$OUT/apply-$name.log"
@@ -119,7 +123,7 @@ k8s_down
 trap - EXIT
 
 # --- the chart's own rules ----------------------------------------------------------------------
-for name in default prod live-test; do
+for name in "${RENDERINGS[@]}"; do
   [ -s "$OUT/$name.json" ] || continue
   echo "[helm-check] chart rules on the $name rendering:"
   node scripts/k8s/check-manifests.mjs "$OUT/$name.json" | sed 's/^/  /'
@@ -135,7 +139,7 @@ TOOLS_DIR="${ECOM_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ecommerce-microserv
 # shellcheck source=scripts/container-scan/checkov.sh
 . scripts/container-scan/checkov.sh
 if checkov_install; then
-  for name in default prod live-test; do
+  for name in default prod in-cluster; do
     checkov_run kubernetes -f "$OUT/$name.yaml" | sed 's/^/  /'
     result "checkov Kubernetes policies on the $name rendering (0 failed; skips annotated with a reason)" "${PIPESTATUS[0]}"
   done

@@ -6,6 +6,14 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
+{{/* Labels of one component's objects: (dict "root" $ "name" "api-gateway"). */}}
+{{- define "ecom.workloadLabels" -}}
+app.kubernetes.io/part-of: ecommerce
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
+{{ include "ecom.selector" . }}
+{{- end -}}
+
 {{/* Selector labels of one component: (dict "root" $ "name" "api-gateway"). */}}
 {{- define "ecom.selector" -}}
 app.kubernetes.io/name: {{ .name }}
