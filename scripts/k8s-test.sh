@@ -89,20 +89,22 @@ k() { kc -n "$K8S_NAMESPACE" "$@"; }
 
 # --- images -------------------------------------------------------------------------------------
 images() {
-  local out name value svc port health
+  local out name value svc port
   out=$(bash scripts/compose-test/base-images.sh) || return 1
   while IFS='=' read -r name value; do
     [ -n "$name" ] && export "$name=$value"
   done <<<"$out"
   for svc in "${SERVICES[@]}"; do
+    # The build arguments docker-compose.yml passes (so the compose test's build cache serves).
+    local extra=()
     case "$svc" in
-      api-gateway) port=3000 health=/ready ;;
-      user-service) port=3001 health=/health ;;
-      product-service) port=3002 health=/health ;;
-      order-service) port=3003 health=/health ;;
+      api-gateway) port=3000 extra=(--build-arg HEALTH_PATH=/ready) ;;
+      user-service) port=3001 ;;
+      product-service) port=3002 ;;
+      order-service) port=3003 ;;
     esac
     docker build -q --build-arg "NODE_IMAGE=$NODE_IMAGE" --build-arg "SERVICE=$svc" --build-arg "PORT=$port" \
-      --build-arg "HEALTH_PATH=$health" -t "local/$svc:$TAG" . >/dev/null || return 1
+      "${extra[@]}" -t "local/$svc:$TAG" . >/dev/null || return 1
     # The upgrade's "new version": the same image under another tag (a changed pod template).
     docker tag "local/$svc:$TAG" "local/$svc:$TAG-2" || return 1
   done

@@ -15,6 +15,7 @@
 // for every Deployment: a PodDisruptionBudget and a HorizontalPodAutoscaler; every pod selected by
 // a NetworkPolicy, and a default-deny policy; no Secret rendered and no secret-looking variable
 // with a literal value (secrets come as files: X_FILE).
+/* global structuredClone */
 import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
@@ -37,7 +38,12 @@ const SECRET_NAME = /(SECRET|PASSWORD|TOKEN|PRIVATE_KEY)$/;
 function podsOf(objects) {
   return objects
     .filter((o) => WORKLOADS.has(o.kind))
-    .map((o) => ({ owner: `${o.kind}/${o.metadata.name}`, object: o, spec: o.spec.template.spec, labels: o.spec.template.metadata?.labels ?? {} }));
+    .map((o) => ({
+      owner: `${o.kind}/${o.metadata.name}`,
+      object: o,
+      spec: o.spec.template.spec,
+      labels: o.spec.template.metadata?.labels ?? {},
+    }));
 }
 
 function matches(selector, labels) {
@@ -62,18 +68,24 @@ const rules = {
   'every container has a startup, liveness and readiness probe': (objects) =>
     podsOf(objects).flatMap(({ owner, spec }) =>
       spec.containers.flatMap((c) =>
-        ['startupProbe', 'livenessProbe', 'readinessProbe'].filter((p) => !c[p]).map((p) => `${owner} ${c.name}: no ${p}`),
+        ['startupProbe', 'livenessProbe', 'readinessProbe']
+          .filter((p) => !c[p])
+          .map((p) => `${owner} ${c.name}: no ${p}`),
       ),
     ),
   'every container has CPU and memory requests and limits': (objects) =>
     podsOf(objects).flatMap(({ owner, spec }) =>
       [...spec.containers, ...(spec.initContainers ?? [])].flatMap((c) =>
         ['requests', 'limits'].flatMap((kind) =>
-          ['cpu', 'memory'].filter((r) => !c.resources?.[kind]?.[r]).map((r) => `${owner} ${c.name}: no ${r} ${kind}`),
+          ['cpu', 'memory']
+            .filter((r) => !c.resources?.[kind]?.[r])
+            .map((r) => `${owner} ${c.name}: no ${r} ${kind}`),
         ),
       ),
     ),
-  'every container is non-root, read-only, unprivileged, without capabilities, seccomp RuntimeDefault': (objects) =>
+  'every container is non-root, read-only, unprivileged, without capabilities, seccomp RuntimeDefault': (
+    objects,
+  ) =>
     podsOf(objects).flatMap(({ owner, spec }) =>
       [...spec.containers, ...(spec.initContainers ?? [])].flatMap((c) => {
         const s = c.securityContext ?? {};
@@ -85,8 +97,10 @@ const rules = {
         if (s.allowPrivilegeEscalation !== false) problems.push('privilege escalation is allowed');
         if (s.privileged === true) problems.push('privileged');
         if (!(s.capabilities?.drop ?? []).includes('ALL')) problems.push('capabilities not all dropped');
-        if ((s.capabilities?.add ?? []).length > 0) problems.push(`capabilities added: ${s.capabilities.add}`);
-        if ((s.seccompProfile?.type ?? pod.seccompProfile?.type) !== 'RuntimeDefault') problems.push('seccomp is not RuntimeDefault');
+        if ((s.capabilities?.add ?? []).length > 0)
+          problems.push(`capabilities added: ${s.capabilities.add}`);
+        if ((s.seccompProfile?.type ?? pod.seccompProfile?.type) !== 'RuntimeDefault')
+          problems.push('seccomp is not RuntimeDefault');
         return problems.map((p) => `${owner} ${c.name}: ${p}`);
       }),
     ),
@@ -102,30 +116,49 @@ const rules = {
         spec.containers.flatMap((c) => {
           const pause = c.lifecycle?.preStop?.sleep?.seconds;
           if (pause === undefined) return [`${owner} ${c.name}: no preStop sleep`];
-          const needed = pause + Number(envValue(c, 'SHUTDOWN_DRAIN_DELAY_MS')) / 1000 + Number(envValue(c, 'SHUTDOWN_TIMEOUT_MS') ?? 10000) / 1000;
+          const needed =
+            pause +
+            Number(envValue(c, 'SHUTDOWN_DRAIN_DELAY_MS')) / 1000 +
+            Number(envValue(c, 'SHUTDOWN_TIMEOUT_MS') ?? 10000) / 1000;
           return spec.terminationGracePeriodSeconds > needed
             ? []
-            : [`${owner} ${c.name}: terminationGracePeriodSeconds ${spec.terminationGracePeriodSeconds} <= ${needed} s of preStop + drain + shutdown`];
+            : [
+                `${owner} ${c.name}: terminationGracePeriodSeconds ${spec.terminationGracePeriodSeconds} <= ${needed} s of preStop + drain + shutdown`,
+              ];
         }),
       ),
   'every Deployment has a PodDisruptionBudget and a HorizontalPodAutoscaler': (objects) =>
     podsOf(objects)
       .filter(({ object }) => object.kind === 'Deployment')
       .flatMap(({ owner, object, labels }) => [
-        ...(objects.some((o) => o.kind === 'PodDisruptionBudget' && matches(o.spec.selector, labels)) ? [] : [`${owner}: no PodDisruptionBudget`]),
-        ...(objects.some((o) => o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.kind === 'Deployment' && o.spec.scaleTargetRef.name === object.metadata.name)
+        ...(objects.some((o) => o.kind === 'PodDisruptionBudget' && matches(o.spec.selector, labels))
+          ? []
+          : [`${owner}: no PodDisruptionBudget`]),
+        ...(objects.some(
+          (o) =>
+            o.kind === 'HorizontalPodAutoscaler' &&
+            o.spec.scaleTargetRef.kind === 'Deployment' &&
+            o.spec.scaleTargetRef.name === object.metadata.name,
+        )
           ? []
           : [`${owner}: no HorizontalPodAutoscaler`]),
       ]),
   'NetworkPolicies: a default deny, and every pod selected by a policy of its own': (objects) => {
     const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
     const denies = policies.filter(
-      (p) => (p.spec.policyTypes ?? []).includes('Ingress') && (p.spec.policyTypes ?? []).includes('Egress') && !p.spec.ingress?.length && !p.spec.egress?.length,
+      (p) =>
+        (p.spec.policyTypes ?? []).includes('Ingress') &&
+        (p.spec.policyTypes ?? []).includes('Egress') &&
+        !p.spec.ingress?.length &&
+        !p.spec.egress?.length,
     );
     const problems = denies.length ? [] : ['no default-deny NetworkPolicy (Ingress and Egress, no rule)'];
     for (const { owner, labels } of podsOf(objects)) {
-      if (!denies.some((p) => matches(p.spec.podSelector, labels))) problems.push(`${owner}: not under the default deny`);
-      const own = policies.filter((p) => !denies.includes(p) && matches(p.spec.podSelector, labels) && p.spec.ingress?.length);
+      if (!denies.some((p) => matches(p.spec.podSelector, labels)))
+        problems.push(`${owner}: not under the default deny`);
+      const own = policies.filter(
+        (p) => !denies.includes(p) && matches(p.spec.podSelector, labels) && p.spec.ingress?.length,
+      );
       if (own.length === 0) problems.push(`${owner}: no NetworkPolicy allows anything in`);
     }
     return problems;
@@ -134,7 +167,9 @@ const rules = {
     ...objects.filter((o) => o.kind === 'Secret').map((o) => `Secret/${o.metadata.name} is rendered`),
     ...podsOf(objects).flatMap(({ owner, spec }) =>
       spec.containers.flatMap((c) =>
-        (c.env ?? []).filter((e) => SECRET_NAME.test(e.name) && e.value).map((e) => `${owner} ${c.name}: ${e.name} has a literal value`),
+        (c.env ?? [])
+          .filter((e) => SECRET_NAME.test(e.name) && e.value)
+          .map((e) => `${owner} ${c.name}: ${e.name} has a literal value`),
       ),
     ),
   ],
@@ -160,24 +195,39 @@ if (!selfTest) {
 // --self-test: one breakage per rule, on a copy; the rule must report it.
 const firstDeployment = (o) => o.find((x) => x.kind === 'Deployment');
 const breakages = {
-  'every container has a startup, liveness and readiness probe': (o) => delete firstDeployment(o).spec.template.spec.containers[0].livenessProbe,
-  'every container has CPU and memory requests and limits': (o) => delete firstDeployment(o).spec.template.spec.containers[0].resources.limits.memory,
-  'every container is non-root, read-only, unprivileged, without capabilities, seccomp RuntimeDefault': (o) => {
+  'every container has a startup, liveness and readiness probe': (o) =>
+    delete firstDeployment(o).spec.template.spec.containers[0].livenessProbe,
+  'every container has CPU and memory requests and limits': (o) =>
+    delete firstDeployment(o).spec.template.spec.containers[0].resources.limits.memory,
+  'every container is non-root, read-only, unprivileged, without capabilities, seccomp RuntimeDefault': (
+    o,
+  ) => {
     firstDeployment(o).spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false;
   },
   'no pod gets a service account token or a host namespace': (o) => {
     firstDeployment(o).spec.template.spec.automountServiceAccountToken = true;
   },
   'Node services drain: preStop pause, grace period > preStop + drain + shutdown timeout': (o) => {
-    const d = o.find((x) => x.kind === 'Deployment' && x.spec.template.spec.containers.some((c) => envValue(c, 'SHUTDOWN_DRAIN_DELAY_MS')));
+    const d = o.find(
+      (x) =>
+        x.kind === 'Deployment' &&
+        x.spec.template.spec.containers.some((c) => envValue(c, 'SHUTDOWN_DRAIN_DELAY_MS')),
+    );
     d.spec.template.spec.terminationGracePeriodSeconds = 5;
   },
-  'every Deployment has a PodDisruptionBudget and a HorizontalPodAutoscaler': (o) => o.splice(o.findIndex((x) => x.kind === 'PodDisruptionBudget'), 1),
+  'every Deployment has a PodDisruptionBudget and a HorizontalPodAutoscaler': (o) =>
+    o.splice(
+      o.findIndex((x) => x.kind === 'PodDisruptionBudget'),
+      1,
+    ),
   'NetworkPolicies: a default deny, and every pod selected by a policy of its own': (o) => {
     for (const p of o.filter((x) => x.kind === 'NetworkPolicy')) p.spec.ingress = [{}];
   },
   'no Secret rendered, no secret-looking variable with a literal value': (o) => {
-    firstDeployment(o).spec.template.spec.containers[0].env.push({ name: 'JWT_SECRET', value: 'written-in-the-manifest' });
+    firstDeployment(o).spec.template.spec.containers[0].env.push({
+      name: 'JWT_SECRET',
+      value: 'written-in-the-manifest',
+    });
   },
 };
 let missed = 0;
