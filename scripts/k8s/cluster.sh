@@ -288,6 +288,8 @@ EOF
 }
 
 k8s_kube_proxy() {
+  local healthz metrics
+  healthz=$(k8s_free_port) && metrics=$(k8s_free_port) || return 1
   cat >"$K8S_RUN/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
@@ -296,8 +298,8 @@ mode: iptables
 clusterCIDR: $K8S_POD_CIDR
 hostnameOverride: $K8S_NODE
 bindAddress: 127.0.0.1
-healthzBindAddress: ''
-metricsBindAddress: ''
+healthzBindAddress: 127.0.0.1:$healthz
+metricsBindAddress: 127.0.0.1:$metrics
 nodePortAddresses: [127.0.0.0/8]
 conntrack: { maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s }
 iptables: { localhostNodePorts: true }
@@ -327,6 +329,9 @@ EOF
 k8s_up() {
   # The network namespaces there before: k8s_down removes only those the sandboxes left.
   K8S_NETNS_BEFORE=$(ls /var/run/netns 2>/dev/null | paste -sd' ')
+  # Kubernetes' iptables chains (KUBE-*) there before: none expected; k8s_down removes what is left
+  # of them only when there were none.
+  K8S_KUBE_CHAINS_BEFORE=$(iptables-save 2>/dev/null | grep -c '^:KUBE-')
   k8s_node_network || return 1
   k8s_control_plane || return 1
   k8s_controllers
@@ -366,6 +371,24 @@ k8s_down() {
     kill -KILL "$pid" 2>/dev/null
   done
   [ -f "$K8S_RUN/kube-proxy.yaml" ] && "$K8S_BIN/kube-proxy" --cleanup >/dev/null 2>&1
+  # What kube-proxy's cleanup does not own (the kubelet's KUBE-FIREWALL, KUBE-KUBELET-CANARY, ...).
+  if [ "${K8S_KUBE_CHAINS_BEFORE:-1}" = 0 ]; then
+    local table chain
+    for table in filter nat mangle; do
+      for chain in $(iptables -w -t "$table" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^KUBE-/ { print $2 }'); do
+        # Rules that jump to the chain first, then the chain itself.
+        iptables -w -t "$table" -S 2>/dev/null | grep -E -- "-j $chain( |\$)" | grep -v "^-A $chain " |
+          sed 's/^-A /-D /' | while read -r rule; do
+          # eval: iptables -S quotes comments ("...") as the shell would.
+          eval "iptables -w -t $table $rule" 2>/dev/null
+        done
+        iptables -w -t "$table" -F "$chain" 2>/dev/null
+      done
+      for chain in $(iptables -w -t "$table" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^KUBE-/ { print $2 }'); do
+        iptables -w -t "$table" -X "$chain" 2>/dev/null
+      done
+    done
+  fi
   for rule in "${K8S_IPTABLES_RULES[@]}"; do
     # shellcheck disable=SC2086 # the rule's words
     iptables -w -D $rule 2>/dev/null
