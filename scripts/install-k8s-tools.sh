@@ -168,9 +168,18 @@ mkdir -p "$CACHE_DIR/stamps"
 for t in "${TOOLS[@]}"; do
   [ -n "$only" ] && [ "$only" != "$t" ] && continue
   if is_built "$t"; then continue; fi
+  # One build of a tool at a time (two test suites, or --only in parallel): the second waits and
+  # then finds it built.
+  exec {lock}>"$CACHE_DIR/stamps/$t.lock"
+  flock "$lock"
+  if is_built "$t"; then
+    exec {lock}>&-
+    continue
+  fi
   log "building $t ($(stamp_of "$t")) → $BIN"
   start=$(date +%s)
   "build_$t" || die "building $t failed"
   mark_built "$t"
+  exec {lock}>&-
   log "built $t in $(($(date +%s) - start)) s"
 done
