@@ -83,6 +83,9 @@ trap 'k8s_down' EXIT
 trap 'exit 130' INT TERM
 if k8s_control_plane; then
   kc create namespace "$NAMESPACE" >/dev/null
+  # The restricted Pod Security Standard: the API server warns about any pod template below it.
+  kc label namespace "$NAMESPACE" pod-security.kubernetes.io/enforce=restricted \
+    pod-security.kubernetes.io/warn=restricted >/dev/null
   # The Prometheus Operator's kinds, as CRDs that accept any spec: apply checks that the objects
   # are well-formed Kubernetes objects of those kinds, not the operator's schema.
   for kind in ServiceMonitor PrometheusRule; do
@@ -109,6 +112,8 @@ EOF
     rc=$?
     [ "$rc" -eq 0 ] || cat "$OUT/apply-$name.log"
     result "kubectl apply --dry-run=server --validate=strict ($name values): accepted by kube-apiserver" "$rc"
+    ! grep -i 'would violate PodSecurity' "$OUT/apply-$name.log"
+    result "every pod template meets the restricted Pod Security Standard ($name values)" $?
   done
   # The validation is real: a Deployment with negative replicas and an unknown field is refused.
   sed -e '0,/^  replicas: [0-9]*$/s//  replicas: -1/' -e '0,/^  revisionHistoryLimit: 5$/s//  revisionHistoryLimit: 5\n  notAField: 1/' \

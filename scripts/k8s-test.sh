@@ -144,6 +144,8 @@ all_available() {
 
 install() {
   kc create namespace "$K8S_NAMESPACE" >/dev/null || return 1
+  # Pods below the restricted Pod Security Standard are refused, as docs/kubernetes.md advises.
+  kc label namespace "$K8S_NAMESPACE" pod-security.kubernetes.io/enforce=restricted >/dev/null || return 1
   # The Secrets as docs/kubernetes.md creates them.
   KUBECTL="$K8S_BIN/kubectl --kubeconfig $K8S_RUN/admin.kubeconfig" ADMIN_EMAIL="$ADMIN_EMAIL" \
     ADMIN_PASSWORD="$ADMIN_PASSWORD" sh deploy/helm/create-secrets.sh "$K8S_NAMESPACE" "$CT_TMP/secrets" >/dev/null || return 1
@@ -282,7 +284,7 @@ step "images built (the services, nginx, Redis, the embedded database)" images |
   exit 1
 }
 if step "cluster up: etcd, control plane, containerd, kubelet, kube-proxy, CoreDNS; images imported" cluster_up &&
-  step "helm install --wait (in-cluster MongoDB and Redis)" install; then
+  step "helm install --wait (in-cluster MongoDB and Redis; namespace enforcing the restricted Pod Security Standard)" install; then
   step "walkthrough through nginx (node port $NODE_PORT)" walkthrough "$API" "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
   step "one pod of each Deployment deleted under load, 0 failed requests" delete_pods
   step "helm upgrade to a new image tag under load, 0 failed requests" upgrade
