@@ -75,6 +75,11 @@ for name in "${RENDERINGS[@]}"; do
   result "helm template ($name values): $(grep -c '^kind:' "$OUT/$name.yaml" 2>/dev/null) objects" "$rc"
 done
 
+# values.schema.json: a misspelt key is refused, not ignored.
+"$HELM" template ecommerce "$CHART" --set nginx.replcas=3 >/dev/null 2>"$OUT/typo.log"
+grep -q "additional properties 'replcas' not allowed" "$OUT/typo.log"
+result "values.schema.json refuses a misspelt value (nginx.replcas)" $?
+
 # --- the API server's validation ----------------------------------------------------------------
 # shellcheck source=scripts/k8s/cluster.sh
 . scripts/k8s/cluster.sh
