@@ -126,6 +126,11 @@ EOF
   kc apply --dry-run=server --validate=strict -f "$OUT/broken.yaml" >"$OUT/apply-broken.log" 2>&1
   grep -qE 'Invalid value: -1|unknown field "spec.notAField"' "$OUT/apply-broken.log"
   result "kube-apiserver refuses a broken rendering (negative replicas, unknown field)" $?
+  # And the Pod Security warning is live: one container allowed to escalate is reported.
+  sed '0,/allowPrivilegeEscalation: false/s//allowPrivilegeEscalation: true/' "$OUT/live-test.yaml" >"$OUT/escalating.yaml"
+  kc apply --dry-run=server -f "$OUT/escalating.yaml" >"$OUT/apply-escalating.log" 2>&1
+  grep -q 'would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false' "$OUT/apply-escalating.log"
+  result "kube-apiserver warns about a pod template below the restricted standard" $?
 else
   result "etcd and kube-apiserver started for the validation" 1
 fi
