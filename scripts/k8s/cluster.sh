@@ -2,15 +2,16 @@
 # scripts/helm-check.sh, which needs only the API server, and scripts/k8s-test.sh, which runs the
 # whole node). Binaries come from scripts/install-k8s-tools.sh; everything the cluster writes lives
 # under $K8S_RUN (a temporary directory), and k8s_down undoes everything k8s_up did: processes,
-# mounts, iptables rules, the bridge, sysctls.
+# mounts, iptables rules, interfaces, sysctls.
 #
 # Traffic stays on this machine: the API server and etcd listen on 127.0.0.1, the node's address
-# and the pods are on a bridge created here, and the DNS server (CoreDNS, a host process) answers
-# the cluster's names only.
+# is on a veth pair created here, the pods are on a bridge created here, and the DNS server
+# (CoreDNS, a host process) answers the cluster's names only.
 # shellcheck shell=bash
 
 K8S_NODE=ecom-k8s-node
 K8S_NODE_IP=${K8S_NODE_IP:-10.250.77.1}
+K8S_NODE_IF=ecomk8sn0
 K8S_BRIDGE=ecomk8s0
 K8S_POD_CIDR=${K8S_POD_CIDR:-10.244.77.0/24}
 K8S_SERVICE_CIDR=${K8S_SERVICE_CIDR:-10.96.77.0/24}
@@ -158,15 +159,16 @@ k8s_iptables() {
 }
 
 k8s_node_network() {
-  if ip link show "$K8S_BRIDGE" >/dev/null 2>&1; then
-    k8s_log "$K8S_BRIDGE exists: another run of this test is going on (or was killed: ip link del $K8S_BRIDGE)"
+  if ip link show "$K8S_NODE_IF" >/dev/null 2>&1 || ip link show "$K8S_BRIDGE" >/dev/null 2>&1; then
+    k8s_log "$K8S_NODE_IF or $K8S_BRIDGE exists: another run of this test is going on (or was killed: ip link del them)"
     return 1
   fi
-  # The node's address lives on the pods' bridge, created here before the CNI plugin adds the
-  # pods' gateway address to it (a dummy interface would do, but not every kernel has the module).
-  ip link add "$K8S_BRIDGE" type bridge || return 1
+  # The node's address, on an interface of its own: one end of a veth pair (a dummy interface
+  # would do, but not every kernel has the module; the pods' bridge takes no second address).
+  ip link add "$K8S_NODE_IF" type veth peer name "${K8S_NODE_IF%0}1" || return 1
   K8S_NETWORK_UP=1
-  ip addr add "$K8S_NODE_IP/32" dev "$K8S_BRIDGE" && ip link set "$K8S_BRIDGE" up || return 1
+  ip addr add "$K8S_NODE_IP/32" dev "$K8S_NODE_IF" && ip link set "$K8S_NODE_IF" up &&
+    ip link set "${K8S_NODE_IF%0}1" up || return 1
   modprobe br_netfilter 2>/dev/null || true
   [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || {
     k8s_log "br_netfilter is not available: Services between pods on one bridge would not work"
@@ -407,6 +409,7 @@ k8s_down() {
   done
   if [ -n "${K8S_NETWORK_UP:-}" ]; then
     ip link del "$K8S_BRIDGE" 2>/dev/null
+    ip link del "$K8S_NODE_IF" 2>/dev/null
     K8S_NETWORK_UP=""
   fi
   for kv in $(printf '%s\n' "${K8S_SYSCTLS[@]}" | tac); do
