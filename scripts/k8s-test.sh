@@ -271,12 +271,13 @@ teardown() {
     awk -v run="$run" 'index($2, run) == 1 { print "mount " $2 }' /proc/self/mounts
     iptables-save 2>/dev/null | grep -E 'KUBE-|ecomk8s' | head -5 | sed 's/^/iptables /'
     ip -o link show 2>/dev/null | grep -oE 'ecomk8s[a-z0-9]*' | sed 's/^/interface /'
+    ls -d /sys/fs/cgroup/*/k8s.io /sys/fs/cgroup/k8s.io 2>/dev/null | sed 's/^/cgroup /'
   )
   [ -z "$left" ] || {
     echo "  left behind: $(echo "$left" | paste -sd'; ')" >&2
     return 1
   }
-  echo "  no process, mount, iptables rule or interface of the cluster is left"
+  echo "  no process, mount, iptables rule, interface or cgroup of the cluster is left"
 }
 
 step "images built (the services, nginx, Redis, the embedded database)" images || {
@@ -290,7 +291,7 @@ if step "cluster up: etcd, control plane, containerd, kubelet, kube-proxy, CoreD
   step "helm upgrade to a new image tag under load, 0 failed requests" upgrade
   step "helm uninstall leaves nothing of the release" uninstall
 fi
-step "cluster torn down: processes, mounts, iptables rules, interfaces" teardown
+step "cluster torn down: processes, mounts, iptables rules, interfaces, cgroups" teardown
 
 counts "$CT_PASSED" "$CT_FAILED"
 ct_log "$CT_PASSED passed, $CT_FAILED failed"

@@ -335,6 +335,9 @@ k8s_up() {
   # Kubernetes' iptables chains (KUBE-*) there before: none expected; k8s_down removes what is left
   # of them only when there were none.
   K8S_KUBE_CHAINS_BEFORE=$(iptables-save 2>/dev/null | grep -c '^:KUBE-')
+  # containerd puts the containers' cgroups under k8s.io (its Kubernetes namespace) in every
+  # hierarchy; the emptied directories stay unless removed, which k8s_down does when it made them.
+  K8S_CGROUPS_BEFORE=$(ls -d /sys/fs/cgroup/*/k8s.io /sys/fs/cgroup/k8s.io 2>/dev/null | wc -l)
   k8s_node_network || return 1
   k8s_control_plane || return 1
   k8s_controllers
@@ -416,6 +419,9 @@ k8s_down() {
     echo "${kv#*=}" >"/proc/sys/$(echo "${kv%%=*}" | tr . /)" 2>/dev/null
   done
   K8S_SYSCTLS=()
+  if [ "${K8S_CGROUPS_BEFORE:-1}" = 0 ]; then
+    find /sys/fs/cgroup/*/k8s.io /sys/fs/cgroup/k8s.io -depth -type d -exec rmdir {} \; 2>/dev/null
+  fi
   # The pods' logs (kubelet writes them under /var/log/pods whatever its root directory).
   rm -rf /var/log/pods/"${K8S_NAMESPACE:-ecom-k8s-test}"_* 2>/dev/null
   find /var/log/containers -xtype l -delete 2>/dev/null
@@ -425,10 +431,10 @@ k8s_down() {
 
 # k8s_stop NAME...: stops components started by k8s_start, by their pid files.
 k8s_stop() {
-  local name pid pids=()
+  local name pid i pids=() names=()
   for name in "$@"; do
     pid=$(cat "$K8S_RUN/$name.pid" 2>/dev/null) || continue
-    kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+    kill -TERM "$pid" 2>/dev/null && pids+=("$pid") && names+=("$name")
     rm -f "$K8S_RUN/$name.pid"
   done
   for _ in $(seq 1 20); do
@@ -437,5 +443,10 @@ k8s_stop() {
     [ -n "$alive" ] || return 0
     sleep 0.5
   done
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+  for i in "${!pids[@]}"; do
+    kill -0 "${pids[$i]}" 2>/dev/null || continue
+    k8s_log "${names[$i]} (pid ${pids[$i]}) did not stop within 10 s of SIGTERM: SIGKILL"
+    kill -KILL "${pids[$i]}" 2>/dev/null
+    wait "${pids[$i]}" 2>/dev/null
+  done
 }
