@@ -6,7 +6,7 @@
 # per tool: a fresh clone on a warm cache reuses it, an interrupted build resumes where it stopped.
 # The builds are nice'd and run one package at a time (the machine's cores are shared).
 #
-#   install-k8s-tools.sh              build what is missing (cold: about 30 min on 2 cores)
+#   install-k8s-tools.sh              build what is missing (cold: about 35 min on 2 shared cores)
 #   install-k8s-tools.sh --is-current exit 0 when every tool is built
 #   install-k8s-tools.sh --dir        print the bin directory
 #   install-k8s-tools.sh --only NAME  build one tool (etcd, kubernetes, helm, coredns, pause)
@@ -70,7 +70,7 @@ gobuild() { GOMAXPROCS=1 nice -n 19 go build -p 1 -trimpath "$@"; }
 # A wrapper module: etcd and Kubernetes have replace directives in their go.mod, so `go install
 # pkg@version` refuses them; requiring them from a module of our own works. tools.go imports each
 # command so `go mod tidy` records every package's go.sum entry.
-#   wrapper NAME MODULE@VERSION CMD_PACKAGE... [-- EXTRA go.mod LINES]  → prints the directory
+#   wrapper NAME MODULE@VERSION CMD_PACKAGE...  → prints the directory
 wrapper() {
   local name="$1" modver="$2" dir="$SRC/$1"
   shift 2
