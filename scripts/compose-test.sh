@@ -67,16 +67,7 @@ mkdir -p .tmp/compose-test
 CT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/compose-test.XXXXXX")
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-if ! docker info >/dev/null 2>&1; then
-  dockerd >.tmp/compose-test/dockerd.log 2>&1 &
-  STARTED_DOCKERD=$!
-  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
-  docker info >/dev/null 2>&1 || {
-    tail -5 .tmp/compose-test/dockerd.log
-    skip "dockerd did not start (see .tmp/compose-test/dockerd.log)"
-  }
-  ct_log "started dockerd (pid $STARTED_DOCKERD); it is stopped at the end"
-fi
+ct_ensure_dockerd .tmp/compose-test/dockerd.log || skip "dockerd did not start (see .tmp/compose-test/dockerd.log)"
 for port in "$HTTP_PORT" "$PROM_PORT" "${COMPOSE_TEST_HTTPS_PORT:-18443}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "FAIL: host port $port is free (set COMPOSE_TEST_HTTP_PORT / COMPOSE_TEST_PROMETHEUS_PORT)"

@@ -5,7 +5,21 @@
 CT_PASSED=0
 CT_FAILED=0
 
-ct_log() { echo "[compose-test] $*"; }
+ct_log() { echo "[${CT_NAME:-compose-test}] $*"; }
+
+# ct_ensure_dockerd LOG: starts dockerd when none answers, setting STARTED_DOCKERD to its pid (the
+# caller stops it at the end); returns 1 when it does not come up within a minute.
+ct_ensure_dockerd() {
+  docker info >/dev/null 2>&1 && return 0
+  dockerd >"$1" 2>&1 &
+  STARTED_DOCKERD=$!
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || {
+    tail -5 "$1"
+    return 1
+  }
+  ct_log "started dockerd (pid $STARTED_DOCKERD); it is stopped at the end"
+}
 
 # step NAME COMMAND [ARGS...]: runs one named check and prints "PASS: NAME" or "FAIL: NAME".
 step() {

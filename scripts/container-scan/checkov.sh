@@ -28,13 +28,19 @@ checkov_run() {
   return "$rc"
 }
 
-checkov_suite() {
+# checkov_install: the pinned checkov in its venv (also used by scripts/helm-check.sh for the
+# chart's rendered manifests); exit 1 when it cannot be installed.
+checkov_install() {
   if [ ! -x "$CHECKOV_VENV/bin/checkov" ] ||
     ! "$CHECKOV_VENV/bin/checkov" --version 2>/dev/null | grep -qx "$CHECKOV_VERSION"; then
     rm -rf "$CHECKOV_VENV"
     { python3 -m venv "$CHECKOV_VENV" && "$CHECKOV_VENV/bin/pip" install -q "checkov==$CHECKOV_VERSION"; } >/dev/null 2>&1
   fi
-  if [ ! -x "$CHECKOV_VENV/bin/checkov" ]; then
+  [ -x "$CHECKOV_VENV/bin/checkov" ]
+}
+
+checkov_suite() {
+  if ! checkov_install; then
     skip "checkov: could not be installed from PyPI (checkov $CHECKOV_VERSION)"
     return
   fi
