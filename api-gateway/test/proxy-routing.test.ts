@@ -167,6 +167,17 @@ describe('request bodies and headers', () => {
     await request(suite.gateway.app).get('/api/products').set('X-Internal-Token', 'guess').expect(200);
     expect(suite.stubs.product.apiRequests[0]?.headers['x-internal-token']).toBeUndefined();
   });
+
+  // order-service caps the units pending orders hold per client address by this header.
+  it('replace a client-supplied X-Client-Address with the address the gateway saw', async () => {
+    await request(suite.gateway.app)
+      .get('/api/orders')
+      .set('Authorization', bearer(validToken()))
+      .set('X-Client-Address', '203.0.113.7')
+      .expect(200);
+    const received = suite.stubs.order.apiRequests[0]?.headers['x-client-address'];
+    expect(received).toBe('127.0.0.1');
+  });
 });
 
 describe('CORS', () => {

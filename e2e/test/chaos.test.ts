@@ -91,6 +91,8 @@ describe.skipIf(!canRun)('chaos: each service and a gateway SIGTERMed and SIGKIL
       // One customer places every order and none is paid: at the default cap (100 units pending)
       // every later order was refused with 409 before it reached product-service.
       MAX_PENDING_UNITS_PER_USER: '100000',
+      // ... and every order comes from this one address.
+      MAX_PENDING_UNITS_PER_ADDRESS: '100000000',
     });
     entry = stack.url(8080);
     prometheus = await Prometheus.start(stack.offset);

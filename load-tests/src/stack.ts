@@ -123,6 +123,8 @@ async function main(args: string[]): Promise<number> {
     AUTH_RATE_LIMIT_MAX: process.env.AUTH_RATE_LIMIT_MAX ?? HIGH_LIMIT,
     // Virtual users place hundreds of orders each and pay for none: the anti-hoarding cap would refuse them.
     MAX_PENDING_UNITS_PER_USER: process.env.MAX_PENDING_UNITS_PER_USER ?? '100000',
+    // Every simulated customer places from this one address.
+    MAX_PENDING_UNITS_PER_ADDRESS: process.env.MAX_PENDING_UNITS_PER_ADDRESS ?? '100000000',
     PORT_OFFSET: String(offset),
     LOCAL_DATA_DIR: process.env.LOCAL_DATA_DIR ?? throwAwayData,
     // The report's CPU/memory per process, from the moved ports.

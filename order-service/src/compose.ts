@@ -11,6 +11,7 @@ import {
 import type { Connection } from 'mongoose';
 import { createApp } from './app';
 import { createOutboxRelay } from './events/outbox-relay';
+import { createAddressLimit } from './holds/address-limit';
 import { createHoldStore, createPendingHoldsModel } from './holds/hold-store';
 import { createPendingUnitsLimit } from './holds/pending-units-limit';
 import { createInventory } from './inventory-client/inventory';
@@ -48,8 +49,17 @@ export function composeOrderService(options: ComposeOptions) {
   const placementGraceMs = 60_000 + 2 * settings.productTimeoutMs;
   // The placement gives unplaced orders back; the limit needs that before it exists (late binding).
   let giveBackUnplaced: (userId: string, orderId: string) => Promise<boolean> = async () => false;
+  const addressLimit = createAddressLimit({
+    redis: options.redis,
+    keyPrefix: settings.addressLimitKeyPrefix ?? 'orders:pending-units:',
+    maxUnits: settings.maxPendingUnitsPerAddress,
+    holdMs: settings.pendingOrderTtlMs + placementGraceMs,
+    failures: orderMetrics.bookkeepingFailures,
+    logger,
+  });
   const pendingUnits = createPendingUnitsLimit({
     holds,
+    addressLimit,
     statusesOf: (ids) => orderStore.statusesOf(ids),
     giveBackUnplaced: (userId, orderId) => giveBackUnplaced(userId, orderId),
     maxUnits: settings.maxPendingUnitsPerUser,

@@ -17,6 +17,8 @@ const envShape = {
   OUTBOX_INTERVAL_MS: millis(5_000, 10),
   RELEASE_RETRY_INTERVAL_MS: millis(2_000, 10),
   MAX_PENDING_UNITS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Across every account placing from one client address (see holds/address-limit.ts). */
+  MAX_PENDING_UNITS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000_000).default(300),
   PENDING_ORDER_TTL_MS: z.coerce
     .number()
     .int()

@@ -26,7 +26,7 @@ export const orderRoutesDoc: RouteDoc[] = [
       400: 'Invalid body or Idempotency-Key',
       401: 'Missing or invalid token',
       403: "userId names another user (it may only be the caller's own id)",
-      409: 'Insufficient stock (details per product) or same key still in progress',
+      409: 'Insufficient stock (details per product), a cap on units awaiting payment (per customer or per client address: details.reason), or same key still in progress',
       422: 'Unknown or inactive product, over 100 units of one product in total, or Idempotency-Key reused with another body',
       503: 'Product service unavailable; see Retry-After',
     },

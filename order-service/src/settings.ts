@@ -34,6 +34,10 @@ export interface OrderServiceSettings {
   slot?: string;
   /** Units one customer may hold in pending orders at once. */
   maxPendingUnitsPerUser: number;
+  /** Units the customers of one client address may hold in pending orders at once, together. */
+  maxPendingUnitsPerAddress: number;
+  /** Where the per-address tallies live in Redis; tests give each instance its own. */
+  addressLimitKeyPrefix?: string;
   /** Pending orders older than this are cancelled (reason `expired`) and their stock released. */
   pendingOrderTtlMs: number;
 }
@@ -52,6 +56,7 @@ export function settingsFromConfig(config: OrderServiceConfig, logger?: Logger):
     releaseRetryIntervalMs: config.RELEASE_RETRY_INTERVAL_MS,
     streamMaxLen: config.EVENTS_STREAM_MAXLEN,
     maxPendingUnitsPerUser: config.MAX_PENDING_UNITS_PER_USER,
+    maxPendingUnitsPerAddress: config.MAX_PENDING_UNITS_PER_ADDRESS,
     pendingOrderTtlMs: config.PENDING_ORDER_TTL_MS,
   };
 }

@@ -134,3 +134,64 @@ describe('pending orders that nobody pays', () => {
     await order(orders, customer.auth, product, 5).expect(201);
   });
 });
+
+describe('many fresh accounts placing from one client address', () => {
+  let orders: Harness;
+  const fromAddress = (address: string, auth: string, productId: string, quantity: number) =>
+    orders.http
+      .post('/orders')
+      .set('Authorization', auth)
+      .set('X-Client-Address', address)
+      .send({ items: [{ productId, quantity }] });
+
+  beforeAll(async () => {
+    orders = await startOrderService({
+      productServiceUrl: stub.url,
+      internalToken: stub.token,
+      settings: { maxPendingUnitsPerUser: 100, maxPendingUnitsPerAddress: 250 },
+    });
+  });
+
+  afterAll(async () => {
+    await orders?.close();
+  });
+
+  // The probe: register accounts in a loop, each orders 100 units and never pays.
+  it('when eight accounts each order 100 units from one address, then that address holds no more than its cap', async () => {
+    const product = stub.addProduct(1_000);
+    const statuses: number[] = [];
+    const reasons: unknown[] = [];
+    for (let account = 0; account < 8; account += 1) {
+      const response = await fromAddress('198.51.100.9', tokenFor().auth, product, 100);
+      statuses.push(response.status);
+      if (response.status === 409) reasons.push(response.body.details?.reason);
+    }
+
+    expect(statuses.filter((status) => status === 201)).toHaveLength(2);
+    expect(reasons).toEqual(Array(6).fill('address_pending_units_limit'));
+    expect(stub.stockOf(product)).toBe(800);
+    // Within the cap an order still fits, and another address is not affected.
+    await fromAddress('198.51.100.9', tokenFor().auth, product, 50).expect(201);
+    await fromAddress('198.51.100.9', tokenFor().auth, product, 1).expect(409);
+    await fromAddress('203.0.113.4', tokenFor().auth, product, 100).expect(201);
+    expect(stub.stockOf(product)).toBe(650);
+  });
+
+  it('when an order from the address is cancelled, or was refused for stock, then its units count no more', async () => {
+    const address = '198.51.100.10';
+    const customer = tokenFor();
+    const product = stub.addProduct(1_000);
+    const first = await fromAddress(address, customer.auth, product, 100).expect(201);
+    await fromAddress(address, tokenFor().auth, product, 100).expect(201);
+    await fromAddress(address, tokenFor().auth, stub.addProduct(1), 50).expect(409);
+    await fromAddress(address, tokenFor().auth, product, 51).expect(409);
+
+    await orders.http
+      .put(`/orders/${first.body.id}/status`)
+      .set('Authorization', customer.auth)
+      .send({ status: 'cancelled' })
+      .expect(200);
+
+    await fromAddress(address, tokenFor().auth, product, 100).expect(201);
+  });
+});

@@ -50,6 +50,32 @@ describe('with the real product-service', () => {
     expect(await products.stockOf(productId)).toBe(3);
   });
 
+  // The probe: with the internal token, a release of a pending order's reservation put its stock back on sale.
+  it("when a pending order's reservation is released through the internal route, then 409 and its stock stays taken until the order is cancelled", async () => {
+    const productId = await products.addProduct(10);
+    const customer = tokenFor();
+    const placed = await order(customer.auth, productId, 4).expect(201);
+    const release = () =>
+      fetch(`${products.url}/inventory/reservations/${placed.body.id}`, {
+        method: 'DELETE',
+        headers: { 'X-Internal-Token': products.internalToken },
+      });
+
+    // The mark comes with product-service reading the order's order.created (see the README for the window).
+    await eventually(() => products.isPlaced(placed.body.id));
+    const refused = await release();
+
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { details: unknown }).details).toEqual({ reason: 'order_placed' });
+    expect(await products.stockOf(productId)).toBe(6);
+    await orders.http
+      .put(`/orders/${placed.body.id}/status`)
+      .set('Authorization', customer.auth)
+      .send({ status: 'cancelled' })
+      .expect(200);
+    await eventually(async () => (await products.stockOf(productId)) === 10);
+  });
+
   it('when 200 customers order one each of a product with stock 50 at once, then exactly 50 orders exist and stock is 0', async () => {
     const productId = await products.addProduct(50, 7.5);
     const before = await orders.service.models.orders.countDocuments({ 'items.productId': productId });

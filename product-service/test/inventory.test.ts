@@ -16,6 +16,8 @@ const reserve = (body: unknown) =>
     .post('/inventory/reservations')
     .set('X-Internal-Token', service.internalToken)
     .send(body as object);
+/** What the consumer records when it reads a placed order's signed order.created (see order-events.test.ts). */
+const markPlaced = (orderId: string) => service.services.inventory.placed([orderId]);
 /** The product's `holds` markers as stored (the API never shows them). */
 const holdsOf = async (productId: string) =>
   (await service.models.products.collection.findOne({ _id: new Types.ObjectId(productId) }))?.holds ?? [];
@@ -223,11 +225,52 @@ describe('releasing', () => {
     expect(await stockOf(service, product.id)).toBe(5);
   });
 
+  it('when the order id is not an ObjectId (undefined, a UUID), then 400 and no tombstone is written', async () => {
+    for (const id of ['undefined', '6f9c1f0e-5b7a-4c1e-9d2a-3f4b5c6d7e8f', 'a'.repeat(23)]) {
+      const response = await release(id);
+      expect(response.status).toBe(400);
+      expect(await service.models.reservations.exists({ _id: id })).toBeNull();
+    }
+  });
+
   it('when asking for a reservation that does not exist, then 404', async () => {
     const response = await service.http
       .get(`/inventory/reservations/${newOrderId()}`)
       .set('X-Internal-Token', service.internalToken);
     expect(response.status).toBe(404);
+  });
+});
+
+describe('releasing through the internal route', () => {
+  it('when the order was placed (order.created read), then 409 and its stock stays reserved', async () => {
+    const product = await createProduct(service, { stock: 5 });
+    const orderId = newOrderId();
+    await reserve({ orderId, items: [{ productId: product.id, quantity: 3 }] }).expect(201);
+    await markPlaced(orderId);
+
+    const refused = await release(orderId);
+
+    expect(refused.status).toBe(409);
+    expect(refused.body.details).toEqual({ reason: 'order_placed' });
+    expect(await stockOf(service, product.id)).toBe(2);
+    const stored = await service.http
+      .get(`/inventory/reservations/${orderId}`)
+      .set('X-Internal-Token', service.internalToken);
+    expect(stored.body.status).toBe('reserved');
+    // The order's cancellation still gives the stock back.
+    await service.services.inventory.release(orderId);
+    expect(await stockOf(service, product.id)).toBe(5);
+  });
+
+  it('when the order was never placed, then its reservation is released as before', async () => {
+    const product = await createProduct(service, { stock: 5 });
+    const orderId = newOrderId();
+    await reserve({ orderId, items: [{ productId: product.id, quantity: 3 }] }).expect(201);
+    await markPlaced(newOrderId());
+
+    await release(orderId).expect(200);
+
+    expect(await stockOf(service, product.id)).toBe(5);
   });
 });
 

@@ -106,6 +106,26 @@ describe('order events', () => {
     expect(await stockOf(service, product.id)).toBe(10);
   });
 
+  it('when a signed order.created was read, then the internal route may no longer release its stock (409); its cancellation does', async () => {
+    const { product, orderId } = await reserved(10, 4);
+    const forged = await reserved(10, 4);
+    await publish('order.created', orderId);
+    // Unsigned: whoever writes to Redis cannot keep an order's stock from going back.
+    await publish('order.created', forged.orderId, {}, 'not-the-internal-token');
+    await eventually(async () => (await pendingCount()) === 0);
+
+    const release = (id: string) =>
+      service.http.delete(`/inventory/reservations/${id}`).set('X-Internal-Token', service.internalToken);
+    const refused = await release(orderId);
+    expect(refused.status).toBe(409);
+    expect(refused.body.details).toEqual({ reason: 'order_placed' });
+    expect(await stockOf(service, product.id)).toBe(6);
+    await release(forged.orderId).expect(200);
+
+    await publish('order.cancelled', orderId);
+    await eventually(async () => (await stockOf(service, product.id)) === 10);
+  });
+
   it('when other or malformed events arrive, then they are acknowledged without touching stock', async () => {
     const { product, orderId } = await reserved(10, 2);
     await publish('order.created', orderId);

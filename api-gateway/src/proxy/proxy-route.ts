@@ -1,5 +1,6 @@
-import { HttpError, metricsFactory, type ServiceMetrics } from '@ecom/service-kit';
+import { CLIENT_ADDRESS_HEADER, HttpError, metricsFactory, type ServiceMetrics } from '@ecom/service-kit';
 import { randomUUID } from 'node:crypto';
+import { ipKeyGenerator } from 'express-rate-limit';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, RequestHandler } from 'express';
 import type { Counter } from 'prom-client';
@@ -19,10 +20,15 @@ export function createUpstreamRequestCounter(metrics: ServiceMetrics): UpstreamR
   );
 }
 
-/** Headers the upstream sees: our request id (so one id follows the call), never internal secrets. */
+/**
+ * Headers the upstream sees: our request id (so one id follows the call), the client's address as
+ * the gateway saw it (replacing any value the client sent: limits per address trust it), never
+ * internal secrets. The address is keyed like the rate limiter's: an IPv6 client is its /56.
+ */
 function prepareUpstreamHeaders(req: Request): void {
   if (typeof req.id === 'string') req.headers['x-request-id'] = req.id;
   delete req.headers['x-internal-token'];
+  req.headers[CLIENT_ADDRESS_HEADER] = ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
 }
 
 export interface ProxyOptions {

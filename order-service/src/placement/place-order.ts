@@ -25,6 +25,8 @@ export interface PlaceOrderRequest {
   lines: ReservationLine[];
   /** The validated Idempotency-Key header, when the client sent one. */
   idempotencyKey?: string;
+  /** Where the request came from, as the gateway saw it (see CLIENT_ADDRESS_HEADER). */
+  clientAddress: string;
 }
 
 /** What the client gets: the new order, or — for a repeated Idempotency-Key — that order as it is now. */
@@ -70,7 +72,7 @@ export async function placeOrder(
   deps: PlaceOrderDeps,
   request: PlaceOrderRequest,
 ): Promise<PlaceOrderResult> {
-  const { userId, lines, idempotencyKey: key } = request;
+  const { userId, lines, idempotencyKey: key, clientAddress } = request;
   const units = lines.reduce((sum, line) => sum + line.quantity, 0);
   const idem = key
     ? { key, requestKey: `${userId}:${key}`, fingerprint: fingerprintOf(lines), hash: keyHash(key) }
@@ -81,10 +83,17 @@ export async function placeOrder(
     const held = await deps.pendingUnits.hold(userId, orderId.toHexString(), units, {
       keyHash: idem?.hash,
       slot: deps.slot,
+      address: clientAddress,
     });
     if (held === 'held') {
-      const result = await reserveAndSave(deps, { orderId, userId, lines, idempotency: idem });
+      const result = await reserveAndSave(deps, { orderId, userId, lines, idempotency: idem }).catch(
+        async (error: unknown) => {
+          await deps.pendingUnits.releaseAddress(orderId.toHexString());
+          throw error;
+        },
+      );
       if (result.kind === 'placed') return { replayed: false, status: 201, body: toOrderJson(result.order) };
+      await deps.pendingUnits.releaseAddress(orderId.toHexString());
     }
     // Only a keyed request gets here: its key is held by another order.
     const replay = await replayOf(deps, userId, idem!);

@@ -1,4 +1,5 @@
 import {
+  clientAddressOf,
   currentUser,
   describeIssues,
   HttpError,
@@ -42,7 +43,12 @@ export function placementRoutes(deps: PlacementRouteDeps): Router {
     if (overLimit.length > 0) {
       throw HttpError.unprocessable(`At most ${MAX_QUANTITY} units of one product per order`, overLimit);
     }
-    const request = { userId: user.id, lines, idempotencyKey: idempotencyKeyOf(req) };
+    const request = {
+      userId: user.id,
+      lines,
+      idempotencyKey: idempotencyKeyOf(req),
+      clientAddress: clientAddressOf(req),
+    };
     const result = await deps.placeOrder(request);
     if (result.replayed) res.set('Idempotent-Replayed', 'true');
     res.status(result.status).json(result.body);

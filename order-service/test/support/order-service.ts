@@ -91,6 +91,8 @@ export async function startOrderService(options: HarnessOptions): Promise<Harnes
       streamMaxLen: 10_000,
       // Suites that test the cap or the expiry set their own; the rest place many orders per user.
       maxPendingUnitsPerUser: 1_000_000,
+      maxPendingUnitsPerAddress: 100_000_000,
+      addressLimitKeyPrefix: `${uniqueName('pending_units_')}:`,
       pendingOrderTtlMs: 3_600_000,
       ...options.settings,
       stream,

@@ -82,6 +82,13 @@ export async function startRealProductService(options: RealProductServiceOptions
         .findOne({ _id: new Types.ObjectId(productId) }, { projection: { stock: 1 } });
       return product!.stock;
     },
+    /** Whether product-service has marked the order's reservation placed (read its order.created). */
+    async isPlaced(orderId: string): Promise<boolean> {
+      const reservation = await inspection
+        .collection<{ _id: string; placed?: boolean }>('reservations')
+        .findOne({ _id: orderId }, { projection: { placed: 1 } });
+      return reservation?.placed === true;
+    },
     async close() {
       await stop();
       await inspection.dropDatabase().catch(() => undefined);

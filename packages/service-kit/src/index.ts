@@ -1,6 +1,7 @@
 export * from './access-tokens';
 export * from './auth';
 export * from './cache-control';
+export * from './client-address';
 export * from './config';
 export * from './error-handler';
 export * from './errors';

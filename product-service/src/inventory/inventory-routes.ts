@@ -25,7 +25,8 @@ export function inventoryRouter(inventory: Inventory, internalToken: string): Ro
 
   router.delete('/reservations/:orderId', async (req, res) => {
     const { orderId } = parseInput(orderIdParamsSchema, req.params, 'params');
-    const result = await inventory.release(orderId);
+    // Only an order that was not placed: a placed order's stock goes back when it is cancelled.
+    const result = await inventory.release(orderId, 'unplaced');
     res.set('Idempotent-Replayed', replayHeader(result)).json(result.reservation);
   });
 

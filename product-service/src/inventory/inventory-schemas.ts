@@ -1,9 +1,11 @@
 import { objectIdSchema } from '@ecom/service-kit';
 import { z } from 'zod';
 
+/** order-service makes every order id (a new ObjectId): anything else names no order. */
 export const orderIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-" (an ObjectId or a UUID)');
+  .regex(/^[0-9a-fA-F]{24}$/, 'must be an ObjectId (24 hex digits)')
+  .transform((id) => id.toLowerCase());
 
 export const reservationRequestSchema = z.strictObject({
   orderId: orderIdSchema,

@@ -3,7 +3,7 @@ import type { CatalogCache } from '../cache/catalog-cache';
 import type { CatalogMetrics } from '../metrics';
 import type { RequestedItem } from './inventory-schemas';
 import { type ReservationView, reservationView } from './reservation-view';
-import type { ProductSnapshot, StockChange, StockStore } from './stock-store';
+import type { GiveBackCaller, ProductSnapshot, StockChange, StockStore } from './stock-store';
 import type { StockSweep } from './stock-sweep';
 
 export interface InventoryDeps {
@@ -90,9 +90,13 @@ export class Inventory {
     }
   }
 
-  async release(orderId: string): Promise<InventoryResult> {
+  /**
+   * `cancellation`: the order's signed order.cancelled. `unplaced`: the internal route, which
+   * order-service calls for placements that ended without a saved order (see StockStore.giveBack).
+   */
+  async release(orderId: string, caller: GiveBackCaller = 'cancellation'): Promise<InventoryResult> {
     try {
-      const { reservation, outcome, changes } = await this.deps.stock.giveBack(orderId);
+      const { reservation, outcome, changes } = await this.deps.stock.giveBack(orderId, caller);
       await this.stockChanged(changes, 'give-back');
       this.deps.metrics.releases.inc({ outcome });
       return { reservation: reservationView(reservation), replayed: outcome === 'already_released' };
@@ -100,6 +104,11 @@ export class Inventory {
       this.deps.metrics.releases.inc({ outcome: outcomeOf(error) });
       throw error;
     }
+  }
+
+  /** These orders were saved by order-service (their signed order.created events were read). */
+  async placed(orderIds: string[]): Promise<void> {
+    if (orderIds.length > 0) await this.deps.stock.markPlaced(orderIds);
   }
 
   async get(orderId: string): Promise<ReservationView> {

@@ -167,6 +167,13 @@ export class OrderEventsConsumer {
   }
 
   private async handleAll(entries: StreamEntry[]): Promise<void> {
+    // The batch's placed orders in one write, before anything is acknowledged.
+    await this.inventory.placed(
+      entries.flatMap(([, flat]) => {
+        const orderId = this.signedOrderId(fieldsOf(flat), 'order.created');
+        return orderId ? [orderId] : [];
+      }),
+    );
     for (const [id, flat] of entries) {
       if (!this.running) return;
       await this.handle(id, fieldsOf(flat));
@@ -187,9 +194,20 @@ export class OrderEventsConsumer {
     return inConsumerSpan(name, fields.traceparent, attributes, () => this.handleEntry(entryId, fields));
   }
 
+  /** The order id of a signed, well-formed event of this type. */
+  private signedOrderId(fields: Record<string, string>, type: string): string | undefined {
+    if (fields.type !== type || !hasValidEventSignature(fields, this.options.signingKey)) return undefined;
+    const orderId = orderIdSchema.safeParse(fields.orderId);
+    return orderId.success ? orderId.data : undefined;
+  }
+
   private async handleEntry(entryId: string, fields: Record<string, string>): Promise<void> {
     const type = fields.type ?? 'unknown';
-    if (type === 'order.cancelled') {
+    if (type === 'order.created') {
+      // Marked by handleAll: its reservation is no longer one the internal route may release.
+      const placed = this.signedOrderId(fields, type) !== undefined;
+      this.metrics.orderEvents.inc({ type, outcome: placed ? 'placed' : 'ignored' });
+    } else if (type === 'order.cancelled') {
       const orderId = orderIdSchema.safeParse(fields.orderId);
       if (!hasValidEventSignature(fields, this.options.signingKey)) {
         // Whoever can write to Redis must not be able to put back the stock of live orders.

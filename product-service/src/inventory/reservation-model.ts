@@ -24,6 +24,11 @@ export interface ReservationFields {
   items: ReservationLine[];
   /** The take call that reserved the units: its `holds` markers are only bookkeeping left behind. */
   takenBy?: string;
+  /**
+   * order-service saved the order (its signed `order.created` was read): from then on only the
+   * order's cancellation gives the units back, never the internal release route.
+   */
+  placed?: boolean;
   /** Who is giving back this order's units right now (releasing). */
   claim?: string;
   /** After this the claimer is presumed dead, and another call may take its work over. */
@@ -48,6 +53,7 @@ const reservationSchema = new Schema<ReservationFields>(
     status: { type: String, enum: RESERVATION_STATUSES, required: true },
     items: { type: [itemSchema], default: [] },
     takenBy: { type: String },
+    placed: { type: Boolean },
     claim: { type: String },
     claimUntil: { type: Date },
   },

@@ -7,6 +7,7 @@ import type { RequestedItem } from './inventory-schemas';
 import type { ReservationFields, ReservationLine, ReservedItem } from './reservation-model';
 import {
   busy,
+  type GiveBackCaller,
   type GiveBackResult,
   type HoldMarker,
   isTombstone,
@@ -20,7 +21,14 @@ import {
 /** Products per marker-removal command (see dropReservedMarkers). */
 const MARKER_FLUSH_GROUP = 16;
 
-export type { GiveBackResult, HoldMarker, ProductSnapshot, StockChange, TakeResult } from './stock-types';
+export type {
+  GiveBackCaller,
+  GiveBackResult,
+  HoldMarker,
+  ProductSnapshot,
+  StockChange,
+  TakeResult,
+} from './stock-types';
 
 /** Longer than any give-back runs, so a live claimer is never taken over. */
 const CLAIM_MS = 30_000;
@@ -99,11 +107,16 @@ export class StockStore {
     }
   }
 
-  /** Gives an order's units back exactly once; for an order never reserved, leaves a tombstone. */
-  async giveBack(orderId: string): Promise<GiveBackResult> {
+  /**
+   * Gives an order's units back exactly once; for an order never reserved, leaves a tombstone. For
+   * an order that was not placed only (`unplaced`): the reservation of a placed order goes back with
+   * the order's cancellation alone, so it is refused with 409.
+   */
+  async giveBack(orderId: string, caller: GiveBackCaller = 'cancellation'): Promise<GiveBackResult> {
     const deadline = Date.now() + this.waitMs;
     for (;;) {
       const existing = await this.get(orderId);
+      if (caller === 'unplaced' && existing?.placed && existing.status !== 'released') throw orderPlaced();
       if (!existing) {
         const tombstone = await this.insertTombstone(orderId);
         // First the tombstone, so a take in flight loses its insert; then the units it holds.
@@ -114,7 +127,7 @@ export class StockStore {
         const changes = isTombstone(existing) ? await this.restoreHolds(orderId) : [];
         return { reservation: existing, outcome: 'already_released', changes };
       } else if (existing.status === 'reserved' || !claimIsLive(existing)) {
-        const released = await this.release(existing);
+        const released = await this.release(existing, caller);
         if (released) return released;
       } else if (Date.now() >= deadline) {
         throw busy();
@@ -314,13 +327,23 @@ export class StockStore {
     return { kind: 'refused', products };
   }
 
+  /** Marks the reservations of these orders placed (see ReservationFields.placed): one command. */
+  async markPlaced(orderIds: string[]): Promise<void> {
+    await this.reservations.updateMany(
+      { _id: { $in: orderIds }, status: 'reserved' },
+      { $set: { placed: true } },
+    );
+  }
+
   /** Null when another call changed the reservation first (the caller looks again). */
-  private async release(existing: ReservationFields): Promise<GiveBackResult | null> {
+  private async release(existing: ReservationFields, caller: GiveBackCaller): Promise<GiveBackResult | null> {
     const { reservations } = this.models;
     const orderId = existing._id;
     const claim = randomUUID();
+    // For `unplaced`, only while no order.created has marked it (that may land after the read above).
+    const unplacedOnly = caller === 'unplaced' ? { placed: { $ne: true } } : {};
     const won = await reservations.updateOne(
-      { _id: orderId, ...heldBy(existing) },
+      { _id: orderId, ...heldBy(existing), ...unplacedOnly },
       { $set: { status: 'releasing', ...claimed(claim) } },
     );
     if (won.matchedCount === 0) return null;
@@ -396,6 +419,13 @@ function takenResult(reservation: ReservationFields, taken: TakenLine[], at: Dat
     availabilityChanged: product.stock === 0,
   }));
   return { kind: 'taken', reservation, changes };
+}
+
+function orderPlaced(): HttpError {
+  return HttpError.conflict(
+    'The order was placed: its reservation goes back when the order is cancelled, not on request',
+    { reason: 'order_placed' },
+  );
 }
 
 /** The answer for an order another call already decided. */

@@ -36,6 +36,9 @@ export type TakeResult =
   /** Nothing was taken: these are the products as they are now, to explain why. */
   | { kind: 'refused'; products: Map<string, ProductSnapshot> };
 
+/** Who asks for a give-back: the order's cancellation (an event), or the internal route. */
+export type GiveBackCaller = 'cancellation' | 'unplaced';
+
 export interface GiveBackResult {
   reservation: ReservationFields;
   outcome: 'released' | 'already_released' | 'tombstone';
