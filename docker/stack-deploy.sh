@@ -8,7 +8,8 @@
 # long `depends_on: {x: {condition: service_healthy}}` form that Compose needs for start order
 # ("depends_on must be a list"). This rewrites those blocks to the list form (Swarm ignores
 # depends_on anyway: services must and do retry their connections), lets `docker stack config`
-# merge and interpolate both files (paths become absolute), and deploys the result.
+# merge and interpolate both files (paths become absolute), and deploys the result. Compose's
+# profiles are dropped: a stack runs every service, Prometheus, Grafana and Jaeger included.
 # Images are not built here: build and push them first, e.g.
 #   REGISTRY=registry.example.com/ecom TAG=1.2.3 docker compose build && ... docker compose push
 # Variables come from the environment, plus ./.env when present (Swarm does not read .env).
@@ -68,7 +69,9 @@ drop_shadowed_by_file() {
 render() {
   tmp=$(mktemp ./.stack-base.XXXXXX)
   trap 'rm -f "$tmp"' EXIT INT TERM
-  depends_on_as_list docker-compose.yml >"$tmp"
+  # Swarm has no profiles (its loader rejects the key): a stack runs every service, the
+  # monitoring and tracing ones included.
+  depends_on_as_list docker-compose.yml | sed '/^    profiles: /d' >"$tmp"
   # The output is interpolated already, and `docker stack deploy` interpolates its input again:
   # every `$` left in it is a literal one (e.g. node-exporter's `($$|/)` regex), so it is escaped
   # back to `$$`, or the deploy fails with "invalid interpolation format".

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The Docker stack for real: builds the images, runs `docker compose up --build --wait` and a
-# Swarm deploy of the production overlay, and checks what users rely on. Run by `npm test`
+# The Docker stack for real: builds the images, runs `docker compose up --build --wait` (the core
+# system, then with the monitoring and tracing profiles) and a Swarm deploy of the production
+# overlay, and checks what users rely on. Run by `npm test`
 # (scripts/test.sh); alone: `bash scripts/compose-test.sh`. Each check prints "PASS: <name>" or
 # "FAIL: <name>"; counts go to $SUITE_COUNTS_FILE ("<passed> <failed>", or "0 0 1" when skipped).
 #
@@ -43,6 +44,11 @@ compose() {
   docker compose --env-file /dev/null -p "$PROJECT" -f docker-compose.yml -f docker-compose.override.yml \
     -f docker/compose.test.yml "$@"
 }
+# docker-compose.yml's optional parts: without them `up` starts the core system alone. `down`
+# takes them too, or it would leave their containers behind.
+ALL_PROFILES=monitoring,tracing
+everything() { COMPOSE_PROFILES="$ALL_PROFILES" compose "$@"; }
+CORE_SERVICES="api-gateway mongo nginx order-service product-service redis user-service"
 
 cleanup() {
   set +e
@@ -50,7 +56,7 @@ cleanup() {
     docker stack rm "$STACK" >/dev/null 2>&1
     docker swarm leave --force >/dev/null 2>&1
   fi
-  compose down -v --remove-orphans >/dev/null 2>&1
+  everything down -v --remove-orphans >/dev/null 2>&1
   remove_stale_containers
   if [ -n "$STARTED_DOCKERD" ]; then
     kill "$STARTED_DOCKERD" 2>/dev/null
@@ -83,7 +89,7 @@ remove_stale_containers() {
     docker ps -aq --filter "label=com.docker.stack.namespace=$STACK"; } | sort -u | xargs -r docker rm -f >/dev/null 2>&1
 }
 # A previous run that was killed may have left its project or swarm behind.
-compose down -v --remove-orphans >/dev/null 2>&1
+everything down -v --remove-orphans >/dev/null 2>&1
 if docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null | grep -q active; then
   docker stack rm "$STACK" >/dev/null 2>&1
 fi
@@ -118,6 +124,26 @@ compose_up() {
     return 1
   }
   docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' "local/*:$TAG" | tee .tmp/compose-test/image-sizes.txt
+}
+
+# A plain `docker compose up`: the core system and nothing else is running.
+core_only() {
+  local running
+  running=$(compose ps --services --status running | sort | paste -sd' ')
+  echo "  running: $running"
+  [ "$running" = "$CORE_SERVICES" ]
+}
+
+# The full set (--profile monitoring --profile tracing, as far as the test images go): every
+# service healthy; the steps after this one run with it.
+compose_up_full() {
+  export COMPOSE_PROFILES="$ALL_PROFILES"
+  compose up -d --wait --wait-timeout 240 >"$CT_TMP/up-full.log" 2>&1 || {
+    tail -20 "$CT_TMP/up-full.log"
+    compose ps -a
+    return 1
+  }
+  compose ps --services --status running | sort | paste -sd' ' | sed 's/^/  running: /'
 }
 
 # containers SERVICE: the running containers of one Compose service.
@@ -230,13 +256,13 @@ leftovers() {
 }
 
 compose_down() {
-  compose down -v --remove-orphans >/dev/null 2>&1 || return 1
+  everything down -v --remove-orphans >/dev/null 2>&1 || return 1
   local left deadline=$((SECONDS + 20))
   # A container the restart policy was just bringing back can outlive `down` by a moment (seen
   # once: one id left right after it, none a few seconds later); what is still there after 20 s stays.
   while left=$(leftovers) && [ -n "$left" ] && [ "$SECONDS" -lt "$deadline" ]; do
     sleep 2
-    compose down -v --remove-orphans >/dev/null 2>&1
+    everything down -v --remove-orphans >/dev/null 2>&1
   done
   [ -z "$left" ] || {
     echo "  left behind: $(for id in $left; do docker inspect --format '{{.Name}}{{if .State}} ({{.State.Status}}){{end}}' "$id" 2>/dev/null || echo "$id"; done | paste -sd' ')" >&2
@@ -251,8 +277,10 @@ step "base images (Debian, Node.js from the npm registry, FerretDB v2 + PostgreS
 if [ "${COMPOSE_TEST_COMPOSE:-1}" = 0 ]; then
   # Only the Swarm part (for working on it): it still needs the images.
   step "images built" compose build -q
-elif step "compose up --build --wait" compose_up; then
+elif step "compose up --build --wait (no profile)" compose_up; then
+  step "without a profile: the core system only" core_only
   step "walkthrough through nginx :$HTTP_PORT" walkthrough "$API" "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
+  step "--profile monitoring --profile tracing: the full set up and healthy" compose_up_full
   step "api-gateway scaled to 3, nginx reaches all three" scale_gateway
   step "user-service=3 product-service=2, the gateway reaches every replica" scale_services
   step "killed order-service restarted by its restart policy within 30 s, catalogue kept answering" restart_policy

@@ -17,6 +17,8 @@
 // START_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (flags for every Node service; Node refuses
 // --cpu-prof in NODE_OPTIONS, and profiling a service under load is what this is for).
 // `node scripts/start-local.mjs --free-port-offset` prints an offset whose ports are all free.
+// `--dev` (`npm run dev`): the TypeScript build also runs in watch mode, and the processes whose
+// package it rebuilt are restarted (scripts/lib/dev-watch.mjs); the data stores stay up.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   accessSync,
@@ -36,6 +38,7 @@ import { setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { devSigningKeys } from './lib/dev-signing-keys.mjs';
+import { BUILD_FINISHED, watchBuildOutput } from './lib/dev-watch.mjs';
 import { runOnProjectNode } from './lib/node-runtime.mjs';
 import { quietLines } from './lib/quiet-lines.mjs';
 import { Supervisor } from './lib/supervisor.mjs';
@@ -438,6 +441,45 @@ if (prometheus) {
   });
 }
 
+if (process.argv.includes('--dev')) superviseBuildWatch();
+
+/**
+ * `npm run dev`: `tsc -b --watch` as one more supervised process; when it finishes a build, the
+ * processes of each package it rebuilt restart (a kit change restarts every service).
+ */
+function superviseBuildWatch() {
+  const replicasOf = (name) =>
+    SERVICE_REPLICAS[name].map((_, index) => (index === 0 ? name : `${name}-${index + 1}`));
+  const watcher = watchBuildOutput({
+    root,
+    packages: [
+      { dir: 'packages/service-kit', processes: [], restartsAll: true },
+      { dir: 'user-service', processes: replicasOf('user') },
+      { dir: 'product-service', processes: replicasOf('product') },
+      { dir: 'order-service', processes: replicasOf('order') },
+      { dir: 'api-gateway', processes: nginx ? ['gateway', 'gateway-2'] : ['gateway'] },
+    ],
+    restart: (name, reason) => supervisor.restart(name, reason),
+    log,
+  });
+  supervisor.add({
+    name: 'tsc',
+    command: process.execPath,
+    args: [
+      path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-b',
+      'tsconfig.build.json',
+      '--watch',
+      '--preserveWatchOutput',
+    ],
+    cwd: root,
+    filter: (line) => {
+      if (BUILD_FINISHED.test(line)) watcher.buildFinished();
+      return line;
+    },
+  });
+}
+
 /** monitoring/prometheus/prometheus.local.yml with its scrape targets moved by PORT_OFFSET. */
 function prometheusConfigFor(dir) {
   if (offset === 0) return prometheusConfig;
@@ -538,6 +580,9 @@ async function announceWhenUp() {
         ...(shared.ADMIN_EMAIL ? [`  admin:       ${shared.ADMIN_EMAIL} / ${shared.ADMIN_PASSWORD}`] : []),
         `  data:        ${path.relative(process.cwd(), dataDir) || '.'}`,
         '  Ctrl-C (or SIGTERM) stops everything; a crashed service is restarted.',
+        ...(process.argv.includes('--dev')
+          ? ['  dev:         tsc -b --watch; a rebuilt service restarts, a rebuilt kit restarts them all']
+          : []),
       ];
       log(lines.join('\n'));
       return;

@@ -58,6 +58,10 @@ export COMPOSE_PROJECT_NAME=ecom-validate
 export MONGO_EXPORTER_PASSWORD=validate-only
 export SECRETS_DIR="$TMP/secrets"
 mkdir -p "$SECRETS_DIR"
+# The policy below covers every service: the profiled ones (monitoring, tracing) too.
+export COMPOSE_PROFILES=monitoring,tracing
+# What a plain `docker compose up` starts, without a profile: the core system alone.
+CORE_SERVICES="api-gateway mongo nginx order-service product-service redis user-service"
 
 # --- docker compose files ------------------------------------------------------------------------
 if have docker-compose; then
@@ -66,6 +70,8 @@ if have docker-compose; then
     sh -c 'docker-compose -f docker-compose.yml config >"$0"' "$TMP/compose.yml"
   check "docker-compose config: docker-compose.yml + docker-compose.prod.yml" \
     sh -c 'docker-compose -f docker-compose.yml -f docker-compose.prod.yml config >"$0"' "$TMP/compose.prod.yml"
+  check "docker-compose config without a profile: the core system only ($CORE_SERVICES)" \
+    sh -c '[ "$(COMPOSE_PROFILES= docker-compose -f docker-compose.yml -f docker-compose.override.yml config --services | sort | paste -sd" ")" = "$0" ]' "$CORE_SERVICES"
   check "docker-compose config: docker-compose.yml + docker-compose.override.yml" \
     sh -c 'docker-compose -f docker-compose.yml -f docker-compose.override.yml config >"$0"' "$TMP/compose.local.yml"
 else

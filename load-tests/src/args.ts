@@ -1,8 +1,23 @@
 import { parseArgs } from 'node:util';
+import type { RatePlan } from './open-model';
 import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenarios';
+
+/** `--rate N` or `--rate FROM:TO` (arrivals per second); the ramp is settled in cli.ts. */
+export interface RateOption {
+  from: number;
+  to: number;
+}
 
 export interface CliOptions {
   scenario: ScenarioName;
+  /** Open model: arrivals per second instead of a fixed number of users. */
+  rate?: RateOption;
+  /** Capacity search: step the rate up until p99 or errors pass their limits. */
+  capacity: boolean;
+  /** The capacity search's p99 limit, ms. */
+  p99LimitMs: number;
+  /** The capacity search's limit on failed requests, % of requests. */
+  maxErrorsPercent: number;
   users?: number;
   durationSec?: number;
   rampSec?: number;
@@ -31,9 +46,21 @@ export const USAGE = `Usage: npm run load -- --scenario ${SCENARIO_NAMES.join('|
                         browse (50 users, 30 s: product lists, product pages and
                         categories only, all cached),
                         max (highest concurrency with 0 errors and p95 < 1 s)
-  --users N             virtual users (max: upper bound of the search, default 640)
-  --duration SECONDS    run length (max: length of each step, default 20)
-  --ramp SECONDS        start users evenly over this many seconds
+  --users N             virtual users (max: upper bound of the search, default 640;
+                        with --rate: arrivals in flight at most, default one second's worth)
+  --duration SECONDS    run length (max: length of each step, default 20;
+                        capacity: length of each step, default 15)
+  --ramp SECONDS        start users evenly over this many seconds; with --rate N, rise
+                        from 0 to N over it; with --rate A:B, go from A to B over it
+                        (default: the whole run)
+  --rate N | A:B        open model: N arrivals per second, whether or not earlier ones
+                        were answered; latency counts from each arrival's intended start,
+                        arrivals finding every user busy are dropped (and reported)
+  --capacity            step the rate up (x1.5 from --rate, default 10/s) until p99 or
+                        errors pass their limits; prints the highest sustainable rate of
+                        --scenario, or of browse, checkout and normal when none is given
+  --p99 MS              capacity: p99 limit (default 500)
+  --max-errors PERCENT  capacity: failed requests limit (default 1)
   --seed N              seed of the weighted mix (default 1): same seed, same choices
   --products N          products the run creates for its orders (default 40; checkout 100)
   --stock N             initial stock of each of those products (default 100000)
@@ -59,6 +86,39 @@ function integer(name: string, raw: string | undefined, min: number, max: number
     throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got "${raw}")`);
   }
   return value;
+}
+
+function percentage(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || value > 100) {
+    throw new UsageError(`--${name} must be a percentage from 0 to 100 (got "${raw}")`);
+  }
+  return value;
+}
+
+/** `N` or `FROM:TO`, arrivals per second (FROM may be 0, the final rate may not). */
+export function parseRate(raw: string): RateOption {
+  const match = /^\s*(\d+(?:\.\d+)?)(?:\s*:\s*(\d+(?:\.\d+)?))?\s*$/.exec(raw);
+  const from = match ? Number(match[1]) : Number.NaN;
+  const to = match?.[2] === undefined ? from : Number(match[2]);
+  if (!match || !(to > 0) || from > 100_000 || to > 100_000) {
+    throw new UsageError(
+      `--rate must be N or FROM:TO arrivals per second, up to 100000, ending above 0 (got "${raw}")`,
+    );
+  }
+  return { from, to };
+}
+
+/**
+ * The arrival plan of a --rate run: `--rate N` is N from the start, or rises from 0 over --ramp;
+ * `--rate A:B` goes from A to B over --ramp, or over the whole run without one.
+ */
+export function ratePlan(rate: RateOption, rampSec: number | undefined, durationSec: number): RatePlan {
+  if (rate.from === rate.to) {
+    return rampSec ? { from: 0, to: rate.to, rampSec } : { from: rate.to, to: rate.to, rampSec: 0 };
+  }
+  return { from: rate.from, to: rate.to, rampSec: rampSec ?? durationSec };
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -99,6 +159,10 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         stock: { type: 'string' },
         think: { type: 'string' },
         'max-requests': { type: 'string' },
+        rate: { type: 'string' },
+        capacity: { type: 'boolean', default: false },
+        p99: { type: 'string' },
+        'max-errors': { type: 'string' },
         'base-url': { type: 'string' },
         'report-dir': { type: 'string' },
         'allow-rate-limits': { type: 'boolean', default: false },
@@ -112,7 +176,9 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   const values = parsed.values;
   const help = values.help ?? false;
   const scenario = values.scenario;
-  if (!help && scenario === undefined) throw new UsageError('--scenario is required');
+  const capacity = values.capacity ?? false;
+  if (!help && !capacity && scenario === undefined) throw new UsageError('--scenario is required');
+  if (capacity && scenario === 'max') throw new UsageError('--capacity searches a rate; max searches users');
   if (scenario !== undefined && !isScenarioName(scenario)) {
     throw new UsageError(`unknown scenario "${scenario}"; use one of ${SCENARIO_NAMES.join(', ')}`);
   }
@@ -127,8 +193,13 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     thinkMs: integer('think', values.think, 0, 60_000) ?? 0,
     allowRateLimits: values['allow-rate-limits'] ?? false,
     keepProducts: values['keep-products'] ?? false,
+    capacity,
+    p99LimitMs: integer('p99', values.p99, 1, 600_000) ?? 500,
+    maxErrorsPercent: percentage('max-errors', values['max-errors']) ?? 1,
     help,
   };
+  if (values.rate !== undefined) options.rate = parseRate(values.rate);
+  if (options.rate && scenario === 'max') throw new UsageError('--rate does not apply to max');
   const users = integer('users', values.users, 1, 10_000);
   const duration = integer('duration', values.duration, 1, 24 * 3600);
   const ramp = integer('ramp', values.ramp, 0, 24 * 3600);

@@ -1,10 +1,11 @@
 import { classify, type EndpointName, type Outcome } from './endpoints';
-import { NumberBuffer } from './stats';
+import { LatencyHistogram } from './latency-histogram';
 
 export interface Sample {
   endpoint: EndpointName;
   /** performance.now() when the request completed (or failed). */
   completedAt: number;
+  /** From the send, or in the open model from the arrival's intended start (see open-model.ts). */
   latencyMs: number;
   /** HTTP status; 0 when no response arrived (connection error, timeout). */
   status: number;
@@ -14,7 +15,7 @@ export interface Sample {
 }
 
 export interface EndpointRecord {
-  latencies: NumberBuffer;
+  latencies: LatencyHistogram;
   outcomes: Record<Outcome, number>;
   statuses: Record<string, number>;
   cacheHits: number;
@@ -26,7 +27,7 @@ export interface SecondBucket {
   failed: number;
   stockouts: number;
   rateLimited: number;
-  latencies: number[];
+  latencies: LatencyHistogram;
   activeUsers: number;
 }
 
@@ -41,7 +42,7 @@ const MAX_FAILURE_SAMPLES = 25;
 
 function emptyRecord(): EndpointRecord {
   return {
-    latencies: new NumberBuffer(),
+    latencies: new LatencyHistogram(),
     outcomes: { ok: 0, stockout: 0, rate_limited: 0, failed: 0 },
     statuses: {},
     cacheHits: 0,
@@ -76,7 +77,7 @@ export class Recorder {
     record.outcomes[outcome]++;
     const statusKey = sample.status === 0 ? 'network_error' : String(sample.status);
     record.statuses[statusKey] = (record.statuses[statusKey] ?? 0) + 1;
-    if (sample.status > 0) record.latencies.push(sample.latencyMs);
+    if (sample.status > 0) record.latencies.record(sample.latencyMs);
     if (sample.cache === 'HIT') record.cacheHits++;
     else if (sample.cache === 'MISS') record.cacheMisses++;
     if (sample.completedAt > this.lastCompletedAt) this.lastCompletedAt = sample.completedAt;
@@ -86,7 +87,7 @@ export class Recorder {
     if (outcome === 'failed') bucket.failed++;
     else if (outcome === 'stockout') bucket.stockouts++;
     else if (outcome === 'rate_limited') bucket.rateLimited++;
-    if (sample.status > 0) bucket.latencies.push(sample.latencyMs);
+    if (sample.status > 0) bucket.latencies.record(sample.latencyMs);
 
     if (outcome === 'failed' && this.failures.length < MAX_FAILURE_SAMPLES) {
       this.failures.push({
@@ -122,7 +123,7 @@ export class Recorder {
         failed: 0,
         stockouts: 0,
         rateLimited: 0,
-        latencies: [],
+        latencies: new LatencyHistogram(),
         activeUsers: previous ? previous.activeUsers : 0,
       });
     }

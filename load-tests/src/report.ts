@@ -1,4 +1,6 @@
+import { type CapacityLimits, capacityLine, type CapacityResult } from './capacity';
 import type { InventoryReport } from './inventory';
+import type { ArrivalCounts, RatePlan } from './open-model';
 import type { FailureSample } from './recorder';
 import type { ScenarioName } from './scenarios';
 import { cpuPerUnit } from './process-cpu';
@@ -61,6 +63,8 @@ export interface RunReport {
   thresholds: ThresholdResult[];
   passed: boolean;
   max?: { bestUsers: number | null; bestRps: number | null; p95BelowMs: number; steps: MaxStep[] };
+  /** Open model (--rate): the plan, and what was offered, achieved and dropped; `users` is the in-flight limit. */
+  open?: ArrivalCounts & { plan: RatePlan };
   notes: string[];
 }
 
@@ -157,11 +161,32 @@ function endpointRows(report: RunReport): string[][] {
 }
 
 function describeRun(report: RunReport): string {
+  if (report.open) {
+    const { plan } = report.open;
+    const rate =
+      plan.from === plan.to
+        ? `${plan.to} arrivals/s`
+        : `${plan.from} → ${plan.to} arrivals/s over ${plan.rampSec} s`;
+    return `open model, ${rate}, ${report.durationSec} s, at most ${report.users} in flight, seed ${report.seed}`;
+  }
   const ramp = report.rampSec > 0 ? ` (${report.rampSec} s ramp)` : '';
   return `${report.users} users, ${report.durationSec} s${ramp}, seed ${report.seed}`;
 }
 
-function inventoryLine(inventory: InventoryReport): string {
+/** Offered vs achieved rate and dropped arrivals of an open-model run; undefined for the closed model. */
+function openLine(report: RunReport): string | undefined {
+  const open = report.open;
+  if (!open) return undefined;
+  const droppedShare = open.offered === 0 ? 0 : (open.dropped / open.offered) * 100;
+  return (
+    `Rate: offered ${num(open.offeredRate, 1)}/s (${open.offered} arrivals), achieved ` +
+    `${num(open.achievedRate, 1)}/s (${open.completed} completed), dropped ${open.dropped} ` +
+    `(${droppedShare.toFixed(2)}%); latency counts from each arrival's intended start ` +
+    `(generator start lag p99 ${num(open.startLagP99Ms, 1)} ms)`
+  );
+}
+
+export function inventoryLine(inventory: InventoryReport): string {
   if (!inventory.checked) return `NOT CHECKED (${inventory.note ?? 'no products'})`;
   const server =
     inventory.unitsOrderedServer === null ? '' : `, order-service lists ${inventory.unitsOrderedServer}`;
@@ -180,6 +205,8 @@ export function renderText(report: RunReport): string {
       `${report.overall.requests} requests (cap ${report.requestCap})`,
   );
   out.push(`command: ${report.command}`);
+  const rate = openLine(report);
+  if (rate) out.push(rate);
   if (report.max) {
     out.push('');
     out.push(
@@ -421,6 +448,8 @@ export function renderHtml(report: RunReport): string {
         `${report.elapsedSec} s, stopped by ${report.stoppedBy}.`,
     )}<br><code>${escapeHtml(report.command)}</code></p>`,
   );
+  const rate = openLine(report);
+  if (rate) sections.push(`<p><strong>${escapeHtml(rate)}</strong></p>`);
   sections.push(latencyChartSvg(report.timeline));
   sections.push(throughputChartSvg(report.timeline));
   sections.push('<h2>Groups</h2>');
@@ -518,4 +547,39 @@ svg { display: block; margin: 12px 0; }
 ${sections.join('\n')}
 </body></html>
 `;
+}
+
+/** The capacity search: each scenario's steps, then one line with the sustainable rates. */
+export function renderCapacityText(
+  results: readonly CapacityResult[],
+  limits: CapacityLimits,
+  inventory: InventoryReport,
+  notes: readonly string[],
+): string {
+  const out: string[] = [];
+  for (const result of results) {
+    out.push(`${result.scenario}:`);
+    out.push(
+      table(
+        ['rate/s', 'result', 'achieved/s', 'dropped', 'requests', 'failed', 'p50 ms', 'p99 ms', 'why'],
+        result.steps.map((step) => [
+          String(step.rate),
+          step.passed ? 'holds' : 'FAIL',
+          num(step.achievedRate, 1),
+          String(step.dropped),
+          String(step.requests),
+          String(step.failed),
+          num(step.p50, 1),
+          num(step.p99, 1),
+          step.reason,
+        ]),
+        0,
+      ),
+    );
+    out.push('');
+  }
+  out.push(`Inventory invariant: ${inventoryLine(inventory)}`);
+  for (const note of notes) out.push(`note: ${note}`);
+  out.push(capacityLine(results, limits));
+  return out.join('\n') + '\n';
 }

@@ -1,9 +1,9 @@
 import type { HttpClient } from './http';
+import { LatencyHistogram } from './latency-histogram';
 import { deriveSeed, mulberry32 } from './prng';
 import { Recorder } from './recorder';
 import type { Workload } from './scenarios';
 import type { Credentials, Fixtures } from './setup';
-import { summarizeLatencies } from './stats';
 import { type OrderLedger, runVirtualUser } from './virtual-user';
 
 export type StopReason = 'duration' | 'request cap' | 'interrupted';
@@ -45,7 +45,7 @@ function progressLine(recorder: Recorder, users: number, windowSec: number): str
   const elapsed = (now - recorder.startedAt) / 1000;
   const last = recorder.timeline.slice(Math.max(0, Math.floor(elapsed) - windowSec), Math.floor(elapsed));
   const requests = last.reduce((sum, bucket) => sum + bucket.requests, 0);
-  const p95 = summarizeLatencies(last.flatMap((bucket) => bucket.latencies)).p95;
+  const p95 = LatencyHistogram.merged(last.map((bucket) => bucket.latencies)).percentile(95);
   let failed = 0;
   let stockouts = 0;
   let limited = 0;

@@ -1,6 +1,7 @@
 import { ENDPOINT_NAMES, ENDPOINTS, GROUPS, type EndpointName } from './endpoints';
 import type { FailureSample, Recorder } from './recorder';
-import { type LatencySummary, summarizeLatencies } from './stats';
+import { LatencyHistogram } from './latency-histogram';
+import type { LatencySummary } from './stats';
 
 export interface CacheCounts {
   hits: number;
@@ -62,7 +63,7 @@ function combine(name: string, label: string, members: EndpointName[], recorder:
   let hits = 0;
   let misses = 0;
   const statuses: Record<string, number> = {};
-  const latencyParts: Float64Array[] = [];
+  const latencies = new LatencyHistogram();
   for (const endpoint of members) {
     const record = recorder.endpoints.get(endpoint);
     if (!record) continue;
@@ -74,14 +75,7 @@ function combine(name: string, label: string, members: EndpointName[], recorder:
     misses += record.cacheMisses;
     for (const [status, count] of Object.entries(record.statuses))
       statuses[status] = (statuses[status] ?? 0) + count;
-    latencyParts.push(record.latencies.values());
-  }
-  const total = latencyParts.reduce((sum, part) => sum + part.length, 0);
-  const latencies = new Float64Array(total);
-  let offset = 0;
-  for (const part of latencyParts) {
-    latencies.set(part, offset);
-    offset += part.length;
+    latencies.add(record.latencies);
   }
   const requests = ok + failed + stockouts + rateLimited;
   const summary: Summary = {
@@ -94,7 +88,7 @@ function combine(name: string, label: string, members: EndpointName[], recorder:
     stockouts,
     rateLimited,
     successRate: requests === 0 ? 1 : Math.round((ok / requests) * 10_000) / 10_000,
-    latency: summarizeLatencies(latencies),
+    latency: latencies.summary(),
     statuses,
   };
   if (hits + misses > 0) summary.cache = cacheCounts(hits, misses);
@@ -117,7 +111,7 @@ export function summarizeRecorder(recorder: Recorder): RecorderSummary {
   );
   const overall = combine('overall', 'overall', ENDPOINT_NAMES, recorder, elapsed);
   const timeline = recorder.timeline.map((bucket, second) => {
-    const latency = summarizeLatencies(bucket.latencies);
+    const latency = bucket.latencies.summary();
     return {
       second,
       activeUsers: bucket.activeUsers,

@@ -70,3 +70,16 @@ export function evaluateThresholds(thresholds: Thresholds, input: ThresholdInput
 }
 
 export const allPassed = (results: readonly ThresholdResult[]) => results.every((result) => result.passed);
+
+/**
+ * Open model: arrivals that found every virtual user busy were not offered to the system; more
+ * than 1 % of them means the run did not offer the rate it names.
+ */
+export function droppedThreshold(arrivals: { offered: number; dropped: number }): ThresholdResult {
+  return {
+    name: 'arrivals dropped',
+    passed: arrivals.dropped <= arrivals.offered * 0.01,
+    actual: `${arrivals.dropped} of ${arrivals.offered}`,
+    limit: '<= 1% of offered',
+  };
+}

@@ -103,48 +103,68 @@ export function browsePath(rng: Rng, kind: BrowseKind, fixtures: Fixtures): stri
   }
 }
 
-function record(ctx: VirtualUserContext, endpoint: EndpointName, result: HttpResult): Outcome {
-  const cache = header(result, 'x-cache');
-  const outcome = ctx.recorder.record({
-    endpoint,
-    completedAt: result.completedAt,
-    latencyMs: result.latencyMs,
-    status: result.status,
-    cache: cache === 'HIT' || cache === 'MISS' ? cache : undefined,
-    error: result.status === 0 ? result.error : describeFailure(result),
-  });
-  return outcome;
-}
-
-class VirtualUser {
+/**
+ * One simulated shopper. The closed model loops `run()`; the open model (open-model.ts) calls
+ * `step()` once per arrival on a user taken from its pool.
+ */
+export class VirtualUser {
   private token: string | undefined;
   private tokenValidUntil = 0;
   private registrations = 0;
+  private readonly mix: Weighted<Group>[];
+  /** The arrival's intended start (open model): its first request's latency is measured from it. */
+  private intendedStart: number | undefined;
 
-  constructor(private readonly ctx: VirtualUserContext) {}
+  constructor(private readonly ctx: VirtualUserContext) {
+    this.mix = mixOf(ctx.workload);
+  }
 
   async run(): Promise<void> {
     const { ctx } = this;
-    const mix = mixOf(ctx.workload);
     while (!ctx.shouldStop()) {
-      const group = weightedChoice(ctx.rng, mix);
-      switch (group) {
-        case 'registration':
-          await this.register();
-          break;
-        case 'browsing':
-          await this.browse();
-          break;
-        case 'orders':
-          await this.order();
-          break;
-        case 'health':
-          record(ctx, 'health', await ctx.http.send('GET', '/health'));
-          break;
-      }
+      await this.step();
       if (ctx.thinkMs > 0 && !ctx.shouldStop())
         await new Promise((resolve) => setTimeout(resolve, ctx.thinkMs));
     }
+  }
+
+  /**
+   * One action of the weighted mix (an order may log in first). With `intendedStart`, the first
+   * request's latency counts from then, not from its send: time spent waiting for the generator
+   * is part of what a user at that arrival would have seen (no coordinated omission).
+   */
+  async step(intendedStart?: number): Promise<void> {
+    const { ctx } = this;
+    this.intendedStart = intendedStart;
+    switch (weightedChoice(ctx.rng, this.mix)) {
+      case 'registration':
+        await this.register();
+        break;
+      case 'browsing':
+        await this.browse();
+        break;
+      case 'orders':
+        await this.order();
+        break;
+      case 'health':
+        this.record('health', await ctx.http.send('GET', '/health'));
+        break;
+    }
+    this.intendedStart = undefined;
+  }
+
+  private record(endpoint: EndpointName, result: HttpResult): Outcome {
+    const cache = header(result, 'x-cache');
+    const since = this.intendedStart;
+    this.intendedStart = undefined;
+    return this.ctx.recorder.record({
+      endpoint,
+      completedAt: result.completedAt,
+      latencyMs: since === undefined ? result.latencyMs : result.completedAt - since,
+      status: result.status,
+      cache: cache === 'HIT' || cache === 'MISS' ? cache : undefined,
+      error: result.status === 0 ? result.error : describeFailure(result),
+    });
   }
 
   private async register(): Promise<void> {
@@ -154,14 +174,14 @@ class VirtualUser {
     const result = await ctx.http.send('POST', '/api/auth/register', {
       json: { email, password: 'load-test-password-1', name: `Load User ${ctx.index}-${n}` },
     });
-    record(ctx, 'register', result);
+    this.record('register', result);
   }
 
   private async browse(): Promise<void> {
     const { ctx } = this;
     const kind = weightedChoice(ctx.rng, ctx.workload.catalogOnly ? CATALOG_ONLY : BROWSE);
     const result = await ctx.http.send('GET', browsePath(ctx.rng, kind, ctx.fixtures));
-    record(ctx, `browse.${kind}`, result);
+    this.record(`browse.${kind}`, result);
   }
 
   /** Logs in once (again only when the token is about to expire). */
@@ -170,7 +190,7 @@ class VirtualUser {
     if (this.token && performance.now() < this.tokenValidUntil) return true;
     const { email, password } = ctx.buyer;
     const result = await ctx.http.send('POST', '/api/auth/login', { json: { email, password } });
-    if (record(ctx, 'orders.login', result) !== 'ok') return false;
+    if (this.record('orders.login', result) !== 'ok') return false;
     const body = parseJson<{ accessToken?: string; expiresIn?: number }>(result);
     if (!body?.accessToken) return false;
     this.token = body.accessToken;
@@ -191,7 +211,7 @@ class VirtualUser {
     }));
     ctx.ledger.attempted++;
     const result = await ctx.http.send('POST', '/api/orders', { token: this.token, json: { items } });
-    const outcome = record(ctx, 'orders.create', result);
+    const outcome = this.record('orders.create', result);
     if (outcome === 'ok') {
       ctx.ledger.placedOrder(items);
     } else if (outcome === 'stockout') {

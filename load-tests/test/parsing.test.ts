@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCli, UsageError } from '../src/args';
+import { parseCli, ratePlan, UsageError } from '../src/args';
 import { parsePrometheus, processSnapshot, sumOf } from '../src/prometheus';
 import { metricsTargets, serverCacheDelta, usageFromSnapshots } from '../src/service-metrics';
 import { defaultsFromStartScript, expectedRequests, rateLimitProblems, searchTermsFrom } from '../src/setup';
@@ -42,6 +42,35 @@ describe('parseCli', () => {
       parseCli(['--scenario', 'smoke', '--base-url', 'http://example.com'], { ALLOW_REMOTE: '1' }).baseUrl,
     ).toBe('http://example.com');
     expect(() => parseCli(['--scenario', 'smoke', '--duration', '5', '--ramp', '6'], {})).toThrow(/ramp/);
+  });
+
+  it('reads the open model and the capacity search', () => {
+    expect(parseCli(['--scenario', 'browse', '--rate', '300', '--duration', '20'], {})).toMatchObject({
+      rate: { from: 300, to: 300 },
+      capacity: false,
+    });
+    expect(parseCli(['--scenario', 'browse', '--rate', '50:400.5'], {}).rate).toEqual({
+      from: 50,
+      to: 400.5,
+    });
+    expect(parseCli(['--capacity', '--p99', '250', '--max-errors', '0.5'], {})).toMatchObject({
+      capacity: true,
+      p99LimitMs: 250,
+      maxErrorsPercent: 0.5,
+    });
+    expect(parseCli(['--capacity'], {})).toMatchObject({ p99LimitMs: 500, maxErrorsPercent: 1 });
+    for (const bad of ['0', '10:0', 'fast', '-5', '1:2:3', '200000'])
+      expect(() => parseCli(['--scenario', 'browse', '--rate', bad], {})).toThrow(/--rate/);
+    expect(() => parseCli(['--scenario', 'max', '--rate', '10'], {})).toThrow(/max/);
+    expect(() => parseCli(['--scenario', 'max', '--capacity'], {})).toThrow(/max/);
+    expect(() => parseCli(['--capacity', '--max-errors', '101'], {})).toThrow(/--max-errors/);
+  });
+
+  it('turns --rate and --ramp into an arrival plan', () => {
+    expect(ratePlan({ from: 300, to: 300 }, undefined, 20)).toEqual({ from: 300, to: 300, rampSec: 0 });
+    expect(ratePlan({ from: 300, to: 300 }, 5, 20)).toEqual({ from: 0, to: 300, rampSec: 5 });
+    expect(ratePlan({ from: 100, to: 300 }, undefined, 20)).toEqual({ from: 100, to: 300, rampSec: 20 });
+    expect(ratePlan({ from: 100, to: 300 }, 10, 20)).toEqual({ from: 100, to: 300, rampSec: 10 });
   });
 
   it('allows --help without a scenario', () => {

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { classify } from '../src/endpoints';
 import { checkInventory } from '../src/inventory';
 import { Recorder } from '../src/recorder';
-import { escapeHtml, latencyChartSvg, niceCeil, renderHtml, renderText, type RunReport } from '../src/report';
+import {
+  escapeHtml,
+  latencyChartSvg,
+  niceCeil,
+  renderCapacityText,
+  renderHtml,
+  renderText,
+  type RunReport,
+} from '../src/report';
 import { SCENARIOS } from '../src/scenarios';
 import { summarizeRecorder } from '../src/summary';
 import { allPassed, evaluateThresholds } from '../src/thresholds';
@@ -173,6 +181,64 @@ describe('renderText', () => {
     expect(text).toMatch(/product-service\s+1\.50\s+15\.0\s+80\.0\s+90\.0\s+95\.0/);
     expect(text).toContain('register status 500: Internal error');
     expect(text.trimEnd().endsWith('Result: FAIL')).toBe(true);
+  });
+});
+
+describe('an open-model run', () => {
+  const openReport = (): RunReport => ({
+    ...sampleReport(),
+    users: 300,
+    open: {
+      plan: { from: 300, to: 300, rampSec: 0 },
+      offered: 6000,
+      started: 5940,
+      dropped: 60,
+      completed: 5940,
+      offeredRate: 300,
+      achievedRate: 297,
+      maxInFlight: 300,
+      startLagP99Ms: 2.5,
+    },
+  });
+
+  it('shows offered vs achieved rate and the dropped arrivals, in text and HTML', () => {
+    const line =
+      'Rate: offered 300.0/s (6000 arrivals), achieved 297.0/s (5940 completed), dropped 60 (1.00%)';
+    expect(renderText(openReport())).toContain(line);
+    expect(renderText(openReport())).toContain('open model, 300 arrivals/s, 10 s, at most 300 in flight');
+    expect(renderHtml(openReport())).toContain(line);
+    expect(renderText(sampleReport())).not.toContain('Rate: offered');
+  });
+});
+
+describe('renderCapacityText', () => {
+  it("lists each scenario's steps and ends with the sustainable rate of each", () => {
+    const step = { offeredRate: 0, achievedRate: 0, dropped: 0, requests: 10, failed: 0, p50: 3, p99: 9 };
+    const text = renderCapacityText(
+      [
+        {
+          scenario: 'browse',
+          sustainableRate: 15,
+          steps: [
+            { ...step, rate: 10, passed: true, reason: '' },
+            { ...step, rate: 15, passed: true, reason: '' },
+            { ...step, rate: 23, passed: false, reason: 'p99 900 ms ≥ 500' },
+          ],
+        },
+        {
+          scenario: 'checkout',
+          sustainableRate: null,
+          steps: [{ ...step, rate: 10, passed: false, reason: 'x' }],
+        },
+      ],
+      { p99Ms: 500, maxErrorsPercent: 1 },
+      checkInventory([], new Map()),
+      [],
+    );
+    expect(text).toMatch(/23\s+FAIL.*p99 900 ms ≥ 500/);
+    expect(text.trimEnd().split('\n').at(-1)).toBe(
+      'Capacity (p99 < 500 ms, errors ≤ 1%): browse 15/s, checkout none',
+    );
   });
 });
 

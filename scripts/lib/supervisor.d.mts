@@ -30,5 +30,7 @@ export class Supervisor {
   add(spec: ProcessSpec): this;
   start(): this;
   pid(name: string): number | undefined;
+  /** Stops one process and starts it again at once, not counted as a crash. */
+  restart(name: string, reason: string): Promise<void>;
   stop(exitCode?: number): Promise<void>;
 }

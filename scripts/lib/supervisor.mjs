@@ -140,6 +140,25 @@ export class Supervisor {
   }
 
   /**
+   * Stops one process (SIGTERM, SIGKILL after appStopMs) and starts it again at once, without
+   * counting a crash: `npm run dev` after a rebuild. Nothing happens once the stack is stopping.
+   * @param {string} name
+   * @param {string} reason logged with the restart
+   */
+  async restart(name, reason) {
+    const entry = this.#processes.get(name);
+    if (!entry || this.#stopping) return;
+    this.log(`${name}: restarting (${reason})`);
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    const { child } = entry;
+    // Detached from its entry first, so its exit is not taken for a crash.
+    entry.child = undefined;
+    if (child) await this.#stopAll([{ spec: entry.spec, child }], this.appStopMs);
+    if (!this.#stopping) this.#spawn(entry);
+  }
+
+  /**
    * Stops everything: services first (they close their database connections cleanly while the
    * data stores still answer), then the data stores. Idempotent; resolves when all have ended.
    * @param {number} [exitCode]

@@ -80,6 +80,24 @@ describe('the supervisor of npm start', () => {
     expect(starts).toEqual(['before start 1', 'before start 2']);
   });
 
+  it('when a process is restarted on purpose (npm run dev), then it stops and starts at once, the others untouched, no crash counted', async () => {
+    const stack = supervise({ backoffMs: [5_000], maxCrashes: 2 }, sleeper('product'), sleeper('order'));
+    await vi.waitFor(() => expect(output.filter((line) => / up$/.test(line))).toHaveLength(2));
+    const [product, order] = [stack.pid('product'), stack.pid('order')];
+
+    await stack.restart('product', 'product-service/dist rebuilt');
+    await stack.restart('product', 'product-service/dist rebuilt');
+
+    expect(alive(product)).toBe(false);
+    await vi.waitFor(() => expect(alive(stack.pid('product'))).toBe(true));
+    expect(stack.pid('product')).not.toBe(product);
+    expect(stack.pid('order')).toBe(order);
+    expect(logs).toEqual([
+      'product: restarting (product-service/dist rebuilt)',
+      'product: restarting (product-service/dist rebuilt)',
+    ]);
+  });
+
   it('when a process keeps crashing, then it gives up at the crash loop and stops every process (exit code 1)', async () => {
     const crashing = { name: 'user', command: process.execPath, args: ['-e', 'process.exit(3)'] };
     const stack = supervise(
