@@ -99,7 +99,10 @@ run_postgres() {
   fi
   own_for_postgres "$data_dir"
   # A crash leaves postmaster.pid behind; PostgreSQL checks it against live processes itself.
-  local settings=(-c "port=$port")
+  # DocumentDB settles racing inserts of one unique key (and updates racing over the same rows) as
+  # deadlocks, and PostgreSQL looks for one only after deadlock_timeout: at its default (1 s) every
+  # such racer stalled a second before its E11000 or retry.
+  local settings=(-c "port=$port" -c deadlock_timeout=100ms)
   if [ "$throwaway" = 1 ]; then settings+=(-c fsync=off -c full_page_writes=off); fi
   in_namespace "$data_dir" setpriv --reuid=postgres --regid=postgres --init-groups \
     "$PG_BIN/postgres" -D "$MOUNT_POINT" "${settings[@]}" &

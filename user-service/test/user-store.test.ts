@@ -72,7 +72,9 @@ describe('the user store', () => {
     const refused = results.filter((result) => result.status === 'rejected');
     expect(refused.every((result) => refusedByServer(result.reason))).toBe(true);
     for (const email of emails) expect(await instances[0]!.users.countDocuments({ email })).toBe(1);
-  });
+    // 300 racers on 5 keys settle through the server's lock waits: slow on a loaded machine, and it
+    // is their outcome, not their speed, that is checked here.
+  }, 120_000);
 
   it('when the races ran, then at least 20 connections carried them and no session or transaction was opened', () => {
     expect(pools.connectionsUsed()).toBeGreaterThanOrEqual(20);
