@@ -10,7 +10,7 @@ import type { Express } from 'express';
 import type { PendingUnitsLimit } from './holds/pending-units-limit';
 import type { OrderMetrics } from './metrics';
 import { orderRoutesDoc } from './openapi';
-import type { OrderModel, OutboxKick } from './orders/order-model';
+import type { OutboxKick } from './orders/order-model';
 import type { OrderStore } from './orders/order-store';
 import { orderRoutes } from './orders/order-routes';
 import { type PlacementRouteDeps, placementRoutes } from './placement/placement-routes';
@@ -21,7 +21,6 @@ export interface OrderServiceDeps {
   logger: Logger;
   metrics: ServiceMetrics;
   orderMetrics: OrderMetrics;
-  orders: OrderModel;
   orderStore: OrderStore;
   /** The placement use case (placement/): idempotency around the reserve-and-save saga. */
   placeOrder: PlacementRouteDeps['placeOrder'];
@@ -54,7 +53,6 @@ export function createApp(deps: OrderServiceDeps): Express {
         placementRoutes({ jwt: settings.jwt, placeOrder: deps.placeOrder }),
         orderRoutes({
           jwt: settings.jwt,
-          orders: deps.orders,
           orderStore: deps.orderStore,
           pendingUnits: deps.pendingUnits,
           outboxRelay: deps.outboxRelay,

@@ -78,7 +78,6 @@ export function composeOrderService(options: ComposeOptions) {
     orderMetrics,
   );
   const outboxRelay = createOutboxRelay({
-    orders,
     orderStore,
     redis: options.redis,
     maxLen: settings.streamMaxLen,
@@ -132,7 +131,6 @@ export function composeOrderService(options: ComposeOptions) {
     logger,
     metrics,
     orderMetrics,
-    orders,
     orderStore,
     placeOrder: placement.placeOrder,
     pendingUnits,

@@ -16,14 +16,12 @@ import { userRoutesDoc } from './openapi';
 import { profileRoutes } from './profile/profile-routes';
 import { jwksRoutes } from './keys/jwks-routes';
 import { createUserMetrics } from './metrics';
-import type { UserModel } from './users/user-model';
 import type { UserStore } from './users/user-store';
 
 export interface UserServiceDeps {
   config: UserServiceConfig;
   logger: Logger;
   metrics: ServiceMetrics;
-  users: UserModel;
   /** Users by email (the unique email index). */
   userStore: UserStore;
   redis: Redis;
@@ -33,7 +31,7 @@ export interface UserServiceDeps {
 }
 
 export function createApp(deps: UserServiceDeps): Express {
-  const { config, users, userStore } = deps;
+  const { config, userStore } = deps;
   const passwords = deps.passwords ?? passwordHasherFor(config);
   const refreshTokens = createRefreshTokenStore(deps.redis, config.refreshTokenTtlSeconds);
   const userMetrics = createUserMetrics(deps.metrics, passwords);
@@ -53,8 +51,8 @@ export function createApp(deps: UserServiceDeps): Express {
     (app) => {
       app.use(jwksRoutes(config.signingKeys));
       app.get('/openapi.json', openApiHandler({ title: 'user-service', version: '1.0.0' }, userRoutesDoc));
-      app.use('/auth/profile', profileRoutes({ config, users, passwords, refreshTokens }));
-      app.use('/auth', authRoutes({ config, users, userStore, passwords, refreshTokens, userMetrics }));
+      app.use('/auth/profile', profileRoutes({ config, userStore, passwords, refreshTokens }));
+      app.use('/auth', authRoutes({ config, userStore, passwords, refreshTokens, userMetrics }));
     },
   );
 }

@@ -62,7 +62,6 @@ export async function createUserService(
     config,
     logger,
     metrics: basics.metrics,
-    users,
     userStore,
     redis,
     passwords,

@@ -8,11 +8,10 @@ import {
   BackgroundLoop,
 } from '@ecom/service-kit';
 import { type OrderMetrics, recoveredError } from '../metrics';
-import type { OrderModel, OutboxEvent, WrittenOrder } from '../orders/order-model';
+import type { OutboxEvent, WrittenOrder } from '../orders/order-model';
 import type { OrderStore } from '../orders/order-store';
 
 export interface OutboxRelayDeps {
-  orders: OrderModel;
   orderStore: OrderStore;
   /** Must have no key prefix: the stream name is shared by every service. */
   redis: Redis;
@@ -48,7 +47,7 @@ export interface OutboxRelay {
  * with events in their outbox): that runs on the first pass and then every `scanEveryMs`.
  */
 export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
-  const { orders, redis, logger } = deps;
+  const { redis, logger } = deps;
   const ctx = { metrics: deps.metrics, log: logger };
   const stream = deps.stream ?? ORDERS_STREAM;
   /** One chain per order, so an order's events go out in the order they happened. */
@@ -105,7 +104,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   }
 
   async function relayOne(orderId: string): Promise<void> {
-    const order = await orders.findById(orderId, { userId: 1, outbox: 1 }).lean();
+    const order = await deps.orderStore.unpublishedOf(orderId);
     if (order) await relayOrder(order);
   }
 

@@ -27,12 +27,12 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
 
   router.get('/:id', async (req, res) => {
     const { id } = parseInput(idParamsSchema, req.params, 'params');
-    res.json(toOrderJson(await findVisibleOrder(deps.orders, id, currentUser(req))));
+    res.json(toOrderJson(await findVisibleOrder(deps.orderStore, id, currentUser(req))));
   });
 
   router.get('/:id/items', async (req, res) => {
     const { id } = parseInput(idParamsSchema, req.params, 'params');
-    const order = await findVisibleOrder(deps.orders, id, currentUser(req));
+    const order = await findVisibleOrder(deps.orderStore, id, currentUser(req));
     res.json({ orderId: id, items: order.items.map(toItemJson) });
   });
 

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
-import type { Order, OrderModel, OrderStatus, OutboxEvent, StatusEntry } from './order-model';
+import type { Order, OrderModel, OrderStatus, OutboxEvent, StatusEntry, WrittenOrder } from './order-model';
 
 /** What the expiry needs of a pending order. */
 export type DueOrder = Pick<Order, '_id' | 'userId' | 'items'>;
@@ -110,6 +110,19 @@ export function createOrderStore(model: OrderModel) {
     async insert(order: Order): Promise<void> {
       await model.collection.insertOne(order);
     },
+
+    /** One order without its outbox (what a customer or an admin may see of it). */
+    byId: (id: string): Promise<Order | null> =>
+      Types.ObjectId.isValid(id)
+        ? model.collection.findOne<Order>({ _id: new Types.ObjectId(id) }, { projection: WITHOUT_OUTBOX })
+        : Promise.resolve(null),
+
+    /** What the outbox relay needs of an order: its owner and its unpublished events. */
+    unpublishedOf: (id: string): Promise<WrittenOrder | null> =>
+      model.collection.findOne<WrittenOrder>(
+        { _id: new Types.ObjectId(id) },
+        { projection: { userId: 1, outbox: 1 } },
+      ),
 
     /** The order a request key placed, without its outbox. */
     findByRequestKey: (requestKey: string): Promise<Order | null> =>

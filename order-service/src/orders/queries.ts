@@ -1,15 +1,17 @@
 import { type AuthUser, HttpError, type Page, toPage } from '@ecom/service-kit';
 import type { z } from 'zod';
-import type { Order, OrderModel } from './order-model';
+import type { Order } from './order-model';
 import type { OrderStore } from './order-store';
 import type { listOrdersQuery } from './order-schemas';
 import { type OrderJson, toOrderJson } from './serialize';
 
-const WITHOUT_OUTBOX = { outbox: 0 } as const;
-
 /** Someone else's order is reported as missing (404), so ids cannot be probed for existence. */
-export async function findVisibleOrder(orders: OrderModel, id: string, user: AuthUser): Promise<Order> {
-  const order = await orders.findById(id, WITHOUT_OUTBOX).lean();
+export async function findVisibleOrder(
+  orders: Pick<OrderStore, 'byId'>,
+  id: string,
+  user: AuthUser,
+): Promise<Order> {
+  const order = await orders.byId(id);
   if (!order || (user.role !== 'admin' && order.userId !== user.id))
     throw HttpError.notFound('Order not found');
   return order;

@@ -1,7 +1,7 @@
 import { type AuthUser, HttpError } from '@ecom/service-kit';
 import { statusChangeEvents } from './order-events';
 import type { OrderMetrics } from '../metrics';
-import type { OrderModel, OrderStatus, OutboxKick } from './order-model';
+import type { OrderStatus, OutboxKick } from './order-model';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
 import type { OrderStore } from './order-store';
 import { findVisibleOrder } from './queries';
@@ -38,7 +38,6 @@ export function assertTransitionAllowed(from: OrderStatus, to: OrderStatus, isAd
 const ATTEMPTS = 5;
 
 export interface StatusChangeDeps {
-  orders: OrderModel;
   orderStore: OrderStore;
   metrics: Pick<OrderMetrics, 'transitions'>;
   outboxRelay: OutboxKick;
@@ -58,7 +57,7 @@ export async function changeStatus(
 ): Promise<OrderJson> {
   const isAdmin = user.role === 'admin';
   for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
-    const current = await findVisibleOrder(deps.orders, orderId, user);
+    const current = await findVisibleOrder(deps.orderStore, orderId, user);
     assertTransitionAllowed(current.status, target, isAdmin);
     const at = new Date();
     const events = statusChangeEvents(current, { from: current.status, to: target, by: user.id, at });

@@ -18,10 +18,19 @@ const STORAGE_MODULES = new Set([
   'product-service/src/categories/category-catalog.ts',
   'product-service/src/seed/default-categories.ts',
   'product-service/src/seed/seed-catalog.ts',
+  // The seed command's report of what the catalog holds afterwards.
+  'product-service/src/seed/run-seed.ts',
   'order-service/src/orders/order-store.ts',
   'order-service/src/holds/hold-store.ts',
   'user-service/src/users/user-store.ts',
 ]);
+
+/**
+ * Reads of a collection: `find` with a filter object (not an array's `find` with a callback), and the
+ * model/collection lookups and counts. An aggregate is read through its store like it is written.
+ */
+const READS =
+  /\.(findById|findOne|countDocuments|estimatedDocumentCount|aggregate|exists|distinct)\(|\.find\(\s*\{/;
 
 /** Conditional and bulk writes: the filter is what makes them safe, so only stores build one. */
 const WRITES =
@@ -54,6 +63,10 @@ describe('the storage boundary', () => {
     expect(matching(WRITES).filter((file) => !STORAGE_MODULES.has(file))).toEqual([]);
   });
 
+  it('when code is searched for reads of a collection, then only storage modules make them', () => {
+    expect(matching(READS).filter((file) => !STORAGE_MODULES.has(file))).toEqual([]);
+  });
+
   it('when code is searched for server checks or in-process write locks, then none is found', () => {
     expect(matching(SERVER_CHECKS_AND_LOCKS)).toEqual([]);
   });
@@ -70,6 +83,9 @@ describe('the storage boundary', () => {
         'order-service/src/holds/hold-store.ts',
       ]),
     );
+    for (const read of ['users.findById(id)', 'orders.find({ status })', 'model.countDocuments(filter)'])
+      expect(READS.test(read)).toBe(true);
+    expect(READS.test('items.find((item) => item.id === id)')).toBe(false);
     for (const call of [
       'connection.startSession()',
       'session.withTransaction(async () => {})',

@@ -2,7 +2,6 @@ import { HttpError, isDuplicateKey, parseInput } from '@ecom/service-kit';
 import { Router } from 'express';
 import type { UserServiceConfig } from '../config';
 import type { UserMetrics } from '../metrics';
-import type { UserModel } from '../users/user-model';
 import type { UserStore } from '../users/user-store';
 import { loginBody, refreshBody, registerBody } from '../users/user-schemas';
 import { clientGoneSignal } from './client-gone';
@@ -13,7 +12,6 @@ import { startSession } from './sessions';
 
 export interface AuthRouteDeps {
   config: UserServiceConfig;
-  users: UserModel;
   userStore: UserStore;
   passwords: PasswordHasher;
   refreshTokens: RefreshTokenStore;
@@ -23,7 +21,7 @@ export interface AuthRouteDeps {
 const INVALID_CREDENTIALS = 'Invalid email or password';
 
 export function authRoutes(deps: AuthRouteDeps): Router {
-  const { users, userStore, passwords, refreshTokens, userMetrics, config } = deps;
+  const { userStore, passwords, refreshTokens, userMetrics, config } = deps;
   const router = Router();
 
   router.post('/register', async (req, res) => {
@@ -53,12 +51,14 @@ export function authRoutes(deps: AuthRouteDeps): Router {
 
   router.post('/refresh', async (req, res) => {
     const input = parseInput(refreshBody, req.body, 'body');
-    const session = await refreshSession(input.refreshToken, { users, refreshTokens, config }).catch(
-      (error: unknown) => {
-        userMetrics.refreshes.inc({ outcome: 'failure' });
-        throw error;
-      },
-    );
+    const session = await refreshSession(input.refreshToken, {
+      users: userStore,
+      refreshTokens,
+      config,
+    }).catch((error: unknown) => {
+      userMetrics.refreshes.inc({ outcome: 'failure' });
+      throw error;
+    });
     userMetrics.refreshes.inc({ outcome: 'success' });
     res.json(session);
   });

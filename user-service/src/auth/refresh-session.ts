@@ -1,6 +1,6 @@
 import { HttpError } from '@ecom/service-kit';
 import type { UserServiceConfig } from '../config';
-import type { UserModel } from '../users/user-model';
+import type { UserStore } from '../users/user-store';
 import type { RefreshTokenStore } from './refresh-tokens';
 import { type Session, startSession } from './sessions';
 
@@ -12,14 +12,14 @@ import { type Session, startSession } from './sessions';
 export async function refreshSession(
   token: string,
   deps: {
-    users: UserModel;
+    users: Pick<UserStore, 'byId'>;
     refreshTokens: RefreshTokenStore;
     config: Pick<UserServiceConfig, 'accessTokens' | 'accessTokenTtlSeconds'>;
   },
 ): Promise<Session> {
   const { users, refreshTokens, config } = deps;
   const userId = await refreshTokens.ownerOf(token);
-  const user = await users.findById(userId);
+  const user = await users.byId(userId);
   if (!user) throw HttpError.unauthorized('Invalid or expired refresh token');
   const session = await startSession(user, refreshTokens, config);
   await refreshTokens.consume(token, session.refreshToken);
