@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import { DomainError, STATUS_OF_REFUSAL } from './domain-error';
 import { errorBody, HttpError } from './errors';
 import { levelForStatus } from './request-logging';
 import { describeIssues } from './validation';
@@ -44,8 +45,21 @@ function bodyReadError(error: unknown): HttpError | undefined {
  */
 function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
+  if (error instanceof DomainError) return fromDomainError(error);
   if (error instanceof z.ZodError) return HttpError.badRequest('Invalid request', describeIssues(error));
   return bodyReadError(error);
+}
+
+/** The HTTP face of a refusal: its status, and the headers that status promises a client. */
+export function fromDomainError(error: DomainError): HttpError {
+  const headers: Record<string, string> = {};
+  if (error.refusal === 'unauthenticated') headers['WWW-Authenticate'] = 'Bearer';
+  if (error.refusal === 'unavailable') headers['Retry-After'] = String(error.retryAfterSeconds ?? 5);
+  return new HttpError(STATUS_OF_REFUSAL[error.refusal], error.message, {
+    details: error.details,
+    headers,
+    cause: error.cause ?? error,
+  });
 }
 
 // Names no path: behind the gateway the service sees an internal one (`/products/...` for

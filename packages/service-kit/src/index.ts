@@ -4,6 +4,7 @@ export * from './cache-control';
 export * from './client-address';
 export * from './config';
 export * from './error-handler';
+export * from './domain-error';
 export * from './errors';
 export * from './health';
 export * from './jwks-client';

@@ -6,6 +6,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { DomainError } from '../src/domain-error';
 import { HttpError } from '../src/errors';
 import { createHttpApp } from '../src/http-app';
 import { createLogger } from '../src/logger';
@@ -30,6 +31,41 @@ describe('error rendering', () => {
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toBe('7');
     expect(Object.keys(response.body).sort()).toEqual(['error', 'requestId', 'status', 'timestamp']);
+  });
+
+  it.each([
+    ['invalid', 400, {}],
+    ['unauthenticated', 401, { 'www-authenticate': 'Bearer' }],
+    ['forbidden', 403, {}],
+    ['not_found', 404, {}],
+    ['conflict', 409, {}],
+    ['unprocessable', 422, {}],
+    ['client_gone', 499, {}],
+    ['unavailable', 503, { 'retry-after': '2' }],
+  ] as const)(
+    'renders a %s refusal as %i with its message, details and headers',
+    async (refusal, status, headers) => {
+      class Refused extends DomainError {}
+      const app = appWith((a) =>
+        a.get('/refused', () => {
+          throw new Refused(refusal, 'Not like this', { details: { why: refusal }, retryAfterSeconds: 2 });
+        }),
+      );
+      const response = await request(app).get('/refused');
+      expect(response.status).toBe(status);
+      expect(response.body).toMatchObject({ error: 'Not like this', status, details: { why: refusal } });
+      expect(response.headers).toMatchObject(headers);
+    },
+  );
+
+  it('answers an unavailable refusal without a stated wait with Retry-After 5', async () => {
+    const app = appWith((a) =>
+      a.get('/busy', () => {
+        throw new DomainError('unavailable', 'Busy');
+      }),
+    );
+    const response = await request(app).get('/busy');
+    expect(response.headers['retry-after']).toBe('5');
   });
 
   it('answers an unexpected error with a bare 500, without its message or stack', async () => {
