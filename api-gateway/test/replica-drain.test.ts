@@ -1,7 +1,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createHttpApp, createMetrics, Lifecycle, listen, shutdown } from '@ecom/service-kit';
+import {
+  createHttpApp,
+  createLifecycle,
+  createMetrics,
+  type Lifecycle,
+  listen,
+  shutdown,
+} from '@ecom/service-kit';
 import pino from 'pino';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,7 +20,7 @@ const logger = pino({ level: 'silent' });
 
 /** A user-service stand-in built like the real ones (the kit's app, /ready, listen and shutdown). */
 async function startReplica(): Promise<{ server: Server; url: string; lifecycle: Lifecycle }> {
-  const lifecycle = new Lifecycle();
+  const lifecycle = createLifecycle();
   const app = createHttpApp(
     {
       service: 'user-service',

@@ -6,7 +6,7 @@ import {
   type Logger,
   type Redis,
   ensureIndexes,
-  BackgroundLoop,
+  createBackgroundLoop,
 } from '@ecom/service-kit';
 import type { Connection } from 'mongoose';
 import { createApp } from './app';
@@ -108,10 +108,10 @@ export function composeOrderService(options: ComposeOptions) {
       logger.warn({ err: error, orderId }, 'could not give back an unplaced order; retried later');
       return false;
     });
-  const expiry = new BackgroundLoop(
-    'pending-expiry',
-    Math.min(MAX_EXPIRY_INTERVAL_MS, Math.ceil(settings.pendingOrderTtlMs / 4)),
-    async () => {
+  const expiry = createBackgroundLoop({
+    name: 'pending-expiry',
+    intervalMs: Math.min(MAX_EXPIRY_INTERVAL_MS, Math.ceil(settings.pendingOrderTtlMs / 4)),
+    task: async () => {
       await expirePendingOrders({
         orderStore,
         pendingUnits,
@@ -122,8 +122,8 @@ export function composeOrderService(options: ComposeOptions) {
       });
     },
     logger,
-    orderMetrics.bookkeepingFailures,
-  );
+    failures: orderMetrics.bookkeepingFailures,
+  });
   const loops = [outboxRelay, unplaced, expiry];
 
   const app = createApp({

@@ -5,7 +5,7 @@ import {
   ORDERS_STREAM,
   type Redis,
   signEventFields,
-  BackgroundLoop,
+  createBackgroundLoop,
 } from '@ecom/service-kit';
 import { type OrderMetrics, recoveredError } from '../metrics';
 import type { OutboxEvent, WrittenOrder } from '../orders/order-model';
@@ -174,13 +174,13 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     }
   }
 
-  const loop = new BackgroundLoop(
-    'outbox-relay',
-    deps.intervalMs,
-    sweep,
+  const loop = createBackgroundLoop({
+    name: 'outbox-relay',
+    intervalMs: deps.intervalMs,
+    task: sweep,
     logger,
-    deps.metrics.bookkeepingFailures,
-  );
+    failures: deps.metrics.bookkeepingFailures,
+  });
   return {
     start: () => loop.start(),
     async stop() {

@@ -1,4 +1,4 @@
-import { BackgroundLoop } from '@ecom/service-kit';
+import { createBackgroundLoop } from '@ecom/service-kit';
 import type { Logger } from '@ecom/service-kit';
 import type { HoldStore } from '../holds/hold-store';
 import { placementStart } from '../holds/pending-units-limit';
@@ -117,13 +117,13 @@ export function createUnplacedOrders(deps: UnplacedOrdersDeps) {
     deps.metrics.releasesPending.set(due.size);
   }
 
-  const loop = new BackgroundLoop(
-    'inventory-release',
-    deps.intervalMs,
-    pass,
+  const loop = createBackgroundLoop({
+    name: 'inventory-release',
+    intervalMs: deps.intervalMs,
+    task: pass,
     logger,
-    deps.metrics.bookkeepingFailures,
-  );
+    failures: deps.metrics.bookkeepingFailures,
+  });
 
   return {
     start: () => loop.start(),

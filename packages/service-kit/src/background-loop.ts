@@ -1,68 +1,76 @@
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 
-/**
- * Runs `task` every `intervalMs`, one pass at a time. `kick()` asks for a pass as soon as the
- * current one (if any) ends, so fresh work is picked up without waiting for the next tick.
- * A failing pass is logged, counted (`operation` = `<name>_pass`) and retried on the next tick;
- * it never stops the loop.
- */
-export class BackgroundLoop {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private rerun = false;
-  private stopped = true;
+export interface BackgroundLoopOptions {
+  /** Names the loop in logs and in the failure counter (`operation` = `<name>_pass`). */
+  name: string;
+  intervalMs: number;
+  task: () => Promise<void>;
+  logger: Logger;
+  failures?: Counter<'operation'>;
+}
 
-  constructor(
-    private readonly name: string,
-    private readonly intervalMs: number,
-    private readonly task: () => Promise<void>,
-    private readonly logger: Logger,
-    private readonly failures?: Counter<'operation'>,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
-  }
-
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) this.rerun = true;
-    else this.schedule(0);
-  }
-
+export interface BackgroundLoop {
+  start(): void;
+  /** Asks for a pass as soon as the current one (if any) ends. */
+  kick(): void;
   /** Stops scheduling and waits for the pass in progress, so shutdown can close clients after. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
+  stop(): Promise<void>;
+}
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.run(), delayMs);
+/**
+ * Runs `task` every `intervalMs`, one pass at a time; `kick()` picks fresh work up without waiting
+ * for the next tick. A failing pass is logged, counted and retried on the next tick; it never stops
+ * the loop.
+ */
+export function createBackgroundLoop(options: BackgroundLoopOptions): BackgroundLoop {
+  const { name, intervalMs, task, logger, failures } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let rerun = false;
+  let stopped = true;
+
+  const schedule = (delayMs: number): void => {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void run(), delayMs);
     // A loop alone must not keep the process alive (the HTTP server does that in production).
-    this.timer.unref();
-  }
+    timer.unref();
+  };
 
-  private async run(): Promise<void> {
-    if (this.running) {
-      this.rerun = true;
+  const run = async (): Promise<void> => {
+    if (running) {
+      rerun = true;
       return;
     }
-    this.running = this.task()
+    running = task()
       .catch((error: unknown) => {
-        this.failures?.inc({ operation: `${this.name}_pass` });
-        this.logger.warn({ err: error, loop: this.name }, 'background pass failed');
+        failures?.inc({ operation: `${name}_pass` });
+        logger.warn({ err: error, loop: name }, 'background pass failed');
       })
       .finally(() => {
-        this.running = undefined;
+        running = undefined;
       });
-    await this.running;
-    const delay = this.rerun ? 0 : this.intervalMs;
-    this.rerun = false;
-    this.schedule(delay);
-  }
+    await running;
+    const delay = rerun ? 0 : intervalMs;
+    rerun = false;
+    schedule(delay);
+  };
+
+  return {
+    start() {
+      stopped = false;
+      schedule(0);
+    },
+    kick() {
+      if (stopped) return;
+      if (running) rerun = true;
+      else schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
 }

@@ -3,16 +3,21 @@ import type { RequestHandler } from 'express';
 export type HealthCheck = () => Promise<void>;
 
 /** Shared between the HTTP app and graceful shutdown: readiness fails first when stopping. */
-export class Lifecycle {
-  private stopping = false;
+export interface Lifecycle {
+  beginShutdown(): void;
+  readonly isShuttingDown: boolean;
+}
 
-  beginShutdown(): void {
-    this.stopping = true;
-  }
-
-  get isShuttingDown(): boolean {
-    return this.stopping;
-  }
+export function createLifecycle(): Lifecycle {
+  let stopping = false;
+  return {
+    beginShutdown() {
+      stopping = true;
+    },
+    get isShuttingDown() {
+      return stopping;
+    },
+  };
 }
 
 const CHECK_TIMEOUT_MS = 1_000;

@@ -7,7 +7,13 @@ import { privateByDefault } from './cache-control';
 import type { AccessLogMode } from './config';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { HttpError } from './errors';
-import { type HealthCheck, Lifecycle, livenessHandler, readinessHandler } from './health';
+import {
+  createLifecycle,
+  type HealthCheck,
+  type Lifecycle,
+  livenessHandler,
+  readinessHandler,
+} from './health';
 import { metricsEndpoint, metricsMiddleware, type ServiceMetrics } from './metrics';
 import { methodNotAllowedHandler, type RouteDoc, undocumentedQueryHandler } from './openapi';
 import { requestLogger } from './request-logging';
@@ -82,7 +88,7 @@ const refuseNonJsonBodies: express.RequestHandler = (req, _res, next) => {
  */
 export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Express) => void): Express {
   const app = express();
-  const lifecycle = options.lifecycle ?? new Lifecycle();
+  const lifecycle = options.lifecycle ?? createLifecycle();
   app.disable('x-powered-by');
   const trusted = options.trustedProxies ?? [];
   app.set('trust proxy', trusted.length > 0 ? trusted : false);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import { Lifecycle } from './health';
+import { createLifecycle, type Lifecycle } from './health';
 import { type Closer, closeInOrder, listen, shutdown } from './lifecycle';
 import { createLogger } from './logger';
 import { createMetrics, type ServiceMetrics } from './metrics';
@@ -52,7 +52,7 @@ export function serviceBasics(
     service,
     logger: options.logger ?? createLogger(service, config.LOG_LEVEL),
     metrics: options.metrics ?? createMetrics(service),
-    lifecycle: new Lifecycle(),
+    lifecycle: createLifecycle(),
   };
 }
 

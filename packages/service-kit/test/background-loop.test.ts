@@ -1,9 +1,9 @@
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
-import { BackgroundLoop } from '../src/background-loop';
+import { createBackgroundLoop } from '../src/background-loop';
 import { createLogger } from '../src/logger';
 
-describe('BackgroundLoop', () => {
+describe('createBackgroundLoop', () => {
   it('when a pass fails, then it is counted by loop and the loop carries on with the next pass', async () => {
     const failures = new Counter({
       name: 'failures_total',
@@ -12,16 +12,16 @@ describe('BackgroundLoop', () => {
       registers: [new Registry()],
     });
     let passes = 0;
-    const loop = new BackgroundLoop(
-      'test-loop',
-      10,
-      async () => {
+    const loop = createBackgroundLoop({
+      name: 'test-loop',
+      intervalMs: 10,
+      task: async () => {
         passes += 1;
         if (passes === 1) throw new Error('database away');
       },
-      createLogger('test', 'silent'),
-      failures,
-    );
+      logger: createLogger('test', 'silent'),
+      failures: failures,
+    });
 
     loop.start();
     await vi.waitFor(() => expect(passes).toBeGreaterThanOrEqual(2), { timeout: 15_000, interval: 50 });

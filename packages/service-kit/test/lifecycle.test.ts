@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
-import { Lifecycle } from '../src/health';
+import { createLifecycle } from '../src/health';
 import { listen, shutdown } from '../src/lifecycle';
 import { createLogger } from '../src/logger';
 
@@ -21,7 +21,7 @@ describe('shutdown', () => {
     // Were either bound missing, this test would outlive vitest's own timeout and fail.
     await shutdown({
       server: await listeningServer(),
-      lifecycle: new Lifecycle(),
+      lifecycle: createLifecycle(),
       logger,
       timeoutMs: 200,
       closers: [() => closed.push('loop'), () => new Promise(() => undefined), () => closed.push('client')],
@@ -34,7 +34,7 @@ describe('shutdown', () => {
     // Were either bound missing, this test would outlive vitest's own timeout and fail.
     await shutdown({
       server: await listeningServer(),
-      lifecycle: new Lifecycle(),
+      lifecycle: createLifecycle(),
       logger,
       timeoutMs: 60_000,
       closers: [() => closed.push('loop'), async () => closed.push('client')],
@@ -45,7 +45,7 @@ describe('shutdown', () => {
   it('when a drain delay is set, then requests are still answered during it while readiness already fails', async () => {
     const server = await listeningServer();
     const { port } = server.address() as AddressInfo;
-    const lifecycle = new Lifecycle();
+    const lifecycle = createLifecycle();
     const started = Date.now();
     const stopping = shutdown({
       server,
@@ -78,7 +78,7 @@ describe('shutdown', () => {
       expect(await connectionHeader()).toBe('keep-alive');
       const stopping = shutdown({
         server,
-        lifecycle: new Lifecycle(),
+        lifecycle: createLifecycle(),
         logger,
         timeoutMs: 1_000,
         drainDelayMs: 300,
@@ -142,7 +142,7 @@ describe('draining on shutdown', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     const started = Date.now();
-    await shutdown({ server, lifecycle: new Lifecycle(), logger, timeoutMs: 10_000, closers: [] });
+    await shutdown({ server, lifecycle: createLifecycle(), logger, timeoutMs: 10_000, closers: [] });
     const tookMs = Date.now() - started;
     await Promise.all(clients);
 
@@ -174,7 +174,7 @@ describe('draining on shutdown', () => {
 
     await shutdown({
       server,
-      lifecycle: new Lifecycle(),
+      lifecycle: createLifecycle(),
       logger,
       timeoutMs: 5_000,
       closers: [() => events.push('mongo closed')],

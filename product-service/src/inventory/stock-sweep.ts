@@ -1,4 +1,4 @@
-import { BackgroundLoop, type Logger } from '@ecom/service-kit';
+import { type BackgroundLoop, createBackgroundLoop, type Logger } from '@ecom/service-kit';
 import type { CatalogCache } from '../cache/catalog-cache';
 import type { CatalogMetrics } from '../metrics';
 import type { ReservationFields } from './reservation-model';
@@ -43,20 +43,20 @@ export class StockSweep {
   ) {
     const { logger, metrics } = deps;
     this.graceMs = options.graceMs ?? 60_000;
-    this.flushLoop = new BackgroundLoop(
-      'holds-flush',
-      options.flushMs ?? 1_000,
-      () => this.flushMarkers(),
+    this.flushLoop = createBackgroundLoop({
+      name: 'holds-flush',
+      intervalMs: options.flushMs ?? 1_000,
+      task: () => this.flushMarkers(),
       logger,
-      metrics.bookkeepingFailures,
-    );
-    this.recoverLoop = new BackgroundLoop(
-      'holds-recovery',
-      options.recoverMs ?? 30_000,
-      async () => void (await this.recover()),
+      failures: metrics.bookkeepingFailures,
+    });
+    this.recoverLoop = createBackgroundLoop({
+      name: 'holds-recovery',
+      intervalMs: options.recoverMs ?? 30_000,
+      task: async () => void (await this.recover()),
       logger,
-      metrics.bookkeepingFailures,
-    );
+      failures: metrics.bookkeepingFailures,
+    });
   }
 
   /** A take reserved: its markers are bookkeeping now, removed with the next flush. */
