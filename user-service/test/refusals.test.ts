@@ -4,7 +4,13 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newEmail, register, startUserService, type UserServiceUnderTest } from './support/user-service';
+import {
+  newEmail,
+  register,
+  startUserService,
+  type UserServiceUnderTest,
+  usersCollection,
+} from './support/user-service';
 
 let service: UserServiceUnderTest;
 beforeAll(async () => {
@@ -28,8 +34,9 @@ function expectRefusal(
 
 const bearer = { 'www-authenticate': 'Bearer' };
 
+/** An account removed behind the service's back (as an operator would), its tokens still live. */
 async function deleteAccount(email: string) {
-  await service.users.deleteOne({ email });
+  await usersCollection(service).deleteOne({ email });
 }
 
 describe('refusals of sign-up and login', () => {
