@@ -1,4 +1,5 @@
-import type { ClientRateLimitInfo, IncrementResponse, Options, Store } from 'express-rate-limit';
+import type { Store } from 'express-rate-limit';
+import type { SharedStore } from './shared-store';
 
 export interface StoreOutageHooks {
   /** Every failed call (for the error counter). */
@@ -8,14 +9,7 @@ export interface StoreOutageHooks {
   onRecovery(): void;
 }
 
-export interface ObservedStore extends Store {
-  readonly localKeys: false;
-  init(options: Options): void;
-  increment(key: string): Promise<IncrementResponse>;
-  decrement(key: string): Promise<void>;
-  resetKey(key: string): Promise<void>;
-  get(key: string): Promise<ClientRateLimitInfo | undefined>;
-}
+export type ObservedStore = SharedStore;
 
 /**
  * Wraps the Redis store to observe outages. Errors are rethrown: express-rate-limit's

@@ -1,5 +1,6 @@
 import type { Redis } from '@ecom/service-kit';
-import type { ClientRateLimitInfo, IncrementResponse, Options, Store } from 'express-rate-limit';
+import type { IncrementResponse } from 'express-rate-limit';
+import type { SharedStore } from './shared-store';
 
 /**
  * Takes a block of hits from the shared counter and adds the block's size to it, in one step; the
@@ -57,14 +58,8 @@ export function maxBlockFor(limit: number): number {
  * the limit per other replica); hits a replica still holds when the window ends are lost the same
  * way. Once a block ends past the limit, the rest of the window is refused without asking Redis.
  */
-export interface PreallocatingStore extends Store {
-  readonly localKeys: false;
+export interface PreallocatingStore extends SharedStore {
   readonly prefix: string;
-  init(options: Options): void;
-  increment(key: string): Promise<IncrementResponse>;
-  decrement(key: string): Promise<void>;
-  resetKey(key: string): Promise<void>;
-  get(key: string): Promise<ClientRateLimitInfo | undefined>;
 }
 
 export function createPreallocatingStore(options: PreallocatingStoreOptions): PreallocatingStore {
