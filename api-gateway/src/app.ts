@@ -12,7 +12,7 @@ import { mountJwks } from './auth/jwks-proxy';
 import { type GatewayConfig, parseByteSize } from './config';
 import { mountDocs } from './docs/docs-routes';
 import { gatewayOwnRoutes } from './docs/gateway-document';
-import { OpenApiProvider } from './docs/openapi-provider';
+import { createOpenApiProvider } from './docs/openapi-provider';
 import { gatewayHealthHandler } from './health/health-handler';
 import { createForwarder } from './proxy/forwarder';
 import { createUpstreamRequestCounter, proxyTo } from './proxy/proxy-route';
@@ -49,7 +49,7 @@ export function createApp(deps: GatewayDeps): Express {
     { redis, logger, metrics },
   );
   const requestCounter = createUpstreamRequestCounter(metrics);
-  const openApi = new OpenApiProvider({
+  const openApi = createOpenApiProvider({
     upstreams,
     logger,
     cacheMs: config.OPENAPI_CACHE_MS,

@@ -2,7 +2,11 @@ import { connectRedis, createLogger, createRedis, type Redis } from '@ecom/servi
 import { redisUrl, uniqueName } from '@ecom/test-support';
 import type { Options } from 'express-rate-limit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { maxBlockFor, PreallocatingStore } from '../src/rate-limit/preallocating-store';
+import {
+  createPreallocatingStore,
+  maxBlockFor,
+  type PreallocatingStore,
+} from '../src/rate-limit/preallocating-store';
 
 let redis: Redis;
 
@@ -17,7 +21,7 @@ afterAll(async () => {
 });
 
 function storeFor(limit: number, prefix: string): PreallocatingStore {
-  const store = new PreallocatingStore({ redis, prefix, limit });
+  const store = createPreallocatingStore({ redis, prefix, limit });
   store.init({ windowMs: 60_000 } as Options);
   return store;
 }

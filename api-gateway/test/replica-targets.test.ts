@@ -1,13 +1,13 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReplicaPool } from '../src/proxy/replica-pool';
-import { ReplicaTargets } from '../src/proxy/replica-targets';
+import { createReplicaPool } from '../src/proxy/replica-pool';
+import { createReplicaTargets } from '../src/proxy/replica-targets';
 import { createTestGateway, type TestGateway } from './support/gateway';
 import { StubUpstream } from './support/stub-upstream';
 
 describe('ReplicaTargets', () => {
   it('when a name resolves to three addresses, then requests go to each in turn', async () => {
-    const pool = new ReplicaPool('user', ['http://svc:3001/base'], {
+    const pool = createReplicaPool('user', ['http://svc:3001/base'], {
       refreshMs: 5_000,
       lookup: async () => ['10.0.0.3', '10.0.0.1', '10.0.0.2'],
       isReady: async () => true,
@@ -28,7 +28,7 @@ describe('ReplicaTargets', () => {
   it('when replicas are added, then they get requests once the list is refreshed', async () => {
     let now = 0;
     let answer = ['10.0.0.1'];
-    const targets = new ReplicaTargets(
+    const targets = createReplicaTargets(
       'http://svc:3001',
       5_000,
       async () => answer,
@@ -45,7 +45,7 @@ describe('ReplicaTargets', () => {
   it('when a refresh fails, then the last known replicas keep serving', async () => {
     let now = 0;
     let fail = false;
-    const targets = new ReplicaTargets(
+    const targets = createReplicaTargets(
       'http://svc:3001',
       1_000,
       async () => {
@@ -63,11 +63,11 @@ describe('ReplicaTargets', () => {
   });
 
   it('when the URL holds an address or the name does not resolve, then it is used as it is', async () => {
-    const byAddress = new ReplicaTargets('http://127.0.0.1:3002', 5_000, async () => {
+    const byAddress = createReplicaTargets('http://127.0.0.1:3002', 5_000, async () => {
       throw new Error('must not resolve an address');
     });
     expect(await byAddress.origins()).toEqual(['http://127.0.0.1:3002']);
-    const unknown = new ReplicaTargets('http://nowhere:3002', 5_000, async () => {
+    const unknown = createReplicaTargets('http://nowhere:3002', 5_000, async () => {
       throw new Error('ENOTFOUND');
     });
     expect(await unknown.origins()).toEqual(['http://nowhere:3002']);

@@ -14,6 +14,7 @@ import { authRoutes } from './auth/auth-routes';
 import type { UserServiceConfig } from './config';
 import { userRoutesDoc } from './openapi';
 import { profileRoutes } from './profile/profile-routes';
+import { createProfileUseCases } from './profile/profile-use-cases';
 import { jwksRoutes } from './keys/jwks-routes';
 import { createUserMetrics } from './metrics';
 import type { UserStore } from './users/user-store';
@@ -35,6 +36,7 @@ export function createApp(deps: UserServiceDeps): Express {
   const passwords = deps.passwords ?? passwordHasherFor(config);
   const refreshTokens = createRefreshTokenStore(deps.redis, config.refreshTokenTtlSeconds);
   const userMetrics = createUserMetrics(deps.metrics, passwords);
+  const profile = createProfileUseCases({ users: userStore, passwords, refreshTokens });
 
   return createHttpApp(
     {
@@ -51,7 +53,7 @@ export function createApp(deps: UserServiceDeps): Express {
     (app) => {
       app.use(jwksRoutes(config.signingKeys));
       app.get('/openapi.json', openApiHandler({ title: 'user-service', version: '1.0.0' }, userRoutesDoc));
-      app.use('/auth/profile', profileRoutes({ config, userStore, passwords, refreshTokens }));
+      app.use('/auth/profile', profileRoutes({ config, profile }));
       app.use('/auth', authRoutes({ config, userStore, passwords, refreshTokens, userMetrics }));
     },
   );

@@ -6,17 +6,16 @@ import {
   openMongoStorage,
   type Redis,
   redisHealthCheck,
-  ensureIndexes,
   type RootOptions,
   serviceBasics,
   type ServiceRoot,
   serviceRoot,
 } from '@ecom/service-kit';
+import type { Connection } from 'mongoose';
 import { createApp } from './app';
 import { type PasswordHasher, passwordHasherFor } from './auth/passwords';
 import type { UserServiceConfig } from './config';
 import { ensureAdminAccount } from './users/admin-bootstrap';
-import { createUserModel, type UserModel } from './users/user-model';
 import { createUserStore, type UserStore } from './users/user-store';
 
 export interface UserServiceOptions extends RootOptions {
@@ -26,7 +25,8 @@ export interface UserServiceOptions extends RootOptions {
 
 export interface UserService extends ServiceRoot {
   config: UserServiceConfig;
-  users: UserModel;
+  /** The MongoDB connection it opened (closed by stop()). */
+  connection: Connection;
   userStore: UserStore;
   redis: Redis;
   passwords: PasswordHasher;
@@ -49,9 +49,7 @@ export async function createUserService(
   if (config.signingKeysGenerated) {
     logger.warn('JWT_SIGNING_KEYS is unset: signing with a key made for this process (development only)');
   }
-  const users = createUserModel(connection);
-  await ensureIndexes([users]);
-  const userStore = createUserStore(users);
+  const userStore = await createUserStore(connection);
   const passwords = passwordHasherFor(config);
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     const admin = { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, name: config.ADMIN_NAME };
@@ -74,5 +72,5 @@ export async function createUserService(
     config,
     clients: [() => connection.close(), () => closeRedis(redis)],
   });
-  return { ...root, config, users, userStore, redis, passwords };
+  return { ...root, config, connection, userStore, redis, passwords };
 }

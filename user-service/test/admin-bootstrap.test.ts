@@ -3,7 +3,13 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPasswordHasher } from '../src/auth/passwords';
 import { ensureAdminAccount } from '../src/users/admin-bootstrap';
-import { newEmail, register, startUserService, type UserServiceUnderTest } from './support/user-service';
+import {
+  newEmail,
+  register,
+  startUserService,
+  type UserServiceUnderTest,
+  usersCollection,
+} from './support/user-service';
 
 let service: UserServiceUnderTest;
 beforeAll(async () => {
@@ -22,7 +28,7 @@ describe('admin bootstrap', () => {
     );
     await ensureAdminAccount(service.userStore, passwords, admin, logger);
 
-    expect(await service.users.countDocuments({ email: admin.email })).toBe(1);
+    expect(await usersCollection(service).countDocuments({ email: admin.email })).toBe(1);
     const login = await request(service.app)
       .post('/auth/login')
       .send({ email: admin.email, password: admin.password });

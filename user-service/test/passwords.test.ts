@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { clientGoneSignal } from '../src/auth/client-gone';
-import { CLIENT_GONE_STATUS, createPasswordHasher } from '../src/auth/passwords';
+import { ClientGone, HashingBusy } from '../src/auth/auth-errors';
+import { createPasswordHasher } from '../src/auth/passwords';
 
 describe('password hashing queue', () => {
   it('when a queued caller has gone by its turn, then its hash is skipped and the next one runs', async () => {
@@ -16,19 +17,21 @@ describe('password hashing queue', () => {
     await expect.poll(() => hasher.queued).toBe(2);
 
     gone.abort();
-    await expect(abandoned).rejects.toMatchObject({ status: CLIENT_GONE_STATUS });
+    await expect(abandoned).rejects.toBeInstanceOf(ClientGone);
+    await expect(abandoned).rejects.toMatchObject({ refusal: 'client_gone' });
     await expect(running).resolves.toMatch(/^\$2[aby]\$04\$/);
     await expect(waiting).resolves.toMatch(/^\$2[aby]\$04\$/);
     expect(hasher.queued).toBe(0);
   });
 
-  it('when the queue would keep a caller waiting longer than allowed, then it gets a 503 at once', async () => {
+  it('when the queue would keep a caller waiting longer than allowed, then it is refused as busy at once', async () => {
     // Cost 6 takes milliseconds; a 1 ms bound lets the first hash run and refuses whoever queues behind it.
     const hasher = createPasswordHasher(6, { concurrency: 1, maxWaitMs: 1 });
     const first = hasher.hash('first password');
     const refused = hasher.hash('second password');
 
-    await expect(refused).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
+    await expect(refused).rejects.toBeInstanceOf(HashingBusy);
+    await expect(refused).rejects.toMatchObject({ refusal: 'unavailable', retryAfterSeconds: 1 });
     expect(hasher.queued).toBe(0);
     await expect(first).resolves.toMatch(/^\$2[aby]\$06\$/);
   });

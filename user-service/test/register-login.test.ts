@@ -2,7 +2,13 @@ import { createPublicKey } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newEmail, register, startUserService, type UserServiceUnderTest } from './support/user-service';
+import {
+  newEmail,
+  register,
+  startUserService,
+  type UserServiceUnderTest,
+  usersCollection,
+} from './support/user-service';
 
 let service: UserServiceUnderTest;
 beforeAll(async () => {
@@ -32,7 +38,7 @@ describe('POST /auth/register', () => {
       expiresIn: 900,
     });
     expect(JSON.stringify(response.body)).not.toContain('passwordHash');
-    const stored = await service.users.findOne({ email });
+    const stored = await service.userStore.findByEmail(email);
     expect(stored?.passwordHash).toMatch(/^\$2[aby]\$04\$/);
     expect(JSON.stringify(stored?.toJSON())).not.toContain('passwordHash');
   });
@@ -71,7 +77,7 @@ describe('POST /auth/register', () => {
       .send({ email: email.toUpperCase(), password: 'password123', name: 'Copy' });
     expect(response.status).toBe(409);
     expectErrorShape(response.body, 409);
-    expect(await service.users.countDocuments({ email })).toBe(1);
+    expect(await usersCollection(service).countDocuments({ email })).toBe(1);
   });
 
   it('when the password is shorter than 8 characters, then 400 naming the field', async () => {
@@ -108,7 +114,7 @@ describe('POST /auth/register', () => {
       .post('/auth/register')
       .send({ email, password: 'password123', name: 'Mallory', role: 'admin' });
     expect(response.status).toBe(400);
-    expect(await service.users.countDocuments({ email })).toBe(0);
+    expect(await usersCollection(service).countDocuments({ email })).toBe(0);
   });
 
   it('when the email is not an email, then 400', async () => {

@@ -136,7 +136,7 @@ describe('PUT /auth/profile', () => {
       .send({ name: 'Grace Hopper' });
     expect(response.status).toBe(200);
     expect(response.body.user.name).toBe('Grace Hopper');
-    expect((await service.users.findById(session.user.id))?.name).toBe('Grace Hopper');
+    expect((await service.userStore.byId(session.user.id))?.name).toBe('Grace Hopper');
   });
 
   it('changes the password only with the right current password, and ends other sessions', async () => {
@@ -182,6 +182,6 @@ describe('PUT /auth/profile', () => {
       .set('Authorization', auth)
       .send({ role: 'admin' });
     expect(escalate.status).toBe(400);
-    expect((await service.users.findById(session.user.id))?.role).toBe('customer');
+    expect((await service.userStore.byId(session.user.id))?.role).toBe('customer');
   });
 });

@@ -2,7 +2,6 @@
  * The user store's contract: users are found by email through its unique index, and that index is
  * what refuses a second account, also when sign-ups race from several service instances at once.
  */
-import { isDuplicateKey } from '@ecom/service-kit';
 import {
   mongoUrlFor,
   type PoolUsage,
@@ -11,18 +10,24 @@ import {
   watchTransactions,
 } from '@ecom/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newEmail, startUserService, type UserServiceUnderTest } from './support/user-service';
+import { EmailTaken } from '../src/users/user-errors';
+import {
+  newEmail,
+  startUserService,
+  type UserServiceUnderTest,
+  usersCollection,
+} from './support/user-service';
 
 const INSTANCES = 3;
 
 /**
- * The unique index's answer. DocumentDB checks unique indexes with exclusion constraints, and PostgreSQL
+ * The unique index's answer, which the store names EmailTaken (E11000). DocumentDB checks unique indexes with exclusion constraints, and PostgreSQL
  * may settle racing inserts of one key by aborting one with "deadlock detected"; the store sends such
  * an insert again (two or three racers then end in E11000), but 60 racers on one key can pile up past
  * its three attempts. Either way nothing is written.
  */
 const refusedByServer = (error: unknown) =>
-  isDuplicateKey(error) || /deadlock detected/.test((error as Error).message);
+  error instanceof EmailTaken || /deadlock detected/.test((error as Error).message);
 
 describe('the user store', () => {
   const instances: UserServiceUnderTest[] = [];
@@ -34,12 +39,12 @@ describe('the user store', () => {
     const env = { MONGODB_URL: mongoUrlFor(uniqueName('users_')), MONGO_POOL_SIZE: '20' };
     // Together, as replicas start: their index builds race on one collection (see ensureIndexes).
     instances.push(...(await Promise.all(Array.from({ length: INSTANCES }, () => startUserService(env)))));
-    pools = watchPoolUsage(instances.map((instance) => instance.users.db.getClient()));
+    pools = watchPoolUsage(instances.map((instance) => instance.connection.getClient()));
   });
 
   afterAll(async () => {
     transactions.restore();
-    await instances[0]?.users.db.dropDatabase().catch(() => undefined);
+    await instances[0]?.connection.dropDatabase().catch(() => undefined);
     await Promise.all(instances.map((instance) => instance.stop()));
   });
 
@@ -71,7 +76,8 @@ describe('the user store', () => {
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(emails.length);
     const refused = results.filter((result) => result.status === 'rejected');
     expect(refused.every((result) => refusedByServer(result.reason))).toBe(true);
-    for (const email of emails) expect(await instances[0]!.users.countDocuments({ email })).toBe(1);
+    for (const email of emails)
+      expect(await usersCollection(instances[0]!).countDocuments({ email })).toBe(1);
     // 300 racers on 5 keys settle through the server's lock waits: slow on a loaded machine, and it
     // is their outcome, not their speed, that is checked here.
   }, 120_000);

@@ -30,24 +30,18 @@ async function fetchDocument(baseUrl: string, timeoutMs: number): Promise<OpenAp
   return openApiDocumentSchema.parse(await response.body.json());
 }
 
+export interface OpenApiProvider {
+  /** The merged document, from memory while fresh; concurrent callers share one round of fetches. */
+  document(): Promise<OpenApiDocument>;
+}
+
 /** Fetches every service's document, merges them, and keeps the result briefly. */
-export class OpenApiProvider {
-  private cached?: { document: OpenApiDocument; expiresAt: number };
-  private inFlight?: Promise<OpenApiDocument>;
+export function createOpenApiProvider(options: OpenApiProviderOptions): OpenApiProvider {
+  let cached: { document: OpenApiDocument; expiresAt: number } | undefined;
+  let inFlight: Promise<OpenApiDocument> | undefined;
 
-  constructor(private readonly options: OpenApiProviderOptions) {}
-
-  async document(): Promise<OpenApiDocument> {
-    if (this.cached && this.cached.expiresAt > Date.now()) return this.cached.document;
-    // Concurrent requests share one round of upstream fetches.
-    this.inFlight ??= this.build().finally(() => {
-      this.inFlight = undefined;
-    });
-    return this.inFlight;
-  }
-
-  private async build(): Promise<OpenApiDocument> {
-    const { upstreams, logger, fetchTimeoutMs } = this.options;
+  async function build(): Promise<OpenApiDocument> {
+    const { upstreams, logger, fetchTimeoutMs } = options;
     const results = await Promise.allSettled(
       upstreams.list().map(async (upstream): Promise<ServiceDocument> => ({
         upstream: upstream.name,
@@ -71,9 +65,19 @@ export class OpenApiProvider {
       unavailable,
       gatewayResponses: GATEWAY_RESPONSES,
     });
-    const ttl =
-      unavailable.length > 0 ? Math.min(this.options.cacheMs, INCOMPLETE_CACHE_MS) : this.options.cacheMs;
-    this.cached = { document, expiresAt: Date.now() + ttl };
+    const ttl = unavailable.length > 0 ? Math.min(options.cacheMs, INCOMPLETE_CACHE_MS) : options.cacheMs;
+    cached = { document, expiresAt: Date.now() + ttl };
     return document;
   }
+
+  return {
+    async document() {
+      if (cached && cached.expiresAt > Date.now()) return cached.document;
+      // Concurrent requests share one round of upstream fetches.
+      inFlight ??= build().finally(() => {
+        inFlight = undefined;
+      });
+      return inFlight;
+    },
+  };
 }

@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import type { UpstreamCircuit } from '../resilience/upstream-circuit';
 import type { Upstreams } from '../proxy/upstreams';
 import type { GatewayHealth, ReplicaHealth, UpstreamHealth } from './health-schema';
-import { ReadinessView, UPSTREAM_NAMES } from './readiness-view';
+import { createReadinessView, UPSTREAM_NAMES } from './readiness-view';
 
 /**
  * A service is up while one of its replicas is ready (the gateway sends its requests there) and
@@ -30,7 +30,7 @@ export function gatewayHealthHandler(deps: {
   timeoutMs: number;
   cacheMs: number;
 }): RequestHandler {
-  const view = new ReadinessView(deps.upstreams, { maxAgeMs: deps.cacheMs, timeoutMs: deps.timeoutMs });
+  const view = createReadinessView(deps.upstreams, { maxAgeMs: deps.cacheMs, timeoutMs: deps.timeoutMs });
   return async (_req, res) => {
     const round = await view.current();
     const [user, product, order] = UPSTREAM_NAMES.map((name) =>

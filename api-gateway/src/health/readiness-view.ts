@@ -29,33 +29,36 @@ async function probeUpstream(upstream: Upstream, timeoutMs: number): Promise<Rep
  * a burst of /ready requests that timed out and reported a healthy stack as degraded. Calls during
  * a round wait for that round. A circuit changing state drops the view, so the next call probes.
  */
-export class ReadinessView {
-  private round?: { promise: Promise<ReadinessRound>; finishedAt?: number };
+export interface ReadinessView {
+  /** The last round if still fresh (or under way), else a new one. */
+  current(): Promise<ReadinessRound>;
+}
 
-  constructor(
-    private readonly upstreams: Upstreams,
-    private readonly options: { maxAgeMs: number; timeoutMs: number },
-  ) {
-    for (const name of UPSTREAM_NAMES) upstreams.get(name).circuit.onChange(() => (this.round = undefined));
-  }
+export function createReadinessView(
+  upstreams: Upstreams,
+  options: { maxAgeMs: number; timeoutMs: number },
+): ReadinessView {
+  let round: { promise: Promise<ReadinessRound>; finishedAt?: number } | undefined;
+  for (const name of UPSTREAM_NAMES) upstreams.get(name).circuit.onChange(() => (round = undefined));
 
-  current(): Promise<ReadinessRound> {
-    const round = this.round;
-    const fresh =
-      round && (round.finishedAt === undefined || Date.now() - round.finishedAt < this.options.maxAgeMs);
-    if (round && fresh) return round.promise;
-    return this.probe();
-  }
-
-  private probe(): Promise<ReadinessRound> {
-    const round: { promise: Promise<ReadinessRound>; finishedAt?: number } = {
+  function probe(): Promise<ReadinessRound> {
+    const started: { promise: Promise<ReadinessRound>; finishedAt?: number } = {
       promise: Promise.all(
-        UPSTREAM_NAMES.map((name) => probeUpstream(this.upstreams.get(name), this.options.timeoutMs)),
+        UPSTREAM_NAMES.map((name) => probeUpstream(upstreams.get(name), options.timeoutMs)),
       ).then(([user, product, order]) => ({ user: user!, product: product!, order: order! })),
     };
     // probeReadiness never rejects: a round always finishes.
-    void round.promise.then(() => (round.finishedAt = Date.now()));
-    this.round = round;
-    return round.promise;
+    void started.promise.then(() => (started.finishedAt = Date.now()));
+    round = started;
+    return started.promise;
   }
+
+  return {
+    current() {
+      const fresh =
+        round && (round.finishedAt === undefined || Date.now() - round.finishedAt < options.maxAgeMs);
+      if (round && fresh) return round.promise;
+      return probe();
+    },
+  };
 }

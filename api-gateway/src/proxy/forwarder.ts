@@ -39,77 +39,85 @@ export type Forward = (req: Request, res: Response, target: string) => Promise<F
  * One proxied request. http-proxy reports through server-wide events, so each request's promise
  * lives here until the first of: response headers, proxy error, timeout, client hang-up.
  */
-class Exchange {
-  private settled = false;
-  private proxyReq?: ClientRequest;
-  private readonly timers: NodeJS.Timeout[] = [];
-
-  constructor(
-    readonly target: string,
-    private readonly resolve: (forwarded: Forwarded) => void,
-    private readonly reject: (error: unknown) => void,
-    private readonly timeoutMs: number,
-  ) {}
-
+interface Exchange {
+  readonly target: string;
   /**
    * The upstream's clock starts once the client's body is in: a client that trickles its body must
    * not turn into an upstream timeout (and open the circuit for everybody). Until then the body
    * has its own deadline. ('end' waits for the upstream to take the bytes too; an upstream that
    * stops reading mid-body is rare enough to be blamed on the body deadline.)
    */
-  start(req: IncomingMessage, bodyTimeoutMs: number): void {
-    if (req.complete) {
-      this.startUpstreamClock();
-      return;
-    }
-    const bodyTimer = setTimeout(() => this.fail(new ClientBodyTimeoutError(bodyTimeoutMs)), bodyTimeoutMs);
-    this.timers.push(bodyTimer);
-    req.once('end', () => {
-      clearTimeout(bodyTimer);
-      this.startUpstreamClock();
-    });
-  }
+  start(req: IncomingMessage, bodyTimeoutMs: number): void;
+  readonly isSettled: boolean;
+  attach(proxyReq: ClientRequest, connectTimeoutMs: number): void;
+  succeed(forwarded: Forwarded): void;
+  fail(error: unknown): void;
+}
 
-  private startUpstreamClock(): void {
-    if (this.settled) return;
-    this.timers.push(setTimeout(() => this.fail(new UpstreamTimeoutError(this.timeoutMs)), this.timeoutMs));
-  }
+function createExchange(
+  target: string,
+  resolve: (forwarded: Forwarded) => void,
+  reject: (error: unknown) => void,
+  timeoutMs: number,
+): Exchange {
+  let settled = false;
+  let proxyReq: ClientRequest | undefined;
+  const timers: NodeJS.Timeout[] = [];
 
-  get isSettled(): boolean {
-    return this.settled;
-  }
-
-  attach(proxyReq: ClientRequest, connectTimeoutMs: number): void {
-    this.proxyReq = proxyReq;
-    const socket: Socket | null = proxyReq.socket;
-    // Reused keep-alive sockets are already connected; only fresh connects get the short deadline.
-    if (socket?.connecting) {
-      const timer = setTimeout(
-        () => proxyReq.destroy(new UpstreamConnectTimeoutError(connectTimeoutMs)),
-        connectTimeoutMs,
-      );
-      this.timers.push(timer);
-      socket.once('connect', () => clearTimeout(timer));
-    }
-  }
-
-  succeed(forwarded: Forwarded): void {
-    if (this.settle()) this.resolve(forwarded);
-  }
-
-  fail(error: unknown): void {
-    if (!this.settle()) return;
-    // Stop the upstream work nobody will read (timeout, client gone); a no-op after a socket error.
-    if (this.proxyReq && !this.proxyReq.destroyed) this.proxyReq.destroy();
-    this.reject(error);
-  }
-
-  private settle(): boolean {
-    if (this.settled) return false;
-    this.settled = true;
-    for (const timer of this.timers) clearTimeout(timer);
+  function settle(): boolean {
+    if (settled) return false;
+    settled = true;
+    for (const timer of timers) clearTimeout(timer);
     return true;
   }
+
+  function fail(error: unknown): void {
+    if (!settle()) return;
+    // Stop the upstream work nobody will read (timeout, client gone); a no-op after a socket error.
+    if (proxyReq && !proxyReq.destroyed) proxyReq.destroy();
+    reject(error);
+  }
+
+  function startUpstreamClock(): void {
+    if (settled) return;
+    timers.push(setTimeout(() => fail(new UpstreamTimeoutError(timeoutMs)), timeoutMs));
+  }
+
+  return {
+    target,
+    start(req, bodyTimeoutMs) {
+      if (req.complete) {
+        startUpstreamClock();
+        return;
+      }
+      const bodyTimer = setTimeout(() => fail(new ClientBodyTimeoutError(bodyTimeoutMs)), bodyTimeoutMs);
+      timers.push(bodyTimer);
+      req.once('end', () => {
+        clearTimeout(bodyTimer);
+        startUpstreamClock();
+      });
+    },
+    get isSettled() {
+      return settled;
+    },
+    attach(request, connectTimeoutMs) {
+      proxyReq = request;
+      const socket: Socket | null = request.socket;
+      // Reused keep-alive sockets are already connected; only fresh connects get the short deadline.
+      if (socket?.connecting) {
+        const timer = setTimeout(
+          () => request.destroy(new UpstreamConnectTimeoutError(connectTimeoutMs)),
+          connectTimeoutMs,
+        );
+        timers.push(timer);
+        socket.once('connect', () => clearTimeout(timer));
+      }
+    },
+    succeed(forwarded) {
+      if (settle()) resolve(forwarded);
+    },
+    fail,
+  };
 }
 
 /** "/api/products/42?x=1" → "/products/42?x=1"; the mount path matched case-insensitively. */
@@ -193,7 +201,7 @@ export function createForwarder(options: ForwarderOptions): Forward {
         reject(new ClientClosedError());
         return;
       }
-      const exchange = new Exchange(target, resolve, reject, options.timeoutMs);
+      const exchange = createExchange(target, resolve, reject, options.timeoutMs);
       exchanges.set(req, exchange);
       exchange.start(req, options.bodyTimeoutMs);
       // 'close' also follows every completed response; only an unsettled exchange needs the error.

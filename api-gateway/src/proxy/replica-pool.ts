@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type LookupAll, ReplicaTargets } from './replica-targets';
+import { createReplicaTargets, type LookupAll } from './replica-targets';
 
 /** Why a replica is out of the rotation. */
 export type SetAsideReason = 'refused' | 'broken' | 'draining' | 'not_ready';
@@ -24,93 +24,101 @@ export interface ReplicaPoolOptions {
  * comes back once its /ready answers 200. With no replica in the rotation every one is tried
  * anyway: a guess never turns into a refusal.
  */
-export class ReplicaPool {
-  private readonly targets: ReplicaTargets[];
-  private readonly setAsideFor = new Map<string, SetAsideReason>();
-  private known: string[] = [];
-  private turn = 0;
-  private timer?: NodeJS.Timeout;
-  private probing = false;
-
-  constructor(
-    readonly upstream: string,
-    baseUrls: string[],
-    private readonly options: ReplicaPoolOptions,
-  ) {
-    this.targets = baseUrls.map((url) => new ReplicaTargets(url, options.refreshMs, options.lookup));
-  }
-
+export interface ReplicaPool {
+  readonly upstream: string;
   /** Every replica's origin (http://address:port), as last resolved. */
-  async origins(): Promise<string[]> {
-    const lists = await Promise.all(this.targets.map((target) => target.origins()));
-    this.known = [...new Set(lists.flat())];
-    return this.known;
-  }
-
+  origins(): Promise<string[]>;
   /** The next replica in the rotation that is not in `avoid` (those this request already tried). */
-  async next(avoid: ReadonlySet<string> = new Set()): Promise<string> {
-    const all = await this.origins();
-    const untried = all.filter((origin) => !avoid.has(origin));
-    const inRotation = untried.filter((origin) => !this.setAsideFor.has(origin));
-    const choices = inRotation.length > 0 ? inRotation : untried.length > 0 ? untried : all;
-    return choices[this.turn++ % choices.length]!;
-  }
-
+  next(avoid?: ReadonlySet<string>): Promise<string>;
   /** Out of the rotation until its /ready answers 200 (only probed while there are several). */
-  setAside(origin: string, reason: SetAsideReason): void {
-    if (this.setAsideFor.get(origin) === reason) return;
-    if (!this.setAsideFor.has(origin)) {
-      this.options.logger?.info({ upstream: this.upstream, replica: origin, reason }, 'replica set aside');
-    }
-    this.setAsideFor.set(origin, reason);
-  }
-
+  setAside(origin: string, reason: SetAsideReason): void;
   /** How many known replicas are in the rotation and how many are set aside. */
-  counts(): { inRotation: number; setAside: number } {
-    const setAside = this.known.filter((origin) => this.setAsideFor.has(origin)).length;
-    return { inRotation: this.known.length - setAside, setAside };
-  }
-
+  counts(): { inRotation: number; setAside: number };
   /** Whether at least one replica answers its /ready with 200. */
-  async anyReady(): Promise<boolean> {
-    const answers = await Promise.all((await this.origins()).map((origin) => this.options.isReady(origin)));
-    return answers.includes(true);
-  }
-
+  anyReady(): Promise<boolean>;
   /** Starts asking every replica's /ready every `probeEveryMs` (only while there are several). */
-  start(): void {
-    this.timer ??= setInterval(() => void this.probe(), this.options.probeEveryMs);
-    this.timer.unref();
+  start(): void;
+  close(): void;
+}
+
+export function createReplicaPool(
+  upstream: string,
+  baseUrls: string[],
+  options: ReplicaPoolOptions,
+): ReplicaPool {
+  const targets = baseUrls.map((url) => createReplicaTargets(url, options.refreshMs, options.lookup));
+  const setAsideFor = new Map<string, SetAsideReason>();
+  let known: string[] = [];
+  let turn = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let probing = false;
+
+  async function origins(): Promise<string[]> {
+    const lists = await Promise.all(targets.map((target) => target.origins()));
+    known = [...new Set(lists.flat())];
+    return known;
   }
 
-  close(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  function setAside(origin: string, reason: SetAsideReason): void {
+    if (setAsideFor.get(origin) === reason) return;
+    if (!setAsideFor.has(origin)) {
+      options.logger?.info({ upstream, replica: origin, reason }, 'replica set aside');
+    }
+    setAsideFor.set(origin, reason);
   }
 
-  private async probe(): Promise<void> {
-    if (this.probing) return;
-    this.probing = true;
+  function bringBack(origin: string): void {
+    if (!setAsideFor.delete(origin)) return;
+    options.logger?.info({ upstream, replica: origin }, 'replica back in the rotation');
+  }
+
+  async function probe(): Promise<void> {
+    if (probing) return;
+    probing = true;
     try {
-      const origins = await this.origins();
+      const all = await origins();
       // One replica takes every request whatever its state: nothing to choose, nothing to ask.
-      if (origins.length < 2) {
-        this.setAsideFor.clear();
+      if (all.length < 2) {
+        setAsideFor.clear();
         return;
       }
       await Promise.all(
-        origins.map(async (origin) => {
-          if (await this.options.isReady(origin)) this.bringBack(origin);
-          else this.setAside(origin, 'not_ready');
+        all.map(async (origin) => {
+          if (await options.isReady(origin)) bringBack(origin);
+          else setAside(origin, 'not_ready');
         }),
       );
     } finally {
-      this.probing = false;
+      probing = false;
     }
   }
 
-  private bringBack(origin: string): void {
-    if (!this.setAsideFor.delete(origin)) return;
-    this.options.logger?.info({ upstream: this.upstream, replica: origin }, 'replica back in the rotation');
-  }
+  return {
+    upstream,
+    origins,
+    async next(avoid = new Set()) {
+      const all = await origins();
+      const untried = all.filter((origin) => !avoid.has(origin));
+      const inRotation = untried.filter((origin) => !setAsideFor.has(origin));
+      const choices = inRotation.length > 0 ? inRotation : untried.length > 0 ? untried : all;
+      return choices[turn++ % choices.length]!;
+    },
+    setAside,
+    counts() {
+      const setAsideCount = known.filter((origin) => setAsideFor.has(origin)).length;
+      return { inRotation: known.length - setAsideCount, setAside: setAsideCount };
+    },
+    async anyReady() {
+      const answers = await Promise.all((await origins()).map((origin) => options.isReady(origin)));
+      return answers.includes(true);
+    },
+    start() {
+      timer ??= setInterval(() => void probe(), options.probeEveryMs);
+      timer.unref();
+    },
+    close() {
+      clearInterval(timer);
+      timer = undefined;
+    },
+  };
 }

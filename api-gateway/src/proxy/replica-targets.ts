@@ -16,48 +16,50 @@ const lookupAll: LookupAll = async (hostname) =>
  * background every `refreshMs`, so replicas that come and go are followed without a lookup on the
  * request path; a failed lookup keeps the last list.
  */
-export class ReplicaTargets {
-  private readonly url: URL;
-  private addresses: string[] = [];
-  private resolvedAt = Number.NEGATIVE_INFINITY;
-  private refreshing?: Promise<void>;
-
-  constructor(
-    baseUrl: string,
-    private readonly refreshMs: number,
-    private readonly resolve: LookupAll = lookupAll,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.url = new URL(baseUrl);
-  }
-
+export interface ReplicaTargets {
   /** The base URL's origin with its host replaced by each replica's address, sorted. */
-  async origins(): Promise<string[]> {
-    const hostname = this.url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(hostname)) return [this.url.origin];
-    if (this.now() - this.resolvedAt >= this.refreshMs) {
-      const refresh = this.refresh(hostname);
-      // Only the very first request waits; later ones use the list they have meanwhile.
-      if (this.addresses.length === 0) await refresh;
-    }
-    if (this.addresses.length === 0) return [this.url.origin];
-    return this.addresses.map((address) => {
-      const target = new URL(this.url.origin);
-      target.hostname = isIP(address) === 6 ? `[${address}]` : address;
-      return target.origin;
-    });
-  }
+  origins(): Promise<string[]>;
+}
 
-  private refresh(hostname: string): Promise<void> {
-    this.refreshing ??= this.resolve(hostname)
-      .then((addresses) => {
-        if (addresses.length > 0) this.addresses = [...new Set(addresses)].sort();
+export function createReplicaTargets(
+  baseUrl: string,
+  refreshMs: number,
+  resolve: LookupAll = lookupAll,
+  now: () => number = Date.now,
+): ReplicaTargets {
+  const url = new URL(baseUrl);
+  let addresses: string[] = [];
+  let resolvedAt = Number.NEGATIVE_INFINITY;
+  let refreshing: Promise<void> | undefined;
+
+  function refresh(hostname: string): Promise<void> {
+    refreshing ??= resolve(hostname)
+      .then((resolved) => {
+        if (resolved.length > 0) addresses = [...new Set(resolved)].sort();
       })
       .catch(() => undefined)
       .finally(() => {
-        this.resolvedAt = this.now();
-        this.refreshing = undefined;
+        resolvedAt = now();
+        refreshing = undefined;
       });
-    return this.refreshing;
+    return refreshing;
   }
+
+  return {
+    async origins() {
+      const hostname = url.hostname.replace(/^\[|\]$/g, '');
+      if (isIP(hostname)) return [url.origin];
+      if (now() - resolvedAt >= refreshMs) {
+        const refreshed = refresh(hostname);
+        // Only the very first request waits; later ones use the list they have meanwhile.
+        if (addresses.length === 0) await refreshed;
+      }
+      if (addresses.length === 0) return [url.origin];
+      return addresses.map((address) => {
+        const target = new URL(url.origin);
+        target.hostname = isIP(address) === 6 ? `[${address}]` : address;
+        return target.origin;
+      });
+    },
+  };
 }

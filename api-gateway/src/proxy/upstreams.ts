@@ -2,8 +2,12 @@ import { Agent } from 'node:http';
 import { metricsFactory, readinessProbe, type ServiceMetrics } from '@ecom/service-kit';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config';
-import { type CircuitState, UpstreamCircuit } from '../resilience/upstream-circuit';
-import { ReplicaPool } from './replica-pool';
+import {
+  type CircuitState,
+  createUpstreamCircuit,
+  type UpstreamCircuit,
+} from '../resilience/upstream-circuit';
+import { createReplicaPool, type ReplicaPool } from './replica-pool';
 import type { LookupAll } from './replica-targets';
 import { UPSTREAM_NAMES, type UpstreamName } from './routes';
 
@@ -22,24 +26,27 @@ export interface Upstream {
 
 const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
 
-export class Upstreams {
-  constructor(private readonly byName: Record<UpstreamName, Upstream>) {}
+export interface Upstreams {
+  get(name: UpstreamName): Upstream;
+  /** Every upstream, in UPSTREAM_NAMES order. */
+  list(): Upstream[];
+  /** Stops the probes and circuits and closes the pooled sockets. */
+  close(): void;
+}
 
-  get(name: UpstreamName): Upstream {
-    return this.byName[name];
-  }
-
-  list(): Upstream[] {
-    return UPSTREAM_NAMES.map((name) => this.byName[name]);
-  }
-
-  close(): void {
-    for (const upstream of this.list()) {
-      upstream.replicas.close();
-      upstream.circuit.shutdown();
-      upstream.agent.destroy();
-    }
-  }
+function upstreamsOf(byName: Record<UpstreamName, Upstream>): Upstreams {
+  const list = () => UPSTREAM_NAMES.map((name) => byName[name]);
+  return {
+    get: (name) => byName[name],
+    list,
+    close() {
+      for (const upstream of list()) {
+        upstream.replicas.close();
+        upstream.circuit.shutdown();
+        upstream.agent.destroy();
+      }
+    },
+  };
 }
 
 function settingsFor(config: GatewayConfig, name: UpstreamName): { baseUrls: string[]; timeoutMs?: number } {
@@ -96,7 +103,7 @@ export function createUpstreams(
 ): Upstreams {
   const entries = UPSTREAM_NAMES.map((name): [UpstreamName, Upstream] => {
     const settings = settingsFor(config, name);
-    const replicas = new ReplicaPool(name, settings.baseUrls, {
+    const replicas = createReplicaPool(name, settings.baseUrls, {
       refreshMs: config.UPSTREAM_RESOLVE_MS,
       isReady: (origin) => readinessProbe(origin, config.HEALTH_CHECK_TIMEOUT_MS)(),
       probeEveryMs: config.UPSTREAM_PROBE_MS,
@@ -112,7 +119,7 @@ export function createUpstreams(
       // LIFO keeps a few sockets hot instead of cycling through many half-idle ones.
       agent: new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: 'lifo' }),
       replicas,
-      circuit: new UpstreamCircuit(
+      circuit: createUpstreamCircuit(
         name,
         {
           errorThresholdPercentage: config.CIRCUIT_ERROR_THRESHOLD_PERCENT,
@@ -130,7 +137,7 @@ export function createUpstreams(
     };
     return [name, upstream];
   });
-  const upstreams = new Upstreams(Object.fromEntries(entries) as Record<UpstreamName, Upstream>);
+  const upstreams = upstreamsOf(Object.fromEntries(entries) as Record<UpstreamName, Upstream>);
   registerUpstreamMetrics(upstreams, deps.metrics);
   return upstreams;
 }

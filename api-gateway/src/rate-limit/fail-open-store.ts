@@ -1,4 +1,5 @@
-import type { ClientRateLimitInfo, IncrementResponse, Options, Store } from 'express-rate-limit';
+import type { Store } from 'express-rate-limit';
+import type { SharedStore } from './shared-store';
 
 export interface StoreOutageHooks {
   /** Every failed call (for the error counter). */
@@ -8,57 +9,46 @@ export interface StoreOutageHooks {
   onRecovery(): void;
 }
 
+export type ObservedStore = SharedStore;
+
 /**
  * Wraps the Redis store to observe outages. Errors are rethrown: express-rate-limit's
  * `passOnStoreError` then lets the request through (fail open) without rate-limit headers.
  */
-export class ObservedStore implements Store {
-  readonly localKeys = false;
-  readonly prefix?: string;
-  private down = false;
+export function createObservedStore(inner: Store, hooks: StoreOutageHooks): ObservedStore {
+  let down = false;
 
-  constructor(
-    private readonly inner: Store,
-    private readonly hooks: StoreOutageHooks,
-  ) {
-    this.prefix = inner.prefix;
-  }
-
-  init(options: Options): void {
-    void this.inner.init?.(options);
-  }
-
-  async increment(key: string): Promise<IncrementResponse> {
-    return this.observe(() => this.inner.increment(key));
-  }
-
-  async decrement(key: string): Promise<void> {
-    await this.observe(() => this.inner.decrement(key));
-  }
-
-  async resetKey(key: string): Promise<void> {
-    await this.observe(() => this.inner.resetKey(key));
-  }
-
-  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
-    return this.observe(async () => this.inner.get?.(key));
-  }
-
-  private async observe<T>(call: () => Promise<T> | T): Promise<T> {
+  async function observe<T>(call: () => Promise<T> | T): Promise<T> {
     try {
       const result = await call();
-      if (this.down) {
-        this.down = false;
-        this.hooks.onRecovery();
+      if (down) {
+        down = false;
+        hooks.onRecovery();
       }
       return result;
     } catch (error) {
-      this.hooks.onError(error);
-      if (!this.down) {
-        this.down = true;
-        this.hooks.onOutage(error);
+      hooks.onError(error);
+      if (!down) {
+        down = true;
+        hooks.onOutage(error);
       }
       throw error;
     }
   }
+
+  return {
+    localKeys: false,
+    prefix: inner.prefix,
+    init(options) {
+      void inner.init?.(options);
+    },
+    increment: (key) => observe(() => inner.increment(key)),
+    async decrement(key) {
+      await observe(() => inner.decrement(key));
+    },
+    async resetKey(key) {
+      await observe(() => inner.resetKey(key));
+    },
+    get: (key) => observe(async () => inner.get?.(key)),
+  };
 }

@@ -1,5 +1,6 @@
 import type { Redis } from '@ecom/service-kit';
-import type { ClientRateLimitInfo, IncrementResponse, Options, Store } from 'express-rate-limit';
+import type { IncrementResponse } from 'express-rate-limit';
+import type { SharedStore } from './shared-store';
 
 /**
  * Takes a block of hits from the shared counter and adds the block's size to it, in one step; the
@@ -57,87 +58,80 @@ export function maxBlockFor(limit: number): number {
  * the limit per other replica); hits a replica still holds when the window ends are lost the same
  * way. Once a block ends past the limit, the rest of the window is refused without asking Redis.
  */
-export class PreallocatingStore implements Store {
-  readonly localKeys = false;
+export interface PreallocatingStore extends SharedStore {
   readonly prefix: string;
-  private windowMs = 60_000;
-  private readonly maxBlock: number;
-  private readonly blocks = new Map<string, Block>();
-  private readonly pending = new Map<string, Promise<void>>();
+}
 
-  constructor(private readonly options: PreallocatingStoreOptions) {
-    this.prefix = options.prefix;
-    this.maxBlock = maxBlockFor(options.limit);
+export function createPreallocatingStore(options: PreallocatingStoreOptions): PreallocatingStore {
+  const { redis, prefix, limit } = options;
+  const maxBlock = maxBlockFor(limit);
+  const blocks = new Map<string, Block>();
+  const pending = new Map<string, Promise<void>>();
+  let windowMs = 60_000;
+
+  const hand = (block: Block, totalHits: number): IncrementResponse => ({
+    totalHits,
+    resetTime: new Date(block.resetAt),
+  });
+
+  function sweep(now: number): void {
+    for (const [key, block] of blocks) if (block.resetAt <= now) blocks.delete(key);
   }
 
-  init(options: Options): void {
-    this.windowMs = options.windowMs;
+  async function takeBlock(key: string, size: number): Promise<void> {
+    const takenAt = Date.now();
+    const [count, ttl] = (await redis.eval(TAKE_BLOCK, 1, prefix + key, String(size), String(windowMs))) as [
+      number,
+      number,
+    ];
+    if (blocks.size > SWEEP_ABOVE) sweep(takenAt);
+    blocks.set(key, { next: count - size + 1, last: count, size, takenAt, resetAt: takenAt + ttl });
   }
 
-  async increment(key: string): Promise<IncrementResponse> {
-    for (;;) {
-      const now = Date.now();
-      const block = this.blocks.get(key);
-      if (block && block.resetAt > now) {
-        if (block.next <= block.last) return this.hand(block, block.next++);
-        // Past the limit: every further hit of this window is refused, Redis need not count them.
-        if (block.last > this.options.limit) return this.hand(block, ++block.last);
-      }
-      await this.refill(key, block && block.resetAt > now ? block : undefined);
-    }
-  }
-
-  async decrement(key: string): Promise<void> {
-    await this.options.redis.decr(this.prefix + key);
-  }
-
-  async resetKey(key: string): Promise<void> {
-    this.blocks.delete(key);
-    await this.options.redis.del(this.prefix + key);
-  }
-
-  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
-    const [count, ttl] = await Promise.all([
-      this.options.redis.get(this.prefix + key),
-      this.options.redis.pttl(this.prefix + key),
-    ]);
-    if (count === null) return undefined;
-    return { totalHits: Number(count), resetTime: new Date(Date.now() + Math.max(ttl, 0)) };
-  }
-
-  private hand(block: Block, totalHits: number): IncrementResponse {
-    return { totalHits, resetTime: new Date(block.resetAt) };
+  function nextSize(previous: Block | undefined): number {
+    if (!previous) return 1;
+    const usedUpQuickly = Date.now() - previous.takenAt < HOT_MS;
+    return usedUpQuickly ? Math.min(previous.size * 2, maxBlock) : 1;
   }
 
   /** One block request per key at a time; concurrent requests wait for it and then share it. */
-  private refill(key: string, previous: Block | undefined): Promise<void> {
-    const inFlight = this.pending.get(key);
+  function refill(key: string, previous: Block | undefined): Promise<void> {
+    const inFlight = pending.get(key);
     if (inFlight) return inFlight;
-    const request = this.takeBlock(key, this.nextSize(previous)).finally(() => this.pending.delete(key));
-    this.pending.set(key, request);
+    const request = takeBlock(key, nextSize(previous)).finally(() => pending.delete(key));
+    pending.set(key, request);
     return request;
   }
 
-  private nextSize(previous: Block | undefined): number {
-    if (!previous) return 1;
-    const usedUpQuickly = Date.now() - previous.takenAt < HOT_MS;
-    return usedUpQuickly ? Math.min(previous.size * 2, this.maxBlock) : 1;
-  }
-
-  private async takeBlock(key: string, size: number): Promise<void> {
-    const takenAt = Date.now();
-    const [count, ttl] = (await this.options.redis.eval(
-      TAKE_BLOCK,
-      1,
-      this.prefix + key,
-      String(size),
-      String(this.windowMs),
-    )) as [number, number];
-    if (this.blocks.size > SWEEP_ABOVE) this.sweep(takenAt);
-    this.blocks.set(key, { next: count - size + 1, last: count, size, takenAt, resetAt: takenAt + ttl });
-  }
-
-  private sweep(now: number): void {
-    for (const [key, block] of this.blocks) if (block.resetAt <= now) this.blocks.delete(key);
-  }
+  return {
+    localKeys: false,
+    prefix,
+    init(rateLimitOptions) {
+      windowMs = rateLimitOptions.windowMs;
+    },
+    async increment(key) {
+      for (;;) {
+        const now = Date.now();
+        const block = blocks.get(key);
+        if (block && block.resetAt > now) {
+          if (block.next <= block.last) return hand(block, block.next++);
+          // Past the limit: every further hit of this window is refused, Redis need not count them.
+          if (block.last > limit) return hand(block, ++block.last);
+        }
+        await refill(key, block && block.resetAt > now ? block : undefined);
+      }
+    },
+    async decrement(key) {
+      await redis.decr(prefix + key);
+    },
+    async resetKey(key) {
+      blocks.delete(key);
+      await redis.del(prefix + key);
+    },
+    async get(key) {
+      const [count, ttl] = await Promise.all([redis.get(prefix + key), redis.pttl(prefix + key)]);
+      if (count === null) return undefined;
+      return { totalHits: Number(count), resetTime: new Date(Date.now() + Math.max(ttl, 0)) };
+    },
+  };
 }

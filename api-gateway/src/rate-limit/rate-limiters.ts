@@ -3,8 +3,8 @@ import type { RequestHandler } from 'express';
 import { rateLimit, type Logger as RateLimitLogger } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
-import { ObservedStore } from './fail-open-store';
-import { PreallocatingStore } from './preallocating-store';
+import { createObservedStore } from './fail-open-store';
+import { createPreallocatingStore } from './preallocating-store';
 
 export interface RateLimitSettings {
   windowMs: number;
@@ -56,12 +56,12 @@ function createLimiter(
 ): RequestHandler {
   const { logger, counters } = deps;
   // Blocks of hits taken from the shared Redis counter, not a round trip per request.
-  const shared = new PreallocatingStore({
+  const shared = createPreallocatingStore({
     redis: deps.redis,
     prefix: `${settings.keyPrefix}${name}:`,
     limit,
   });
-  const store = new ObservedStore(shared, {
+  const store = createObservedStore(shared, {
     onError: () => counters.storeErrors.inc({ limiter: name }),
     onOutage: (error) =>
       logger.error({ err: error, limiter: name }, 'rate-limit store unavailable: letting requests through'),

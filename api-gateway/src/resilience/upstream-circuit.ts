@@ -14,69 +14,75 @@ export interface CircuitSettings {
 
 type Task = () => Promise<void>;
 
+export interface UpstreamCircuit {
+  readonly upstream: string;
+  run(task: Task): Promise<void>;
+  onOpen(listener: () => void): void;
+  /** Any change of state: opened, half-open, closed. */
+  onChange(listener: () => void): void;
+  readonly state: CircuitState;
+  /** Seconds until an open circuit lets a request through again; the full reset time otherwise. */
+  retryAfterSeconds(): number;
+  shutdown(): void;
+}
+
 /**
  * One breaker per upstream. The breaker wraps "forward this request" as a task; timeouts are the
  * proxy's job (it can tell a 504 from a 503 and abort the upstream request), so opossum's own
  * timeout is off. A client hanging up or sending its body too slowly is not the upstream's fault
  * and is not counted.
  */
-export class UpstreamCircuit {
-  private readonly breaker: CircuitBreaker<[Task], void>;
-  private openedAt = 0;
-
-  constructor(
-    readonly upstream: string,
-    private readonly settings: CircuitSettings,
-    logger: Logger,
-    recovery?: RecoveryProbe,
-  ) {
-    this.breaker = new CircuitBreaker((task: Task) => task(), {
-      ...settings,
-      timeout: false,
-      errorFilter: isClientFailure,
-    });
-    this.breaker.on('open', () => {
-      this.openedAt = Date.now();
-      logger.warn({ upstream, resetMs: settings.resetTimeout }, 'circuit opened: failing fast');
-    });
-    this.breaker.on('halfOpen', () => logger.info({ upstream }, 'circuit half-open: trying one request'));
-    this.breaker.on('close', () => logger.info({ upstream }, 'circuit closed: upstream recovered'));
-    if (recovery) {
-      closeWhenReady(this.breaker, recovery, () =>
-        logger.info({ upstream }, 'upstream ready again: closing its circuit'),
-      );
-    }
+export function createUpstreamCircuit(
+  upstream: string,
+  settings: CircuitSettings,
+  logger: Logger,
+  recovery?: RecoveryProbe,
+): UpstreamCircuit {
+  const breaker = new CircuitBreaker((task: Task) => task(), {
+    ...settings,
+    timeout: false,
+    errorFilter: isClientFailure,
+  });
+  let openedAt = 0;
+  breaker.on('open', () => {
+    openedAt = Date.now();
+    logger.warn({ upstream, resetMs: settings.resetTimeout }, 'circuit opened: failing fast');
+  });
+  breaker.on('halfOpen', () => logger.info({ upstream }, 'circuit half-open: trying one request'));
+  breaker.on('close', () => logger.info({ upstream }, 'circuit closed: upstream recovered'));
+  if (recovery) {
+    closeWhenReady(breaker, recovery, () =>
+      logger.info({ upstream }, 'upstream ready again: closing its circuit'),
+    );
   }
 
-  run(task: Task): Promise<void> {
-    return this.breaker.fire(task);
-  }
-
-  onOpen(listener: () => void): void {
-    this.breaker.on('open', listener);
-  }
-
-  /** Any change of state: opened, half-open, closed. */
-  onChange(listener: () => void): void {
-    this.breaker.on('open', listener);
-    this.breaker.on('halfOpen', listener);
-    this.breaker.on('close', listener);
-  }
-
-  get state(): CircuitState {
-    if (this.breaker.opened) return 'open';
-    if (this.breaker.halfOpen) return 'half_open';
+  const stateNow = (): CircuitState => {
+    if (breaker.opened) return 'open';
+    if (breaker.halfOpen) return 'half_open';
     return 'closed';
-  }
+  };
 
-  /** Seconds until an open circuit lets a request through again; the full reset time otherwise. */
-  retryAfterSeconds(): number {
-    const resetMs = this.settings.resetTimeout;
-    const remainingMs = this.state === 'open' ? this.openedAt + resetMs - Date.now() : resetMs;
-    return Math.max(1, Math.ceil(remainingMs / 1000));
-  }
-
-  shutdown(): void {
-    this.breaker.shutdown();
-  }
+  return {
+    upstream,
+    run: (task) => breaker.fire(task),
+    onOpen(listener) {
+      breaker.on('open', listener);
+    },
+    onChange(listener) {
+      breaker.on('open', listener);
+      breaker.on('halfOpen', listener);
+      breaker.on('close', listener);
+    },
+    get state() {
+      return stateNow();
+    },
+    retryAfterSeconds() {
+      const resetMs = settings.resetTimeout;
+      const remainingMs = stateNow() === 'open' ? openedAt + resetMs - Date.now() : resetMs;
+      return Math.max(1, Math.ceil(remainingMs / 1000));
+    },
+    shutdown() {
+      breaker.shutdown();
+    },
+  };
 }

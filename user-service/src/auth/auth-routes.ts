@@ -1,9 +1,11 @@
-import { HttpError, isDuplicateKey, parseInput } from '@ecom/service-kit';
+import { parseInput } from '@ecom/service-kit';
 import { Router } from 'express';
 import type { UserServiceConfig } from '../config';
 import type { UserMetrics } from '../metrics';
 import type { UserStore } from '../users/user-store';
 import { loginBody, refreshBody, registerBody } from '../users/user-schemas';
+import { InvalidCredentials } from './auth-errors';
+import { checkCredentials } from './check-credentials';
 import { clientGoneSignal } from './client-gone';
 import type { PasswordHasher } from './passwords';
 import { refreshSession } from './refresh-session';
@@ -18,8 +20,6 @@ export interface AuthRouteDeps {
   userMetrics: UserMetrics;
 }
 
-const INVALID_CREDENTIALS = 'Invalid email or password';
-
 export function authRoutes(deps: AuthRouteDeps): Router {
   const { userStore, passwords, refreshTokens, userMetrics, config } = deps;
   const router = Router();
@@ -27,24 +27,25 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   router.post('/register', async (req, res) => {
     const input = parseInput(registerBody, req.body, 'body');
     const passwordHash = await passwords.hash(input.password, clientGoneSignal(res));
-    const user = await userStore
-      .create({ email: input.email, name: input.name, passwordHash, role: 'customer' })
-      .catch((error: unknown) => {
-        if (isDuplicateKey(error)) throw HttpError.conflict('An account with this email already exists');
-        throw error;
-      });
+    const user = await userStore.create({
+      email: input.email,
+      name: input.name,
+      passwordHash,
+      role: 'customer',
+    });
     userMetrics.registrations.inc();
     res.status(201).json(await startSession(user, refreshTokens, config));
   });
 
   router.post('/login', async (req, res) => {
     const input = parseInput(loginBody, req.body, 'body');
-    const user = await userStore.findByEmail(input.email);
-    const valid = await passwords.verify(input.password, user?.passwordHash, clientGoneSignal(res));
-    if (!user || !valid) {
-      userMetrics.logins.inc({ outcome: 'failure' });
-      throw HttpError.unauthorized(INVALID_CREDENTIALS);
-    }
+    const user = await checkCredentials(input, { users: userStore, passwords }, clientGoneSignal(res)).catch(
+      (error: unknown) => {
+        // Only a refused password counts as a failed login; a busy queue or a caller gone does not.
+        if (error instanceof InvalidCredentials) userMetrics.logins.inc({ outcome: 'failure' });
+        throw error;
+      },
+    );
     userMetrics.logins.inc({ outcome: 'success' });
     res.json(await startSession(user, refreshTokens, config));
   });

@@ -1,6 +1,6 @@
-import { HttpError } from '@ecom/service-kit';
 import type { UserServiceConfig } from '../config';
 import type { UserStore } from '../users/user-store';
+import { InvalidRefreshToken } from './auth-errors';
 import type { RefreshTokenStore } from './refresh-tokens';
 import { type Session, startSession } from './sessions';
 
@@ -20,7 +20,7 @@ export async function refreshSession(
   const { users, refreshTokens, config } = deps;
   const userId = await refreshTokens.ownerOf(token);
   const user = await users.byId(userId);
-  if (!user) throw HttpError.unauthorized('Invalid or expired refresh token');
+  if (!user) throw new InvalidRefreshToken();
   const session = await startSession(user, refreshTokens, config);
   await refreshTokens.consume(token, session.refreshToken);
   return session;

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { HttpError, type Redis } from '@ecom/service-kit';
+import type { Redis } from '@ecom/service-kit';
+import { InvalidRefreshToken, SessionStoreUnavailable } from './auth-errors';
 
 /**
  * Refresh tokens are opaque random strings; Redis keeps only their SHA-256 so a leaked Redis
@@ -54,16 +55,11 @@ redis.call('DEL', set)
 return {0, reusedBy}
 `;
 
-const invalidToken = () => HttpError.unauthorized('Invalid or expired refresh token');
-
 async function redisCall<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    throw new HttpError(503, 'Session store unavailable, try again shortly', {
-      headers: { 'Retry-After': '5' },
-      cause: error,
-    });
+    throw new SessionStoreUnavailable(error);
   }
 }
 
@@ -105,7 +101,7 @@ export function createRefreshTokenStore(redis: Redis, ttlSeconds: number): Refre
 
     async ownerOf(token) {
       const [live, owner] = await spend(token, 'check');
-      if (!live || !owner) throw invalidToken();
+      if (!live || !owner) throw new InvalidRefreshToken();
       return owner;
     },
 
@@ -113,7 +109,7 @@ export function createRefreshTokenStore(redis: Redis, ttlSeconds: number): Refre
       const [live] = await spend(token, 'spend');
       if (live) return;
       await revoke(replacement);
-      throw invalidToken();
+      throw new InvalidRefreshToken();
     },
 
     revoke,

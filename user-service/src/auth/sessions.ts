@@ -1,5 +1,6 @@
 import type { UserServiceConfig } from '../config';
-import { type PublicUser, toPublicUser, type UserDocument } from '../users/user-model';
+import { type PublicUser, toPublicUser } from '../users/public-user';
+import type { UserDocument } from '../users/user-store';
 import type { RefreshTokenStore } from './refresh-tokens';
 
 export interface Session {

@@ -1,4 +1,5 @@
-import { ConfigError, isDuplicateKey, type Logger } from '@ecom/service-kit';
+import { ConfigError, type Logger } from '@ecom/service-kit';
+import { EmailTaken } from './user-errors';
 import type { UserStore } from './user-store';
 
 export interface AdminAccount {
@@ -33,7 +34,7 @@ export async function ensureAdminAccount(
       return;
     } catch (error) {
       // Two replicas raced to create it: the winner's account is checked below.
-      if (!isDuplicateKey(error)) throw error;
+      if (!(error instanceof EmailTaken)) throw error;
       existing = await store.findByEmail(email);
     }
   }

@@ -13,15 +13,6 @@ export interface User {
 export type UserDocument = HydratedDocument<User>;
 export type UserModel = Model<User>;
 
-export interface PublicUser {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
 const userSchema = new Schema<User>(
   {
     email: { type: String, required: true, unique: true, lowercase: true, trim: true },
@@ -41,17 +32,7 @@ const userSchema = new Schema<User>(
   },
 );
 
-export function toPublicUser(user: UserDocument): PublicUser {
-  return {
-    id: user.id as string,
-    email: user.email,
-    name: user.name,
-    role: user.role,
-    createdAt: user.createdAt,
-    updatedAt: user.updatedAt,
-  };
-}
-
+/** Only the user store builds the model: every read and write of users goes through it. */
 export function createUserModel(connection: Connection): UserModel {
   return connection.model<User>('User', userSchema);
 }

@@ -18,6 +18,14 @@ export async function startUserService(env: Record<string, string> = {}): Promis
   return createUserService(config, { redisKeyPrefix: `${uniqueName('t')}:` });
 }
 
+/**
+ * The users collection itself, for what a test checks beneath the store (how many accounts an
+ * email has: the store's unique index is what is under test).
+ */
+export function usersCollection(service: UserServiceUnderTest) {
+  return service.connection.collection('users');
+}
+
 export function newEmail(): string {
   return `${uniqueName('user-')}@example.com`;
 }
