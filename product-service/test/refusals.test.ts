@@ -10,6 +10,8 @@ import {
   newOrderId,
   type TestService,
   useProductService,
+  storedProducts,
+  storedReservations,
 } from './support/product-service';
 
 let service: TestService;
@@ -159,9 +161,7 @@ describe('reservation refusals', () => {
     await reserve(orderId, [{ productId: product.id, quantity: 1 }]).expect(201);
     const before = await counted('inventory_releases_total', 'order_placed');
     // What reading the order's signed order.created does (see the order-events tests).
-    await service.connection
-      .collection<{ _id: string }>('reservations')
-      .updateOne({ _id: orderId }, { $set: { placed: true } });
+    await storedReservations(service).updateOne({ _id: orderId }, { $set: { placed: true } });
     expect(refusal(await release(orderId))).toEqual({
       status: 409,
       error: 'The order was placed: its reservation goes back when the order is cancelled, not on request',
@@ -174,7 +174,7 @@ describe('reservation refusals', () => {
     const product = await createProduct(service, { stock: 3 });
     const orderId = newOrderId();
     // What a take of the same order in flight leaves on the product: its marker, with its units.
-    await service.connection.collection('products').updateOne(
+    await storedProducts(service).updateOne(
       { _id: new Types.ObjectId(product.id) },
       {
         $inc: { stock: -1 },
