@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { mergeItems } from '../inventory/inventory';
 import { ProductsUnavailable, type UnavailableItem } from '../inventory/inventory-errors';
 import { reservationRequestSchema } from '../inventory/inventory-schemas';
-import type { ReservationFields, ReservedItem } from '../inventory/reservation-model';
+import type { ReservationFields, ReservedItem } from '../inventory/reservation-fields';
 import { createStockStore } from '../inventory/stock-store';
 import { INSERT_BATCH_SIZE } from '../storage/batch-insert';
 

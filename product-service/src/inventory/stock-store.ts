@@ -5,12 +5,8 @@ import { type Connection, type mongo, Types } from 'mongoose';
 import { insertInBatches } from '../storage/batch-insert';
 import { InventoryBusy, OrderIdReused, OrderPlaced, ReservationReleased } from './inventory-errors';
 import type { RequestedItem } from './inventory-schemas';
-import {
-  type ReservationFields,
-  type ReservationLine,
-  type ReservedItem,
-  reservationModel,
-} from './reservation-model';
+import type { ReservationFields, ReservationLine, ReservedItem } from './reservation-fields';
+import { reservationModel } from './reservation-model';
 import {
   type GiveBackCaller,
   type GiveBackResult,

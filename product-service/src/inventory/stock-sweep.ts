@@ -1,7 +1,7 @@
 import { createBackgroundLoop, type Logger } from '@ecom/service-kit';
 import type { CatalogCache } from '../cache/catalog-cache';
 import type { CatalogMetrics } from '../metrics';
-import type { ReservationFields } from './reservation-model';
+import type { ReservationFields } from './reservation-fields';
 import type { HoldMarker, StockChange, StockStore } from './stock-store';
 
 export interface StockSweepOptions {

@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import type { RequestedItem } from './inventory-schemas';
-import type { ReservationFields, ReservationLine } from './reservation-model';
+import type { ReservationFields, ReservationLine } from './reservation-fields';
 
 /** Units one take call holds on a product for an order (a product's `holds` entry). */
 export interface HoldMarker {
