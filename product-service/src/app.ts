@@ -8,13 +8,15 @@ import {
 } from '@ecom/service-kit';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
+import { adminOnly } from './auth/http-auth';
+import type { CategoryCatalog } from './categories/category-catalog';
 import { categoryRouter } from './categories/category-routes';
 import type { ProductConfig } from './config';
-import { adminOnly } from './http-auth';
+import type { Inventory } from './inventory/inventory';
 import { inventoryRouter } from './inventory/inventory-routes';
 import { productRoutesDoc } from './openapi';
+import type { ProductCatalog } from './products/product-catalog';
 import { productRouter } from './products/product-routes';
-import type { Services } from './services';
 
 export interface AppDeps {
   config: ProductConfig;
@@ -22,12 +24,14 @@ export interface AppDeps {
   metrics: ServiceMetrics;
   lifecycle?: Lifecycle;
   connection: Connection;
-  services: Services;
+  products: ProductCatalog;
+  categories: CategoryCatalog;
+  inventory: Inventory;
 }
 
 /** Builds the HTTP app from its dependencies; never listens (main.ts does, tests use supertest). */
 export function createApp(deps: AppDeps): Express {
-  const { config, services } = deps;
+  const { config } = deps;
   const admin = adminOnly(config, deps.logger);
   return createHttpApp(
     {
@@ -47,9 +51,9 @@ export function createApp(deps: AppDeps): Express {
         '/openapi.json',
         openApiHandler({ title: 'product-service', version: '1.0.0' }, productRoutesDoc),
       );
-      app.use('/products', productRouter(services.products, admin));
-      app.use('/categories', categoryRouter(services.categories, admin));
-      app.use('/inventory', inventoryRouter(services.inventory, config.INTERNAL_TOKEN));
+      app.use('/products', productRouter(deps.products, admin));
+      app.use('/categories', categoryRouter(deps.categories, admin));
+      app.use('/inventory', inventoryRouter(deps.inventory, config.INTERNAL_TOKEN));
     },
   );
 }

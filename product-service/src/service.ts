@@ -11,12 +11,18 @@ import {
 } from '@ecom/service-kit';
 import type { Connection } from 'mongoose';
 import { createApp } from './app';
+import { type CatalogCache, createCatalogCache } from './cache/catalog-cache';
+import { type CategoryCatalog, createCategoryCatalog } from './categories/category-catalog';
+import { type CategoryStore, createCategoryStore } from './categories/category-store';
 import type { ProductConfig } from './config';
-import { OrderEventsConsumer } from './inventory/order-events-consumer';
-import type { StockSweepOptions } from './inventory/stock-sweep';
-import { createModels, type Models } from './models';
+import type { Inventory } from './inventory/inventory';
+import { createInventoryComponent } from './inventory/inventory-component';
+import type { StockStore } from './inventory/stock-store';
+import type { StockSweep, StockSweepOptions } from './inventory/stock-sweep';
+import { type CatalogMetrics, createCatalogMetrics } from './metrics';
+import { createProductCatalog, type ProductCatalog } from './products/product-catalog';
+import { createProductStore, type ProductStore } from './products/product-store';
 import { ensureDefaultCategories } from './seed/default-categories';
-import { createServices, type Services } from './services';
 
 export interface ProductServiceOptions extends RootOptions {
   /** How long a call waits for another call working on the same order (tests shorten it). */
@@ -30,15 +36,23 @@ export interface ProductServiceOptions extends RootOptions {
 export interface ProductService extends ServiceRoot {
   config: ProductConfig;
   connection: Connection;
-  models: Models;
-  services: Services;
   /** The cache client, with the configured key prefix. */
   redis: Redis;
+  cache: CatalogCache;
+  catalogMetrics: CatalogMetrics;
+  productStore: ProductStore;
+  categoryStore: CategoryStore;
+  stockStore: StockStore;
+  products: ProductCatalog;
+  categories: CategoryCatalog;
+  inventory: Inventory;
+  sweep: StockSweep;
 }
 
 /**
- * The composition root: connects MongoDB and Redis, creates the indexes and the default categories,
- * and builds the app. start() adds the order-events consumer and the stock bookkeeping loops.
+ * The composition root: connects MongoDB and Redis, builds the stores (each creates its model and
+ * indexes), the default categories and the app. start() adds the order-events consumer and the
+ * stock bookkeeping loops.
  */
 export async function createProductService(
   config: ProductConfig,
@@ -47,7 +61,6 @@ export async function createProductService(
   const basics = serviceBasics('product-service', config, options);
   const { logger, metrics, lifecycle } = basics;
   const connection = await openMongoStorage(config, basics);
-  const models = await createModels(connection);
   // A hung Redis must not hang requests: cache commands give up after a second and fall back.
   const redis = createRedis(config.REDIS_URL, {
     logger,
@@ -57,47 +70,63 @@ export async function createProductService(
   await connectRedis(redis, logger, 5).catch((error: unknown) =>
     logger.warn({ err: error }, 'starting without Redis: the cache is bypassed until it answers'),
   );
-
-  const services = createServices({
-    config,
-    models,
-    redis,
-    logger,
-    registry: metrics.registry,
-    orderWaitMs: options.orderWaitMs,
-    sweep: options.sweep,
+  const catalogMetrics = createCatalogMetrics(metrics.registry);
+  const cache = createCatalogCache(redis, logger, catalogMetrics, {
+    product: config.CACHE_TTL_PRODUCT_SECONDS,
+    list: config.CACHE_TTL_LIST_SECONDS,
+    category: config.CACHE_TTL_CATEGORY_SECONDS,
   });
-  const app = createApp({ config, logger, metrics, lifecycle, connection, services });
-  if (config.DEFAULT_CATEGORIES === 'on') {
-    const created = await ensureDefaultCategories(models, services.cache);
-    if (created > 0) logger.info({ created }, 'empty catalog: default categories created');
-  }
 
-  const startConsumer = () => {
-    // Blocking stream reads need their own connection; the stream name is shared, so no prefix.
-    const consumer = new OrderEventsConsumer(
-      // A blocking read in a pipeline would hold back every command queued behind it.
-      createRedis(config.REDIS_URL, { logger, overrides: { enableAutoPipelining: false } }),
-      services.inventory,
+  const [productStore, categoryStore, stock] = await Promise.all([
+    createProductStore(connection),
+    createCategoryStore(connection),
+    createInventoryComponent({
+      connection,
+      cache,
+      metrics: catalogMetrics,
       logger,
-      services.metrics,
-      {
+      orderWaitMs: options.orderWaitMs,
+      sweep: options.sweep,
+      events: {
+        redisUrl: config.REDIS_URL,
         stream: config.ORDER_EVENTS_STREAM,
         group: config.ORDER_EVENTS_GROUP,
         consumer: config.ORDER_EVENTS_CONSUMER,
         signingKey: config.INTERNAL_TOKEN,
         blockMs: options.eventsBlockMs,
       },
-    );
-    consumer.start();
-    return () => consumer.stop();
-  };
+    }),
+  ]);
+  const products = createProductCatalog({ products: productStore, categories: categoryStore, cache });
+  const categories = createCategoryCatalog({ categories: categoryStore, products: productStore, cache });
+  const { inventory, sweep } = stock;
+
+  const app = createApp({ config, logger, metrics, lifecycle, connection, products, categories, inventory });
+  if (config.DEFAULT_CATEGORIES === 'on') {
+    const created = await ensureDefaultCategories(categoryStore, cache);
+    if (created > 0) logger.info({ created }, 'empty catalog: default categories created');
+  }
+
   const root = serviceRoot({
     ...basics,
     app,
     config,
-    startBackground: () => [services.sweep.start(), startConsumer()],
+    startBackground: () => stock.startBackground(),
     clients: [() => closeRedis(redis), () => connection.close()],
   });
-  return { ...root, config, connection, models, services, redis };
+  return {
+    ...root,
+    config,
+    connection,
+    redis,
+    cache,
+    catalogMetrics,
+    productStore,
+    categoryStore,
+    stockStore: stock.stock,
+    products,
+    categories,
+    inventory,
+    sweep,
+  };
 }

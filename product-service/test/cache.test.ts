@@ -72,7 +72,7 @@ describe('with Redis up', () => {
 
     const after = await service.http.get(`/products/${product.id}`);
     expect(after.headers['x-cache']).toBe('HIT');
-    const stored = await service.models.products.findById(product.id).lean();
+    const stored = await service.productStore.byId(product.id);
     expect(after.body.stock).toBe(3);
     expect(stored!.stock).toBe(3);
     expect(after.body.updatedAt).toBe(stored!.updatedAt.toISOString());

@@ -42,7 +42,9 @@ describe('categories', () => {
       .send({ name: name.toUpperCase() });
     expect(again.status).toBe(409);
     expect(again.body.error).toBe('A category with this name already exists');
-    expect(await service.models.categories.countDocuments({ nameKey: name.toLowerCase() })).toBe(1);
+    expect(
+      await service.connection.collection('categories').countDocuments({ nameKey: name.toLowerCase() }),
+    ).toBe(1);
   });
 
   it('when writes come without an admin token, then 401 or 403', async () => {

@@ -15,7 +15,7 @@ afterAll(async () => {
 
 describe('default categories of a fresh catalog', () => {
   it("when the catalog is empty, then the original API's documented product example answers 201", async () => {
-    expect(await ensureDefaultCategories(fresh.models, fresh.services.cache)).toBeGreaterThanOrEqual(5);
+    expect(await ensureDefaultCategories(fresh.categoryStore, fresh.cache)).toBeGreaterThanOrEqual(5);
 
     const response = await fresh.http.post('/products').set('Authorization', fresh.adminAuth).send({
       name: 'Product Name',
@@ -37,14 +37,14 @@ describe('default categories of a fresh catalog', () => {
   });
 
   it('when run again, then nothing is added', async () => {
-    const before = await fresh.models.categories.countDocuments();
-    expect(await ensureDefaultCategories(fresh.models, fresh.services.cache)).toBe(0);
-    expect(await fresh.models.categories.countDocuments()).toBe(before);
+    const before = await fresh.categoryStore.count();
+    expect(await ensureDefaultCategories(fresh.categoryStore, fresh.cache)).toBe(0);
+    expect(await fresh.categoryStore.count()).toBe(before);
   });
 
   it('when the catalog already has a category, then it is left as the admin made it', async () => {
     await createCategory(used, 'Only This One');
-    expect(await ensureDefaultCategories(used.models, used.services.cache)).toBe(0);
-    expect(await used.models.categories.countDocuments()).toBe(1);
+    expect(await ensureDefaultCategories(used.categoryStore, used.cache)).toBe(0);
+    expect(await used.categoryStore.count()).toBe(1);
   });
 });

@@ -11,6 +11,7 @@ import {
   startProductService,
   stockOf,
   type TestService,
+  storedReservations,
 } from './support/product-service';
 
 const INSTANCES = 3;
@@ -87,7 +88,7 @@ describe('concurrent reservations over several instances', () => {
     await Promise.all(
       orders.flatMap((orderId, i) => [reserve(i, orderId, product.id), release(i + 1, orderId)]),
     );
-    const reserved = await first().models.reservations.countDocuments({
+    const reserved = await storedReservations(first()).countDocuments({
       _id: { $in: orders },
       status: 'reserved',
     });

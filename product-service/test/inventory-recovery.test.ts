@@ -12,6 +12,8 @@ import {
   stockOf,
   type TestService,
   useProductService,
+  storedProducts,
+  storedReservations,
 } from './support/product-service';
 
 const GRACE_MS = 1_000;
@@ -27,12 +29,12 @@ const reserve = (orderId: string, productId: string, quantity: number) =>
 const release = (orderId: string) =>
   service.http.delete(`/inventory/reservations/${orderId}`).set('X-Internal-Token', service.internalToken);
 const holdsOf = async (productId: string) =>
-  (await service.models.products.collection.findOne({ _id: new Types.ObjectId(productId) }))?.holds ?? [];
+  (await storedProducts(service).findOne({ _id: new Types.ObjectId(productId) }))?.holds ?? [];
 
 /** The state a take leaves when its process dies after taking a product's units, before its insert. */
 async function crashedTake(productId: string, orderId: string, quantity: number, at = new Date()) {
-  await service.models.products.updateOne(
-    { _id: productId },
+  await storedProducts(service).updateOne(
+    { _id: new Types.ObjectId(productId) },
     {
       $inc: { stock: -quantity },
       $push: { holds: { orderId, call: 'crashed-call', quantity, at } },
@@ -50,11 +52,11 @@ describe('a take that died before inserting its reservation', () => {
     await crashedTake(taken.id, orderId, 4, longAgo());
     expect(await stockOf(service, taken.id)).toBe(6);
 
-    expect(await service.services.sweep.recover()).toBeGreaterThanOrEqual(1);
+    expect(await service.sweep.recover()).toBeGreaterThanOrEqual(1);
     expect(await stockOf(service, taken.id)).toBe(10);
     expect(await holdsOf(taken.id)).toEqual([]);
     // Again, and a release, and a late reserve: nothing more comes back, nothing is taken.
-    await service.services.sweep.recover();
+    await service.sweep.recover();
     expect((await release(orderId)).status).toBe(200);
     const late = await reserve(orderId, taken.id, 4);
     expect(late.status).toBe(409);
@@ -66,10 +68,10 @@ describe('a take that died before inserting its reservation', () => {
     const product = await createProduct(service, { stock: 10 });
     const orderId = newOrderId();
     await crashedTake(product.id, orderId, 2);
-    await service.services.sweep.recover();
+    await service.sweep.recover();
     expect(await stockOf(service, product.id)).toBe(8);
     expect(await holdsOf(product.id)).toHaveLength(1);
-    expect(await service.services.stock.get(orderId)).toBeNull();
+    expect(await service.stockStore.get(orderId)).toBeNull();
   });
 
   it('when the order is released, then the tombstone comes first and exactly the units taken come back', async () => {
@@ -83,7 +85,7 @@ describe('a take that died before inserting its reservation', () => {
     expect(released.body).toMatchObject({ orderId, status: 'released', items: [] });
     expect([await stockOf(service, taken.id), await stockOf(service, untouched.id)]).toEqual([10, 10]);
     expect((await release(orderId)).headers['idempotent-replayed']).toBe('true');
-    await service.services.sweep.recover();
+    await service.sweep.recover();
     expect(await stockOf(service, taken.id)).toBe(10);
   });
 
@@ -102,7 +104,7 @@ describe('a take stalled between its stock take and its reservation insert', () 
   it('when the recovery put its units back meanwhile, then its late insert fails and it puts nothing back twice', async () => {
     const product = await createProduct(service, { stock: 10 });
     const orderId = newOrderId();
-    const reservations = service.models.reservations.collection;
+    const reservations = storedReservations(service);
     const insertOne = reservations.insertOne.bind(reservations);
     let stalled!: () => void;
     const reached = new Promise<void>((resolve) => {
@@ -124,7 +126,7 @@ describe('a take stalled between its stock take and its reservation insert', () 
       expect(await stockOf(service, product.id)).toBe(6);
 
       await sleep(GRACE_MS + 50);
-      await service.services.sweep.recover();
+      await service.sweep.recover();
       expect(await stockOf(service, product.id)).toBe(10);
 
       stalled();
@@ -132,7 +134,7 @@ describe('a take stalled between its stock take and its reservation insert', () 
       expect(response.status).toBe(409);
       expect(response.body.details.reason).toBe('released');
       expect(await stockOf(service, product.id)).toBe(10);
-      await service.services.sweep.recover();
+      await service.sweep.recover();
       expect(await stockOf(service, product.id)).toBe(10);
       expect(await holdsOf(product.id)).toEqual([]);
     } finally {
@@ -146,7 +148,7 @@ describe('a take repeated after its reservation was made', () => {
     const product = await createProduct(service, { stock: 10 });
     const orderId = newOrderId();
     const first = await reserve(orderId, product.id, 3);
-    await service.services.sweep.flushMarkers();
+    await service.sweep.flushMarkers();
     expect(await holdsOf(product.id)).toEqual([]);
 
     const again = await reserve(orderId, product.id, 3);
@@ -167,7 +169,7 @@ describe('a take repeated after its reservation was made', () => {
     await reserve(orderId, product.id, 3);
     expect(await holdsOf(product.id)).toHaveLength(1);
     await sleep(GRACE_MS + 50);
-    await service.services.sweep.recover();
+    await service.sweep.recover();
     expect(await holdsOf(product.id)).toEqual([]);
     expect(await stockOf(service, product.id)).toBe(7);
   });
@@ -189,9 +191,9 @@ describe('a release that died midway', () => {
         ],
       });
     // The state a process leaves when it dies after restoring the first product.
-    await service.models.reservations.updateOne({ _id: orderId }, { $set: { status: 'releasing' } });
-    await service.models.products.updateOne(
-      { _id: done.id },
+    await storedReservations(service).updateOne({ _id: orderId }, { $set: { status: 'releasing' } });
+    await storedProducts(service).updateOne(
+      { _id: new Types.ObjectId(done.id) },
       { $inc: { stock: 2 }, $push: { releases: orderId } },
     );
 
@@ -204,7 +206,7 @@ describe('a release that died midway', () => {
 describe('the sweep as a background loop', () => {
   it('when it runs, then the markers of completed reservations go within a flush or two', async () => {
     const product = await createProduct(service, { stock: 10 });
-    const stop = service.services.sweep.start();
+    const stop = service.sweep.start();
     try {
       expect((await reserve(newOrderId(), product.id, 1)).status).toBe(201);
       const deadline = Date.now() + 3_000;

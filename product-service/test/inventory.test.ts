@@ -6,6 +6,8 @@ import {
   useProductService,
   stockOf,
   type TestService,
+  storedProducts,
+  storedReservations,
 } from './support/product-service';
 
 let service: TestService;
@@ -17,10 +19,10 @@ const reserve = (body: unknown) =>
     .set('X-Internal-Token', service.internalToken)
     .send(body as object);
 /** What the consumer records when it reads a placed order's signed order.created (see order-events.test.ts). */
-const markPlaced = (orderId: string) => service.services.inventory.placed([orderId]);
+const markPlaced = (orderId: string) => service.inventory.placed([orderId]);
 /** The product's `holds` markers as stored (the API never shows them). */
 const holdsOf = async (productId: string) =>
-  (await service.models.products.collection.findOne({ _id: new Types.ObjectId(productId) }))?.holds ?? [];
+  (await storedProducts(service).findOne({ _id: new Types.ObjectId(productId) }))?.holds ?? [];
 const release = (orderId: string) =>
   service.http.delete(`/inventory/reservations/${orderId}`).set('X-Internal-Token', service.internalToken);
 
@@ -77,7 +79,7 @@ describe('reserving', () => {
     expect(fetched.body).toEqual(response.body);
     // The take's markers stay until the sweep's next flush removes them, in one command for all.
     expect(await holdsOf(lamp.id)).toHaveLength(1);
-    await service.services.sweep.flushMarkers();
+    await service.sweep.flushMarkers();
     expect(await holdsOf(lamp.id)).toEqual([]);
     expect(await holdsOf(mug.id)).toEqual([]);
   });
@@ -198,7 +200,7 @@ describe('releasing', () => {
     expect(again.status).toBe(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(await stockOf(service, product.id)).toBe(5);
-    const raw = await service.models.products.findById(product.id).select('+holds +releases').lean();
+    const raw = await storedProducts(service).findOne({ _id: new Types.ObjectId(product.id) });
     expect(raw?.releases ?? []).toEqual([]);
   });
 
@@ -229,7 +231,7 @@ describe('releasing', () => {
     for (const id of ['undefined', '6f9c1f0e-5b7a-4c1e-9d2a-3f4b5c6d7e8f', 'a'.repeat(23)]) {
       const response = await release(id);
       expect(response.status).toBe(400);
-      expect(await service.models.reservations.exists({ _id: id })).toBeNull();
+      expect(await storedReservations(service).findOne({ _id: id })).toBeNull();
     }
   });
 
@@ -258,7 +260,7 @@ describe('releasing through the internal route', () => {
       .set('X-Internal-Token', service.internalToken);
     expect(stored.body.status).toBe('reserved');
     // The order's cancellation still gives the stock back.
-    await service.services.inventory.release(orderId);
+    await service.inventory.release(orderId);
     expect(await stockOf(service, product.id)).toBe(5);
   });
 
@@ -300,12 +302,12 @@ describe('database commands', () => {
 
   it('when the sweep flushes the markers of many orders, then that is one command', async () => {
     const products = await Promise.all([1, 2].map(() => createProduct(service, { stock: 5 })));
-    await service.services.sweep.flushMarkers();
+    await service.sweep.flushMarkers();
     for (const product of [...products, ...products]) {
       await reserve({ orderId: newOrderId(), items: [{ productId: product.id, quantity: 1 }] });
     }
     const before = await commandsSent();
-    await service.services.sweep.flushMarkers();
+    await service.sweep.flushMarkers();
     expect((await commandsSent()) - before).toBe(1);
     expect(await holdsOf(products[0]!.id)).toEqual([]);
     expect(await holdsOf(products[1]!.id)).toEqual([]);

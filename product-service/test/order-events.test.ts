@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, createRedis, type Redis, signEventFields } from '@ecom/service-kit';
 import { redisUrl, uniqueName } from '@ecom/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderEventsConsumer } from '../src/inventory/order-events-consumer';
+import { createOrderEventsConsumer, type OrderEventsConsumer } from '../src/inventory/order-events-consumer';
 import {
   createProduct,
   newOrderId,
@@ -46,11 +46,13 @@ const pendingCount = async () => ((await publisher.xpending(stream, group)) as [
 
 /** A replica's consumer, with short timings so the tests do not wait for the production ones. */
 function startConsumer(name: string): OrderEventsConsumer {
-  const started = new OrderEventsConsumer(
-    createRedis(redisUrl(), { logger }),
-    service.services.inventory,
-    logger,
-    service.services.metrics,
+  const started = createOrderEventsConsumer(
+    {
+      redis: createRedis(redisUrl(), { logger }),
+      inventory: service.inventory,
+      logger,
+      metrics: service.catalogMetrics,
+    },
     {
       stream,
       group,
@@ -188,11 +190,13 @@ describe('order events', () => {
     // The previous incarnation of replica-c read the entry and stopped before acknowledging it.
     await publisher.xreadgroup('GROUP', group, 'replica-c', 'COUNT', 10, 'STREAMS', stream, '>');
 
-    consumer = new OrderEventsConsumer(
-      createRedis(redisUrl(), { logger }),
-      service.services.inventory,
-      logger,
-      service.services.metrics,
+    consumer = createOrderEventsConsumer(
+      {
+        redis: createRedis(redisUrl(), { logger }),
+        inventory: service.inventory,
+        logger,
+        metrics: service.catalogMetrics,
+      },
       // Claiming abandoned entries is far off: only re-reading its own pending entries can help.
       {
         stream,

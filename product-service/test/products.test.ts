@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { forgedTokens, uniqueName } from '@ecom/test-support';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -6,6 +7,7 @@ import {
   useProductService,
   type TestService,
   tokenKeys,
+  storedProducts,
 } from './support/product-service';
 
 let service: TestService;
@@ -41,7 +43,7 @@ describe('creating a product', () => {
       createdAt: isoDate,
       updatedAt: isoDate,
     });
-    const stored = await service.models.products.findById(response.body.id).lean();
+    const stored = await storedProducts(service).findOne({ _id: new Types.ObjectId(response.body.id) });
     expect(stored).toMatchObject({ priceCents: 1999, categoryKey: category.name.toLowerCase() });
   });
 
@@ -92,7 +94,7 @@ describe('creating a product', () => {
       .send({ name, price: 1, stock: 1, category: 'No Such Category' });
     expect(response.status).toBe(422);
     expect(response.body.error).toBe('Unknown category');
-    expect(await service.models.products.countDocuments({ name })).toBe(0);
+    expect(await storedProducts(service).countDocuments({ name })).toBe(0);
   });
 
   it('when the SKU is taken, then 409; products without SKU never collide', async () => {

@@ -7,14 +7,20 @@ useProductService((started) => (service = started));
 
 describe('demo catalog seed', () => {
   it('when run twice, then the catalog has at least 5 categories and 200 products, and the second run adds nothing', async () => {
-    const first = await seedCatalog(service.models, service.services.cache);
+    const first = await seedCatalog(
+      { categories: service.categoryStore, products: service.productStore },
+      service.cache,
+    );
     expect(first.categoriesCreated).toBeGreaterThanOrEqual(5);
     expect(first.productsCreated).toBeGreaterThanOrEqual(200);
 
-    const second = await seedCatalog(service.models, service.services.cache);
+    const second = await seedCatalog(
+      { categories: service.categoryStore, products: service.productStore },
+      service.cache,
+    );
     expect(second).toEqual({ categoriesCreated: 0, productsCreated: 0 });
-    expect(await service.models.categories.countDocuments()).toBe(first.categoriesCreated);
-    expect(await service.models.products.countDocuments()).toBe(first.productsCreated);
+    expect(await service.categoryStore.count()).toBe(first.categoriesCreated);
+    expect(await service.productStore.count()).toBe(first.productsCreated);
   });
 
   it('when seeded, then the API serves the catalog with categories, prices and stock filters', async () => {

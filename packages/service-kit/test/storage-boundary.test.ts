@@ -14,12 +14,8 @@ const sourceRoots = [
 /** Where MongoDB is written to: each aggregate's store, and the seeds that fill an empty catalog. */
 const STORAGE_MODULES = new Set([
   'product-service/src/inventory/stock-store.ts',
-  'product-service/src/products/product-catalog.ts',
-  'product-service/src/categories/category-catalog.ts',
-  'product-service/src/seed/default-categories.ts',
-  'product-service/src/seed/seed-catalog.ts',
-  // The seed command's report of what the catalog holds afterwards.
-  'product-service/src/seed/run-seed.ts',
+  'product-service/src/products/product-store.ts',
+  'product-service/src/categories/category-store.ts',
   'order-service/src/orders/order-store.ts',
   'order-service/src/holds/hold-store.ts',
   'user-service/src/users/user-store.ts',

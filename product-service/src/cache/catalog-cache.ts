@@ -81,66 +81,20 @@ function withLive(
  * Redis trouble never fails a request: the read goes to MongoDB, the outage is logged once, and
  * `product_cache_available` drops to 0 until a command succeeds again.
  */
-export class CatalogCache {
-  private degraded = false;
-
-  constructor(
-    private readonly redis: Redis,
-    private readonly logger: Logger,
-    private readonly metrics: CatalogMetrics,
-    readonly ttls: CacheTtls,
-  ) {}
-
+export interface CatalogCache {
+  readonly ttls: CacheTtls;
   /**
    * A cached catalog answer as JSON text. One MGET reads the current version with the entry (and,
    * for a single product, its live stock); a hit is the stored bytes with the live stock of the
    * products it shows laid over them, never parsed or serialised again. A miss loads, serialises
    * once and stores.
    */
-  async readJson<T>(request: JsonReadRequest<T>): Promise<JsonRead> {
-    const { cache, versionKey, dataKey, ownProductId } = request;
-    const keys = ownProductId ? [versionKey, dataKey, liveStockKey(ownProductId)] : [versionKey, dataKey];
-    let stored: Array<Buffer | null>;
-    try {
-      stored = await this.redis.mgetBuffer(...keys);
-      this.markHealthy();
-    } catch (error) {
-      this.markDegraded(error);
-      this.metrics.cacheRequests.inc({ cache, result: 'bypass' });
-      const json = JSON.stringify(await request.load());
-      return { json, hit: false, fingerprint: fingerprintOf(json) };
-    }
-    const version = stored[0]?.toString() ?? '0';
-    const entry = stored[1] ? decodeEntry(stored[1]) : undefined;
-    if (entry && entry.version === version) {
-      this.metrics.cacheRequests.inc({ cache, result: 'hit' });
-      const served = ownProductId
-        ? withLive(entry, [ownProductId], [stored[2] ?? null])
-        : await this.withLiveStock(entry);
-      return { ...served, hit: true, version };
-    }
-    this.metrics.cacheRequests.inc({ cache, result: 'miss' });
-    const value = await request.load();
-    const json = JSON.stringify(value);
-    const fingerprint = fingerprintOf(json);
-    const encoded = encodeEntry({ version, fingerprint, productIds: request.productIdsOf(value), json });
-    await this.redis.set(dataKey, encoded, 'EX', request.ttlSeconds).then(
-      () => this.markHealthy(),
-      (error: unknown) => this.markDegraded(error),
-    );
-    return { json, hit: false, version, fingerprint };
-  }
-
+  readJson<T>(request: JsonReadRequest<T>): Promise<JsonRead>;
   /**
    * Any write to products, after the database write has completed: their entries and every list
    * go stale, and their live stock is dropped (the next entry is built from the database).
    */
-  async productsChanged(productIds: string[]): Promise<void> {
-    const pipeline = this.bump(productIds, true);
-    if (productIds.length > 0) pipeline.del(...productIds.map(liveStockKey));
-    await this.exec(pipeline);
-  }
-
+  productsChanged(productIds: string[]): Promise<void>;
   /**
    * A reservation took stock or a release gave it back. Called while holding the products' locks,
    * so these writes land in the order the stock changed. Product entries stay valid and get the live
@@ -151,34 +105,51 @@ export class CatalogCache {
    * The live figure outlives every entry it may correct (its TTL is the longest entry TTL), so a
    * cached entry older than the last stock change is never served without it.
    */
-  async stockChanged(
+  stockChanged(
     changes: ReadonlyArray<{ id: string } & LiveStock>,
     availabilityChanged: boolean,
-  ): Promise<void> {
-    const pipeline = this.bump([], availabilityChanged);
-    const ttl = Math.max(this.ttls.product, this.ttls.list);
-    for (const { id, stock, updatedAt } of changes) {
-      pipeline.set(liveStockKey(id), JSON.stringify({ stock, updatedAt } satisfies LiveStock), 'EX', ttl);
-    }
-    await this.exec(pipeline);
+  ): Promise<void>;
+  categoriesChanged(): Promise<void>;
+}
+
+export function createCatalogCache(
+  redis: Redis,
+  logger: Logger,
+  metrics: CatalogMetrics,
+  ttls: CacheTtls,
+): CatalogCache {
+  let degraded = false;
+
+  function markDegraded(error: unknown): void {
+    if (degraded) return;
+    degraded = true;
+    metrics.cacheAvailable.set(0);
+    logger.warn({ err: error }, 'Redis cache unavailable; serving from MongoDB until it returns');
+  }
+
+  function markHealthy(): void {
+    if (!degraded) return;
+    degraded = false;
+    metrics.cacheAvailable.set(1);
+    logger.info('Redis cache available again');
   }
 
   /** The cached body with the live stock of those products whose stock changed since. */
-  private async withLiveStock(
+  async function withLiveStock(
     entry: CachedJson<Buffer>,
   ): Promise<{ json: string | Buffer; fingerprint: string }> {
     const ids = entry.productIds;
     if (ids.length === 0) return { json: entry.json, fingerprint: entry.fingerprint };
     try {
-      return withLive(entry, ids, await this.redis.mgetBuffer(...ids.map(liveStockKey)));
+      return withLive(entry, ids, await redis.mgetBuffer(...ids.map(liveStockKey)));
     } catch (error) {
-      this.markDegraded(error);
+      markDegraded(error);
       return { json: entry.json, fingerprint: entry.fingerprint };
     }
   }
 
-  private bump(productIds: string[], lists: boolean): ReturnType<Redis['multi']> {
-    const pipeline = this.redis.multi();
+  function bump(productIds: string[], lists: boolean): ReturnType<Redis['multi']> {
+    const pipeline = redis.multi();
     if (lists) pipeline.incr(versionKeys.productLists);
     for (const id of productIds) {
       const key = versionKeys.product(id);
@@ -187,31 +158,70 @@ export class CatalogCache {
     return pipeline;
   }
 
-  async categoriesChanged(): Promise<void> {
-    await this.exec(this.redis.multi().incr(versionKeys.categories));
-  }
-
-  private async exec(pipeline: ReturnType<Redis['multi']>): Promise<void> {
+  async function exec(pipeline: ReturnType<Redis['multi']>): Promise<void> {
     try {
       await pipeline.exec();
-      this.markHealthy();
+      markHealthy();
     } catch (error) {
       // Entries written before the outage may outlive it, until their TTL: logged, not fatal.
-      this.markDegraded(error);
+      markDegraded(error);
     }
   }
 
-  private markDegraded(error: unknown): void {
-    if (this.degraded) return;
-    this.degraded = true;
-    this.metrics.cacheAvailable.set(0);
-    this.logger.warn({ err: error }, 'Redis cache unavailable; serving from MongoDB until it returns');
-  }
+  return {
+    ttls,
 
-  private markHealthy(): void {
-    if (!this.degraded) return;
-    this.degraded = false;
-    this.metrics.cacheAvailable.set(1);
-    this.logger.info('Redis cache available again');
-  }
+    async readJson<T>(request: JsonReadRequest<T>): Promise<JsonRead> {
+      const { cache, versionKey, dataKey, ownProductId } = request;
+      const keys = ownProductId ? [versionKey, dataKey, liveStockKey(ownProductId)] : [versionKey, dataKey];
+      let stored: Array<Buffer | null>;
+      try {
+        stored = await redis.mgetBuffer(...keys);
+        markHealthy();
+      } catch (error) {
+        markDegraded(error);
+        metrics.cacheRequests.inc({ cache, result: 'bypass' });
+        const json = JSON.stringify(await request.load());
+        return { json, hit: false, fingerprint: fingerprintOf(json) };
+      }
+      const version = stored[0]?.toString() ?? '0';
+      const entry = stored[1] ? decodeEntry(stored[1]) : undefined;
+      if (entry && entry.version === version) {
+        metrics.cacheRequests.inc({ cache, result: 'hit' });
+        const served = ownProductId
+          ? withLive(entry, [ownProductId], [stored[2] ?? null])
+          : await withLiveStock(entry);
+        return { ...served, hit: true, version };
+      }
+      metrics.cacheRequests.inc({ cache, result: 'miss' });
+      const value = await request.load();
+      const json = JSON.stringify(value);
+      const fingerprint = fingerprintOf(json);
+      const encoded = encodeEntry({ version, fingerprint, productIds: request.productIdsOf(value), json });
+      await redis.set(dataKey, encoded, 'EX', request.ttlSeconds).then(
+        () => markHealthy(),
+        (error: unknown) => markDegraded(error),
+      );
+      return { json, hit: false, version, fingerprint };
+    },
+
+    async productsChanged(productIds) {
+      const pipeline = bump(productIds, true);
+      if (productIds.length > 0) pipeline.del(...productIds.map(liveStockKey));
+      await exec(pipeline);
+    },
+
+    async stockChanged(changes, availabilityChanged) {
+      const pipeline = bump([], availabilityChanged);
+      const ttl = Math.max(ttls.product, ttls.list);
+      for (const { id, stock, updatedAt } of changes) {
+        pipeline.set(liveStockKey(id), JSON.stringify({ stock, updatedAt } satisfies LiveStock), 'EX', ttl);
+      }
+      await exec(pipeline);
+    },
+
+    async categoriesChanged() {
+      await exec(redis.multi().incr(versionKeys.categories));
+    },
+  };
 }

@@ -1,17 +1,8 @@
-import { HttpError, isDuplicateKey, retryWriteConflicts } from '@ecom/service-kit';
-import type { Types } from 'mongoose';
 import { type CatalogCache, type JsonRead, versionKeys } from '../cache/catalog-cache';
-import type { Models } from '../models';
-import { categoryKey } from './category-model';
+import { CategoryHasProducts, CategoryNotFound } from './category-errors';
+import { categoryKey } from './category-key';
 import type { CategoryInput, CategoryView } from './category-schemas';
-
-interface CategoryRecord {
-  _id: Types.ObjectId;
-  name: string;
-  description?: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+import type { CategoryRecord, CategoryStore } from './category-store';
 
 function categoryView(record: CategoryRecord): CategoryView {
   return {
@@ -23,105 +14,86 @@ function categoryView(record: CategoryRecord): CategoryView {
   };
 }
 
-function duplicateName(error: unknown): never {
-  if (isDuplicateKey(error)) throw HttpError.conflict('A category with this name already exists');
-  throw error;
+/**
+ * What the category use cases need of the products (the product store has it): a narrow view, so
+ * categories do not depend on the products component, which depends on them.
+ */
+export interface ProductsOfCategories {
+  countInCategory(key: string): Promise<number>;
+  /** Moves the products of the category `oldKey` to the category `name`; returns their ids. */
+  moveToCategory(oldKey: string, name: string): Promise<string[]>;
 }
 
 export interface CategoryCatalogDeps {
-  models: Models;
-  cache: CatalogCache;
+  categories: CategoryStore;
+  products: ProductsOfCategories;
+  cache: Pick<CatalogCache, 'readJson' | 'ttls' | 'categoriesChanged' | 'productsChanged'>;
 }
 
-export class CategoryCatalog {
-  constructor(private readonly deps: CategoryCatalogDeps) {}
-
+/** Category reads (cache-aside) and admin writes, each followed by the cache invalidation it needs. */
+export interface CategoryCatalog {
   /** `{ items: [...] }` as JSON text, cached. */
-  list(): Promise<JsonRead> {
-    const { cache, models } = this.deps;
-    return cache.readJson({
-      cache: 'category_list',
-      versionKey: versionKeys.categories,
-      dataKey: 'categories:list',
-      ttlSeconds: cache.ttls.category,
-      productIdsOf: () => [],
-      load: async () => {
-        const records = await models.categories.find().sort({ nameKey: 1 }).lean<CategoryRecord[]>();
-        return { items: records.map(categoryView) };
-      },
-    });
-  }
-
-  get(id: string): Promise<JsonRead> {
-    const { cache, models } = this.deps;
-    return cache.readJson({
-      cache: 'category',
-      versionKey: versionKeys.categories,
-      dataKey: `categories:item:${id}`,
-      ttlSeconds: cache.ttls.category,
-      productIdsOf: () => [],
-      load: async () => {
-        const record = await models.categories.findById(id).lean<CategoryRecord>();
-        if (!record) throw HttpError.notFound('Category not found');
-        return categoryView(record);
-      },
-    });
-  }
-
-  async create(input: CategoryInput): Promise<CategoryView> {
-    const created = await retryWriteConflicts(() =>
-      this.deps.models.categories.create({
-        name: input.name,
-        nameKey: categoryKey(input.name),
-        description: input.description,
-      }),
-    ).catch(duplicateName);
-    await this.deps.cache.categoriesChanged();
-    return categoryView(created.toObject() as CategoryRecord);
-  }
-
+  list(): Promise<JsonRead>;
+  get(id: string): Promise<JsonRead>;
+  create(input: CategoryInput): Promise<CategoryView>;
   /** PUT replaces name and description; a rename is carried to the products of the category. */
-  async replace(id: string, input: CategoryInput): Promise<CategoryView> {
-    const { models, cache } = this.deps;
-    const before = await models.categories.findById(id).lean<CategoryRecord>();
-    if (!before) throw HttpError.notFound('Category not found');
-    // updateOne, not findOneAndUpdate: FerretDB reports a unique violation there without code 11000.
-    await models.categories
-      .updateOne(
-        { _id: id },
-        { $set: { name: input.name, nameKey: categoryKey(input.name), description: input.description } },
-      )
-      .catch(duplicateName);
-    const record = await models.categories.findById(id).lean<CategoryRecord>();
-    if (!record) throw HttpError.notFound('Category not found');
-    if (before.name !== record.name) await this.renameInProducts(categoryKey(before.name), record.name);
-    await cache.categoriesChanged();
-    return categoryView(record);
+  replace(id: string, input: CategoryInput): Promise<CategoryView>;
+  remove(id: string): Promise<void>;
+}
+
+export function createCategoryCatalog({ categories, products, cache }: CategoryCatalogDeps): CategoryCatalog {
+  async function existing(id: string): Promise<CategoryRecord> {
+    const record = await categories.byId(id);
+    if (!record) throw new CategoryNotFound();
+    return record;
   }
 
-  async remove(id: string): Promise<void> {
-    const { models, cache } = this.deps;
-    const record = await models.categories.findById(id).lean<CategoryRecord>();
-    if (!record) throw HttpError.notFound('Category not found');
-    const products = await models.products.countDocuments({ categoryKey: categoryKey(record.name) });
-    if (products > 0) {
-      throw HttpError.conflict('Category still has products; move or delete them first', { products });
-    }
-    await models.categories.deleteOne({ _id: id });
-    await cache.categoriesChanged();
-  }
+  return {
+    list: () =>
+      cache.readJson({
+        cache: 'category_list',
+        versionKey: versionKeys.categories,
+        dataKey: 'categories:list',
+        ttlSeconds: cache.ttls.category,
+        productIdsOf: () => [],
+        load: async () => ({ items: (await categories.all()).map(categoryView) }),
+      }),
 
-  private async renameInProducts(oldKey: string, name: string): Promise<void> {
-    const { models, cache } = this.deps;
-    const ids = (await models.products.find({ categoryKey: oldKey }).select('_id').lean()).map((p) =>
-      p._id.toString(),
-    );
-    if (ids.length === 0) return;
-    // By the ids read, so the cache hears of exactly the products that changed.
-    await models.products.updateMany(
-      { _id: { $in: ids }, categoryKey: oldKey },
-      { $set: { category: name, categoryKey: categoryKey(name) } },
-    );
-    await cache.productsChanged(ids);
-  }
+    get: (id) =>
+      cache.readJson({
+        cache: 'category',
+        versionKey: versionKeys.categories,
+        dataKey: `categories:item:${id}`,
+        ttlSeconds: cache.ttls.category,
+        productIdsOf: () => [],
+        load: async () => categoryView(await existing(id)),
+      }),
+
+    async create(input) {
+      const created = await categories.create(input);
+      await cache.categoriesChanged();
+      return categoryView(created);
+    },
+
+    async replace(id, input) {
+      const before = await existing(id);
+      const record = await categories.replace(id, input);
+      if (!record) throw new CategoryNotFound();
+      if (before.name !== record.name) {
+        // By the ids moved, so the cache hears of exactly the products that changed.
+        const moved = await products.moveToCategory(categoryKey(before.name), record.name);
+        if (moved.length > 0) await cache.productsChanged(moved);
+      }
+      await cache.categoriesChanged();
+      return categoryView(record);
+    },
+
+    async remove(id) {
+      const record = await existing(id);
+      const count = await products.countInCategory(categoryKey(record.name));
+      if (count > 0) throw new CategoryHasProducts(count);
+      await categories.remove(id);
+      await cache.categoriesChanged();
+    },
+  };
 }

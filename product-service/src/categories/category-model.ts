@@ -13,10 +13,6 @@ const categorySchema = new Schema(
 export type CategoryFields = InferSchemaType<typeof categorySchema>;
 export type CategoryModel = Model<CategoryFields>;
 
-export function categoryKey(name: string): string {
-  return name.trim().toLowerCase();
-}
-
 export function categoryModel(connection: Connection): CategoryModel {
   return connection.model<CategoryFields>('Category', categorySchema, 'categories');
 }

@@ -1,5 +1,5 @@
 import { fromCents } from '@ecom/service-kit';
-import type { ReservationFields, ReservationStatus } from './reservation-model';
+import type { ReservationFields, ReservationStatus } from './reservation-fields';
 
 export interface ReservationView {
   orderId: string;

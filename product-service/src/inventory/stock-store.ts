@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpError, isDuplicateKey, type Logger, retryWriteConflicts } from '@ecom/service-kit';
-import { type mongo, Types } from 'mongoose';
-import type { Models } from '../models';
+import { ensureIndexes, isDuplicateKey, type Logger, retryWriteConflicts } from '@ecom/service-kit';
+import { type Connection, type mongo, Types } from 'mongoose';
+import { insertInBatches } from '../storage/batch-insert';
+import { InventoryBusy, OrderIdReused, OrderPlaced, ReservationReleased } from './inventory-errors';
 import type { RequestedItem } from './inventory-schemas';
-import type { ReservationFields, ReservationLine, ReservedItem } from './reservation-model';
+import type { ReservationFields, ReservationLine, ReservedItem } from './reservation-fields';
+import { reservationModel } from './reservation-model';
 import {
-  busy,
   type GiveBackCaller,
   type GiveBackResult,
   type HoldMarker,
@@ -29,6 +30,12 @@ export type {
   StockChange,
   TakeResult,
 } from './stock-types';
+
+/**
+ * product-store's collection (its model defines the `holds` and `releases` fields): the stock of
+ * its documents is this store's to take and give back, by driver-level conditional writes.
+ */
+const PRODUCTS_COLLECTION = 'products';
 
 /** Longer than any give-back runs, so a live claimer is never taken over. */
 const CLAIM_MS = 30_000;
@@ -66,6 +73,46 @@ export interface ReservationState {
   takenBy?: string;
 }
 
+export interface StockStoreDeps {
+  logger: Logger;
+  /** How long a call waits for another call working on the same order (tests shorten it). */
+  waitMs?: number;
+}
+
+/**
+ * Stock per order, on conditional single-document writes only (see createStockStore). The
+ * reservation model is this store's alone; the products' stock and holds fields are written here too.
+ */
+export interface StockStore {
+  /** Takes every line for the order, or none. Lines must be merged and sorted (mergeItems). */
+  take(orderId: string, items: RequestedItem[]): Promise<TakeResult>;
+  /**
+   * Gives an order's units back exactly once; for an order never reserved, leaves a tombstone. For
+   * an order that was not placed only (`unplaced`): the reservation of a placed order goes back with
+   * the order's cancellation alone, so it is refused (OrderPlaced).
+   */
+  giveBack(orderId: string, caller?: GiveBackCaller): Promise<GiveBackResult>;
+  get(orderId: string): Promise<ReservationFields | null>;
+  /** The products as they are now, with the orders they hold units for. */
+  loadProducts(items: Pick<RequestedItem, 'productId'>[]): Promise<Map<string, ProductSnapshot>>;
+  /** Null when the order already has a reservation (the caller looks again). */
+  insertTombstone(orderId: string): Promise<ReservationFields | null>;
+  /** Every marker on every product, for the crash recovery. */
+  heldMarkers(): Promise<Array<{ productId: string; hold: HoldMarker }>>;
+  reservationStates(orderIds: string[]): Promise<Map<string, ReservationState>>;
+  /** Removes the markers the reservations' own take calls left (see the function). */
+  dropReservedMarkers(callsByProduct: Map<string, string[]>): Promise<void>;
+  /** Puts back the units of one marker, once: the write matches only while the marker is there. */
+  restoreHold(productId: string, hold: HoldMarker): Promise<StockChange | null>;
+  /** Marks the reservations of these orders placed (see ReservationFields.placed): one command. */
+  markPlaced(orderIds: string[]): Promise<void>;
+  /**
+   * Inserts reservations as they are (in batches of ~1,000, ordered: false), taking no stock: for
+   * the bulk import, whose products start with the stock that should remain.
+   */
+  insertReserved(records: ReservationFields[]): Promise<void>;
+}
+
 /**
  * Stock per order, on conditional single-document writes only (the filter is checked atomically with
  * the write by the server, and the result says whether it matched). A take call takes each product's
@@ -79,30 +126,23 @@ export interface ReservationState {
  * or without them, only when the call is the reservation's `takenBy` (the sweep, a release), whose
  * units the reservation owns. Releases of reserved orders give units back once by `releases` markers.
  */
-export class StockStore {
-  constructor(
-    private readonly models: Models,
-    private readonly logger: Logger,
-    private readonly waitMs = 3_000,
-  ) {}
-
+export async function createStockStore(connection: Connection, deps: StockStoreDeps): Promise<StockStore> {
+  const { logger, waitMs = 3_000 } = deps;
+  const reservations = reservationModel(connection);
+  await ensureIndexes([reservations]);
   // Driver-level, on the request path above all: no casting, hydration or validation per call (the
-  // input is validated by zod at the edge), and product ids are converted here.
-  private get products(): mongo.Collection<ProductDoc> {
-    return this.models.products.collection as unknown as mongo.Collection<ProductDoc>;
-  }
-
-  private get reservations(): mongo.Collection<ReservationFields> {
-    return this.models.reservations.collection as unknown as mongo.Collection<ReservationFields>;
-  }
+  // input is validated by zod at the edge), and product ids are converted here. The products are
+  // product-store's documents; their stock and holds are this store's (see the schema).
+  const productDocs = connection.collection(PRODUCTS_COLLECTION) as unknown as mongo.Collection<ProductDoc>;
+  const reservationDocs = reservations.collection as unknown as mongo.Collection<ReservationFields>;
 
   /** Takes every line for the order, or none. Lines must be merged and sorted (mergeItems). */
-  async take(orderId: string, items: RequestedItem[]): Promise<TakeResult> {
-    const deadline = Date.now() + this.waitMs;
+  async function take(orderId: string, items: RequestedItem[]): Promise<TakeResult> {
+    const deadline = Date.now() + waitMs;
     for (;;) {
-      const result = await this.tryTake(orderId, items);
+      const result = await tryTake(orderId, items);
       if (result) return result;
-      if (Date.now() >= deadline) throw busy();
+      if (Date.now() >= deadline) throw new InventoryBusy();
       await sleep(BUSY_POLL_MS);
     }
   }
@@ -112,37 +152,40 @@ export class StockStore {
    * an order that was not placed only (`unplaced`): the reservation of a placed order goes back with
    * the order's cancellation alone, so it is refused with 409.
    */
-  async giveBack(orderId: string, caller: GiveBackCaller = 'cancellation'): Promise<GiveBackResult> {
-    const deadline = Date.now() + this.waitMs;
+  async function giveBack(orderId: string, caller: GiveBackCaller = 'cancellation'): Promise<GiveBackResult> {
+    const deadline = Date.now() + waitMs;
     for (;;) {
-      const existing = await this.get(orderId);
-      if (caller === 'unplaced' && existing?.placed && existing.status !== 'released') throw orderPlaced();
+      const existing = await get(orderId);
+      if (caller === 'unplaced' && existing?.placed && existing.status !== 'released')
+        throw new OrderPlaced();
       if (!existing) {
-        const tombstone = await this.insertTombstone(orderId);
+        const tombstone = await insertTombstone(orderId);
         // First the tombstone, so a take in flight loses its insert; then the units it holds.
         if (tombstone)
-          return { reservation: tombstone, outcome: 'tombstone', changes: await this.restoreHolds(orderId) };
+          return { reservation: tombstone, outcome: 'tombstone', changes: await restoreHolds(orderId) };
       } else if (existing.status === 'released') {
         // A take that arrived after the tombstone and died before putting its units back.
-        const changes = isTombstone(existing) ? await this.restoreHolds(orderId) : [];
+        const changes = isTombstone(existing) ? await restoreHolds(orderId) : [];
         return { reservation: existing, outcome: 'already_released', changes };
       } else if (existing.status === 'reserved' || !claimIsLive(existing)) {
-        const released = await this.release(existing, caller);
+        const released = await release(existing, caller);
         if (released) return released;
       } else if (Date.now() >= deadline) {
-        throw busy();
+        throw new InventoryBusy();
       }
       await sleep(BUSY_POLL_MS);
     }
   }
 
-  get(orderId: string): Promise<ReservationFields | null> {
-    return this.models.reservations.findById(orderId).lean<ReservationFields>().exec();
+  function get(orderId: string): Promise<ReservationFields | null> {
+    return reservations.findById(orderId).lean<ReservationFields>().exec();
   }
 
   /** The products as they are now, with the orders they hold units for. */
-  async loadProducts(items: RequestedItem[]): Promise<Map<string, ProductSnapshot>> {
-    const found = await this.products
+  async function loadProducts(
+    items: Pick<RequestedItem, 'productId'>[],
+  ): Promise<Map<string, ProductSnapshot>> {
+    const found = await productDocs
       .find<ProductSnapshot>(
         { _id: { $in: items.map((item) => oid(item.productId)) } },
         { projection: { ...SNAPSHOT, 'holds.orderId': 1, 'holds.call': 1 } },
@@ -152,7 +195,7 @@ export class StockStore {
   }
 
   /** Null when the order already has a reservation (the caller looks again). */
-  async insertTombstone(orderId: string): Promise<ReservationFields | null> {
+  async function insertTombstone(orderId: string): Promise<ReservationFields | null> {
     const now = new Date();
     const tombstone: ReservationFields = {
       _id: orderId,
@@ -163,7 +206,7 @@ export class StockStore {
     };
     try {
       // A tombstone: a reserve for this order that arrives late (after a timeout) is refused.
-      await retryWriteConflicts(() => this.reservations.insertOne(tombstone));
+      await retryWriteConflicts(() => reservationDocs.insertOne(tombstone));
       return tombstone;
     } catch (error) {
       if (isDuplicateKey(error)) return null;
@@ -172,8 +215,8 @@ export class StockStore {
   }
 
   /** Every marker on every product, for the crash recovery. */
-  async heldMarkers(): Promise<Array<{ productId: string; hold: HoldMarker }>> {
-    const held = await this.products
+  async function heldMarkers(): Promise<Array<{ productId: string; hold: HoldMarker }>> {
+    const held = await productDocs
       .find<{ _id: Types.ObjectId; holds: HoldMarker[] }>(
         { 'holds.orderId': { $exists: true } },
         { projection: { holds: 1 } },
@@ -184,8 +227,8 @@ export class StockStore {
     );
   }
 
-  async reservationStates(orderIds: string[]): Promise<Map<string, ReservationState>> {
-    const found = await this.reservations
+  async function reservationStates(orderIds: string[]): Promise<Map<string, ReservationState>> {
+    const found = await reservationDocs
       .find<Pick<ReservationFields, '_id' | 'status' | 'items' | 'takenBy'>>(
         { _id: { $in: orderIds } },
         { projection: { status: 1, takenBy: 1, 'items.productId': 1 } },
@@ -203,10 +246,10 @@ export class StockStore {
    * the end: products go in id order (two replicas' flushes then lock in the same order and never
    * deadlock) and in small groups (a take waiting for its product's row waits for a few rows only).
    */
-  async dropReservedMarkers(callsByProduct: Map<string, string[]>): Promise<void> {
+  async function dropReservedMarkers(callsByProduct: Map<string, string[]>): Promise<void> {
     const ordered = [...callsByProduct].sort(([a], [b]) => a.localeCompare(b));
     for (let start = 0; start < ordered.length; start += MARKER_FLUSH_GROUP) {
-      await this.products.bulkWrite(
+      await productDocs.bulkWrite(
         ordered.slice(start, start + MARKER_FLUSH_GROUP).map(([productId, calls]) => ({
           updateOne: {
             filter: { _id: oid(productId) },
@@ -219,9 +262,9 @@ export class StockStore {
   }
 
   /** Puts back the units of one marker, once: the write matches only while the marker is there. */
-  async restoreHold(productId: string, hold: HoldMarker): Promise<StockChange | null> {
+  async function restoreHold(productId: string, hold: HoldMarker): Promise<StockChange | null> {
     const updatedAt = new Date();
-    const product = await this.products.findOneAndUpdate(
+    const product = await productDocs.findOneAndUpdate(
       { _id: oid(productId), 'holds.call': hold.call },
       { $inc: { stock: hold.quantity }, $pull: { holds: { call: hold.call } }, $set: { updatedAt } },
       { returnDocument: 'after', projection: { stock: 1 } },
@@ -230,22 +273,22 @@ export class StockStore {
   }
 
   /** Undefined: another call holds units for this order right now; the caller tries again. */
-  private async tryTake(orderId: string, items: RequestedItem[]): Promise<TakeResult | undefined> {
+  async function tryTake(orderId: string, items: RequestedItem[]): Promise<TakeResult | undefined> {
     const call = randomUUID();
     const at = new Date();
-    const settled = await Promise.allSettled(items.map((item) => this.takeOne(orderId, call, item, at)));
+    const settled = await Promise.allSettled(items.map((item) => takeOne(orderId, call, item, at)));
     const taken = settled.flatMap((result, i) =>
       result.status === 'fulfilled' && result.value ? [{ item: items[i]!, product: result.value }] : [],
     );
     const failed = settled.find((result) => result.status === 'rejected');
     if (failed) {
       // A line whose write failed may still have taken its units: its marker is the recovery's.
-      await this.putBackTaken(call, taken);
+      await putBackTaken(call, taken);
       throw failed.reason;
     }
     if (taken.length < items.length) {
-      await this.putBackTaken(call, taken);
-      return this.whyRefused(orderId, items);
+      await putBackTaken(call, taken);
+      return whyRefused(orderId, items);
     }
 
     const reservation: ReservationFields = {
@@ -261,27 +304,27 @@ export class StockStore {
       updatedAt: at,
     };
     try {
-      await retryWriteConflicts(() => this.reservations.insertOne({ ...reservation }));
+      await retryWriteConflicts(() => reservationDocs.insertOne({ ...reservation }));
     } catch (error) {
       // Anything but E11000 may have inserted after all: the markers stay, the recovery decides.
       if (!isDuplicateKey(error)) throw error;
-      const existing = await this.get(orderId);
+      const existing = await get(orderId);
       // The driver resent an insert that had gone through: this call did reserve.
       if (existing?.takenBy === call) return takenResult(existing, taken, at);
-      await this.putBackTaken(call, taken);
+      await putBackTaken(call, taken);
       return existing ? answerFrom(existing, items) : undefined;
     }
     return takenResult(reservation, taken, at);
   }
 
-  private takeOne(
+  function takeOne(
     orderId: string,
     call: string,
     item: RequestedItem,
     at: Date,
   ): Promise<ProductSnapshot | null> {
     const hold: HoldMarker = { orderId, call, quantity: item.quantity, at };
-    return this.products.findOneAndUpdate(
+    return productDocs.findOneAndUpdate(
       {
         _id: oid(item.productId),
         isActive: true,
@@ -295,11 +338,11 @@ export class StockStore {
   }
 
   /** Puts back this call's units where its marker still is (elsewhere a release or the recovery did). */
-  private async putBackTaken(call: string, taken: TakenLine[]): Promise<void> {
+  async function putBackTaken(call: string, taken: TakenLine[]): Promise<void> {
     const updatedAt = new Date();
     await Promise.all(
       taken.map(({ item }) =>
-        this.products.updateOne(
+        productDocs.updateOne(
           { _id: oid(item.productId), 'holds.call': call },
           { $inc: { stock: item.quantity }, $pull: { holds: { call } }, $set: { updatedAt } },
         ),
@@ -308,10 +351,10 @@ export class StockStore {
   }
 
   /** After a line was refused: a refusal, an answer from the reservation, or undefined to try again. */
-  private async whyRefused(orderId: string, items: RequestedItem[]): Promise<TakeResult | undefined> {
+  async function whyRefused(orderId: string, items: RequestedItem[]): Promise<TakeResult | undefined> {
     // Products first: a take holding them then inserts its reservation before the read below.
-    const products = await this.loadProducts(items);
-    const existing = await this.get(orderId);
+    const products = await loadProducts(items);
+    const existing = await get(orderId);
     if (existing) return answerFrom(existing, items);
     const heldByAnother = [...products.values()].some((product) =>
       product.holds?.some((hold) => hold.orderId === orderId),
@@ -328,16 +371,18 @@ export class StockStore {
   }
 
   /** Marks the reservations of these orders placed (see ReservationFields.placed): one command. */
-  async markPlaced(orderIds: string[]): Promise<void> {
-    await this.reservations.updateMany(
+  async function markPlaced(orderIds: string[]): Promise<void> {
+    await reservationDocs.updateMany(
       { _id: { $in: orderIds }, status: 'reserved' },
       { $set: { placed: true } },
     );
   }
 
   /** Null when another call changed the reservation first (the caller looks again). */
-  private async release(existing: ReservationFields, caller: GiveBackCaller): Promise<GiveBackResult | null> {
-    const { reservations } = this.models;
+  async function release(
+    existing: ReservationFields,
+    caller: GiveBackCaller,
+  ): Promise<GiveBackResult | null> {
     const orderId = existing._id;
     const claim = randomUUID();
     // For `unplaced`, only while no order.created has marked it (that may land after the read above).
@@ -347,7 +392,7 @@ export class StockStore {
       { $set: { status: 'releasing', ...claimed(claim) } },
     );
     if (won.matchedCount === 0) return null;
-    const changes = (await Promise.all(existing.items.map((item) => this.putBack(existing, item)))).flatMap(
+    const changes = (await Promise.all(existing.items.map((item) => putBack(existing, item)))).flatMap(
       (change) => (change ? [change] : []),
     );
     const saved = await reservations
@@ -357,16 +402,16 @@ export class StockStore {
         { returnDocument: 'after' },
       )
       .lean<ReservationFields>();
-    if (!saved) throw busy();
-    await this.dropReleaseMarkers(orderId, existing.items);
+    if (!saved) throw new InventoryBusy();
+    await dropReleaseMarkers(orderId, existing.items);
     return { reservation: saved, outcome: 'released', changes };
   }
 
   /** Returns a reserved line's units once: the `releases` marker makes a repeated release skip it. */
-  private async putBack(reservation: ReservationFields, item: ReservationLine): Promise<StockChange | null> {
+  async function putBack(reservation: ReservationFields, item: ReservationLine): Promise<StockChange | null> {
     const orderId = reservation._id;
     const updatedAt = new Date();
-    const product = await this.products.findOneAndUpdate(
+    const product = await productDocs.findOneAndUpdate(
       { _id: oid(item.productId), releases: { $ne: orderId } },
       {
         $inc: { stock: item.quantity },
@@ -381,18 +426,18 @@ export class StockStore {
   }
 
   /** Removing a marker is idempotent, so it needs no guard. */
-  private async dropReleaseMarkers(orderId: string, items: ReservationLine[]) {
+  async function dropReleaseMarkers(orderId: string, items: ReservationLine[]) {
     await Promise.all(
       items.map((item) =>
         // Bookkeeping, not a change anyone sees: the product's updatedAt stays as the stock left it.
-        this.products.updateOne({ _id: oid(item.productId) }, { $pull: { releases: orderId } }),
+        productDocs.updateOne({ _id: oid(item.productId) }, { $pull: { releases: orderId } }),
       ),
     );
   }
 
   /** Puts back the units every call still holds for an order that has no reservation (a tombstone now). */
-  private async restoreHolds(orderId: string): Promise<StockChange[]> {
-    const held = await this.products
+  async function restoreHolds(orderId: string): Promise<StockChange[]> {
+    const held = await productDocs
       .find<{ _id: Types.ObjectId; holds: HoldMarker[] }>(
         { 'holds.orderId': orderId },
         { projection: { holds: 1 } },
@@ -402,13 +447,31 @@ export class StockStore {
       held.flatMap((product) =>
         product.holds
           .filter((hold) => hold.orderId === orderId)
-          .map((hold) => this.restoreHold(product._id.toString(), hold)),
+          .map((hold) => restoreHold(product._id.toString(), hold)),
       ),
     );
-    if (restored.some(Boolean))
-      this.logger.info({ orderId }, 'put back units of a take that lost to a release');
+    if (restored.some(Boolean)) logger.info({ orderId }, 'put back units of a take that lost to a release');
     return restored.flatMap((change) => (change ? [change] : []));
   }
+
+  /** Stores reservations as a successful take leaves them, in batches (the bulk import's). */
+  async function insertReserved(records: ReservationFields[]): Promise<void> {
+    await insertInBatches(records, (batch) => reservationDocs.insertMany(batch, { ordered: false }));
+  }
+
+  return {
+    take,
+    giveBack,
+    get,
+    loadProducts,
+    insertTombstone,
+    heldMarkers,
+    reservationStates,
+    dropReservedMarkers,
+    restoreHold,
+    markPlaced,
+    insertReserved,
+  };
 }
 
 function takenResult(reservation: ReservationFields, taken: TakenLine[], at: Date): TakeResult {
@@ -421,24 +484,13 @@ function takenResult(reservation: ReservationFields, taken: TakenLine[], at: Dat
   return { kind: 'taken', reservation, changes };
 }
 
-function orderPlaced(): HttpError {
-  return HttpError.conflict(
-    'The order was placed: its reservation goes back when the order is cancelled, not on request',
-    { reason: 'order_placed' },
-  );
-}
-
 /** The answer for an order another call already decided. */
 function answerFrom(existing: ReservationFields, items: RequestedItem[]): TakeResult {
   if (existing.status !== 'reserved') {
-    throw HttpError.conflict('The reservation for this order was released; use a new orderId', {
-      reason: 'released',
-    });
+    throw new ReservationReleased();
   }
   if (!sameItems(existing.items, items)) {
-    throw HttpError.unprocessable('This orderId already has a reservation with other items', {
-      reason: 'order_id_reused',
-    });
+    throw new OrderIdReused();
   }
   return { kind: 'replayed', reservation: existing };
 }

@@ -1,7 +1,7 @@
-import { type BackgroundLoop, createBackgroundLoop, type Logger } from '@ecom/service-kit';
+import { createBackgroundLoop, type Logger } from '@ecom/service-kit';
 import type { CatalogCache } from '../cache/catalog-cache';
 import type { CatalogMetrics } from '../metrics';
-import type { ReservationFields } from './reservation-model';
+import type { ReservationFields } from './reservation-fields';
 import type { HoldMarker, StockChange, StockStore } from './stock-store';
 
 export interface StockSweepOptions {
@@ -30,71 +30,49 @@ export interface StockSweepDeps {
  * reservation exists; and it finds the markers of takes that died before their reservation was
  * inserted, and puts their units back, exactly once (see StockStore).
  */
-export class StockSweep {
-  /** Product id → take calls whose reservation exists and whose markers are still there. */
-  private pending = new Map<string, Set<string>>();
-  private readonly flushLoop: BackgroundLoop;
-  private readonly recoverLoop: BackgroundLoop;
-  private readonly graceMs: number;
-
-  constructor(
-    private readonly deps: StockSweepDeps,
-    options: StockSweepOptions = {},
-  ) {
-    const { logger, metrics } = deps;
-    this.graceMs = options.graceMs ?? 60_000;
-    this.flushLoop = createBackgroundLoop({
-      name: 'holds-flush',
-      intervalMs: options.flushMs ?? 1_000,
-      task: () => this.flushMarkers(),
-      logger,
-      failures: metrics.bookkeepingFailures,
-    });
-    this.recoverLoop = createBackgroundLoop({
-      name: 'holds-recovery',
-      intervalMs: options.recoverMs ?? 30_000,
-      task: async () => void (await this.recover()),
-      logger,
-      failures: metrics.bookkeepingFailures,
-    });
-  }
-
+export interface StockSweep {
   /** A take reserved: its markers are bookkeeping now, removed with the next flush. */
-  reserved(reservation: ReservationFields): void {
-    const call = reservation.takenBy;
-    if (!call) return;
-    for (const { productId } of reservation.items) this.queue(productId, [call]);
-  }
-
+  reserved(reservation: ReservationFields): void;
   /** Removes the queued markers: one bulk write, whatever the number of orders. */
-  async flushMarkers(): Promise<void> {
-    if (this.pending.size === 0) return;
-    const batch = this.pending;
-    this.pending = new Map();
-    try {
-      await this.deps.stock.dropReservedMarkers(
-        new Map([...batch].map(([productId, calls]) => [productId, [...calls]])),
-      );
-    } catch (error) {
-      // Removing is idempotent: the next flush tries these again.
-      for (const [productId, calls] of batch) this.queue(productId, calls);
-      throw error;
-    }
-  }
-
-  private queue(productId: string, calls: Iterable<string>): void {
-    const queued = this.pending.get(productId) ?? new Set<string>();
-    for (const call of calls) queued.add(call);
-    this.pending.set(productId, queued);
-  }
-
+  flushMarkers(): Promise<void>;
   /**
    * Settles every marker left on the products: a reservation's own markers are removed; the units
    * of a call that lost (a tombstone, or a reservation by another call) or died before inserting
    * (no reservation after the grace period: a tombstone first) are put back. Returns how many.
    */
-  async recover(): Promise<number> {
-    const { stock } = this.deps;
+  recover(): Promise<number>;
+  /** Starts both loops; the function returned stops them and flushes what is queued. */
+  start(): () => Promise<void>;
+}
+
+export function createStockSweep(deps: StockSweepDeps, options: StockSweepOptions = {}): StockSweep {
+  const { stock, logger, metrics } = deps;
+  const graceMs = options.graceMs ?? 60_000;
+  /** Product id → take calls whose reservation exists and whose markers are still there. */
+  let pending = new Map<string, Set<string>>();
+
+  function queue(productId: string, calls: Iterable<string>): void {
+    const queued = pending.get(productId) ?? new Set<string>();
+    for (const call of calls) queued.add(call);
+    pending.set(productId, queued);
+  }
+
+  async function flushMarkers(): Promise<void> {
+    if (pending.size === 0) return;
+    const batch = pending;
+    pending = new Map();
+    try {
+      await stock.dropReservedMarkers(
+        new Map([...batch].map(([productId, calls]) => [productId, [...calls]])),
+      );
+    } catch (error) {
+      // Removing is idempotent: the next flush tries these again.
+      for (const [productId, calls] of batch) queue(productId, calls);
+      throw error;
+    }
+  }
+
+  async function recover(): Promise<number> {
     const held = await stock.heldMarkers();
     if (held.length === 0) return 0;
     const states = await stock.reservationStates([...new Set(held.map(({ hold }) => hold.orderId))]);
@@ -105,7 +83,7 @@ export class StockSweep {
     for (const entry of held) {
       const { hold, productId } = entry;
       const state = states.get(hold.orderId);
-      const old = now - new Date(hold.at).getTime() >= this.graceMs;
+      const old = now - new Date(hold.at).getTime() >= graceMs;
       if (state && state.takenBy === hold.call) {
         residue.set(productId, [...(residue.get(productId) ?? []), hold.call]);
       } else if (state?.tombstone || (state && old)) {
@@ -117,7 +95,7 @@ export class StockSweep {
     for (const [orderId, entries] of abandoned) {
       // The tombstone first: a take still alive then loses its insert and reserves nothing.
       if (await stock.insertTombstone(orderId)) {
-        this.deps.logger.warn({ orderId }, 'a take died before its reservation: putting its units back');
+        logger.warn({ orderId }, 'a take died before its reservation: putting its units back');
         restore.push(...entries);
       }
     }
@@ -126,8 +104,8 @@ export class StockSweep {
       await Promise.all(restore.map(({ productId, hold }) => stock.restoreHold(productId, hold)))
     ).filter((change): change is StockChange => change !== null);
     if (changes.length > 0) {
-      this.deps.metrics.abandonedTakes.inc(changes.length);
-      await this.deps.cache.stockChanged(
+      metrics.abandonedTakes.inc(changes.length);
+      await deps.cache.stockChanged(
         changes,
         changes.some((change) => change.availabilityChanged),
       );
@@ -135,13 +113,37 @@ export class StockSweep {
     return changes.length;
   }
 
-  start(): () => Promise<void> {
-    this.flushLoop.start();
-    this.recoverLoop.start();
-    return async () => {
-      await Promise.all([this.flushLoop.stop(), this.recoverLoop.stop()]);
-      // What is still queued is left to the next recovery should this fail (the clients close next).
-      await this.flushMarkers().catch(() => undefined);
-    };
-  }
+  const flushLoop = createBackgroundLoop({
+    name: 'holds-flush',
+    intervalMs: options.flushMs ?? 1_000,
+    task: () => flushMarkers(),
+    logger,
+    failures: metrics.bookkeepingFailures,
+  });
+  const recoverLoop = createBackgroundLoop({
+    name: 'holds-recovery',
+    intervalMs: options.recoverMs ?? 30_000,
+    task: async () => void (await recover()),
+    logger,
+    failures: metrics.bookkeepingFailures,
+  });
+
+  return {
+    reserved(reservation) {
+      const call = reservation.takenBy;
+      if (!call) return;
+      for (const { productId } of reservation.items) queue(productId, [call]);
+    },
+    flushMarkers,
+    recover,
+    start() {
+      flushLoop.start();
+      recoverLoop.start();
+      return async () => {
+        await Promise.all([flushLoop.stop(), recoverLoop.stop()]);
+        // What is still queued is left to the next recovery should this fail (the clients close next).
+        await flushMarkers().catch(() => undefined);
+      };
+    },
+  };
 }

@@ -1,7 +1,6 @@
-import { HttpError } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
 import type { RequestedItem } from './inventory-schemas';
-import type { ReservationFields, ReservationLine } from './reservation-model';
+import type { ReservationFields, ReservationLine } from './reservation-fields';
 
 /** Units one take call holds on a product for an order (a product's `holds` entry). */
 export interface HoldMarker {
@@ -57,10 +56,6 @@ export function sameItems(stored: ReservationLine[], requested: RequestedItem[])
 /** Released before it ever reserved: no items. */
 export function isTombstone(record: Pick<ReservationFields, 'status' | 'items'>): boolean {
   return record.status === 'released' && (record.items?.length ?? 0) === 0;
-}
-
-export function busy(): HttpError {
-  return HttpError.serviceUnavailable('Inventory is busy with this order, retry shortly', 1);
 }
 
 export function restock(

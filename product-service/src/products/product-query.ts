@@ -1,4 +1,4 @@
-import { categoryKey } from '../categories/category-model';
+import { categoryKey } from '../categories/category-key';
 import { toCents } from '@ecom/service-kit';
 import type { ProductListQuery } from './product-schemas';
 

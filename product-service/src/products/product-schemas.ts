@@ -1,6 +1,6 @@
 import { nonBlankText, paginationShape, queryNumber } from '@ecom/service-kit';
 import { z } from 'zod';
-import { MAX_PRICE, priceSchema } from '../money';
+import { MAX_PRICE, priceSchema } from './price-schema';
 
 const name = nonBlankText(200);
 const description = z.string().trim().max(5_000);

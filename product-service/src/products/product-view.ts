@@ -18,9 +18,6 @@ export interface ProductRecord {
   updatedAt: Date;
 }
 
-export const PRODUCT_PROJECTION =
-  'name description priceCents category stock sku isActive createdAt updatedAt';
-
 export function productView(record: ProductRecord): ProductView {
   const view: ProductView = {
     id: record._id.toString(),

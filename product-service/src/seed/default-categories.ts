@@ -1,8 +1,6 @@
-import { isDuplicateKey } from '@ecom/service-kit';
 import type { CatalogCache } from '../cache/catalog-cache';
-import type { Models } from '../models';
+import type { CategoryStore } from '../categories/category-store';
 import { DEMO_CATEGORIES } from './demo-catalog';
-import { categoryKey } from '../categories/category-model';
 
 /**
  * A fresh catalog starts with the demo catalog's categories (Electronics, Books, Clothing, ...):
@@ -10,21 +8,15 @@ import { categoryKey } from '../categories/category-model';
  * product in "Electronics" on a new stack. Only an empty catalog gets them, so categories an admin
  * later renamed or deleted stay that way. Returns how many were created.
  */
-export async function ensureDefaultCategories(models: Models, cache?: CatalogCache): Promise<number> {
-  if ((await models.categories.countDocuments({}, { limit: 1 })) > 0) return 0;
-  const categories = DEMO_CATEGORIES.map(({ name, description }) => ({
-    name,
-    description,
-    nameKey: categoryKey(name),
-  }));
+export async function ensureDefaultCategories(
+  categories: Pick<CategoryStore, 'isEmpty' | 'insertNew'>,
+  cache?: Pick<CatalogCache, 'categoriesChanged'>,
+): Promise<number> {
+  if (!(await categories.isEmpty())) return 0;
   // Two replicas starting together: the unique name index keeps one of each.
-  const created = await models.categories
-    .insertMany(categories, { ordered: false })
-    .then((docs) => docs.length)
-    .catch((error: unknown) => {
-      if (isDuplicateKey(error)) return 0;
-      throw error;
-    });
+  const created = await categories.insertNew(
+    DEMO_CATEGORIES.map(({ name, description }) => ({ name, description })),
+  );
   if (created > 0) await cache?.categoriesChanged();
   return created;
 }

@@ -1,7 +1,8 @@
-import { isDuplicateKey } from '@ecom/service-kit';
+import { fromCents } from '@ecom/service-kit';
 import type { CatalogCache } from '../cache/catalog-cache';
-import { categoryKey } from '../categories/category-model';
-import type { Models } from '../models';
+import { categoryKey } from '../categories/category-key';
+import type { CategoryStore } from '../categories/category-store';
+import type { ProductStore } from '../products/product-store';
 import { DEMO_CATEGORIES, demoProducts } from './demo-catalog';
 
 export interface SeedResult {
@@ -9,63 +10,40 @@ export interface SeedResult {
   productsCreated: number;
 }
 
-/** A concurrent seed may insert the same document first; that is the outcome we wanted anyway. */
-function ignoreDuplicates(error: unknown): void {
-  const writeErrors = (error as { writeErrors?: unknown[] }).writeErrors;
-  const allDuplicates = Array.isArray(writeErrors) && writeErrors.every(isDuplicateKey);
-  if (!isDuplicateKey(error) && !allDuplicates) throw error;
+export interface SeedStores {
+  categories: Pick<CategoryStore, 'namesByKey' | 'insertNew'>;
+  products: Pick<ProductStore, 'skusTaken' | 'insertMany'>;
 }
 
 /**
  * Inserts whatever part of the demo catalog is missing (categories by name, products by SKU) and
- * never modifies existing documents, so it is safe to run again and against a live service.
+ * never modifies existing documents, so it is safe to run again and against a live service. A
+ * concurrent seed may insert the same document first; that is the outcome we wanted anyway.
  */
-export async function seedCatalog(models: Models, cache?: CatalogCache): Promise<SeedResult> {
+export async function seedCatalog(
+  { categories, products }: SeedStores,
+  cache?: Pick<CatalogCache, 'productsChanged' | 'categoriesChanged'>,
+): Promise<SeedResult> {
   const categoryKeys = DEMO_CATEGORIES.map((category) => categoryKey(category.name));
-  const knownCategories = await models.categories
-    .find({ nameKey: { $in: categoryKeys } })
-    .select('nameKey')
-    .lean();
-  const knownKeys = new Set(knownCategories.map((category) => category.nameKey));
+  const knownKeys = new Set((await categories.namesByKey(categoryKeys)).keys());
   const newCategories = DEMO_CATEGORIES.filter((category) => !knownKeys.has(categoryKey(category.name)));
   if (newCategories.length > 0) {
-    await models.categories
-      .insertMany(
-        newCategories.map(({ name, description }) => ({ name, description, nameKey: categoryKey(name) })),
-        { ordered: false },
-      )
-      .catch(ignoreDuplicates);
+    await categories.insertNew(newCategories.map(({ name, description }) => ({ name, description })));
   }
 
   // Products carry the category's stored spelling, which may differ in case from the demo's.
-  const categories = await models.categories
-    .find({ nameKey: { $in: categoryKeys } })
-    .select('name nameKey')
-    .lean();
-  const nameByKey = new Map(categories.map((category) => [category.nameKey, category.name]));
-  const products = demoProducts();
-  const knownSkus = new Set(
-    (
-      await models.products
-        .find({ sku: { $in: products.map((p) => p.sku) } })
-        .select('sku')
-        .lean()
-    ).map((p) => p.sku),
-  );
-  const newProducts = products
+  const nameByKey = await categories.namesByKey(categoryKeys);
+  const demo = demoProducts();
+  const knownSkus = await products.skusTaken(demo.map((product) => product.sku));
+  const newProducts = demo
     .filter((product) => !knownSkus.has(product.sku))
-    .map((product) => {
-      const key = categoryKey(product.category);
-      return {
-        ...product,
-        category: nameByKey.get(key) ?? product.category,
-        categoryKey: key,
-        isActive: true,
-      };
-    });
-  if (newProducts.length > 0) {
-    await models.products.insertMany(newProducts, { ordered: false }).catch(ignoreDuplicates);
-  }
+    .map(({ priceCents, category, ...product }) => ({
+      ...product,
+      price: fromCents(priceCents),
+      category: nameByKey.get(categoryKey(category)) ?? category,
+      isActive: true,
+    }));
+  if (newProducts.length > 0) await products.insertMany(newProducts, { skipDuplicates: true });
 
   if (cache && newProducts.length > 0) await cache.productsChanged([]);
   if (cache && newCategories.length > 0) await cache.categoriesChanged();

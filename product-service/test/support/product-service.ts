@@ -133,9 +133,27 @@ export async function createCategory(
 }
 
 export async function stockOf(service: TestService, productId: string): Promise<number> {
-  const product = await service.models.products.findById(productId).select('stock').lean();
+  const product = await service.productStore.byId(productId);
   if (!product) throw new Error(`no product ${productId}`);
   return product.stock;
 }
 
 export const newOrderId = () => new Types.ObjectId().toHexString();
+
+/** A product document as stored, for tests that look at (or stage) what the API does not show. */
+export interface StoredProduct {
+  _id: Types.ObjectId;
+  stock: number;
+  priceCents: number;
+  categoryKey: string;
+  holds?: Array<{ orderId: string; call: string; quantity: number; at: Date }>;
+  releases?: string[];
+}
+
+/** The products collection itself, through the service's own connection (its stores use the same). */
+export const storedProducts = (service: ProductService) =>
+  service.connection.collection<StoredProduct>('products');
+
+/** The reservations collection itself (keyed by order id). */
+export const storedReservations = (service: ProductService) =>
+  service.connection.collection<{ _id: string; status: string; placed?: boolean }>('reservations');
