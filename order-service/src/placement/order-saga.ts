@@ -1,7 +1,7 @@
 import { fromCents, HttpError, isDuplicateKey, toCents } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
-import { InventoryRejection, InventoryUnavailable } from '../inventory-client/errors';
+import { InventoryRejection, InventoryUnavailable } from '../inventory-client/inventory-client-errors';
 import type { ReservationLine, ReservedItem } from '../inventory-client/http-client';
 import type { OrderMetrics } from '../metrics';
 import { orderCreatedEvent } from '../orders/order-events';
