@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
-import type { Order, OrderModel, OrderStatus, OutboxEvent, StatusEntry, WrittenOrder } from './order-model';
+import type { OrderModel } from './order-model';
+import type { Order, OrderStatus, OutboxEvent, StatusEntry, WrittenOrder } from './order-types';
 
 /** What the expiry needs of a pending order. */
 export type DueOrder = Pick<Order, '_id' | 'userId' | 'items'>;

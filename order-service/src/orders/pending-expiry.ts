@@ -2,7 +2,7 @@ import type { Logger } from '@ecom/service-kit';
 import { statusChangeEvents } from './order-events';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
 import type { OrderMetrics } from '../metrics';
-import type { OutboxKick } from './order-model';
+import type { OutboxKick } from './order-types';
 import type { OrderStore } from './order-store';
 
 export const EXPIRED_BY = 'system';
