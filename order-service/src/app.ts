@@ -14,7 +14,7 @@ import type { OutboxKick } from './orders/order-types';
 import type { OrderStore } from './orders/order-store';
 import { orderRoutes } from './orders/order-routes';
 import { type PlacementRouteDeps, placementRoutes } from './placement/placement-routes';
-import type { OrderServiceSettings } from './settings';
+import type { OrderServiceSettings } from './config';
 
 export interface OrderServiceDeps {
   settings: Pick<OrderServiceSettings, 'jwt' | 'corsOrigins' | 'bodyLimit' | 'accessLog'>;

@@ -103,7 +103,7 @@ describe('the refusals of an order once placed', () => {
   it('when every attempt loses its race to another change, then 409 asks to retry after a second', async () => {
     const id = await placedOrder(tokenFor().auth);
     // Another writer moves the order right after each read: every guarded write then misses.
-    const collection = orders.service.models.orders.collection;
+    const collection = orders.orderModel.collection;
     const read = collection.findOne.bind(collection);
     const raced = vi.spyOn(collection, 'findOne').mockImplementation((async (
       filter: { _id?: Types.ObjectId },

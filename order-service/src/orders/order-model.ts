@@ -69,6 +69,7 @@ orderSchema.index({ requestKey: 1 }, { unique: true, sparse: true });
 // Lets the outbox relay find orders with unpublished events without scanning every order.
 orderSchema.index({ 'outbox.eventId': 1 });
 
+/** The orders' model on this connection (made once: a second store on it shares the first's). */
 export function createOrderModel(connection: Connection): OrderModel {
-  return connection.model<Order>('Order', orderSchema);
+  return (connection.models.Order as OrderModel | undefined) ?? connection.model<Order>('Order', orderSchema);
 }

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
-import { Types } from 'mongoose';
-import type { OrderModel } from './order-model';
+import { type Connection, Types } from 'mongoose';
+import { createOrderModel } from './order-model';
 import type { Order, OrderStatus, OutboxEvent, StatusEntry, WrittenOrder } from './order-types';
 
 /** What the expiry needs of a pending order. */
@@ -51,7 +51,8 @@ const HAS_UNPUBLISHED = { 'outbox.eventId': { $exists: true } };
  * the order first. Every query is served by one of the order schema's indexes ({userId, createdAt},
  * {status, createdAt}, {createdAt}, {outbox.eventId}).
  */
-export function createOrderStore(model: OrderModel) {
+export function createOrderStore(connection: Connection) {
+  const model = createOrderModel(connection);
   /** The scheduled flush of the drops gathered so far, to run at once on shutdown. */
   let flushDrops: (() => void) | undefined;
   const drops = new DataLoader<{ id: string; events: OutboxEvent[] }, void>(
@@ -104,6 +105,9 @@ export function createOrderStore(model: OrderModel) {
   const withStatus = (query: OrdersPageQuery) => (query.status ? { status: query.status } : {});
 
   return {
+    /** The indexes every query above relies on; the unique request key makes a key place one order. */
+    createIndexes: () => model.createIndexes(),
+
     /**
      * Saves a new order as built by the placement (every field set, timestamps included) with the
      * driver: one insert, no document hydration on the hot path.

@@ -3,6 +3,9 @@ import type { Types } from 'mongoose';
 
 /** The order aggregate as the service reasons about it; its mongoose schema is order-model.ts (the store's). */
 
+/** What an order is priced in unless configured otherwise (ORDER_CURRENCY). */
+export const DEFAULT_CURRENCY = 'USD';
+
 export const ORDER_STATUSES = ['pending', 'confirmed', 'shipped', 'delivered', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
