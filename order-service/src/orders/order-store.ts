@@ -34,6 +34,8 @@ export interface Transition {
 }
 
 const BATCH = 100;
+/** Orders per insert of a bulk import. */
+const IMPORT_BATCH = 1_000;
 /**
  * Published events leave their outboxes in one bulk write per window (group commit): the relay is
  * off the request path, so waiting buys one database command for many orders' drops. An event
@@ -114,6 +116,16 @@ export function createOrderStore(connection: Connection) {
      */
     async insert(order: Order): Promise<void> {
       await model.collection.insertOne(order);
+    },
+
+    /**
+     * Saves orders built elsewhere (a bulk import), a batch per insert, unordered: the server need
+     * not stop at a failed document, and rejects after trying the whole batch.
+     */
+    async insertMany(orders: Order[]): Promise<void> {
+      for (let from = 0; from < orders.length; from += IMPORT_BATCH) {
+        await model.collection.insertMany(orders.slice(from, from + IMPORT_BATCH), { ordered: false });
+      }
     },
 
     /** One order without its outbox (what a customer or an admin may see of it). */

@@ -5,6 +5,7 @@ import { InventoryRejection, InventoryUnavailable } from '../inventory-client/in
 import type { ReservationLine, ReservedItem } from '../inventory-client/http-client';
 import type { OrderMetrics } from '../metrics';
 import { orderCreatedEvent } from '../orders/order-events';
+import { newOrder } from '../orders/new-order';
 import type { Order, OrderItem, OutboxKick } from '../orders/order-types';
 import type { OrderStore } from '../orders/order-store';
 import { InsufficientStock, ProductServiceUnavailable, ProductsUnavailable } from './placement-errors';
@@ -81,20 +82,18 @@ export async function reserveAndSave(deps: OrderSagaDeps, input: OrderSagaInput)
     throw await reservationFailed(deps, input, error);
   }
 
-  const totalCents = items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
   const now = new Date();
-  const order: Order = {
-    _id: input.orderId,
+  const order = newOrder({
+    id: input.orderId,
     userId: input.userId,
     items,
-    totalCents,
     currency: deps.currency,
-    status: 'pending',
-    statusHistory: [{ status: 'pending', at: now, by: input.userId }],
-    outbox: [orderCreatedEvent({ items, totalAmount: fromCents(totalCents), currency: deps.currency }, now)],
-    createdAt: now,
-    updatedAt: now,
-  };
+    at: now,
+  });
+  const { totalCents } = order;
+  order.outbox.push(
+    orderCreatedEvent({ items, totalAmount: fromCents(totalCents), currency: deps.currency }, now),
+  );
   if (input.idempotency) {
     order.idempotencyKey = input.idempotency.key;
     order.requestKey = input.idempotency.requestKey;
