@@ -20,7 +20,7 @@ export interface OrderItem {
 export interface StatusEntry {
   status: OrderStatus;
   at: Date;
-  /** User id of whoever made the change, or `system` for an expiry. */
+  /** User id of whoever made the change, or `system` for one nobody asked for (expiry, import). */
   by: string;
   /** Why, where the change was not someone's request (e.g. `expired`). */
   reason?: string;
