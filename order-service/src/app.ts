@@ -10,11 +10,11 @@ import type { Express } from 'express';
 import type { PendingUnitsLimit } from './holds/pending-units-limit';
 import type { OrderMetrics } from './metrics';
 import { orderRoutesDoc } from './openapi';
-import type { OutboxKick } from './orders/order-model';
+import type { OutboxKick } from './orders/order-types';
 import type { OrderStore } from './orders/order-store';
 import { orderRoutes } from './orders/order-routes';
 import { type PlacementRouteDeps, placementRoutes } from './placement/placement-routes';
-import type { OrderServiceSettings } from './settings';
+import type { OrderServiceSettings } from './config';
 
 export interface OrderServiceDeps {
   settings: Pick<OrderServiceSettings, 'jwt' | 'corsOrigins' | 'bodyLimit' | 'accessLog'>;

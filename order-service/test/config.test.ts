@@ -1,7 +1,6 @@
 import { ConfigError } from '@ecom/service-kit';
 import { describe, expect, it } from 'vitest';
-import { loadOrderServiceConfig } from '../src/config';
-import { settingsFromConfig } from '../src/settings';
+import { loadOrderServiceConfig, settingsFromConfig } from '../src/config';
 
 describe('order-service configuration', () => {
   it('when nothing is set, then the documented defaults apply', () => {

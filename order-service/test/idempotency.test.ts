@@ -18,7 +18,7 @@ function post(auth: string, key: string | undefined, items: Array<{ productId: s
   return request.send({ items });
 }
 
-const ordersOf = (userId: string) => orders.service.models.orders.countDocuments({ userId });
+const ordersOf = (userId: string) => orders.orderModel.countDocuments({ userId });
 
 describe('Idempotency-Key on POST /orders', () => {
   it('when the same request is repeated with the same key, then the original response is replayed without a second reservation', async () => {
@@ -38,7 +38,7 @@ describe('Idempotency-Key on POST /orders', () => {
     expect(stub.stockOf(product)).toBe(8);
     expect(stub.calls.reserve.filter((id) => id === first.body.id)).toHaveLength(1);
     expect(await ordersOf(user.id)).toBe(1);
-    const stored = await orders.service.models.orders.findById(first.body.id).lean();
+    const stored = await orders.orderModel.findById(first.body.id).lean();
     expect(stored?.idempotencyKey).toBe(key);
   });
 
@@ -127,7 +127,7 @@ describe('Idempotency-Key on POST /orders', () => {
     );
     expect(stub.stockOf(product)).toBe(98);
     expect(await ordersOf(user.id)).toBe(1);
-    expect(await orders.service.models.orders.countDocuments({ requestKey: `${user.id}:${key}` })).toBe(1);
+    expect(await orders.orderModel.countDocuments({ requestKey: `${user.id}:${key}` })).toBe(1);
     expect(stub.calls.reserve).toHaveLength(new Set(stub.calls.reserve).size);
   });
 
@@ -152,7 +152,7 @@ describe('Idempotency-Key on POST /orders', () => {
     const key = newKey();
     const items = [{ productId: product, quantity: 1 }];
     const first = await post(auth, key, items);
-    await orders.service.models.orders.collection.updateOne(
+    await orders.orderModel.collection.updateOne(
       { _id: new Types.ObjectId(first.body.id as string) },
       { $set: { createdAt: new Date(Date.now() - 25 * 3_600_000) } },
     );
@@ -172,7 +172,7 @@ describe('Idempotency-Key on POST /orders', () => {
     const items = [{ productId: product, quantity: 1 }];
     // What a crash between reserving and saving leaves: the hold entry (with the key), the stock taken.
     const dead = Types.ObjectId.createFromTime(Math.floor(Date.now() / 1_000) - 3_600).toHexString();
-    await orders.service.holds.claim(user.id, dead, 1, 1_000, { keyHash: keyHash(key) });
+    await orders.service.holdStore.claim(user.id, dead, 1, 1_000, { keyHash: keyHash(key) });
     await orders.service.inventory.reserve(dead, items);
     expect(stub.stockOf(product)).toBe(9);
 
@@ -184,7 +184,7 @@ describe('Idempotency-Key on POST /orders', () => {
     expect(stub.calls.release).toContain(dead);
     expect(stub.stockOf(product)).toBe(9);
     expect(await ordersOf(user.id)).toBe(1);
-    expect((await orders.service.holds.heldOrders(user.id)).map((held) => held.orderId)).toEqual([
+    expect((await orders.service.holdStore.heldOrders(user.id)).map((held) => held.orderId)).toEqual([
       retry.body.id,
     ]);
   });

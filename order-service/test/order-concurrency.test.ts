@@ -44,7 +44,7 @@ describe('order races over several instances', () => {
   });
 
   const replica = (i: number) => instances[i % INSTANCES]!;
-  const models = () => instances[0]!.service.models;
+  const orderModel = () => instances[0]!.orderModel;
   const post = (i: number, auth: string, productId: string, key?: string) => {
     const request = replica(i).http.post('/orders').set('Authorization', auth);
     if (key) request.set('Idempotency-Key', key);
@@ -71,7 +71,7 @@ describe('order races over several instances', () => {
 
     expect(responses.every(({ response }) => [200, 409].includes(response.status))).toBe(true);
     for (const id of ids) {
-      const stored = await models().orders.findById(id).lean();
+      const stored = await orderModel().findById(id).lean();
       const history = stored!.statusHistory.map((entry) => entry.status);
       const accepted = responses.filter((r) => r.id === id && r.response.status === 200).length;
       expect(accepted).toBe(history.length - 1);
@@ -87,7 +87,7 @@ describe('order races over several instances', () => {
           .map((entry) => entry.id),
       ).size;
     for (const id of ids) {
-      const stored = await models().orders.findById(id).lean();
+      const stored = await orderModel().findById(id).lean();
       await expect.poll(() => eventsOf(id), { timeout: 10_000 }).toBe(stored!.statusHistory.length + 1);
     }
   });
@@ -104,7 +104,7 @@ describe('order races over several instances', () => {
     expect(responses.map((response) => response.status)).toEqual(Array(30).fill(201));
     expect(new Set(responses.map((response) => response.body.id)).size).toBe(1);
     expect(stub.stockOf(product)).toBe(99);
-    expect(await models().orders.countDocuments({ userId: user.id })).toBe(1);
+    expect(await orderModel().countDocuments({ userId: user.id })).toBe(1);
   });
 
   // Giving back a dead holder's entry is a write filtered by that entry, and the key is claimed
@@ -116,13 +116,13 @@ describe('order races over several instances', () => {
     const key = `dead-${uniqueName('k')}`;
     // What a holder that died before saving its order leaves: its entry, past the grace period.
     const dead = Types.ObjectId.createFromTime(Math.floor(Date.now() / 1_000) - 3_600).toHexString();
-    await instances[0]!.service.holds.claim(user.id, dead, 1, CAP, { keyHash: keyHash(key) });
+    await instances[0]!.service.holdStore.claim(user.id, dead, 1, CAP, { keyHash: keyHash(key) });
 
     const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => post(i, auth, product, key)));
 
     expect(responses.map((response) => response.status)).toEqual(Array(30).fill(201));
     expect(new Set(responses.map((response) => response.body.id)).size).toBe(1);
-    expect(await models().orders.countDocuments({ userId: user.id })).toBe(1);
+    expect(await orderModel().countDocuments({ userId: user.id })).toBe(1);
     expect(stub.stockOf(product)).toBe(99);
   });
 
@@ -136,7 +136,7 @@ describe('order races over several instances', () => {
 
     expect(responses.filter((response) => response.status === 201)).toHaveLength(CAP);
     expect(responses.every((response) => [201, 409].includes(response.status))).toBe(true);
-    expect(await models().orders.countDocuments({ userId: user.id })).toBe(CAP);
+    expect(await orderModel().countDocuments({ userId: user.id })).toBe(CAP);
     expect(stub.stockOf(product)).toBe(100 - CAP);
   });
 

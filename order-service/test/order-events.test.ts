@@ -37,7 +37,7 @@ const eventsOf = async (harness: Harness, orderId: string) =>
   (await streamEntries(harness.redis, harness.stream)).filter((entry) => entry.orderId === orderId);
 
 const outboxOf = async (harness: Harness, orderId: string) =>
-  (await harness.service.models.orders.findById(orderId).lean())?.outbox ?? [];
+  (await harness.orderModel.findById(orderId).lean())?.outbox ?? [];
 
 describe('events on the orders stream', () => {
   it('when an order is placed, then order.created is published with the contract fields and leaves the outbox', async () => {
@@ -186,7 +186,7 @@ describe('after a crash', () => {
     const { order } = await placeOrder(first);
     await eventually(async () => (await outboxOf(first, order.id)).length === 0);
     // The state a crash between the order's write and its relay leaves behind.
-    await first.service.models.orders.updateOne(
+    await first.orderModel.updateOne(
       { _id: order.id },
       {
         $push: {

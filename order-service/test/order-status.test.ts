@@ -61,7 +61,7 @@ describe('PUT /orders/:id/status', () => {
       expect(response.status).toBe(409);
       expect(response.body.error).toContain(current);
       expect(response.body.details).toMatchObject({ currentStatus: current });
-      const stored = await orders.service.models.orders.findById(id).lean();
+      const stored = await orders.orderModel.findById(id).lean();
       expect(stored?.status).toBe(current);
       expect(stored?.statusHistory).toHaveLength(path.length + 1);
     },
@@ -94,7 +94,7 @@ describe('PUT /orders/:id/status', () => {
     const response = await setStatus(id, owner.auth, 'confirmed');
 
     expect(response.status).toBe(403);
-    expect((await orders.service.models.orders.findById(id).lean())?.status).toBe('pending');
+    expect((await orders.orderModel.findById(id).lean())?.status).toBe('pending');
   });
 
   it('when someone else touches an order, then it looks like it does not exist (404)', async () => {
@@ -108,7 +108,7 @@ describe('PUT /orders/:id/status', () => {
     ]);
 
     expect([get.status, items.status, put.status]).toEqual([404, 404, 404]);
-    expect((await orders.service.models.orders.findById(id).lean())?.status).toBe('pending');
+    expect((await orders.orderModel.findById(id).lean())?.status).toBe('pending');
   });
 
   it('when the status is not one we know, then it is refused with 400', async () => {
@@ -128,7 +128,7 @@ describe('PUT /orders/:id/status', () => {
     );
 
     expect(responses.map((response) => response.status).sort()).toEqual([200, 409, 409, 409, 409]);
-    const stored = await orders.service.models.orders.findById(id).lean();
+    const stored = await orders.orderModel.findById(id).lean();
     expect(stored?.statusHistory.filter((entry) => entry.status === 'cancelled')).toHaveLength(1);
   });
 
@@ -144,7 +144,7 @@ describe('PUT /orders/:id/status', () => {
       .filter((response) => response.status === 200)
       .map((response) => response.body.status);
     expect(responses.every((response) => [200, 409].includes(response.status))).toBe(true);
-    const stored = await orders.service.models.orders.findById(id).lean();
+    const stored = await orders.orderModel.findById(id).lean();
     const history = stored!.statusHistory.map((entry) => entry.status);
     expect(history.slice(1).sort()).toEqual([...accepted].sort());
     expect(stored?.status).toBe(history.at(-1));
@@ -168,7 +168,7 @@ describe('PUT /orders/:id/status', () => {
     ]);
 
     // pending→confirmed→cancelled and pending→cancelled (then confirm is illegal) are the two outcomes.
-    const stored = await orders.service.models.orders.findById(id).lean();
+    const stored = await orders.orderModel.findById(id).lean();
     const history = stored!.statusHistory.map((entry) => entry.status);
     expect(stored?.status).toBe('cancelled');
     if (confirm.status === 200) {

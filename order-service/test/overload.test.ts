@@ -38,6 +38,6 @@ it('when a burst outruns product-service, then refusals are 409 or 503 and stock
   // Reservations that finished after their caller gave up are released in the background.
   await eventually(async () => (await unplacedHolds(orders)) === 0, 60_000);
   await eventually(async () => (await products.stockOf(productId)) === 50 - created, 30_000);
-  const saved = await orders.service.models.orders.find({ 'items.productId': productId }).lean();
+  const saved = await orders.orderModel.find({ 'items.productId': productId }).lean();
   expect(saved).toHaveLength(created);
 }, 150_000);

@@ -7,7 +7,7 @@ let stub: ProductStub;
 let orders: Harness;
 useStubbedOrderService((started) => ({ stub, orders } = started));
 
-const countOrders = () => orders.service.models.orders.countDocuments();
+const countOrders = () => orders.orderModel.countDocuments();
 
 describe('POST /orders', () => {
   it('when stock is available, then the order is saved as pending with server-side prices', async () => {
@@ -57,10 +57,10 @@ describe('POST /orders', () => {
     expect(stub.stockOf(mug)).toBe(2);
     expect(stub.calls.reserve).toContain(response.body.id);
 
-    const stored = await orders.service.models.orders.findById(response.body.id).lean();
+    const stored = await orders.orderModel.findById(response.body.id).lean();
     expect(stored).toMatchObject({ userId: user.id, totalCents: 6027, status: 'pending' });
     // The customer's tally holds the order's units under its id, nothing else.
-    expect((await orders.service.holds.heldOrders(user.id)).map((held) => held.orderId)).toEqual([
+    expect((await orders.service.holdStore.heldOrders(user.id)).map((held) => held.orderId)).toEqual([
       response.body.id,
     ]);
 
@@ -138,7 +138,7 @@ describe('POST /orders', () => {
     expect(stub.stockOf(plenty)).toBe(10);
     expect(stub.stockOf(scarce)).toBe(1);
     expect(await countOrders()).toBe(before);
-    expect(await orders.service.holds.heldOrders(user.id)).toEqual([]);
+    expect(await orders.service.holdStore.heldOrders(user.id)).toEqual([]);
   });
 
   it('when a product is unknown, then the order is refused with 422 naming it and nothing is saved', async () => {
@@ -304,8 +304,7 @@ describe('the database commands of a placement', () => {
       .set('Authorization', auth)
       .send({ items: [{ productId: product, quantity: 1 }] });
     await eventually(
-      async () =>
-        (await orders.service.models.orders.countDocuments({ 'outbox.0': { $exists: true } })) === 0,
+      async () => (await orders.orderModel.countDocuments({ 'outbox.0': { $exists: true } })) === 0,
     );
     const before = await commandCounts();
 
@@ -316,8 +315,7 @@ describe('the database commands of a placement', () => {
       .send({ items: [{ productId: product, quantity: 1 }] });
     expect(placed.status).toBe(201);
     await eventually(
-      async () =>
-        (await orders.service.models.orders.countDocuments({ 'outbox.0': { $exists: true } })) === 0,
+      async () => (await orders.orderModel.countDocuments({ 'outbox.0': { $exists: true } })) === 0,
     );
 
     const after = await commandCounts();

@@ -36,7 +36,7 @@ async function crashedPlacement(
   product: string,
 ): Promise<string> {
   const orderId = new Types.ObjectId().toHexString();
-  await orders.service.holds.claim(customer.user.id, orderId, 2, 1_000, { slot });
+  await orders.service.holdStore.claim(customer.user.id, orderId, 2, 1_000, { slot });
   await orders.service.inventory.reserve(orderId, [{ productId: product, quantity: 2 }]);
   return orderId;
 }
@@ -53,13 +53,15 @@ describe('when order-service restarts after a crash', () => {
 
     const successor = await startInSlot(stub, predecessor.database);
     // Starting resolved it already (as main does once listening): none is left to resolve.
-    expect(await successor.service.resolvePredecessor(new Date())).toBe(0);
+    expect(await successor.service.unplaced.resolvePredecessor(new Date())).toBe(0);
 
     await eventually(() => stub.calls.release.includes(orphan), 5_000);
     expect(stub.stockOf(product)).toBe(3);
     expect(stub.calls.release).not.toContain(otherReplica);
-    await eventually(async () => (await successor.service.holds.heldOrders(customer.user.id)).length === 1);
-    const left = await successor.service.holds.heldOrders(customer.user.id);
+    await eventually(
+      async () => (await successor.service.holdStore.heldOrders(customer.user.id)).length === 1,
+    );
+    const left = await successor.service.holdStore.heldOrders(customer.user.id);
     expect(left.map((entry) => entry.orderId)).toEqual([otherReplica]);
   });
 
@@ -74,22 +76,22 @@ describe('when order-service restarts after a crash', () => {
     expect(placed.status).toBe(201);
 
     const successor = await startInSlot(stub, predecessor.database);
-    await successor.service.resolvePredecessor(new Date());
+    await successor.service.unplaced.resolvePredecessor(new Date());
 
     expect(stub.calls.release).not.toContain(placed.body.id);
     expect(stub.stockOf(product)).toBe(4);
-    const held = await successor.service.holds.heldOrders(customer.user.id);
+    const held = await successor.service.holdStore.heldOrders(customer.user.id);
     expect(held.map((entry) => entry.orderId)).toContain(placed.body.id);
   });
 
   it('then a failure to read the tallies does not stop it: it is counted and the entries come due on their own', async () => {
     const stub = await startStub();
     const successor = await startInSlot(stub);
-    vi.spyOn(successor.service.holds, 'holders').mockImplementation(() => {
+    vi.spyOn(successor.service.holdStore, 'holders').mockImplementation(() => {
       throw new Error('database unavailable');
     });
 
-    const count = await successor.service.resolvePredecessor(new Date());
+    const count = await successor.service.unplaced.resolvePredecessor(new Date());
 
     expect(count).toBe(0);
     const metrics = await successor.http.get('/metrics');

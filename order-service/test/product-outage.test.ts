@@ -54,7 +54,7 @@ describe('when product-service is unavailable', () => {
     expect(response.headers['retry-after']).toMatch(/^\d+$/);
     expect(response.body).toMatchObject({ status: 503, error: expect.stringMatching(/unavailable/i) });
     expect(elapsed).toBeLessThan(3_000);
-    expect(await orders.service.models.orders.countDocuments()).toBe(0);
+    expect(await orders.orderModel.countDocuments()).toBe(0);
     // A refused connection never reached product-service: there is nothing to release.
     expect(await unplacedHolds(orders)).toBe(0);
   });
@@ -76,7 +76,7 @@ describe('when product-service is unavailable', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(stub.stockOf(product)).toBe(5);
     expect(stub.reservations.get(orderId)?.released).toBe(true);
-    expect(await orders.service.models.orders.countDocuments()).toBe(0);
+    expect(await orders.orderModel.countDocuments()).toBe(0);
   });
 
   it('when the timed-out reservation went through and releases fail for a while, then it is retried until acknowledged', async () => {
@@ -102,7 +102,7 @@ describe('when product-service is unavailable', () => {
 
     await eventually(() => stub.stockOf(product) === 5, 20_000);
     await eventually(async () => (await unplacedHolds(orders)) === 0);
-    expect(await orders.service.models.orders.countDocuments()).toBe(0);
+    expect(await orders.orderModel.countDocuments()).toBe(0);
   });
 
   it('when it keeps failing, then the circuit opens, orders are refused without calling it, and it closes once it recovers', async () => {
@@ -182,7 +182,7 @@ describe('when the reservation succeeded but the order is not saved', () => {
     expect(response.body).toMatchObject({ status: 500, error: 'Internal server error' });
     await eventually(() => stub.stockOf(product) === 8);
     await eventually(async () => (await unplacedHolds(orders)) === 0);
-    expect(await orders.service.models.orders.countDocuments()).toBe(1);
+    expect(await orders.orderModel.countDocuments()).toBe(1);
   });
 
   it('when a request died between reserving and saving, then its hold entry comes due and the stock is released', async () => {
@@ -194,7 +194,7 @@ describe('when the reservation succeeded but the order is not saved', () => {
     expect(saved.status).toBe(201);
     // What a crash leaves: stock reserved on product-service, a hold entry past its grace, no order.
     const lost = orderIdFrom(3_600);
-    await orders.service.holds.claim(user.id, lost, 4, 1_000);
+    await orders.service.holdStore.claim(user.id, lost, 4, 1_000);
     await orders.service.inventory.reserve(lost, [{ productId: product, quantity: 4 }]);
     expect(stub.stockOf(product)).toBe(6);
 
@@ -205,7 +205,7 @@ describe('when the reservation succeeded but the order is not saved', () => {
     // The saved order keeps its stock and its units.
     expect(stub.stockOf(kept)).toBe(6);
     expect(stub.calls.release).not.toContain(saved.body.id);
-    expect((await orders.service.holds.heldOrders(user.id)).map((held) => held.orderId)).toEqual([
+    expect((await orders.service.holdStore.heldOrders(user.id)).map((held) => held.orderId)).toEqual([
       saved.body.id,
     ]);
   });
@@ -214,7 +214,7 @@ describe('when the reservation succeeded but the order is not saved', () => {
     const { stub, orders } = await setUp();
     const { user } = tokenFor();
     const recent = orderIdFrom(1);
-    await orders.service.holds.claim(user.id, recent, 1, 1_000);
+    await orders.service.holdStore.claim(user.id, recent, 1, 1_000);
 
     expect(await orders.service.unplaced.recover()).toBe(0);
     expect(stub.calls.release).not.toContain(recent);
@@ -226,7 +226,7 @@ describe('when the reservation succeeded but the order is not saved', () => {
     const { stub, orders } = await setUp({ releaseRetryIntervalMs: 60_000 });
     const { user } = tokenFor();
     const backlog = Array.from({ length: 120 }, (_, i) => orderIdFrom(3_600 + i));
-    for (const orderId of backlog) await orders.service.holds.claim(user.id, orderId, 1, 1_000);
+    for (const orderId of backlog) await orders.service.holdStore.claim(user.id, orderId, 1, 1_000);
 
     // The loop's own first pass may have queued some of them already: recover() queues the rest.
     await orders.service.unplaced.recover();

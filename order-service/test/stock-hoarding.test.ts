@@ -80,7 +80,7 @@ describe('the cap on units held in pending orders', () => {
     const product = stub.addProduct(200);
     const held = await order(orders, customer.auth, product, 5).expect(201);
     // What a crash between the status change and the release leaves behind.
-    await orders.service.models.orders.updateOne({ _id: held.body.id }, { $set: { status: 'confirmed' } });
+    await orders.orderModel.updateOne({ _id: held.body.id }, { $set: { status: 'confirmed' } });
 
     await order(orders, customer.auth, product, 5).expect(201);
   });
@@ -115,7 +115,7 @@ describe('pending orders that nobody pays', () => {
     const placed = await order(orders, customer.auth, product, 5).expect(201);
 
     await eventually(async () => {
-      const stored = await orders.service.models.orders.findById(placed.body.id).lean();
+      const stored = await orders.orderModel.findById(placed.body.id).lean();
       return stored?.status === 'cancelled';
     });
 

@@ -51,7 +51,7 @@ describe('two order-service replicas on one database', () => {
       placed.push(response.body.id);
     }
 
-    const { orders } = replicas[0]!.service.models;
+    const orders = replicas[0]!.orderModel;
     await eventually(
       async () => (await orders.countDocuments({ _id: { $in: placed }, status: 'cancelled' })) === 5,
     );

@@ -78,7 +78,7 @@ describe('with the real product-service', () => {
 
   it('when 200 customers order one each of a product with stock 50 at once, then exactly 50 orders exist and stock is 0', async () => {
     const productId = await products.addProduct(50, 7.5);
-    const before = await orders.service.models.orders.countDocuments({ 'items.productId': productId });
+    const before = await orders.orderModel.countDocuments({ 'items.productId': productId });
 
     const responses = await Promise.all(
       Array.from({ length: 200 }, () => order(tokenFor().auth, productId, 1)),
@@ -94,7 +94,7 @@ describe('with the real product-service', () => {
       });
     }
     expect(await products.stockOf(productId)).toBe(0);
-    const saved = await orders.service.models.orders.find({ 'items.productId': productId }).lean();
+    const saved = await orders.orderModel.find({ 'items.productId': productId }).lean();
     expect(saved.length - before).toBe(50);
     const ordered = saved.flatMap((doc) => doc.items).reduce((sum, item) => sum + item.quantity, 0);
     expect(ordered).toBe(50);

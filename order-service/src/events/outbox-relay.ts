@@ -8,7 +8,7 @@ import {
   createBackgroundLoop,
 } from '@ecom/service-kit';
 import { type OrderMetrics, recoveredError } from '../metrics';
-import type { OutboxEvent, WrittenOrder } from '../orders/order-model';
+import type { OutboxEvent, WrittenOrder } from '../orders/order-types';
 import type { OrderStore } from '../orders/order-store';
 
 export interface OutboxRelayDeps {

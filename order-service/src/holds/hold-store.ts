@@ -1,48 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isDuplicateKey } from '@ecom/service-kit';
-import { type Connection, type Model, type mongo, Schema } from 'mongoose';
-
-/** What one order holds on its customer's tally. */
-export interface HoldEntry {
-  /** Units. */
-  u: number;
-  /** Hash of the order's Idempotency-Key (see keyHash), while the order holds units. */
-  k?: string;
-  /** host:port of the process placing it: a successor in that slot knows the placement died. */
-  s?: string;
-}
-
-/**
- * One document per customer: the units held by their unpaid orders, what each order holds, and
- * which Idempotency-Keys those orders were placed with. An entry is written *before* stock is
- * reserved, so it is also the durable record of a placement in flight: an entry whose order was
- * never saved is a reservation to give back (see placement/unplaced-orders.ts).
- */
-export interface PendingHolds {
-  _id: string;
-  units: number;
-  /** Order id → entry. Older documents hold a plain number of units. */
-  orders: Record<string, HoldEntry | number>;
-  /** Key hash → order id. */
-  keys?: Record<string, string>;
-}
-
-export type PendingHoldsModel = Model<PendingHolds>;
-
-export function createPendingHoldsModel(connection: Connection): PendingHoldsModel {
-  const schema = new Schema<PendingHolds>(
-    {
-      _id: { type: String, required: true },
-      units: { type: Number, required: true, default: 0 },
-      orders: { type: Schema.Types.Mixed, default: {} },
-      keys: { type: Schema.Types.Mixed },
-    },
-    { versionKey: false, minimize: false, collection: 'pending_holds' },
-  );
-  // The recovery pass reads only customers who hold something.
-  schema.index({ units: 1 });
-  return connection.model<PendingHolds>('PendingHolds', schema);
-}
+import type { Connection, mongo } from 'mongoose';
+import { createPendingHoldsModel, type HoldEntry, type PendingHolds } from './hold-model';
 
 /** Field names cannot hold every printable character a key may have (`.`, `$`): a hash can. */
 export function keyHash(idempotencyKey: string): string {
@@ -77,10 +36,14 @@ const BATCH = 100;
  * only while the total stays within the cap and the key is free, and an order's units are given
  * back exactly once.
  */
-export function createHoldStore(model: PendingHoldsModel) {
+export function createHoldStore(connection: Connection) {
+  const model = createPendingHoldsModel(connection);
   // The driver's collection: these writes are the hot path, and hydration buys nothing here.
   const tallies = model.collection as unknown as mongo.Collection<PendingHolds>;
   return {
+    /** The tallies' indexes (the recovery pass reads only customers who hold something). */
+    createIndexes: () => model.createIndexes(),
+
     /**
      * Adds the order's units (and its key) to the tally in one upsert: when the filter does not
      * match, the upsert's insert collides with the existing `_id` — the claim was refused.

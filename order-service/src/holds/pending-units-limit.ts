@@ -1,7 +1,8 @@
-import { HttpError, type Logger } from '@ecom/service-kit';
+import type { Logger } from '@ecom/service-kit';
 import { Types } from 'mongoose';
 import type { Counter } from 'prom-client';
 import type { AddressLimit } from './address-limit';
+import { AddressPendingUnitsLimitReached, PendingUnitsLimitReached } from './hold-errors';
 import type { HeldOrder, HoldStore } from './hold-store';
 
 export interface PendingUnitsLimitDeps {
@@ -71,30 +72,18 @@ export function createPendingUnitsLimit(deps: PendingUnitsLimitDeps) {
     await settle(userId, await deps.holds.heldOrders(userId));
     if (await claim()) return 'held';
     if (options.keyHash && (await deps.holds.keyHolder(userId, options.keyHash))) return 'key_in_use';
-    throw HttpError.conflict(
-      `Orders awaiting payment may hold at most ${deps.maxUnits} units per customer; ` +
-        'confirm or cancel a pending order first',
-      { reason: 'pending_units_limit', maxPendingUnits: deps.maxUnits, requestedUnits: units },
-    );
+    throw new PendingUnitsLimitReached(deps.maxUnits, units);
   }
 
   return {
     /**
      * Claims the order's units for the client's address, then (with its Idempotency-Key, hashed)
-     * for the customer; `key_in_use` when another order of theirs holds that key. Throws 409 when
-     * either cap would be passed.
+     * for the customer; `key_in_use` when another order of theirs holds that key. Throws
+     * AddressPendingUnitsLimitReached or PendingUnitsLimitReached when a cap would be passed.
      */
     async hold(userId: string, orderId: string, units: number, options: HoldOptions): Promise<HoldOutcome> {
       if (!(await deps.addressLimit.claim(options.address, orderId, units))) {
-        throw HttpError.conflict(
-          `Orders awaiting payment from one client address may hold at most ` +
-            `${deps.addressLimit.maxUnits} units; confirm or cancel a pending order first`,
-          {
-            reason: 'address_pending_units_limit',
-            maxPendingUnits: deps.addressLimit.maxUnits,
-            requestedUnits: units,
-          },
-        );
+        throw new AddressPendingUnitsLimitReached(deps.addressLimit.maxUnits, units);
       }
       try {
         const outcome = await holdForCustomer(userId, orderId, units, options);

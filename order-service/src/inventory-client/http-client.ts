@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { InventoryRejection, InventoryUnavailable } from './errors';
-import { ProductReplicas } from './product-replicas';
+import { InventoryRejection, InventoryUnavailable } from './inventory-client-errors';
+import { createProductReplicas } from './product-replicas';
 
 export interface ReservationLine {
   productId: string;
@@ -73,7 +73,7 @@ function matchesRequest(items: ReservedItem[], lines: ReservationLine[]): boolea
 export type ProductHttpClient = ReturnType<typeof createProductHttpClient>;
 
 export function createProductHttpClient(options: ProductHttpClientOptions) {
-  const replicas = new ProductReplicas({
+  const replicas = createProductReplicas({
     baseUrls: options.baseUrls,
     timeoutMs: options.timeoutMs,
     connections: options.connections ?? 128,

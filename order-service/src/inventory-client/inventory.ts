@@ -1,7 +1,7 @@
 import { closeWhenReady, readinessProbe } from '@ecom/service-kit';
 import CircuitBreaker from 'opossum';
 import { CIRCUIT_STATE, type OrderMetrics } from '../metrics';
-import { InventoryRejection, InventoryUnavailable } from './errors';
+import { InventoryRejection, InventoryUnavailable } from './inventory-client-errors';
 import { createProductHttpClient, type ProductHttpClientOptions, type ReservationLine } from './http-client';
 
 export interface BreakerOptions {

@@ -32,55 +32,55 @@ export function isConnectionFailure(error: unknown): boolean {
  * failed replica is asked last for a while, so a dead one costs one refused connect, not one per
  * request.
  */
-export class ProductReplicas {
-  private readonly replicas: Array<{ pool: Pool; basePath: string; setAsideUntil: number }>;
-  private turn = 0;
+export function createProductReplicas(options: ProductReplicasOptions) {
+  const replicas = options.baseUrls.map((baseUrl) => {
+    const url = new URL(baseUrl);
+    return {
+      pool: new Pool(url.origin, {
+        connections: options.connections,
+        connect: { timeout: options.timeoutMs },
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      }),
+      basePath: url.pathname.replace(/\/+$/, ''),
+      setAsideUntil: 0,
+    };
+  });
+  let turn = 0;
 
-  constructor(private readonly options: ProductReplicasOptions) {
-    this.replicas = options.baseUrls.map((baseUrl) => {
-      const url = new URL(baseUrl);
-      return {
-        pool: new Pool(url.origin, {
-          connections: options.connections,
-          connect: { timeout: options.timeoutMs },
-          headersTimeout: options.timeoutMs,
-          bodyTimeout: options.timeoutMs,
-        }),
-        basePath: url.pathname.replace(/\/+$/, ''),
-        setAsideUntil: 0,
-      };
-    });
-  }
-
-  /**
-   * Rejects when no replica answered: with the error of one that may have read the request (a
-   * broken connection) if there was one, so the caller knows the outcome is unknown; else with
-   * the last refusal.
-   */
-  async request(options: RequestOptions): Promise<Dispatcher.ResponseData> {
-    const now = Date.now();
-    const start = this.turn++ % this.replicas.length;
-    const inTurn = [...this.replicas.slice(start), ...this.replicas.slice(0, start)];
-    const order = [
-      ...inTurn.filter((replica) => replica.setAsideUntil <= now),
-      ...inTurn.filter((replica) => replica.setAsideUntil > now),
-    ];
-    let lastError: unknown;
-    let mayHaveReached: unknown;
-    for (const replica of order) {
-      try {
-        return await replica.pool.request({ ...options, path: `${replica.basePath}${options.path}` });
-      } catch (error) {
-        if (!isConnectionFailure(error)) throw error;
-        replica.setAsideUntil = Date.now() + (this.options.setAsideMs ?? 2_000);
-        lastError = error;
-        if ((error as { code?: string }).code !== 'ECONNREFUSED') mayHaveReached ??= error;
+  return {
+    /**
+     * Rejects when no replica answered: with the error of one that may have read the request (a
+     * broken connection) if there was one, so the caller knows the outcome is unknown; else with
+     * the last refusal.
+     */
+    async request(request: RequestOptions): Promise<Dispatcher.ResponseData> {
+      const now = Date.now();
+      const start = turn++ % replicas.length;
+      const inTurn = [...replicas.slice(start), ...replicas.slice(0, start)];
+      const order = [
+        ...inTurn.filter((replica) => replica.setAsideUntil <= now),
+        ...inTurn.filter((replica) => replica.setAsideUntil > now),
+      ];
+      let lastError: unknown;
+      let mayHaveReached: unknown;
+      for (const replica of order) {
+        try {
+          return await replica.pool.request({ ...request, path: `${replica.basePath}${request.path}` });
+        } catch (error) {
+          if (!isConnectionFailure(error)) throw error;
+          replica.setAsideUntil = Date.now() + (options.setAsideMs ?? 2_000);
+          lastError = error;
+          if ((error as { code?: string }).code !== 'ECONNREFUSED') mayHaveReached ??= error;
+        }
       }
-    }
-    throw mayHaveReached ?? lastError;
-  }
+      throw mayHaveReached ?? lastError;
+    },
 
-  close(): Promise<unknown> {
-    return Promise.all(this.replicas.map((replica) => replica.pool.close()));
-  }
+    close(): Promise<unknown> {
+      return Promise.all(replicas.map((replica) => replica.pool.close()));
+    },
+  };
 }
+
+export type ProductReplicas = ReturnType<typeof createProductReplicas>;

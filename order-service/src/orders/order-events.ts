@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { currentTraceparent, type OrderEventPayload, type OrderEventType } from '@ecom/service-kit';
-import type { OrderItem, OrderStatus, OutboxEvent } from './order-model';
+import type { OrderItem, OrderStatus, OutboxEvent } from './order-types';
 import { toItemJson } from './serialize';
 
 function outboxEvent<Type extends OrderEventType>(

@@ -1,64 +1,14 @@
-import { ORDER_EVENT_TYPES, type OrderEventType } from '@ecom/service-kit';
-import { type Connection, type Model, Schema, type Types } from 'mongoose';
+import { ORDER_EVENT_TYPES } from '@ecom/service-kit';
+import { type Connection, type Model, Schema } from 'mongoose';
+import {
+  ORDER_STATUSES,
+  type Order,
+  type OrderItem,
+  type OutboxEvent,
+  type StatusEntry,
+} from './order-types';
 
-export const ORDER_STATUSES = ['pending', 'confirmed', 'shipped', 'delivered', 'cancelled'] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
-export interface OrderItem {
-  productId: string;
-  productName: string;
-  quantity: number;
-  /** Integer cents: sums and products stay exact. */
-  unitPriceCents: number;
-}
-
-export interface StatusEntry {
-  status: OrderStatus;
-  at: Date;
-  /** User id of whoever made the change, or `system` for an expiry. */
-  by: string;
-  /** Why, where the change was not someone's request (e.g. `expired`). */
-  reason?: string;
-}
-
-/** An event not yet on the Redis stream; written in the same update as the change it describes. */
-export interface OutboxEvent {
-  eventId: string;
-  type: OrderEventType;
-  occurredAt: Date;
-  /** JSON, exactly as it will be published. */
-  data: string;
-  /** W3C trace context of the request that caused the event, so its consumers join that trace. */
-  traceparent?: string;
-}
-
-export interface Order {
-  _id: Types.ObjectId;
-  userId: string;
-  items: OrderItem[];
-  totalCents: number;
-  currency: string;
-  status: OrderStatus;
-  statusHistory: StatusEntry[];
-  idempotencyKey?: string;
-  /** `userId:Idempotency-Key`, unique: one order per key (cleared once the key's window has passed). */
-  requestKey?: string;
-  /** Hash of the request the key came with (see fingerprintOf): the key with another body is refused. */
-  requestFingerprint?: string;
-  outbox: OutboxEvent[];
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-/** An order as a request just wrote it: all the outbox relay needs to publish its events. */
-export type WrittenOrder = Pick<Order, '_id' | 'userId' | 'outbox'>;
-
-/** The relay as the code that changes orders sees it (it lives in events/, which depends on orders/). */
-export interface OutboxKick {
-  /** Publishes this order's events now; `written` spares the relay reading the order back. */
-  kick(orderId?: string, written?: WrittenOrder): void;
-}
-
+/** The orders collection's schema: order-store.ts alone builds its model. */
 export type OrderModel = Model<Order>;
 
 const cents = { type: Number, required: true, min: 0, validate: Number.isSafeInteger };
@@ -119,6 +69,7 @@ orderSchema.index({ requestKey: 1 }, { unique: true, sparse: true });
 // Lets the outbox relay find orders with unpublished events without scanning every order.
 orderSchema.index({ 'outbox.eventId': 1 });
 
+/** The orders' model on this connection (made once: a second store on it shares the first's). */
 export function createOrderModel(connection: Connection): OrderModel {
-  return connection.model<Order>('Order', orderSchema);
+  return (connection.models.Order as OrderModel | undefined) ?? connection.model<Order>('Order', orderSchema);
 }

@@ -1,6 +1,6 @@
 import { objectIdSchema, paginationShape } from '@ecom/service-kit';
 import { z } from 'zod';
-import { ORDER_STATUSES } from './order-model';
+import { ORDER_STATUSES } from './order-types';
 
 export const MAX_ITEMS = 50;
 export const MAX_QUANTITY = 100;

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
-import { Types } from 'mongoose';
-import type { Order, OrderModel, OrderStatus, OutboxEvent, StatusEntry, WrittenOrder } from './order-model';
+import { type Connection, Types } from 'mongoose';
+import { createOrderModel } from './order-model';
+import type { Order, OrderStatus, OutboxEvent, StatusEntry, WrittenOrder } from './order-types';
 
 /** What the expiry needs of a pending order. */
 export type DueOrder = Pick<Order, '_id' | 'userId' | 'items'>;
@@ -33,6 +34,8 @@ export interface Transition {
 }
 
 const BATCH = 100;
+/** Orders per insert of a bulk import. */
+const IMPORT_BATCH = 1_000;
 /**
  * Published events leave their outboxes in one bulk write per window (group commit): the relay is
  * off the request path, so waiting buys one database command for many orders' drops. An event
@@ -50,7 +53,8 @@ const HAS_UNPUBLISHED = { 'outbox.eventId': { $exists: true } };
  * the order first. Every query is served by one of the order schema's indexes ({userId, createdAt},
  * {status, createdAt}, {createdAt}, {outbox.eventId}).
  */
-export function createOrderStore(model: OrderModel) {
+export function createOrderStore(connection: Connection) {
+  const model = createOrderModel(connection);
   /** The scheduled flush of the drops gathered so far, to run at once on shutdown. */
   let flushDrops: (() => void) | undefined;
   const drops = new DataLoader<{ id: string; events: OutboxEvent[] }, void>(
@@ -103,12 +107,25 @@ export function createOrderStore(model: OrderModel) {
   const withStatus = (query: OrdersPageQuery) => (query.status ? { status: query.status } : {});
 
   return {
+    /** The indexes every query above relies on; the unique request key makes a key place one order. */
+    createIndexes: () => model.createIndexes(),
+
     /**
      * Saves a new order as built by the placement (every field set, timestamps included) with the
      * driver: one insert, no document hydration on the hot path.
      */
     async insert(order: Order): Promise<void> {
       await model.collection.insertOne(order);
+    },
+
+    /**
+     * Saves orders built elsewhere (a bulk import), a batch per insert, unordered: the server need
+     * not stop at a failed document, and rejects after trying the whole batch.
+     */
+    async insertMany(orders: Order[]): Promise<void> {
+      for (let from = 0; from < orders.length; from += IMPORT_BATCH) {
+        await model.collection.insertMany(orders.slice(from, from + IMPORT_BATCH), { ordered: false });
+      }
     },
 
     /** One order without its outbox (what a customer or an admin may see of it). */

@@ -1,8 +1,8 @@
-import type { Logger } from '@ecom/service-kit';
+import { createBackgroundLoop, type Logger } from '@ecom/service-kit';
 import { statusChangeEvents } from './order-events';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
 import type { OrderMetrics } from '../metrics';
-import type { OutboxKick } from './order-model';
+import type { OutboxKick } from './order-types';
 import type { OrderStore } from './order-store';
 
 export const EXPIRED_BY = 'system';
@@ -39,4 +39,21 @@ export async function expirePendingOrders(deps: PendingExpiryDeps, now = new Dat
   });
   if (expired > 0) deps.logger.info({ expired, ttlMs: deps.ttlMs }, 'pending orders expired');
   return expired;
+}
+
+const MAX_EXPIRY_INTERVAL_MS = 60_000;
+
+/** The expiry as a background loop: a pass every quarter of the TTL, at least once a minute. */
+export function createPendingExpiry(
+  deps: PendingExpiryDeps & { metrics: Pick<OrderMetrics, 'bookkeepingFailures'> },
+) {
+  return createBackgroundLoop({
+    name: 'pending-expiry',
+    intervalMs: Math.min(MAX_EXPIRY_INTERVAL_MS, Math.ceil(deps.ttlMs / 4)),
+    task: async () => {
+      await expirePendingOrders(deps);
+    },
+    logger: deps.logger,
+    failures: deps.metrics.bookkeepingFailures,
+  });
 }

@@ -1,6 +1,7 @@
-import { type AuthUser, HttpError, type Page, toPage } from '@ecom/service-kit';
+import { type AuthUser, type Page, toPage } from '@ecom/service-kit';
 import type { z } from 'zod';
-import type { Order } from './order-model';
+import { OrderNotFound, OthersOrdersForbidden } from './order-errors';
+import type { Order } from './order-types';
 import type { OrderStore } from './order-store';
 import type { listOrdersQuery } from './order-schemas';
 import { type OrderJson, toOrderJson } from './serialize';
@@ -12,8 +13,7 @@ export async function findVisibleOrder(
   user: AuthUser,
 ): Promise<Order> {
   const order = await orders.byId(id);
-  if (!order || (user.role !== 'admin' && order.userId !== user.id))
-    throw HttpError.notFound('Order not found');
+  if (!order || (user.role !== 'admin' && order.userId !== user.id)) throw new OrderNotFound();
   return order;
 }
 
@@ -24,7 +24,7 @@ export async function listOrders(
 ): Promise<Page<OrderJson>> {
   const isAdmin = user.role === 'admin';
   if (!isAdmin && query.userId !== undefined && query.userId !== user.id) {
-    throw HttpError.forbidden("Only admins can list other users' orders");
+    throw new OthersOrdersForbidden();
   }
   const owner = isAdmin ? query.userId : user.id;
   const pageQuery = { status: query.status, page: query.page, limit: query.limit };

@@ -1,5 +1,5 @@
 import { fromCents } from '@ecom/service-kit';
-import type { Order, OrderItem, OrderStatus } from './order-model';
+import type { Order, OrderItem, OrderStatus } from './order-types';
 
 export interface OrderItemJson {
   productId: string;

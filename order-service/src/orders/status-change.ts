@@ -1,7 +1,13 @@
-import { type AuthUser, HttpError } from '@ecom/service-kit';
+import type { AuthUser } from '@ecom/service-kit';
 import { statusChangeEvents } from './order-events';
 import type { OrderMetrics } from '../metrics';
-import type { OrderStatus, OutboxKick } from './order-model';
+import {
+  AdminOnlyTransition,
+  ConcurrentStatusChange,
+  IllegalTransition,
+  NotCancellableByCustomer,
+} from './order-errors';
+import type { OrderStatus, OutboxKick } from './order-types';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
 import type { OrderStore } from './order-store';
 import { findVisibleOrder } from './queries';
@@ -19,18 +25,13 @@ export const NEXT_STATUSES: Record<OrderStatus, readonly OrderStatus[]> = {
 /** Admins may make any legal transition; an owner may only cancel while the order is pending. */
 export function assertTransitionAllowed(from: OrderStatus, to: OrderStatus, isAdmin: boolean): void {
   if (!isAdmin && to !== 'cancelled') {
-    throw HttpError.forbidden(`Only an admin can set an order to ${to}`);
+    throw new AdminOnlyTransition(to);
   }
   if (!NEXT_STATUSES[from].includes(to)) {
-    throw HttpError.conflict(`Order is ${from} and cannot become ${to}`, {
-      currentStatus: from,
-      allowed: NEXT_STATUSES[from],
-    });
+    throw new IllegalTransition(from, to, NEXT_STATUSES[from]);
   }
   if (!isAdmin && from !== 'pending') {
-    throw HttpError.conflict(`Order is ${from}; only pending orders can be cancelled by the customer`, {
-      currentStatus: from,
-    });
+    throw new NotCancellableByCustomer(from);
   }
 }
 
@@ -74,7 +75,5 @@ export async function changeStatus(
       return toOrderJson(updated);
     }
   }
-  throw new HttpError(409, 'Order was changed by someone else; please retry', {
-    headers: { 'Retry-After': '1' },
-  });
+  throw new ConcurrentStatusChange();
 }

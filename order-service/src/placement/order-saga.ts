@@ -1,12 +1,14 @@
-import { fromCents, HttpError, isDuplicateKey, toCents } from '@ecom/service-kit';
+import { fromCents, isDuplicateKey, toCents } from '@ecom/service-kit';
 import type { Types } from 'mongoose';
 import type { PendingUnitsLimit } from '../holds/pending-units-limit';
-import { InventoryRejection, InventoryUnavailable } from '../inventory-client/errors';
+import { InventoryRejection, InventoryUnavailable } from '../inventory-client/inventory-client-errors';
 import type { ReservationLine, ReservedItem } from '../inventory-client/http-client';
 import type { OrderMetrics } from '../metrics';
 import { orderCreatedEvent } from '../orders/order-events';
-import type { Order, OrderItem, OutboxKick } from '../orders/order-model';
+import { newOrder } from '../orders/new-order';
+import type { Order, OrderItem, OutboxKick } from '../orders/order-types';
 import type { OrderStore } from '../orders/order-store';
+import { InsufficientStock, ProductServiceUnavailable, ProductsUnavailable } from './placement-errors';
 import type { UnplacedOrders } from './unplaced-orders';
 
 export interface OrderSagaDeps {
@@ -53,8 +55,8 @@ async function reservationFailed(deps: OrderSagaDeps, input: OrderSagaInput, err
     await deps.pendingUnits.release(input.userId, orderId);
     deps.metrics.failed.inc({ reason: error.status === 409 ? 'insufficient_stock' : 'invalid_items' });
     return error.status === 409
-      ? HttpError.conflict(error.message, error.details)
-      : HttpError.unprocessable(error.message, error.details);
+      ? new InsufficientStock(error.message, error.details)
+      : new ProductsUnavailable(error.message, error.details);
   }
   const unknown = !(error instanceof InventoryUnavailable) || error.outcomeUnknown;
   // product-service may have reserved after we stopped waiting: the hold entry stays until released.
@@ -62,10 +64,7 @@ async function reservationFailed(deps: OrderSagaDeps, input: OrderSagaInput, err
   else await deps.pendingUnits.release(input.userId, orderId);
   const circuitOpen = error instanceof InventoryUnavailable && error.circuitOpen;
   deps.metrics.failed.inc({ reason: circuitOpen ? 'circuit_open' : 'product_service_unavailable' });
-  return new HttpError(503, 'Product service is unavailable; please retry shortly', {
-    headers: { 'Retry-After': String(deps.inventory.retryAfterSeconds()) },
-    cause: error,
-  });
+  return new ProductServiceUnavailable(deps.inventory.retryAfterSeconds(), error);
 }
 
 /**
@@ -83,20 +82,18 @@ export async function reserveAndSave(deps: OrderSagaDeps, input: OrderSagaInput)
     throw await reservationFailed(deps, input, error);
   }
 
-  const totalCents = items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
   const now = new Date();
-  const order: Order = {
-    _id: input.orderId,
+  const order = newOrder({
+    id: input.orderId,
     userId: input.userId,
     items,
-    totalCents,
     currency: deps.currency,
-    status: 'pending',
-    statusHistory: [{ status: 'pending', at: now, by: input.userId }],
-    outbox: [orderCreatedEvent({ items, totalAmount: fromCents(totalCents), currency: deps.currency }, now)],
-    createdAt: now,
-    updatedAt: now,
-  };
+    at: now,
+  });
+  const { totalCents } = order;
+  order.outbox.push(
+    orderCreatedEvent({ items, totalAmount: fromCents(totalCents), currency: deps.currency }, now),
+  );
   if (input.idempotency) {
     order.idempotencyKey = input.idempotency.key;
     order.requestKey = input.idempotency.requestKey;

@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpError } from '@ecom/service-kit';
 import { Types } from 'mongoose';
 import { type HoldStore, keyHash } from '../holds/hold-store';
 import type { ReservationLine } from '../inventory-client/http-client';
 import { type OrderJson, toOrderJson } from '../orders/serialize';
 import { type OrderSagaDeps, reserveAndSave } from './order-saga';
+import { IdempotencyKeyInFlight, IdempotencyKeyReused } from './placement-errors';
 
 /** A key replays its order for this long; afterwards the same key places a new one. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1_000;
 const POLL_MS = 100;
 
 export interface PlaceOrderDeps extends OrderSagaDeps {
-  /** How long a duplicate waits for the first request with its key to finish before answering 409. */
+  /** How long a duplicate waits for the first request with its key to finish (then IdempotencyKeyInFlight). */
   idempotencyWaitMs: number;
   /** host:port of this process, written on its hold entries (see unplaced-orders.ts). */
   slot?: string;
@@ -58,7 +58,7 @@ async function replayOf(deps: PlaceOrderDeps, userId: string, idem: Idempotency)
     return undefined;
   }
   if (order.requestFingerprint !== idem.fingerprint) {
-    throw HttpError.unprocessable('Idempotency-Key was already used with a different request body');
+    throw new IdempotencyKeyReused();
   }
   return { replayed: true, status: 201 as const, body: toOrderJson(order) };
 }
@@ -99,9 +99,7 @@ export async function placeOrder(
     const replay = await replayOf(deps, userId, idem!);
     if (replay) return replay;
     if (Date.now() >= deadline) {
-      throw new HttpError(409, 'A request with this Idempotency-Key is still being processed', {
-        headers: { 'Retry-After': '1' },
-      });
+      throw new IdempotencyKeyInFlight();
     }
     await sleep(POLL_MS);
     // A holder of the key that died mid-placement is given back once past its grace period.

@@ -17,9 +17,10 @@ import {
   staticKeySource,
 } from '@ecom/service-kit';
 import { forgedTokens, mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
-import type { Connection } from 'mongoose';
+import type { Connection, Model } from 'mongoose';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
+import type { Order } from '../../src/orders/order-types';
 
 const audience = { issuer: 'test-issuer', audience: 'test-api' };
 /** What tests sign with; the service under test verifies with its public half only. */
@@ -56,8 +57,13 @@ export interface HarnessOptions {
 }
 
 export interface Harness {
-  /** Models, clients and loops of the running service. */
-  service: OrderService['parts'];
+  /** The running service as its root returns it: its stores, inventory client and unplaced orders. */
+  service: OrderService;
+  /**
+   * The orders collection's model, as the order store registered it on the connection: what a
+   * test reads to check what was stored, or writes to arrange a state behind the service's back.
+   */
+  orderModel: Model<Order>;
   connection: Connection;
   redis: Redis;
   url: string;
@@ -101,7 +107,8 @@ export async function startOrderService(options: HarnessOptions): Promise<Harnes
   await root.start();
   const url = root.url();
   return {
-    service: root.parts,
+    service: root,
+    orderModel: root.connection.model<Order>('Order'),
     connection: root.connection,
     redis: root.redis,
     url,
@@ -135,9 +142,9 @@ export async function streamEntries(redis: Redis, stream: string): Promise<Array
 /** Entries on the customers' tallies whose order was never saved: reservations still to give back. */
 export async function unplacedHolds(harness: Harness): Promise<number> {
   let count = 0;
-  for await (const holder of harness.service.holds.holders()) {
+  for await (const holder of harness.service.holdStore.holders()) {
     for (const { orderId } of holder.orders) {
-      if (!(await harness.service.models.orders.exists({ _id: orderId }))) count += 1;
+      if (!(await harness.orderModel.exists({ _id: orderId }))) count += 1;
     }
   }
   return count;

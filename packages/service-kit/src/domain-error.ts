@@ -14,7 +14,10 @@ export type Refusal =
 
 export interface DomainErrorOptions {
   details?: unknown;
-  /** For `unavailable`: when the caller may try again (default 5 s). */
+  /**
+   * When the caller may try again (Retry-After): `unavailable` always states one (default 5 s);
+   * another refusal only when given (a conflict that clears on its own, e.g. a request in flight).
+   */
   retryAfterSeconds?: number;
   cause?: unknown;
 }

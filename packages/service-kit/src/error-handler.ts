@@ -54,7 +54,8 @@ function toHttpError(error: unknown): HttpError | undefined {
 export function fromDomainError(error: DomainError): HttpError {
   const headers: Record<string, string> = {};
   if (error.refusal === 'unauthenticated') headers['WWW-Authenticate'] = 'Bearer';
-  if (error.refusal === 'unavailable') headers['Retry-After'] = String(error.retryAfterSeconds ?? 5);
+  if (error.refusal === 'unavailable' || error.retryAfterSeconds !== undefined)
+    headers['Retry-After'] = String(error.retryAfterSeconds ?? 5);
   return new HttpError(STATUS_OF_REFUSAL[error.refusal], error.message, {
     details: error.details,
     headers,

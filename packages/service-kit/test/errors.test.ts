@@ -68,6 +68,19 @@ describe('error rendering', () => {
     expect(response.headers['retry-after']).toBe('5');
   });
 
+  it('answers another refusal with Retry-After only when it states a wait', async () => {
+    const app = appWith((a) => {
+      a.get('/in-flight', () => {
+        throw new DomainError('conflict', 'Still working', { retryAfterSeconds: 1 });
+      });
+      a.get('/taken', () => {
+        throw new DomainError('conflict', 'Taken');
+      });
+    });
+    expect((await request(app).get('/in-flight')).headers['retry-after']).toBe('1');
+    expect((await request(app).get('/taken')).headers['retry-after']).toBeUndefined();
+  });
+
   it('answers an unexpected error with a bare 500, without its message or stack', async () => {
     const app = appWith((a) =>
       a.get('/boom', async () => {
