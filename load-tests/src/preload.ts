@@ -9,6 +9,7 @@
  *
  * Users get the password `preload-password-1` and emails `preload-<n>@loadtest.example.com`.
  */
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { importOrders } from '@ecom/order-service';
 import { importCatalog, importReservations } from '@ecom/product-service';
@@ -26,7 +27,12 @@ interface Counts {
 }
 
 /** Runs `work` on a connection to `database` on the server of `mongoUrl`, and says how long it took. */
-async function inDatabase(mongoUrl: string, database: string, what: string, work: (c: Connection) => Promise<void>) {
+async function inDatabase(
+  mongoUrl: string,
+  database: string,
+  what: string,
+  work: (c: Connection) => Promise<void>,
+) {
   const url = new URL(mongoUrl);
   url.pathname = `/${database}`;
   const connection = await connectMongo(url.toString(), { logger, poolSize: 2, attempts: 3 });
@@ -41,7 +47,8 @@ async function inDatabase(mongoUrl: string, database: string, what: string, work
 
 type Connection = Awaited<ReturnType<typeof connectMongo>>;
 
-const range = <T>(count: number, make: (n: number) => T): T[] => Array.from({ length: count }, (_, n) => make(n));
+const range = <T>(count: number, make: (n: number) => T): T[] =>
+  Array.from({ length: count }, (_, n) => make(n));
 
 async function preload(mongoUrl: string, counts: Counts): Promise<void> {
   const tag = Date.now().toString(36);
@@ -50,25 +57,31 @@ async function preload(mongoUrl: string, counts: Counts): Promise<void> {
   let productIds: string[] = [];
   const line = (n: number) => ({ index: n % productCount, productId: productIds[n % productCount]! });
 
-  await inDatabase(mongoUrl, 'products', `${productCount} products, ${counts.reservations} reservations`, async (c) => {
-    ({ productIds } = await importCatalog(c, {
-      categories: [{ name: 'Preload' }],
-      products: range(productCount, (n) => ({
-        name: `Preloaded product ${n}`,
-        price: price(n),
-        category: 'Preload',
-        stock: 1_000,
-        sku: `PRELOAD-${tag}-${n}`,
-      })),
-    }));
-    await importReservations(
-      c,
-      range(counts.reservations, (n) => ({
-        orderId: `preload-${tag}-${n}`,
-        items: [{ productId: line(n).productId, quantity: 1 }],
-      })),
-    );
-  });
+  await inDatabase(
+    mongoUrl,
+    'products',
+    `${productCount} products, ${counts.reservations} reservations`,
+    async (c) => {
+      ({ productIds } = await importCatalog(c, {
+        categories: [{ name: 'Preload' }],
+        products: range(productCount, (n) => ({
+          name: `Preloaded product ${n}`,
+          price: price(n),
+          category: 'Preload',
+          stock: 1_000,
+          sku: `PRELOAD-${tag}-${n}`,
+        })),
+      }));
+      await importReservations(
+        c,
+        range(counts.reservations, (n) => ({
+          // An order id is an ObjectId (24 hex digits), as order-service makes them.
+          orderId: randomBytes(12).toString('hex'),
+          items: [{ productId: line(n).productId, quantity: 1 }],
+        })),
+      );
+    },
+  );
 
   const users = Math.max(1, counts.users);
   // One hash for all: bcrypt at cost 10 per user would take minutes and prove nothing.
@@ -88,7 +101,9 @@ async function preload(mongoUrl: string, counts: Counts): Promise<void> {
         const { index, productId } = line(n);
         return {
           userId: userIds[n % userIds.length]!,
-          items: [{ productId, productName: `Preloaded product ${index}`, unitPrice: price(index), quantity: 1 }],
+          items: [
+            { productId, productName: `Preloaded product ${index}`, unitPrice: price(index), quantity: 1 },
+          ],
         };
       }),
     );

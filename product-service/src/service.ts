@@ -88,7 +88,10 @@ export async function createProductService(
       orderWaitMs: options.orderWaitMs,
       sweep: options.sweep,
       events: {
-        redisUrl: config.REDIS_URL,
+        // Blocking reads need their own connection, without the key prefix (the stream name is
+        // shared) and without auto-pipelining (a blocking read would hold back what queues behind it).
+        openRedis: () =>
+          createRedis(config.REDIS_URL, { logger, overrides: { enableAutoPipelining: false } }),
         stream: config.ORDER_EVENTS_STREAM,
         group: config.ORDER_EVENTS_GROUP,
         consumer: config.ORDER_EVENTS_CONSUMER,

@@ -11,7 +11,7 @@ const sourceRoots = [
   'packages/service-kit',
 ];
 
-/** Where MongoDB is written to: each aggregate's store, and the seeds that fill an empty catalog. */
+/** Where MongoDB is read and written: each aggregate's store, which alone compiles its model. */
 const STORAGE_MODULES = new Set([
   'product-service/src/inventory/stock-store.ts',
   'product-service/src/products/product-store.ts',
@@ -41,6 +41,9 @@ const SERVER_CHECKS_AND_LOCKS =
 const SESSIONS =
   /\.(startSession|withSession|withTransaction|startTransaction|commitTransaction|transaction)\s*\(/;
 
+/** An import of a mongoose model module (`./order-model`, `../products/product-model`). */
+const MODEL_IMPORT = /from\s+'[^']*-model'/;
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
     const relative = path.posix.join(dir, entry.name);
@@ -63,6 +66,10 @@ describe('the storage boundary', () => {
     expect(matching(READS).filter((file) => !STORAGE_MODULES.has(file))).toEqual([]);
   });
 
+  it('when code is searched for imports of a model, then only storage modules import one', () => {
+    expect(matching(MODEL_IMPORT).filter((file) => !STORAGE_MODULES.has(file))).toEqual([]);
+  });
+
   it('when code is searched for server checks or in-process write locks, then none is found', () => {
     expect(matching(SERVER_CHECKS_AND_LOCKS)).toEqual([]);
   });
@@ -82,6 +89,9 @@ describe('the storage boundary', () => {
     for (const read of ['users.findById(id)', 'orders.find({ status })', 'model.countDocuments(filter)'])
       expect(READS.test(read)).toBe(true);
     expect(READS.test('items.find((item) => item.id === id)')).toBe(false);
+    expect(MODEL_IMPORT.test("import { createOrderModel } from './order-model';")).toBe(true);
+    expect(MODEL_IMPORT.test("import type { Order } from './order-types';")).toBe(false);
+    expect(matching(MODEL_IMPORT)).toContain('order-service/src/orders/order-store.ts');
     for (const call of [
       'connection.startSession()',
       'session.withTransaction(async () => {})',

@@ -1,4 +1,4 @@
-import { createRedis, type Logger } from '@ecom/service-kit';
+import type { Logger, Redis } from '@ecom/service-kit';
 import type { Connection } from 'mongoose';
 import type { CatalogCache } from '../cache/catalog-cache';
 import type { CatalogMetrics } from '../metrics';
@@ -16,8 +16,8 @@ export interface InventoryComponentDeps {
   orderWaitMs?: number;
   /** The holds bookkeeping's intervals and grace period (tests shorten them). */
   sweep?: StockSweepOptions;
-  /** The order-events stream to consume, and the Redis it is on (read without the key prefix). */
-  events: OrderEventsOptions & { redisUrl: string };
+  /** The order-events stream to consume, and how to open the Redis connection it is read on. */
+  events: OrderEventsOptions & { openRedis: () => Redis };
 }
 
 export interface InventoryComponent {
@@ -40,12 +40,10 @@ export async function createInventoryComponent(deps: InventoryComponentDeps): Pr
   const inventory = createInventory({ stock, sweep, cache, metrics });
 
   const startConsumer = () => {
-    const { redisUrl, ...options } = events;
+    const { openRedis, ...options } = events;
     const consumer = createOrderEventsConsumer(
       {
-        // Blocking reads need their own connection; a blocking read in a pipeline would hold back
-        // every command queued behind it.
-        redis: createRedis(redisUrl, { logger, overrides: { enableAutoPipelining: false } }),
+        redis: openRedis(),
         inventory,
         logger,
         metrics,
