@@ -3,7 +3,6 @@ import {
   closeRedis,
   connectRedis,
   createRedis,
-  ensureIndexes,
   mongoHealthCheck,
   openMongoStorage,
   type Redis,
@@ -70,9 +69,10 @@ export async function createOrderService(
   };
 
   const orderMetrics = createOrderMetrics(metrics);
-  const orderStore = createOrderStore(connection);
-  const holdStore = createHoldStore(connection);
-  await ensureIndexes([orderStore, holdStore]);
+  const [orderStore, holdStore] = await Promise.all([
+    createOrderStore(connection),
+    createHoldStore(connection),
+  ]);
 
   // Longer than any placement can take (reservation budget, retries, the save).
   const placementGraceMs = 60_000 + 2 * settings.productTimeoutMs;

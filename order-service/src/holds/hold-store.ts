@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isDuplicateKey } from '@ecom/service-kit';
+import { ensureIndexes, isDuplicateKey } from '@ecom/service-kit';
 import type { Connection, mongo } from 'mongoose';
 import { createPendingHoldsModel, type HoldEntry, type PendingHolds } from './hold-model';
 
@@ -36,14 +36,13 @@ const BATCH = 100;
  * only while the total stays within the cap and the key is free, and an order's units are given
  * back exactly once.
  */
-export function createHoldStore(connection: Connection) {
+export async function createHoldStore(connection: Connection) {
   const model = createPendingHoldsModel(connection);
+  // The recovery pass reads only customers who hold something, through an index.
+  await ensureIndexes([model]);
   // The driver's collection: these writes are the hot path, and hydration buys nothing here.
   const tallies = model.collection as unknown as mongo.Collection<PendingHolds>;
   return {
-    /** The tallies' indexes (the recovery pass reads only customers who hold something). */
-    createIndexes: () => model.createIndexes(),
-
     /**
      * Adds the order's units (and its key) to the tally in one upsert: when the filter does not
      * match, the upsert's insert collides with the existing `_id` — the claim was refused.
@@ -126,4 +125,4 @@ export function createHoldStore(connection: Connection) {
   };
 }
 
-export type HoldStore = ReturnType<typeof createHoldStore>;
+export type HoldStore = Awaited<ReturnType<typeof createHoldStore>>;

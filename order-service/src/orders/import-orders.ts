@@ -62,6 +62,7 @@ export async function importOrders(
 ): Promise<{ orderIds: string[] }> {
   const at = new Date();
   const documents = orders.map((order) => importedOrder(order, at));
-  await createOrderStore(connection).insertMany(documents);
+  const orderStore = await createOrderStore(connection);
+  await orderStore.insertMany(documents);
   return { orderIds: documents.map((order) => order._id.toHexString()) };
 }

@@ -1,3 +1,4 @@
+import { ensureIndexes } from '@ecom/service-kit';
 import DataLoader from 'dataloader';
 import { type Connection, Types } from 'mongoose';
 import { createOrderModel } from './order-model';
@@ -53,8 +54,10 @@ const HAS_UNPUBLISHED = { 'outbox.eventId': { $exists: true } };
  * the order first. Every query is served by one of the order schema's indexes ({userId, createdAt},
  * {status, createdAt}, {createdAt}, {outbox.eventId}).
  */
-export function createOrderStore(connection: Connection) {
+export async function createOrderStore(connection: Connection) {
   const model = createOrderModel(connection);
+  // The unique request key is what makes an Idempotency-Key place one order: it exists before any write.
+  await ensureIndexes([model]);
   /** The scheduled flush of the drops gathered so far, to run at once on shutdown. */
   let flushDrops: (() => void) | undefined;
   const drops = new DataLoader<{ id: string; events: OutboxEvent[] }, void>(
@@ -107,9 +110,6 @@ export function createOrderStore(connection: Connection) {
   const withStatus = (query: OrdersPageQuery) => (query.status ? { status: query.status } : {});
 
   return {
-    /** The indexes every query above relies on; the unique request key makes a key place one order. */
-    createIndexes: () => model.createIndexes(),
-
     /**
      * Saves a new order as built by the placement (every field set, timestamps included) with the
      * driver: one insert, no document hydration on the hot path.
@@ -222,4 +222,4 @@ export function createOrderStore(connection: Connection) {
   };
 }
 
-export type OrderStore = ReturnType<typeof createOrderStore>;
+export type OrderStore = Awaited<ReturnType<typeof createOrderStore>>;
