@@ -1,21 +1,18 @@
 import { createLogger } from '@ecom/service-kit';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPasswordHasher } from '../src/auth/passwords';
 import { ensureAdminAccount } from '../src/users/admin-bootstrap';
 import {
   newEmail,
   register,
-  startUserService,
+  useUserService,
   type UserServiceUnderTest,
   usersCollection,
 } from './support/user-service';
 
 let service: UserServiceUnderTest;
-beforeAll(async () => {
-  service = await startUserService();
-});
-afterAll(() => service.stop());
+useUserService((started) => (service = started));
 
 const logger = createLogger('test', 'silent');
 const passwords = createPasswordHasher(4);

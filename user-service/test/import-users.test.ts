@@ -1,14 +1,11 @@
 import { hashPassword, importUsers } from '@ecom/user-service';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EmailTaken } from '../src/users/user-errors';
-import { newEmail, startUserService, type UserServiceUnderTest } from './support/user-service';
+import { newEmail, useUserService, type UserServiceUnderTest } from './support/user-service';
 
 let service: UserServiceUnderTest;
-beforeAll(async () => {
-  service = await startUserService();
-});
-afterAll(() => service.stop());
+useUserService((started) => (service = started));
 
 describe('importUsers (the load tool preload)', () => {
   it('when accounts are imported with one shared hash, then each logs in and reads its profile as after a sign-up', async () => {

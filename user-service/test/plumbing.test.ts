@@ -1,13 +1,10 @@
 import { startAndStop } from '@ecom/test-support';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUserService, type UserServiceUnderTest } from './support/user-service';
+import { describe, expect, it } from 'vitest';
+import { startUserService, useUserService, type UserServiceUnderTest } from './support/user-service';
 
 let service: UserServiceUnderTest;
-beforeAll(async () => {
-  service = await startUserService();
-});
-afterAll(() => service.stop());
+useUserService((started) => (service = started));
 
 describe('HTTP plumbing shared by every service', () => {
   it('answers unknown routes with 404 in the error shape, without the path (behind the gateway an internal one)', async () => {

@@ -8,15 +8,13 @@ import {
   newEmail,
   register,
   startUserService,
+  useUserService,
   type UserServiceUnderTest,
   usersCollection,
 } from './support/user-service';
 
 let service: UserServiceUnderTest;
-beforeAll(async () => {
-  service = await startUserService();
-});
-afterAll(() => service.stop());
+useUserService((started) => (service = started));
 
 function expectRefusal(
   response: request.Response,

@@ -1,20 +1,17 @@
 import { createPublicKey } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   newEmail,
   register,
-  startUserService,
+  useUserService,
   type UserServiceUnderTest,
   usersCollection,
 } from './support/user-service';
 
 let service: UserServiceUnderTest;
-beforeAll(async () => {
-  service = await startUserService();
-});
-afterAll(() => service.stop());
+useUserService((started) => (service = started));
 
 function expectErrorShape(body: Record<string, unknown>, status: number) {
   expect(body).toMatchObject({ status, error: expect.any(String), requestId: expect.any(String) });

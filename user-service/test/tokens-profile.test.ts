@@ -1,13 +1,10 @@
 import { forgedTokens } from '@ecom/test-support';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { register, startUserService, type UserServiceUnderTest } from './support/user-service';
+import { describe, expect, it } from 'vitest';
+import { register, useUserService, type UserServiceUnderTest } from './support/user-service';
 
 let service: UserServiceUnderTest;
-beforeAll(async () => {
-  service = await startUserService();
-});
-afterAll(() => service.stop());
+useUserService((started) => (service = started));
 
 const refresh = (refreshToken: string) => request(service.app).post('/auth/refresh').send({ refreshToken });
 

@@ -1,6 +1,7 @@
 import { mongoUrlFor, redisUrl, uniqueName } from '@ecom/test-support';
 import { createUserService, loadUserServiceConfig, type UserService } from '@ecom/user-service';
 import request from 'supertest';
+import { afterAll, beforeAll } from 'vitest';
 
 export type UserServiceUnderTest = UserService;
 
@@ -16,6 +17,19 @@ export async function startUserService(env: Record<string, string> = {}): Promis
     ...env,
   });
   return createUserService(config, { redisKeyPrefix: `${uniqueName('t')}:` });
+}
+
+/** One service for the whole file: started before its tests, stopped after them. */
+export function useUserService(
+  onStarted: (service: UserServiceUnderTest) => void,
+  env: Record<string, string> = {},
+): void {
+  let started: UserServiceUnderTest | undefined;
+  beforeAll(async () => {
+    started = await startUserService(env);
+    onStarted(started);
+  });
+  afterAll(() => started?.stop());
 }
 
 /**
