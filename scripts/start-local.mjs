@@ -43,6 +43,10 @@ import { runOnProjectNode } from './lib/node-runtime.mjs';
 import { quietLines } from './lib/quiet-lines.mjs';
 import { Supervisor } from './lib/supervisor.mjs';
 
+// Named in /proc: a benchmark's CPU-per-order line then counts the output relayed here (it leaves
+// out processes called `node`, the services, which report their own CPU through /metrics).
+process.title = 'ecom-supervisor';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
 const dataDir = path.resolve(root, env.LOCAL_DATA_DIR || '.data');
