@@ -35,7 +35,10 @@ function readStat(pid: string): ProcStat | undefined {
   };
 }
 
-/** CPU seconds used so far by each live descendant of `root`, by process name and pid. */
+/**
+ * CPU seconds used so far by `root` and each live descendant of it, by process name and pid. The root
+ * counts: `npm start` execs into the supervisor, which relays every service's output.
+ */
 export function treeCpu(root: number): Map<string, Map<number, number>> {
   const byName = new Map<string, Map<number, number>>();
   let entries: string[];
@@ -47,7 +50,7 @@ export function treeCpu(root: number): Map<string, Map<number, number>> {
   const stats = entries.flatMap((entry) => readStat(entry) ?? []);
   const children = new Map<number, ProcStat[]>();
   for (const stat of stats) children.set(stat.parent, [...(children.get(stat.parent) ?? []), stat]);
-  const pending = [...(children.get(root) ?? [])];
+  const pending = stats.filter((stat) => stat.pid === root);
   while (pending.length > 0) {
     const stat = pending.pop()!;
     pending.push(...(children.get(stat.pid) ?? []));
