@@ -55,6 +55,16 @@ redis.call('DEL', set)
 return {0, reusedBy}
 `;
 
+/**
+ * Revokes every token of a user in one step (KEYS[1] the user's set; ARGV[1] the key prefix): a
+ * token issued between reading the set and deleting it would otherwise stay live, out of the set,
+ * where no later revocation (the next password change) could find it.
+ */
+const REVOKE_ALL = `
+for _, hash in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', ARGV[1] .. 'refresh:' .. hash) end
+redis.call('DEL', KEYS[1])
+`;
+
 async function redisCall<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
@@ -65,9 +75,8 @@ async function redisCall<T>(operation: () => Promise<T>): Promise<T> {
 
 export function createRefreshTokenStore(redis: Redis, ttlSeconds: number): RefreshTokenStore {
   const revokeAllFor = async (userId: string) => {
-    const hashes = await redisCall(() => redis.smembers(userSetKey(userId)));
-    const keys = hashes.map(activeKey);
-    await redisCall(() => redis.del(userSetKey(userId), ...keys));
+    const prefix = redis.options.keyPrefix ?? '';
+    await redisCall(() => redis.eval(REVOKE_ALL, 1, userSetKey(userId), prefix));
   };
 
   const revoke = async (token: string) => {
