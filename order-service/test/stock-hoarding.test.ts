@@ -1,3 +1,4 @@
+import { type RunningServer, startRedis } from '@ecom/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   eventually,
@@ -193,5 +194,45 @@ describe('many fresh accounts placing from one client address', () => {
       .expect(200);
 
     await fromAddress(address, tokenFor().auth, product, 100).expect(201);
+  });
+});
+
+describe('the per-address cap while Redis is away', () => {
+  let orders: Harness;
+  let redis: RunningServer;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    orders = await startOrderService({
+      productServiceUrl: stub.url,
+      internalToken: stub.token,
+      redisUrl: redis.url,
+      settings: { maxPendingUnitsPerUser: 5, maxPendingUnitsPerAddress: 5 },
+    });
+    await redis.stop();
+  });
+
+  afterAll(async () => {
+    await orders?.close();
+    await redis?.stop();
+  });
+
+  it('when Redis is down, then orders are let through, counted, and the per-customer cap still holds', async () => {
+    const customer = tokenFor();
+    const product = stub.addProduct(100);
+    const place = (quantity: number) =>
+      orders.http
+        .post('/orders')
+        .set('Authorization', customer.auth)
+        .set('X-Client-Address', '198.51.100.20')
+        .send({ items: [{ productId: product, quantity }] });
+
+    await place(5).expect(201);
+    const refused = await place(1).expect(409);
+    expect(refused.body.details).toMatchObject({ reason: 'pending_units_limit' });
+    const metrics = await orders.http.get('/metrics').expect(200);
+    expect(metrics.text).toMatch(
+      /order_bookkeeping_failures_total\{[^}]*operation="address_limit_claim"[^}]*\} [1-9]/,
+    );
   });
 });
