@@ -121,6 +121,22 @@ describe('a service listed with two replicas', () => {
     expect(res.status).toBe(503);
     expect(res.body.details).toEqual({ service: 'user', reason: 'unreachable' });
   });
+
+  it('when a request is retried over and over, then each attempt stops listening once it ends', async () => {
+    const gateway = await gatewayOverReplicas();
+    await Promise.all([first.stop(), second.stop()]);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      await profile(gateway).expect(503);
+      // Node reports a listener leak on a later tick.
+      await sleep(50);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+  });
 });
 
 describe('GET /health with a service of two replicas', () => {

@@ -201,13 +201,21 @@ export function createForwarder(options: ForwarderOptions): Forward {
         reject(new ClientClosedError());
         return;
       }
-      const exchange = createExchange(target, resolve, reject, options.timeoutMs);
+      // 'close' also follows every completed response; only an unsettled exchange needs the error.
+      // Each attempt of a request (a retry on the next replica) listens anew: a settled one stops.
+      const onClientClose = () => {
+        if (!exchange.isSettled) exchange.fail(new ClientClosedError());
+      };
+      const settle =
+        <T>(then: (value: T) => void) =>
+        (value: T) => {
+          res.off('close', onClientClose);
+          then(value);
+        };
+      const exchange = createExchange(target, settle(resolve), settle(reject), options.timeoutMs);
       exchanges.set(req, exchange);
       exchange.start(req, options.bodyTimeoutMs);
-      // 'close' also follows every completed response; only an unsettled exchange needs the error.
-      res.once('close', () => {
-        if (!exchange.isSettled) exchange.fail(new ClientClosedError());
-      });
+      res.once('close', onClientClose);
       proxy(req, res, (error?: unknown) => exchange.fail(error ?? new Error('proxy skipped the request')));
     });
 }
