@@ -1,20 +1,19 @@
 import {
   createHttpApp,
   type HealthCheck,
-  Lifecycle,
+  type Lifecycle,
   type Logger,
   openApiHandler,
-  type Redis,
   type ServiceMetrics,
 } from '@ecom/service-kit';
 import type { Express } from 'express';
-import { type PasswordHasher, passwordHasherFor } from './auth/passwords';
-import { createRefreshTokenStore } from './auth/refresh-tokens';
+import type { PasswordHasher } from './auth/passwords';
+import type { RefreshTokenStore } from './auth/refresh-tokens';
 import { authRoutes } from './auth/auth-routes';
 import type { UserServiceConfig } from './config';
 import { userRoutesDoc } from './openapi';
 import { profileRoutes } from './profile/profile-routes';
-import { createProfileUseCases } from './profile/profile-use-cases';
+import type { ProfileUseCases } from './profile/profile-use-cases';
 import { jwksRoutes } from './keys/jwks-routes';
 import { createUserMetrics } from './metrics';
 import type { UserStore } from './users/user-store';
@@ -25,18 +24,17 @@ export interface UserServiceDeps {
   metrics: ServiceMetrics;
   /** Users by email (the unique email index). */
   userStore: UserStore;
-  redis: Redis;
-  passwords?: PasswordHasher;
+  passwords: PasswordHasher;
+  /** Refresh tokens, kept hashed in Redis. */
+  refreshTokens: RefreshTokenStore;
+  profile: ProfileUseCases;
   lifecycle?: Lifecycle;
   readinessChecks?: Record<string, HealthCheck>;
 }
 
 export function createApp(deps: UserServiceDeps): Express {
-  const { config, userStore } = deps;
-  const passwords = deps.passwords ?? passwordHasherFor(config);
-  const refreshTokens = createRefreshTokenStore(deps.redis, config.refreshTokenTtlSeconds);
+  const { config, userStore, passwords, refreshTokens, profile } = deps;
   const userMetrics = createUserMetrics(deps.metrics, passwords);
-  const profile = createProfileUseCases({ users: userStore, passwords, refreshTokens });
 
   return createHttpApp(
     {

@@ -14,7 +14,9 @@ import {
 import type { Connection } from 'mongoose';
 import { createApp } from './app';
 import { type PasswordHasher, passwordHasherFor } from './auth/passwords';
+import { createRefreshTokenStore } from './auth/refresh-tokens';
 import type { UserServiceConfig } from './config';
+import { createProfileUseCases } from './profile/profile-use-cases';
 import { ensureAdminAccount } from './users/admin-bootstrap';
 import { createUserStore, type UserStore } from './users/user-store';
 
@@ -56,13 +58,16 @@ export async function createUserService(
     await ensureAdminAccount(userStore, passwords, admin, logger);
   }
 
+  const refreshTokens = createRefreshTokenStore(redis, config.refreshTokenTtlSeconds);
+  const profile = createProfileUseCases({ users: userStore, passwords, refreshTokens });
   const app = createApp({
     config,
     logger,
     metrics: basics.metrics,
     userStore,
-    redis,
     passwords,
+    refreshTokens,
+    profile,
     lifecycle: basics.lifecycle,
     readinessChecks: { mongo: mongoHealthCheck(connection), redis: redisHealthCheck(redis) },
   });
