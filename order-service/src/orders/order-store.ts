@@ -1,4 +1,4 @@
-import { ensureIndexes } from '@ecom/service-kit';
+import { ensureIndexes, inBatches } from '@ecom/service-kit';
 import DataLoader from 'dataloader';
 import { type Connection, Types } from 'mongoose';
 import { createOrderModel } from './order-model';
@@ -35,8 +35,6 @@ export interface Transition {
 }
 
 const BATCH = 100;
-/** Orders per insert of a bulk import. */
-const IMPORT_BATCH = 1_000;
 /**
  * Published events leave their outboxes in one bulk write per window (group commit): the relay is
  * off the request path, so waiting buys one database command for many orders' drops. An event
@@ -123,9 +121,7 @@ export async function createOrderStore(connection: Connection) {
      * not stop at a failed document, and rejects after trying the whole batch.
      */
     async insertMany(orders: Order[]): Promise<void> {
-      for (let from = 0; from < orders.length; from += IMPORT_BATCH) {
-        await model.collection.insertMany(orders.slice(from, from + IMPORT_BATCH), { ordered: false });
-      }
+      await inBatches(orders, (batch) => model.collection.insertMany(batch, { ordered: false }));
     },
 
     /** One order without its outbox (what a customer or an admin may see of it). */

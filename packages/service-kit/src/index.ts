@@ -1,5 +1,6 @@
 export * from './access-tokens';
 export * from './auth';
+export * from './bulk-insert';
 export * from './cache-control';
 export * from './client-address';
 export * from './config';

@@ -14,6 +14,12 @@ export function isDuplicateKey(error: unknown): boolean {
   return (error as { code?: unknown } | null | undefined)?.code === DUPLICATE_KEY;
 }
 
+/** insertMany with ordered: false reports each refused document; true when a unique index refused them all. */
+export function onlyDuplicates(error: unknown): boolean {
+  const writeErrors = (error as { writeErrors?: unknown[] } | null)?.writeErrors;
+  return isDuplicateKey(error) || (Array.isArray(writeErrors) && writeErrors.every(isDuplicateKey));
+}
+
 /** The server rolled the whole write back because of a concurrent one: sending it again is safe. */
 export function isTransientWriteConflict(error: unknown): boolean {
   const code = (error as { code?: unknown } | null | undefined)?.code;

@@ -1,4 +1,4 @@
-import { createLogger } from '@ecom/service-kit';
+import { createLogger, inBatches } from '@ecom/service-kit';
 import type { Connection } from 'mongoose';
 import { z } from 'zod';
 import { mergeItems } from '../inventory/inventory';
@@ -6,7 +6,6 @@ import { ProductsUnavailable, type UnavailableItem } from '../inventory/inventor
 import { reservationRequestSchema } from '../inventory/inventory-schemas';
 import type { ReservationFields, ReservedItem } from '../inventory/reservation-fields';
 import { createStockStore } from '../inventory/stock-store';
-import { INSERT_BATCH_SIZE } from '../storage/batch-insert';
 
 export interface ReservationImport {
   /** An ObjectId, as order-service makes order ids (the reservation API takes no other). */
@@ -35,10 +34,10 @@ export async function importReservations(
 
   const productIds = [...new Set(requests.flatMap(({ items }) => items.map((item) => item.productId)))];
   const products = new Map<string, { name: string; priceCents: number; isActive?: boolean | null }>();
-  for (let start = 0; start < productIds.length; start += INSERT_BATCH_SIZE) {
-    const batch = productIds.slice(start, start + INSERT_BATCH_SIZE).map((productId) => ({ productId }));
-    for (const [id, product] of await stock.loadProducts(batch)) products.set(id, product);
-  }
+  await inBatches(productIds, async (batch) => {
+    const found = await stock.loadProducts(batch.map((productId) => ({ productId })));
+    for (const [id, product] of found) products.set(id, product);
+  });
   const unavailable = productIds.flatMap((productId): UnavailableItem[] => {
     const product = products.get(productId);
     if (!product) return [{ productId, reason: 'not_found' }];

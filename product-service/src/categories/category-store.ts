@@ -1,6 +1,11 @@
-import { ensureIndexes, isDuplicateKey, retryWriteConflicts } from '@ecom/service-kit';
+import {
+  ensureIndexes,
+  inBatches,
+  isDuplicateKey,
+  onlyDuplicates,
+  retryWriteConflicts,
+} from '@ecom/service-kit';
 import type { Connection, Types } from 'mongoose';
-import { insertInBatches, onlyDuplicates } from '../storage/batch-insert';
 import { DuplicateCategoryName } from './category-errors';
 import { categoryKey } from './category-key';
 import { categoryModel } from './category-model';
@@ -93,7 +98,7 @@ export async function createCategoryStore(connection: Connection): Promise<Categ
     count: () => categories.countDocuments(),
     async insertNew(newCategories) {
       let inserted = 0;
-      await insertInBatches(newCategories.map(categoryDocument), async (batch) => {
+      await inBatches(newCategories.map(categoryDocument), async (batch) => {
         try {
           inserted += (await categories.insertMany(batch, { ordered: false })).length;
         } catch (error) {

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureIndexes, isDuplicateKey, type Logger, retryWriteConflicts } from '@ecom/service-kit';
+import {
+  ensureIndexes,
+  inBatches,
+  isDuplicateKey,
+  type Logger,
+  retryWriteConflicts,
+} from '@ecom/service-kit';
 import { type Connection, type mongo, Types } from 'mongoose';
-import { insertInBatches } from '../storage/batch-insert';
 import { InventoryBusy, OrderIdReused, OrderPlaced, ReservationReleased } from './inventory-errors';
 import type { RequestedItem } from './inventory-schemas';
 import type { ReservationFields, ReservationLine, ReservedItem } from './reservation-fields';
@@ -456,7 +461,7 @@ export async function createStockStore(connection: Connection, deps: StockStoreD
 
   /** Stores reservations as a successful take leaves them, in batches (the bulk import's). */
   async function insertReserved(records: ReservationFields[]): Promise<void> {
-    await insertInBatches(records, (batch) => reservationDocs.insertMany(batch, { ordered: false }));
+    await inBatches(records, (batch) => reservationDocs.insertMany(batch, { ordered: false }));
   }
 
   return {

@@ -1,7 +1,13 @@
-import { ensureIndexes, isDuplicateKey, retryWriteConflicts, toCents } from '@ecom/service-kit';
+import {
+  ensureIndexes,
+  inBatches,
+  isDuplicateKey,
+  onlyDuplicates,
+  retryWriteConflicts,
+  toCents,
+} from '@ecom/service-kit';
 import { type Connection, Types } from 'mongoose';
 import { categoryKey } from '../categories/category-key';
-import { insertInBatches, onlyDuplicates } from '../storage/batch-insert';
 import { DuplicateSku } from './product-errors';
 import { productModel } from './product-model';
 import { productListFilter, productListSort } from './product-query';
@@ -134,7 +140,7 @@ export async function createProductStore(connection: Connection): Promise<Produc
         _id: new Types.ObjectId(),
         ...productFields(product),
       }));
-      await insertInBatches(documents, (batch) =>
+      await inBatches(documents, (batch) =>
         products.insertMany(batch, { ordered: false }).catch((error: unknown) => {
           if (!options.skipDuplicates || !onlyDuplicates(error)) throw error;
         }),

@@ -1,4 +1,4 @@
-import type { Role } from '@ecom/service-kit';
+import { inBatches, type Role } from '@ecom/service-kit';
 import type { Connection } from 'mongoose';
 import { emailSchema } from './user-schemas';
 import { createUserStore } from './user-store';
@@ -11,8 +11,6 @@ export interface ImportedUser {
   role?: Role;
 }
 
-const BATCH = 1_000;
-
 /**
  * Stores many accounts at once, for the load tool's preload: built by the user store as a sign-up
  * builds them (the email normalised and checked the same way, role `customer` by default, the same
@@ -24,15 +22,15 @@ export async function importUsers(
   users: ImportedUser[],
 ): Promise<{ userIds: string[] }> {
   const store = await createUserStore(connection);
-  const userIds: string[] = [];
-  for (let from = 0; from < users.length; from += BATCH) {
-    const batch = users.slice(from, from + BATCH).map((user) => ({
-      email: emailSchema.parse(user.email),
-      name: user.name,
-      passwordHash: user.passwordHash,
-      role: user.role ?? 'customer',
-    }));
-    userIds.push(...(await store.insertMany(batch)));
-  }
-  return { userIds };
+  const idsPerBatch = await inBatches(users, (batch) =>
+    store.insertMany(
+      batch.map((user) => ({
+        email: emailSchema.parse(user.email),
+        name: user.name,
+        passwordHash: user.passwordHash,
+        role: user.role ?? 'customer',
+      })),
+    ),
+  );
+  return { userIds: idsPerBatch.flat() };
 }
