@@ -7,7 +7,7 @@ import {
   loadGatewayConfig,
 } from '@ecom/api-gateway';
 import { listen, type Logger } from '@ecom/service-kit';
-import { findFreePort, redisUrl, uniqueName } from '@ecom/test-support';
+import { redisUrl, uniqueName } from '@ecom/test-support';
 import type { Express } from 'express';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
@@ -114,9 +114,13 @@ export function capturingLogger(): { logger: Logger; lines: Array<Record<string,
   return { logger: pino({ level: 'info' }, stream), lines };
 }
 
-/** A URL where nothing listens: connections are refused at once. */
+/**
+ * A URL where nothing listens: connections are refused at once. A privileged port, not a free one
+ * found and let go: another test of the parallel run could take that one (CI saw it answer 200).
+ * Port 2 is also outside fetch's blocked ports, so every client sees ECONNREFUSED.
+ */
 export async function deadUrl(): Promise<string> {
-  return `http://127.0.0.1:${await findFreePort()}`;
+  return 'http://127.0.0.1:2';
 }
 
 export async function listenOnFreePort(app: Express): Promise<{ server: Server; url: string }> {
