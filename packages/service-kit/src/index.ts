@@ -1,6 +1,7 @@
 export * from './access-tokens';
 export * from './auth';
 export * from './bulk-insert';
+export * from './grouped-inserts';
 export * from './cache-control';
 export * from './client-address';
 export * from './config';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  createGroupedInserts,
   ensureIndexes,
   inBatches,
   isDuplicateKey,
@@ -140,6 +141,8 @@ export async function createStockStore(connection: Connection, deps: StockStoreD
   // product-store's documents; their stock and holds are this store's (see the schema).
   const productDocs = connection.collection(PRODUCTS_COLLECTION) as unknown as mongo.Collection<ProductDoc>;
   const reservationDocs = reservations.collection as unknown as mongo.Collection<ReservationFields>;
+  // Reservations made while another is being saved share one insert command (group commit).
+  const insertReservation = createGroupedInserts(reservationDocs);
 
   /** Takes every line for the order, or none. Lines must be merged and sorted (mergeItems). */
   async function take(orderId: string, items: RequestedItem[]): Promise<TakeResult> {
@@ -309,7 +312,7 @@ export async function createStockStore(connection: Connection, deps: StockStoreD
       updatedAt: at,
     };
     try {
-      await retryWriteConflicts(() => reservationDocs.insertOne({ ...reservation }));
+      await retryWriteConflicts(() => insertReservation({ ...reservation }));
     } catch (error) {
       // Anything but E11000 may have inserted after all: the markers stay, the recovery decides.
       if (!isDuplicateKey(error)) throw error;
