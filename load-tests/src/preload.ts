@@ -4,7 +4,7 @@
  * documents are made by the services' own import functions, so their layout lives in one place.
  * Run it against a stopped or idle stack, then start the stack.
  *
- *   npm run -w @ecom/load-tests preload -- --mongo-url mongodb://127.0.0.1:27017 \
+ *   npm run -w @ecom/load-tests grow -- --mongo-url mongodb://127.0.0.1:27017 \
  *     [--products 10000] [--reservations 100000] [--orders 100000] [--users 50000]
  *
  * Users get the password `preload-password-1` and emails `preload-<n>@loadtest.example.com`.
