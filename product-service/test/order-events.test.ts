@@ -20,7 +20,13 @@ const group = 'product-service';
 const logger = createLogger('order-events-test', 'silent');
 
 /** An event as order-service publishes it: signed with the internal token unless told otherwise. */
-function publish(type: string, orderId: string, extra: Record<string, string> = {}, secret?: string) {
+function publish(
+  type: string,
+  orderId: string,
+  extra: Record<string, string> = {},
+  secret?: string,
+  to = stream,
+) {
   const fields: Record<string, string> = {
     id: randomUUID(),
     type,
@@ -31,7 +37,7 @@ function publish(type: string, orderId: string, extra: Record<string, string> = 
     ...extra,
   };
   fields.sig ??= signEventFields(fields, secret ?? service.internalToken);
-  return publisher.xadd(stream, '*', ...Object.entries(fields).flat());
+  return publisher.xadd(to, '*', ...Object.entries(fields).flat());
 }
 
 async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
@@ -211,5 +217,51 @@ describe('order events', () => {
     consumer.start();
     await eventually(async () => (await stockOf(service, product.id)) === 10);
     await eventually(async () => (await pendingCount()) === 0);
+  });
+});
+
+describe('order events on a busy stream', () => {
+  it('when order.created events arrive one by one, then the reads gather them and one write marks them placed', async () => {
+    const busyStream = `events:orders:${uniqueName('busy_')}`;
+    const placedCalls: string[][] = [];
+    const busy = createOrderEventsConsumer(
+      {
+        redis: createRedis(redisUrl(), { logger }),
+        inventory: {
+          placed: async (orderIds) => {
+            if (orderIds.length > 0) placedCalls.push(orderIds);
+            await service.inventory.placed(orderIds);
+          },
+          release: (orderId, caller) => service.inventory.release(orderId, caller),
+        },
+        logger,
+        metrics: service.catalogMetrics,
+      },
+      {
+        stream: busyStream,
+        group,
+        consumer: 'busy',
+        signingKey: service.internalToken,
+        blockMs: 200,
+        gatherMs: 400,
+      },
+    );
+    busy.start();
+    const publishTo = (orderId: string) => publish('order.created', orderId, {}, undefined, busyStream);
+    try {
+      await publishTo(newOrderId());
+      await eventually(async () => placedCalls.length === 1);
+      const later = Array.from({ length: 5 }, () => newOrderId());
+      for (const orderId of later) {
+        await publishTo(orderId);
+        await sleep(20);
+      }
+      await eventually(async () => placedCalls.flat().length === 6);
+
+      expect(placedCalls.slice(1)).toEqual([later]);
+      await eventually(async () => ((await publisher.xpending(busyStream, group)) as [number])[0] === 0);
+    } finally {
+      await busy.stop();
+    }
   });
 });

@@ -16,7 +16,13 @@ export interface OrderEventsOptions {
   claimIdleMs?: number;
   /** How often to look for such entries. */
   claimEveryMs?: number;
+  /** Entries per read, at most. */
   batchSize?: number;
+  /**
+   * After a read that brought some entries but not a full batch, wait this long before the next:
+   * on a busy stream the next read then brings many, and one write marks all their orders placed.
+   */
+  gatherMs?: number;
 }
 
 type StreamEntry = [id: string, fields: string[]];
@@ -65,7 +71,8 @@ export function createOrderEventsConsumer(
   const blockMs = options.blockMs ?? 5_000;
   const claimIdleMs = options.claimIdleMs ?? 60_000;
   const claimEveryMs = options.claimEveryMs ?? 15_000;
-  const batchSize = options.batchSize ?? 20;
+  const batchSize = options.batchSize ?? 100;
+  const gatherMs = options.gatherMs ?? 50;
   let running = false;
   let loop: Promise<void> | undefined;
   let lastClaim = 0;
@@ -80,8 +87,10 @@ export function createOrderEventsConsumer(
         await ensureGroup();
         if (!ownBacklogDone) await handleOwnBacklog();
         if (Date.now() - lastClaim >= claimEveryMs) await claimAbandoned();
-        await handleAll(await read('>', blockMs));
+        const entries = await read('>', blockMs);
+        await handleAll(entries);
         recovered();
+        if (entries.length > 0 && entries.length < batchSize && running) await sleep(gatherMs);
       } catch (error) {
         if (!running) break;
         if (String(error).includes('NOGROUP')) groupReady = false;
@@ -165,9 +174,16 @@ export function createOrderEventsConsumer(
         return orderId ? [orderId] : [];
       }),
     );
-    for (const [id, flat] of entries) {
-      if (!running) return;
-      await handle(id, fieldsOf(flat));
+    const handled: string[] = [];
+    try {
+      for (const [id, flat] of entries) {
+        if (!running) return;
+        await handle(id, fieldsOf(flat));
+        handled.push(id);
+      }
+    } finally {
+      // One acknowledgement for the batch; an entry whose handling failed stays pending.
+      if (handled.length > 0) await redis.xack(options.stream, options.group, ...handled);
     }
   }
 
@@ -221,7 +237,6 @@ export function createOrderEventsConsumer(
         outcome: 'ignored',
       });
     }
-    await redis.xack(options.stream, options.group, entryId);
   }
 
   function failed(error: unknown): void {
