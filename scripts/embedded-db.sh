@@ -5,9 +5,10 @@
 #       PostgreSQL 18 + DocumentDB on 127.0.0.1:PORT with its data in DIR (a new DIR starts as a copy
 #       of the template). --throwaway: no fsync at all, for test databases that die with the test.
 #       SIGTERM/SIGINT stop it with PostgreSQL's fast shutdown (clients are disconnected, data kept).
-#   embedded-db.sh ferretdb --postgres-port PORT [FERRETDB FLAGS...]
+#   embedded-db.sh ferretdb --postgres-port PORT [--postgres-data DIR] [FERRETDB FLAGS...]
 #       FerretDB once PostgreSQL on PORT accepts queries (it would log a refused connection per
-#       pooled connection otherwise), then exec'd: signals reach FerretDB itself.
+#       pooled connection otherwise), then exec'd: signals reach FerretDB itself. With the data
+#       directory, FerretDB talks to PostgreSQL over the Unix socket PostgreSQL keeps there.
 #   embedded-db.sh ferretdb-bin     print the FerretDB binary's path
 #   embedded-db.sh versions         print what is installed (one line)
 #   embedded-db.sh make-template DIR   (used by the installer)
@@ -102,7 +103,9 @@ run_postgres() {
   # DocumentDB settles racing inserts of one unique key (and updates racing over the same rows) as
   # deadlocks, and PostgreSQL looks for one only after deadlock_timeout: at its default (1 s) every
   # such racer stalled a second before its E11000 or retry.
-  local settings=(-c "port=$port" -c deadlock_timeout=100ms)
+  # Besides 127.0.0.1, a Unix socket in the data directory (only root and postgres may enter it)
+  # for FerretDB: a query and its answer then skip loopback TCP's network stack.
+  local settings=(-c "port=$port" -c deadlock_timeout=100ms -c "unix_socket_directories=$MOUNT_POINT")
   if [ "$throwaway" = 1 ]; then settings+=(-c fsync=off -c full_page_writes=off); fi
   in_namespace "$data_dir" setpriv --reuid=postgres --regid=postgres --init-groups \
     "$PG_BIN/postgres" -D "$MOUNT_POINT" "${settings[@]}" &
@@ -119,14 +122,21 @@ run_postgres() {
 
 run_ferretdb() {
   [ "${1:-}" = --postgres-port ] && [ -n "${2:-}" ] || die "ferretdb: --postgres-port PORT required"
-  local port="$2"
+  local port="$2" url="postgres://postgres@127.0.0.1:$2/postgres"
   shift 2
+  if [ "${1:-}" = --postgres-data ] && [ -n "${2:-}" ]; then
+    local socket_dir
+    socket_dir="$(cd "$2" && pwd)"
+    # The socket's path must fit in sun_path (108 bytes); a deeper data directory keeps to TCP.
+    if [ ${#socket_dir} -lt 88 ]; then url="postgres://postgres@/postgres?host=$socket_dir&port=$port"; fi
+    shift 2
+  fi
   local deadline=$((SECONDS + 60))
   until chroot "$ROOTFS" "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres; do
     [ "$SECONDS" -lt "$deadline" ] || die "PostgreSQL on port $port did not accept queries within 60 s"
     sleep 0.2
   done
-  exec "$CACHE_DIR/bin/ferretdb" --postgresql-url="postgres://postgres@127.0.0.1:$port/postgres" "$@"
+  exec "$CACHE_DIR/bin/ferretdb" --postgresql-url="$url" "$@"
 }
 
 case "${1:-}" in

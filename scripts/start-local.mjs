@@ -318,6 +318,8 @@ function superviseEmbeddedDb() {
       'ferretdb',
       '--postgres-port',
       String(PORTS.postgres),
+      '--postgres-data',
+      path.join(dir, 'pgdata'),
       `--state-dir=${path.join(dir, 'ferretdb')}`,
       `--listen-addr=${HOST}:${PORTS.mongo}`,
       ...(useSocket ? [`--listen-unix=${ferretSocket}`] : []),
