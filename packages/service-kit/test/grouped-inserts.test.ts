@@ -60,7 +60,12 @@ describe('grouped inserts on the database', () => {
 
     const outcomes = await Promise.allSettled(['x1', 'taken', 'x2', 'x3'].map((id) => insert(widget(id))));
 
-    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
     expect(isDuplicateKey((outcomes[1] as PromiseRejectedResult).reason)).toBe(true);
     expect(await collection.countDocuments()).toBe(4);
   });
@@ -151,6 +156,9 @@ describe('grouped inserts, scheduling', () => {
     await tick();
     pending[0]!.settle(lost);
 
-    expect((await outcomes).map((outcome) => (outcome as PromiseRejectedResult).reason)).toEqual([lost, lost]);
+    expect((await outcomes).map((outcome) => (outcome as PromiseRejectedResult).reason)).toEqual([
+      lost,
+      lost,
+    ]);
   });
 });
