@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ensureIndexes, isDuplicateKey } from '@ecom/service-kit';
+import { createGroupedUpserts, ensureIndexes, isDuplicateKey } from '@ecom/service-kit';
 import type { Connection, mongo } from 'mongoose';
 import { createPendingHoldsModel, type HoldEntry, type PendingHolds } from './hold-model';
 
@@ -42,17 +42,20 @@ export async function createHoldStore(connection: Connection) {
   await ensureIndexes([model]);
   // The driver's collection: these writes are the hot path, and hydration buys nothing here.
   const tallies = model.collection as unknown as mongo.Collection<PendingHolds>;
+  // Claims made while another is being written share one command (group commit).
+  const upsertClaim = createGroupedUpserts(tallies);
   return {
     /**
      * Adds the order's units (and its key) to the tally in one upsert: when the filter does not
-     * match, the upsert's insert collides with the existing `_id` — the claim was refused.
+     * match, the upsert's insert collides with the existing `_id` — the claim was refused. Claims
+     * made at the same time go out in one command, each still answered on its own.
      */
     async claim(userId: string, orderId: string, units: number, cap: number, options: ClaimOptions = {}) {
       if (units > cap) return false;
       const entry: HoldEntry = { u: units };
       if (options.keyHash) entry.k = options.keyHash;
       if (options.slot) entry.s = options.slot;
-      const filter: Record<string, unknown> = {
+      const filter: mongo.Filter<PendingHolds> & Record<string, unknown> = {
         _id: userId,
         units: { $lte: cap - units },
         [`orders.${orderId}`]: { $exists: false },
@@ -63,7 +66,7 @@ export async function createHoldStore(connection: Connection) {
         set[`keys.${options.keyHash}`] = orderId;
       }
       try {
-        await tallies.updateOne(filter, { $inc: { units }, $set: set }, { upsert: true });
+        await upsertClaim({ filter, update: { $inc: { units }, $set: set } });
         return true;
       } catch (error) {
         if (isDuplicateKey(error)) return false;

@@ -19,6 +19,8 @@ const STORAGE_MODULES = new Set([
   'order-service/src/orders/order-store.ts',
   'order-service/src/holds/hold-store.ts',
   'user-service/src/users/user-store.ts',
+  // Group commit: sends, in one command, the writes the stores above built.
+  'packages/service-kit/src/grouped-writes.ts',
 ]);
 
 /**

@@ -2,7 +2,7 @@ import { mongoUrlFor, uniqueName } from '@ecom/test-support';
 import type { Connection, mongo } from 'mongoose';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGroupedInserts } from '../src/grouped-inserts';
+import { createGroupedInserts, createGroupedUpserts } from '../src/grouped-writes';
 import { createLogger } from '../src/logger';
 import { connectMongo } from '../src/mongo';
 import { isDuplicateKey } from '../src/mongo-errors';
@@ -25,13 +25,13 @@ afterAll(async () => {
   await connection?.close();
 });
 
-async function insertCommands(collection: string): Promise<number> {
+async function commandCount(command: string, collection: string): Promise<number> {
   const metric = await registry.getSingleMetric('mongodb_command_duration_seconds')!.get();
   return metric.values
     .filter(
       (value) =>
         (value as { metricName?: string }).metricName === 'mongodb_command_duration_seconds_count' &&
-        value.labels.command === 'insert' &&
+        value.labels.command === command &&
         value.labels.collection === collection,
     )
     .reduce((sum, value) => sum + value.value, 0);
@@ -50,7 +50,7 @@ describe('grouped inserts on the database', () => {
     await Promise.all([...first, ...meanwhile]);
 
     expect(await collection.countDocuments()).toBe(20);
-    expect(await insertCommands('shared')).toBeLessThanOrEqual(2);
+    expect(await commandCount('insert', 'shared')).toBeLessThanOrEqual(2);
   });
 
   it('when one document of a group repeats a key, then only its caller gets the E11000', async () => {
@@ -76,7 +76,7 @@ describe('grouped inserts on the database', () => {
 
     await insert(widget('only'));
 
-    expect(await insertCommands('alone')).toBe(1);
+    expect(await commandCount('insert', 'alone')).toBe(1);
     await expect(insert(widget('only'))).rejects.toSatisfy(isDuplicateKey);
   });
 });
@@ -160,5 +160,47 @@ describe('grouped inserts, scheduling', () => {
       lost,
       lost,
     ]);
+  });
+});
+
+interface Tally {
+  _id: string;
+  units: number;
+}
+
+describe('grouped upserts on the database', () => {
+  const claim = (id: string, units: number, cap = 10) => ({
+    filter: { _id: id, units: { $lte: cap - units } },
+    update: { $inc: { units } },
+  });
+
+  it('when claims share a command and one does not fit, then only its caller gets the E11000 and the others apply', async () => {
+    const tallies = connection.collection<Tally>('tallies') as unknown as mongo.Collection<Tally>;
+    await tallies.createIndex({ units: 1 });
+    await tallies.insertOne({ _id: 'full', units: 9 });
+    const upsert = createGroupedUpserts(tallies);
+
+    const outcomes = await Promise.allSettled([
+      upsert(claim('a', 2)),
+      upsert(claim('full', 5)),
+      upsert(claim('b', 1)),
+      upsert(claim('a', 3)),
+      upsert(claim('full', 1)),
+    ]);
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect(isDuplicateKey((outcomes[1] as PromiseRejectedResult).reason)).toBe(true);
+    expect(await tallies.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 'a', units: 5 },
+      { _id: 'b', units: 1 },
+      { _id: 'full', units: 10 },
+    ]);
+    expect(await commandCount('update', 'tallies')).toBe(1);
   });
 });

@@ -1,0 +1,174 @@
+import DataLoader from 'dataloader';
+import { type mongo, mongo as driver } from 'mongoose';
+import { isTransientWriteConflict } from './mongo-errors';
+
+/** At most this many writes per command. */
+const MAX_GROUP = 64;
+/**
+ * How long writes wait behind a group still in flight before they are sent anyway: far above a
+ * write's usual time, so a stalled group (a lock wait, a slow connection) holds the others this long
+ * at most, instead of until it ends.
+ */
+const STALL_MS = 15;
+
+export interface GroupedWriteOptions {
+  maxGroup?: number;
+  stallMs?: number;
+}
+
+/** Each write's refusal in its own words: the error it would have thrown alone. */
+function refusalsOf(error: unknown, size: number): (Error | undefined)[] | undefined {
+  const writeErrors = (error as { writeErrors?: unknown } | null)?.writeErrors;
+  if (!Array.isArray(writeErrors) || writeErrors.length === 0) return undefined;
+  const refusals = new Array<Error | undefined>(size).fill(undefined);
+  for (const writeError of writeErrors as mongo.WriteError[]) {
+    refusals[writeError.index] = new driver.MongoServerError({
+      ...writeError.err,
+      message: writeError.errmsg ?? 'insert refused',
+    });
+  }
+  return refusals;
+}
+
+async function insertOne<T extends mongo.Document>(collection: mongo.Collection<T>, document: T) {
+  try {
+    await collection.insertOne(document as mongo.OptionalUnlessRequiredId<T>);
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+async function insertGroup<T extends mongo.Document>(
+  collection: mongo.Collection<T>,
+  documents: readonly T[],
+): Promise<(Error | undefined)[]> {
+  if (documents.length === 1) return [await insertOne(collection, documents[0]!)];
+  try {
+    await collection.insertMany(documents as mongo.OptionalUnlessRequiredId<T>[], { ordered: false });
+    return documents.map(() => undefined);
+  } catch (error) {
+    const refusals = refusalsOf(error, documents.length);
+    if (refusals) return refusals;
+    // The server rolled the whole command back for one document's race: nobody else's to pay for.
+    if (isTransientWriteConflict(error)) {
+      return Promise.all(documents.map((document) => insertOne(collection, document)));
+    }
+    // Not known to be saved (the connection): each caller learns it, as from its own insert.
+    return documents.map(() => error as Error);
+  }
+}
+
+/**
+ * Group commit for single-document writes (hand-written: the driver sends every write as its own
+ * command, and DataLoader only gathers what arrives in one tick). While a group is in flight, the
+ * writes made meanwhile wait and go out together as one command when it ends (or after `stallMs`
+ * behind it); `sendGroup` answers each write's own outcome, in order.
+ */
+function createWriteGroups<T>(
+  sendGroup: (items: readonly T[]) => Promise<(Error | undefined)[]>,
+  { maxGroup = MAX_GROUP, stallMs = STALL_MS }: GroupedWriteOptions,
+): (item: T) => Promise<void> {
+  let inFlight = 0;
+  let parked: (() => void)[] = [];
+  let stallTimer: NodeJS.Timeout | undefined;
+
+  function sendParked(): void {
+    clearTimeout(stallTimer);
+    stallTimer = undefined;
+    const dispatches = parked;
+    parked = [];
+    dispatches.forEach((dispatch) => dispatch());
+  }
+
+  function schedule(dispatch: () => void): void {
+    if (inFlight === 0) {
+      process.nextTick(dispatch);
+      return;
+    }
+    parked.push(dispatch);
+    stallTimer ??= setTimeout(sendParked, stallMs);
+  }
+
+  const loader = new DataLoader<T, undefined>(
+    async (items) => {
+      inFlight += 1;
+      try {
+        return await sendGroup(items);
+      } finally {
+        inFlight -= 1;
+        if (parked.length > 0) sendParked();
+      }
+    },
+    { cache: false, maxBatchSize: maxGroup, batchScheduleFn: schedule },
+  );
+
+  return async (item) => {
+    await loader.load(item);
+  };
+}
+
+/**
+ * Inserts saved while another is in flight share one unordered insertMany. Each caller gets its own
+ * document's outcome, so a duplicate key is still the one caller's E11000; alone, a document is
+ * sent as an insertOne, as before.
+ */
+export function createGroupedInserts<T extends mongo.Document>(
+  collection: mongo.Collection<T>,
+  options: GroupedWriteOptions = {},
+): (document: T) => Promise<void> {
+  return createWriteGroups((documents) => insertGroup(collection, documents), options);
+}
+
+/** One upsert of a group: its filter names the `_id`, so a filter that does not match collides (E11000). */
+export interface GroupedUpsert<T extends mongo.Document> {
+  filter: mongo.Filter<T>;
+  update: mongo.UpdateFilter<T>;
+}
+
+async function upsertOne<T extends mongo.Document>(
+  collection: mongo.Collection<T>,
+  { filter, update }: GroupedUpsert<T>,
+) {
+  try {
+    await collection.updateOne(filter, update, { upsert: true });
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+async function upsertGroup<T extends mongo.Document>(
+  collection: mongo.Collection<T>,
+  upserts: readonly GroupedUpsert<T>[],
+): Promise<(Error | undefined)[]> {
+  if (upserts.length === 1) return [await upsertOne(collection, upserts[0]!)];
+  try {
+    await collection.bulkWrite(
+      upserts.map(({ filter, update }) => ({ updateOne: { filter, update, upsert: true } })),
+      { ordered: false },
+    );
+    return upserts.map(() => undefined);
+  } catch (error) {
+    const refusals = refusalsOf(error, upserts.length);
+    if (refusals) return refusals;
+    if (isTransientWriteConflict(error)) {
+      return Promise.all(upserts.map((upsert) => upsertOne(collection, upsert)));
+    }
+    return upserts.map(() => error as Error);
+  }
+}
+
+/**
+ * Conditional upserts (a claim on a document: it applies, or its filter does not match and the
+ * upsert's insert collides on `_id`) made while another is in flight share one unordered bulkWrite.
+ * Each caller learns whether its own write applied: it resolves, or rejects with its own error
+ * (E11000 for a filter that did not match). Only upserts can be grouped so: a plain update that
+ * matches nothing reports no error, and a bulk result does not say which one it was.
+ */
+export function createGroupedUpserts<T extends mongo.Document>(
+  collection: mongo.Collection<T>,
+  options: GroupedWriteOptions = {},
+): (upsert: GroupedUpsert<T>) => Promise<void> {
+  return createWriteGroups((upserts) => upsertGroup(collection, upserts), options);
+}
