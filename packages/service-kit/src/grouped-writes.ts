@@ -24,38 +24,36 @@ function refusalsOf(error: unknown, size: number): (Error | undefined)[] | undef
   for (const writeError of writeErrors as mongo.WriteError[]) {
     refusals[writeError.index] = new driver.MongoServerError({
       ...writeError.err,
-      message: writeError.errmsg ?? 'insert refused',
+      message: writeError.errmsg ?? 'write refused',
     });
   }
   return refusals;
 }
 
-async function insertOne<T extends mongo.Document>(collection: mongo.Collection<T>, document: T) {
-  try {
-    await collection.insertOne(document as mongo.OptionalUnlessRequiredId<T>);
-    return undefined;
-  } catch (error) {
-    return error as Error;
-  }
+/** How one write, and a group of them in one command, are sent. */
+interface WriteCommands<I> {
+  alone(item: I): Promise<unknown>;
+  together(items: readonly I[]): Promise<unknown>;
 }
 
-async function insertGroup<T extends mongo.Document>(
-  collection: mongo.Collection<T>,
-  documents: readonly T[],
-): Promise<(Error | undefined)[]> {
-  if (documents.length === 1) return [await insertOne(collection, documents[0]!)];
+/** Sends a group and answers each write's outcome: undefined when written, else its own error. */
+async function sendGroup<I>(items: readonly I[], commands: WriteCommands<I>): Promise<(Error | undefined)[]> {
+  const alone = (item: I) =>
+    commands.alone(item).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+  if (items.length === 1) return [await alone(items[0]!)];
   try {
-    await collection.insertMany(documents as mongo.OptionalUnlessRequiredId<T>[], { ordered: false });
-    return documents.map(() => undefined);
+    await commands.together(items);
+    return items.map(() => undefined);
   } catch (error) {
-    const refusals = refusalsOf(error, documents.length);
+    const refusals = refusalsOf(error, items.length);
     if (refusals) return refusals;
-    // The server rolled the whole command back for one document's race: nobody else's to pay for.
-    if (isTransientWriteConflict(error)) {
-      return Promise.all(documents.map((document) => insertOne(collection, document)));
-    }
-    // Not known to be saved (the connection): each caller learns it, as from its own insert.
-    return documents.map(() => error as Error);
+    // The server rolled the whole command back for one write's race: nobody else's to pay for.
+    if (isTransientWriteConflict(error)) return Promise.all(items.map(alone));
+    // Not known to be written (the connection): each caller learns it, as from its own write.
+    return items.map(() => error as Error);
   }
 }
 
@@ -63,10 +61,10 @@ async function insertGroup<T extends mongo.Document>(
  * Group commit for single-document writes (hand-written: the driver sends every write as its own
  * command, and DataLoader only gathers what arrives in one tick). While a group is in flight, the
  * writes made meanwhile wait and go out together as one command when it ends (or after `stallMs`
- * behind it); `sendGroup` answers each write's own outcome, in order.
+ * behind it); each caller gets its own write's outcome.
  */
 function createWriteGroups<T>(
-  sendGroup: (items: readonly T[]) => Promise<(Error | undefined)[]>,
+  commands: WriteCommands<T>,
   { maxGroup = MAX_GROUP, stallMs = STALL_MS }: GroupedWriteOptions,
 ): (item: T) => Promise<void> {
   let inFlight = 0;
@@ -94,7 +92,7 @@ function createWriteGroups<T>(
     async (items) => {
       inFlight += 1;
       try {
-        return await sendGroup(items);
+        return await sendGroup(items, commands);
       } finally {
         inFlight -= 1;
         if (parked.length > 0) sendParked();
@@ -117,46 +115,20 @@ export function createGroupedInserts<T extends mongo.Document>(
   collection: mongo.Collection<T>,
   options: GroupedWriteOptions = {},
 ): (document: T) => Promise<void> {
-  return createWriteGroups((documents) => insertGroup(collection, documents), options);
+  type Insert = mongo.OptionalUnlessRequiredId<T>;
+  return createWriteGroups<T>(
+    {
+      alone: (document) => collection.insertOne(document as Insert),
+      together: (documents) => collection.insertMany(documents as Insert[], { ordered: false }),
+    },
+    options,
+  );
 }
 
 /** One upsert of a group: its filter names the `_id`, so a filter that does not match collides (E11000). */
 export interface GroupedUpsert<T extends mongo.Document> {
   filter: mongo.Filter<T>;
   update: mongo.UpdateFilter<T>;
-}
-
-async function upsertOne<T extends mongo.Document>(
-  collection: mongo.Collection<T>,
-  { filter, update }: GroupedUpsert<T>,
-) {
-  try {
-    await collection.updateOne(filter, update, { upsert: true });
-    return undefined;
-  } catch (error) {
-    return error as Error;
-  }
-}
-
-async function upsertGroup<T extends mongo.Document>(
-  collection: mongo.Collection<T>,
-  upserts: readonly GroupedUpsert<T>[],
-): Promise<(Error | undefined)[]> {
-  if (upserts.length === 1) return [await upsertOne(collection, upserts[0]!)];
-  try {
-    await collection.bulkWrite(
-      upserts.map(({ filter, update }) => ({ updateOne: { filter, update, upsert: true } })),
-      { ordered: false },
-    );
-    return upserts.map(() => undefined);
-  } catch (error) {
-    const refusals = refusalsOf(error, upserts.length);
-    if (refusals) return refusals;
-    if (isTransientWriteConflict(error)) {
-      return Promise.all(upserts.map((upsert) => upsertOne(collection, upsert)));
-    }
-    return upserts.map(() => error as Error);
-  }
 }
 
 /**
@@ -170,5 +142,15 @@ export function createGroupedUpserts<T extends mongo.Document>(
   collection: mongo.Collection<T>,
   options: GroupedWriteOptions = {},
 ): (upsert: GroupedUpsert<T>) => Promise<void> {
-  return createWriteGroups((upserts) => upsertGroup(collection, upserts), options);
+  return createWriteGroups<GroupedUpsert<T>>(
+    {
+      alone: ({ filter, update }) => collection.updateOne(filter, update, { upsert: true }),
+      together: (upserts) =>
+        collection.bulkWrite(
+          upserts.map(({ filter, update }) => ({ updateOne: { filter, update, upsert: true } })),
+          { ordered: false },
+        ),
+    },
+    options,
+  );
 }
