@@ -6,7 +6,9 @@
  *   bcrypt     registrations/s through the gateway vs raw bcrypt hashes/s at the same cost
  *   tracing    cached GET /api/products through a gateway + product-service pair with tracing at
  *              100% sampling vs a pair with tracing off (own processes; not in the default list)
- * Usage: npm run -w @ecom/load-tests bench -- [--only hello,gateway,cache,bcrypt,tracing] [--connections 50]
+ *   middleware CPU per request of a service's shared HTTP stack (createHttpApp) vs bare node:http,
+ *              alternating bursts (own processes, no stack needed; not in the default list)
+ * Usage: npm run -w @ecom/load-tests bench -- [--only hello,gateway,cache,bcrypt,tracing,middleware] [--connections 50]
  *        [--duration 10] [--rounds 10] [--product-url http://127.0.0.1:3002] [--tracing-rounds 3]
  *        (tracing uses MONGODB_URL and REDIS_URL, default the npm start ones)
  */
@@ -19,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { GATEWAY_URL } from './args';
 import { header, HttpClient, type HttpResult } from './http';
 import { type LatencySummary, NumberBuffer, summarizeLatencies } from './stats';
+import { middlewareOverhead } from './middleware-bench';
 import { tracingOverhead } from './tracing-bench';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -299,6 +302,16 @@ async function main(argv: string[]): Promise<number> {
       redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       measure: (name, client, target) =>
         closedLoop({ ...common, name, client, expected: 200, send: (c) => c.send('GET', target) }),
+      log,
+    });
+  }
+
+  if (only.has('middleware')) {
+    log('middleware: CPU per request of createHttpApp vs bare node:http, alternating bursts');
+    results.middleware = await middlewareOverhead({
+      connections,
+      burstSec: 1.5,
+      rounds: 8,
       log,
     });
   }
