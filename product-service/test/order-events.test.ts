@@ -220,33 +220,44 @@ describe('order events', () => {
   });
 });
 
+/** A consumer of a stream of its own, its inventory calls going through `inventory`. */
+function consumerOf(
+  ownStream: string,
+  inventory: Pick<TestService['inventory'], 'placed' | 'release'>,
+  timings: { gatherMs?: number; claimIdleMs?: number; claimEveryMs?: number },
+) {
+  const started = createOrderEventsConsumer(
+    { redis: createRedis(redisUrl(), { logger }), inventory, logger, metrics: service.catalogMetrics },
+    {
+      stream: ownStream,
+      group,
+      consumer: 'own',
+      signingKey: service.internalToken,
+      blockMs: 200,
+      ...timings,
+    },
+  );
+  started.start();
+  return started;
+}
+
+const pendingOn = async (ownStream: string) => ((await publisher.xpending(ownStream, group)) as [number])[0];
+
 describe('order events on a busy stream', () => {
   it('when order.created events arrive one by one, then the reads gather them and one write marks them placed', async () => {
     const busyStream = `events:orders:${uniqueName('busy_')}`;
     const placedCalls: string[][] = [];
-    const busy = createOrderEventsConsumer(
+    const busy = consumerOf(
+      busyStream,
       {
-        redis: createRedis(redisUrl(), { logger }),
-        inventory: {
-          placed: async (orderIds) => {
-            if (orderIds.length > 0) placedCalls.push(orderIds);
-            await service.inventory.placed(orderIds);
-          },
-          release: (orderId, caller) => service.inventory.release(orderId, caller),
+        placed: async (orderIds) => {
+          if (orderIds.length > 0) placedCalls.push(orderIds);
+          await service.inventory.placed(orderIds);
         },
-        logger,
-        metrics: service.catalogMetrics,
+        release: (orderId, caller) => service.inventory.release(orderId, caller),
       },
-      {
-        stream: busyStream,
-        group,
-        consumer: 'busy',
-        signingKey: service.internalToken,
-        blockMs: 200,
-        gatherMs: 400,
-      },
+      { gatherMs: 400 },
     );
-    busy.start();
     const publishTo = (orderId: string) => publish('order.created', orderId, {}, undefined, busyStream);
     try {
       await publishTo(newOrderId());
@@ -259,9 +270,43 @@ describe('order events on a busy stream', () => {
       await eventually(async () => placedCalls.flat().length === 6);
 
       expect(placedCalls.slice(1)).toEqual([later]);
-      await eventually(async () => ((await publisher.xpending(busyStream, group)) as [number])[0] === 0);
+      await eventually(async () => (await pendingOn(busyStream)) === 0);
     } finally {
       await busy.stop();
+    }
+  });
+
+  it('when one release of a batch fails (the database away), then that entry stays pending and is handled again', async () => {
+    const failingStream = `events:orders:${uniqueName('failing_')}`;
+    const orders = await Promise.all(Array.from({ length: 3 }, () => reserved(10, 2)));
+    const unlucky = orders[1]!.orderId;
+    const releases: string[] = [];
+    const failing = consumerOf(
+      failingStream,
+      {
+        placed: (orderIds) => service.inventory.placed(orderIds),
+        release: async (orderId, caller) => {
+          releases.push(orderId);
+          if (orderId === unlucky && releases.filter((id) => id === unlucky).length === 1) {
+            throw new Error('database unavailable');
+          }
+          return service.inventory.release(orderId, caller);
+        },
+      },
+      { gatherMs: 0, claimIdleMs: 300, claimEveryMs: 200 },
+    );
+    try {
+      for (const { orderId } of orders) {
+        await publish('order.cancelled', orderId, {}, undefined, failingStream);
+      }
+
+      for (const { product } of orders) {
+        await eventually(async () => (await stockOf(service, product.id)) === 10);
+      }
+      await eventually(async () => (await pendingOn(failingStream)) === 0);
+      expect(releases.filter((id) => id === unlucky)).toHaveLength(2);
+    } finally {
+      await failing.stop();
     }
   });
 });
