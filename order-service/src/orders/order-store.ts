@@ -1,6 +1,6 @@
-import { createGroupedInserts, ensureIndexes, inBatches } from '@ecom/service-kit';
+import { ensureIndexes, inBatches } from '@ecom/service-kit';
 import DataLoader from 'dataloader';
-import { type Connection, type mongo, Types } from 'mongoose';
+import { type Connection, Types } from 'mongoose';
 import { createOrderModel } from './order-model';
 import type { Order, OrderStatus, OutboxEvent, StatusEntry, WrittenOrder } from './order-types';
 
@@ -56,7 +56,6 @@ export async function createOrderStore(connection: Connection) {
   const model = createOrderModel(connection);
   // The unique request key is what makes an Idempotency-Key place one order: it exists before any write.
   await ensureIndexes([model]);
-  const insertGrouped = createGroupedInserts(model.collection as unknown as mongo.Collection<Order>);
   /** The scheduled flush of the drops gathered so far, to run at once on shutdown. */
   let flushDrops: (() => void) | undefined;
   const drops = new DataLoader<{ id: string; events: OutboxEvent[] }, void>(
@@ -111,10 +110,12 @@ export async function createOrderStore(connection: Connection) {
   return {
     /**
      * Saves a new order as built by the placement (every field set, timestamps included) with the
-     * driver, no document hydration on the hot path; orders saved while another is being saved
-     * share one insert command (group commit).
+     * driver: one insert, sent at once (an insert held back to share a command would die with a
+     * killed process, leaving the reservation without its order), no document hydration.
      */
-    insert: (order: Order): Promise<void> => insertGrouped(order),
+    async insert(order: Order): Promise<void> {
+      await model.collection.insertOne(order);
+    },
 
     /**
      * Saves orders built elsewhere (a bulk import), a batch per insert, unordered: the server need

@@ -61,7 +61,9 @@ async function sendGroup<I>(items: readonly I[], commands: WriteCommands<I>): Pr
  * Group commit for single-document writes (hand-written: the driver sends every write as its own
  * command, and DataLoader only gathers what arrives in one tick). While a group is in flight, the
  * writes made meanwhile wait and go out together as one command when it ends (or after `stallMs`
- * behind it); each caller gets its own write's outcome.
+ * behind it); each caller gets its own write's outcome. A write held back dies with a killed
+ * process: only writes whose loss leaves nothing behind belong here (a claim the client's retry
+ * makes again), never one that completes what an earlier write started.
  */
 function createWriteGroups<T>(
   commands: WriteCommands<T>,
@@ -104,25 +106,6 @@ function createWriteGroups<T>(
   return async (item) => {
     await loader.load(item);
   };
-}
-
-/**
- * Inserts saved while another is in flight share one unordered insertMany. Each caller gets its own
- * document's outcome, so a duplicate key is still the one caller's E11000; alone, a document is
- * sent as an insertOne, as before.
- */
-export function createGroupedInserts<T extends mongo.Document>(
-  collection: mongo.Collection<T>,
-  options: GroupedWriteOptions = {},
-): (document: T) => Promise<void> {
-  type Insert = mongo.OptionalUnlessRequiredId<T>;
-  return createWriteGroups<T>(
-    {
-      alone: (document) => collection.insertOne(document as Insert),
-      together: (documents) => collection.insertMany(documents as Insert[], { ordered: false }),
-    },
-    options,
-  );
 }
 
 /** One upsert of a group: its filter names the `_id`, so a filter that does not match collides (E11000). */

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  createGroupedInserts,
   ensureIndexes,
   inBatches,
   isDuplicateKey,
@@ -141,8 +140,6 @@ export async function createStockStore(connection: Connection, deps: StockStoreD
   // product-store's documents; their stock and holds are this store's (see the schema).
   const productDocs = connection.collection(PRODUCTS_COLLECTION) as unknown as mongo.Collection<ProductDoc>;
   const reservationDocs = reservations.collection as unknown as mongo.Collection<ReservationFields>;
-  // Reservations made while another is being saved share one insert command (group commit).
-  const insertReservation = createGroupedInserts(reservationDocs);
 
   /** Takes every line for the order, or none. Lines must be merged and sorted (mergeItems). */
   async function take(orderId: string, items: RequestedItem[]): Promise<TakeResult> {
@@ -312,7 +309,9 @@ export async function createStockStore(connection: Connection, deps: StockStoreD
       updatedAt: at,
     };
     try {
-      await retryWriteConflicts(() => insertReservation({ ...reservation }));
+      // Sent at once, never held back to share a command: a process killed after the take and before
+      // the send would leave units held with no reservation, and the order's retry refused for a minute.
+      await retryWriteConflicts(() => reservationDocs.insertOne({ ...reservation }));
     } catch (error) {
       // Anything but E11000 may have inserted after all: the markers stay, the recovery decides.
       if (!isDuplicateKey(error)) throw error;
