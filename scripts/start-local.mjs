@@ -5,6 +5,7 @@
 //   - redis-server (.data/redis) on :6379 unless REDIS_URL is set,
 //   - two replicas of each service: user :3001 + :3011, product :3002 + :3012, order :3003 + :3013,
 //   - two gateways (:3000, :3010) behind nginx (:8080) when nginx is installed, else one on :3000,
+//     or one of each with START_REPLICAS=1 (the second ports stay free),
 //   - Prometheus (:9090) when installed and monitoring/prometheus/prometheus.local.yml exists.
 // Every variable in the environment overrides the local defaults below.
 // The processes run under scripts/lib/supervisor.mjs: prefixed output, a crashed process is
@@ -12,7 +13,7 @@
 //
 // Only Node's own modules here: on a fresh clone this runs before `npm ci` (which it runs itself).
 //
-// Switches: START_NGINX=0, START_PROMETHEUS=0, START_SKIP_BUILD=1, LOCAL_DATA_DIR=<dir>,
+// Switches: START_NGINX=0, START_PROMETHEUS=0, START_SKIP_BUILD=1, START_REPLICAS=1|2, LOCAL_DATA_DIR=<dir>,
 // PORT_OFFSET=<n> (every port above + n, for a second stack next to the first),
 // START_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (flags for every Node service; Node refuses
 // --cpu-prof in NODE_OPTIONS, and profiling a service under load is what this is for).
@@ -127,6 +128,10 @@ if (blockedPorts(offset).length > 0) {
   );
 }
 const PORTS = Object.fromEntries(Object.entries(BASE_PORTS).map(([name, port]) => [name, port + offset]));
+// Two replicas show (and the chaos test proves) that a replica's restart costs no request; one of
+// each leaves a small machine's cores to the work itself (BENCHMARKS.md measures both).
+const replicaCount = Number(env.START_REPLICAS || 2);
+if (replicaCount !== 1 && replicaCount !== 2) die('START_REPLICAS must be 1 or 2');
 
 // --- what to install and start ------------------------------------------------------------------
 
@@ -201,18 +206,18 @@ const wanted = [
     : []),
   ...(startRedis ? [['redis-server', PORTS.redis]] : []),
   ['user-service', PORTS.user],
-  ['user-service (2nd replica)', PORTS.user2],
   ['product-service', PORTS.product],
-  ['product-service (2nd replica)', PORTS.product2],
   ['order-service', PORTS.order],
-  ['order-service (2nd replica)', PORTS.order2],
   ['api-gateway', PORTS.gateway],
-  ...(nginx
+  ...(replicaCount === 2
     ? [
-        ['api-gateway (2nd replica)', PORTS.gateway2],
-        ['nginx', PORTS.nginx],
+        ['user-service (2nd replica)', PORTS.user2],
+        ['product-service (2nd replica)', PORTS.product2],
+        ['order-service (2nd replica)', PORTS.order2],
+        ...(nginx ? [['api-gateway (2nd replica)', PORTS.gateway2]] : []),
       ]
     : []),
+  ...(nginx ? [['nginx', PORTS.nginx]] : []),
   ...(prometheus ? [['Prometheus', PORTS.prometheus]] : []),
 ];
 const busy = [];
@@ -228,13 +233,16 @@ if (busy.length > 0) {
 
 const nodeEnv = env.NODE_ENV || 'development';
 const url = (port) => `http://${HOST}:${port}`;
-// Every service runs twice: a replica can stop or crash while the other serves (see the gateway's
-// ReplicaPool); the gateways and order-service (for product-service) get both addresses.
+// Every service runs twice by default: a replica can stop or crash while the other serves (see the
+// gateway's ReplicaPool); the gateways and order-service (for product-service) get every address.
 const SERVICE_REPLICAS = {
-  user: [PORTS.user, PORTS.user2],
-  product: [PORTS.product, PORTS.product2],
-  order: [PORTS.order, PORTS.order2],
+  user: [PORTS.user, PORTS.user2].slice(0, replicaCount),
+  product: [PORTS.product, PORTS.product2].slice(0, replicaCount),
+  order: [PORTS.order, PORTS.order2].slice(0, replicaCount),
 };
+// nginx balances over the gateways; without it, one gateway is the entry point.
+const GATEWAYS = (nginx ? [PORTS.gateway, PORTS.gateway2] : [PORTS.gateway]).slice(0, replicaCount);
+const gatewayName = (index) => (index === 0 ? 'gateway' : `gateway-${index + 1}`);
 const replicaUrls = (service) => SERVICE_REPLICAS[service].map(url).join(',');
 const defaults = {
   // The supervisor stops everything within 10 s: the services' graceful part must fit well inside.
@@ -405,9 +413,10 @@ const gatewayEnv = {
   // answer with Connection: close, until nginx has closed every kept-alive connection to it itself.
   ...(nginx ? { SHUTDOWN_DRAIN_DELAY_MS: env.SHUTDOWN_DRAIN_DELAY_MS || '2500' } : {}),
 };
-nodeProcess('gateway', 'api-gateway/dist/main.js', { ...gatewayEnv, PORT: String(PORTS.gateway) });
+for (const [index, port] of GATEWAYS.entries()) {
+  nodeProcess(gatewayName(index), 'api-gateway/dist/main.js', { ...gatewayEnv, PORT: String(port) });
+}
 if (nginx) {
-  nodeProcess('gateway-2', 'api-gateway/dist/main.js', { ...gatewayEnv, PORT: String(PORTS.gateway2) });
   const nginxDir = path.join(dataDir, 'nginx');
   const rendered = execFileSync(
     process.execPath,
@@ -418,10 +427,7 @@ if (nginx) {
       '--listen',
       `${HOST}:${PORTS.nginx}`,
       `--tls-listen=${HOST}:${PORTS.nginxTls}`, // HTTPS + HTTP/2, dev certificate in .data/nginx/tls
-      '--gateway',
-      `${HOST}:${PORTS.gateway}`,
-      '--gateway',
-      `${HOST}:${PORTS.gateway2}`,
+      ...GATEWAYS.flatMap((port) => ['--gateway', `${HOST}:${port}`]),
     ],
     { encoding: 'utf8' },
   ).trim();
@@ -463,7 +469,7 @@ function superviseBuildWatch() {
       { dir: 'user-service', processes: replicasOf('user') },
       { dir: 'product-service', processes: replicasOf('product') },
       { dir: 'order-service', processes: replicasOf('order') },
-      { dir: 'api-gateway', processes: nginx ? ['gateway', 'gateway-2'] : ['gateway'] },
+      { dir: 'api-gateway', processes: GATEWAYS.map((_, index) => gatewayName(index)) },
     ],
     restart: (name, reason) => supervisor.restart(name, reason),
     log,
@@ -486,13 +492,22 @@ function superviseBuildWatch() {
   });
 }
 
-/** monitoring/prometheus/prometheus.local.yml with its scrape targets moved by PORT_OFFSET. */
+/**
+ * monitoring/prometheus/prometheus.local.yml with its scrape targets moved by PORT_OFFSET, and
+ * only the first replicas' with START_REPLICAS=1 (a target that is never up would fire its alert).
+ */
 function prometheusConfigFor(dir) {
-  if (offset === 0) return prometheusConfig;
-  const moved = readFileSync(prometheusConfig, 'utf8').replace(
-    /127\.0\.0\.1:(\d+)/g,
-    (_, port) => `127.0.0.1:${Number(port) + offset}`,
+  if (offset === 0 && replicaCount === 2) return prometheusConfig;
+  const secondReplicas = new Set([
+    BASE_PORTS.gateway2,
+    BASE_PORTS.user2,
+    BASE_PORTS.product2,
+    BASE_PORTS.order2,
+  ]);
+  const kept = readFileSync(prometheusConfig, 'utf8').replace(/,\s*'127\.0\.0\.1:(\d+)'/g, (target, port) =>
+    replicaCount === 1 && secondReplicas.has(Number(port)) ? '' : target,
   );
+  const moved = kept.replace(/127\.0\.0\.1:(\d+)/g, (_, port) => `127.0.0.1:${Number(port) + offset}`);
   const file = path.join(dir, 'prometheus.local.yml');
   writeFileSync(
     file,
@@ -558,7 +573,7 @@ async function healthy() {
     if ((await statusOf(`${url(port)}/ready`)) !== 200) return false;
   }
   // The gateways first: asking nginx while they start makes it log each refused connection.
-  for (const port of nginx ? [PORTS.gateway, PORTS.gateway2] : [PORTS.gateway]) {
+  for (const port of GATEWAYS) {
     if ((await statusOf(`${url(port)}/health`)) !== 200) return false;
   }
   return (await statusOf(`${entry}/health`)) === 200;
@@ -571,12 +586,12 @@ async function announceWhenUp() {
       const devCertificate = path.join(dataDir, 'nginx', 'tls', 'tls.crt');
       const lines = [
         'stack is up',
-        `  API:         ${entry}/api  (gateway ${PORTS.gateway}${nginx ? ` and ${PORTS.gateway2}, nginx ${PORTS.nginx}` : ''})`,
+        `  API:         ${entry}/api  (gateway ${GATEWAYS.join(' + ')}${nginx ? `, nginx ${PORTS.nginx}` : ''})`,
         `  Swagger UI:  ${entry}/api/docs/`,
         `  health:      ${entry}/health`,
         `  services:    ${Object.entries(SERVICE_REPLICAS)
           .map(([service, ports]) => `${service} ${ports.join(' + ')}`)
-          .join(', ')}  (two replicas each)`,
+          .join(', ')}  (${replicaCount === 1 ? 'one replica' : 'two replicas'} each)`,
         ...(nginx && existsSync(devCertificate)
           ? [
               `  HTTPS:       https://${HOST}:${PORTS.nginxTls}/api  (HTTP/2; certificate ${path.relative(process.cwd(), devCertificate)})`,

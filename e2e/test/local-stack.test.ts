@@ -181,3 +181,25 @@ describe('npm start, when a service crashes', () => {
     60_000,
   );
 });
+
+describe('npm start with START_REPLICAS=1', () => {
+  let stack: NpmStart | undefined;
+  afterAll(async () => await stack?.stop(), 30_000);
+
+  it('runs one process of each service and one gateway behind nginx, and leaves the second replicas’ ports free', async () => {
+    stack = await NpmStart.start({ START_REPLICAS: '1' });
+
+    expect((await call(stack.url(8080), 'GET', '/api/products')).status).toBe(200);
+    const mains = {
+      'api-gateway/dist/main.js': [3000, 3010],
+      'user-service/dist/main.js': [3001, 3011],
+      'product-service/dist/main.js': [3002, 3012],
+      'order-service/dist/main.js': [3003, 3013],
+    };
+    for (const [main, [first, second]] of Object.entries(mains)) {
+      expect(stack.pidOnPort(main, first!), main).toBeDefined();
+      expect(stack.pidOnPort(main, second!), main).toBeUndefined();
+    }
+    expect(stack.output.join('\n')).toContain('(one replica each)');
+  }, 150_000);
+});

@@ -6,7 +6,8 @@
  * The stack is a second one, never the developer's: its ports are moved by a free PORT_OFFSET
  * (so a running `npm start` is neither hit nor in the way) and its data lives in a throw-away
  * directory (so `.data` and its rate-limit counters stay untouched). PORT_OFFSET and LOCAL_DATA_DIR
- * in the environment choose them instead.
+ * in the environment choose them instead. It runs one replica of each process; START_REPLICAS=2
+ * measures npm start's failover shape (two of each) instead.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -90,8 +91,12 @@ async function main(args: string[]): Promise<number> {
   const baseUrl = process.env.BASE_URL
     ? checkBaseUrl(process.env.BASE_URL, process.env)
     : at(nginx ? NGINX_URL : GATEWAY_URL);
+  // One process per service unless START_REPLICAS=2 (npm start's default): on one machine a second
+  // replica buys failover, not capacity, and its processes share the same cores (BENCHMARKS.md).
+  const replicas = process.env.START_REPLICAS ?? '1';
+  const twoReplicas = replicas === '2';
   // Everything the stack starts must be healthy before the run, or the first requests fail.
-  const gateways = [at(GATEWAY_URL), ...(nginx ? [at('http://127.0.0.1:3010')] : [])];
+  const gateways = [at(GATEWAY_URL), ...(nginx && twoReplicas ? [at('http://127.0.0.1:3010')] : [])];
   const mustBeHealthy = [...new Set([...gateways, ...(nginx ? [at(NGINX_URL)] : []), baseUrl])];
   const nginxUrl = at(NGINX_URL);
   if (!existsSync(START_SCRIPT)) {
@@ -126,24 +131,28 @@ async function main(args: string[]): Promise<number> {
     // Every simulated customer places from this one address.
     MAX_PENDING_UNITS_PER_ADDRESS: process.env.MAX_PENDING_UNITS_PER_ADDRESS ?? '100000000',
     PORT_OFFSET: String(offset),
+    START_REPLICAS: replicas,
     LOCAL_DATA_DIR: process.env.LOCAL_DATA_DIR ?? throwAwayData,
     // The report's CPU/memory per process, from the moved ports.
     METRICS_TARGETS:
       process.env.METRICS_TARGETS ??
       [
         service('api-gateway', 3000),
-        ...(nginx ? [service('api-gateway-2', 3010)] : []),
-        // npm start runs two replicas of each service.
         service('user-service', 3001),
-        service('user-service-2', 3011),
         service('product-service', 3002),
-        service('product-service-2', 3012),
         service('order-service', 3003),
-        service('order-service-2', 3013),
+        ...(twoReplicas
+          ? [
+              ...(nginx ? [service('api-gateway-2', 3010)] : []),
+              service('user-service-2', 3011),
+              service('product-service-2', 3012),
+              service('order-service-2', 3013),
+            ]
+          : []),
       ].join(','),
   };
   log(
-    `starting scripts/start-local.sh (PORT_OFFSET=${offset} LOCAL_DATA_DIR=${env.LOCAL_DATA_DIR} RATE_LIMIT_MAX=${env.RATE_LIMIT_MAX} AUTH_RATE_LIMIT_MAX=${env.AUTH_RATE_LIMIT_MAX}); log: ${path.relative(process.cwd(), logFile)}`,
+    `starting scripts/start-local.sh (START_REPLICAS=${replicas} PORT_OFFSET=${offset} LOCAL_DATA_DIR=${env.LOCAL_DATA_DIR} RATE_LIMIT_MAX=${env.RATE_LIMIT_MAX} AUTH_RATE_LIMIT_MAX=${env.AUTH_RATE_LIMIT_MAX}); log: ${path.relative(process.cwd(), logFile)}`,
   );
   const stack = spawn('bash', [START_SCRIPT], {
     cwd: REPO_ROOT,
