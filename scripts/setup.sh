@@ -4,7 +4,8 @@
 #   - redis-server                      (required: integration tests start a real Redis)
 #   - the embedded database             (required unless mongod is installed or MONGODB_URL is set:
 #                                         FerretDB v2 + PostgreSQL/DocumentDB, scripts/install-embedded-db.sh)
-#   - nginx, prometheus, docker-compose (best effort: config validation / smoke tests)
+#   - nginx, prometheus, Compose v2,    (best effort: config validation / smoke tests)
+#     python3-yaml
 #   - Node.js 24 (.nvmrc)               (when `node` is older: scripts/node-runtime.sh, outside the checkout)
 #   - npm ci                            (skipped when node_modules is current or SETUP_SKIP_NPM=1)
 set -euo pipefail
@@ -63,17 +64,27 @@ else
   apt_install redis-server || die "could not install redis-server"
 fi
 
-# --- nginx / prometheus / docker-compose (best effort) -----------------------------------------
+# --- nginx / prometheus / Compose v2 (best effort) ---------------------------------------------
 optional=()
 have nginx || optional+=(nginx-light)
 have prometheus || optional+=(prometheus)
-have docker-compose || optional+=(docker-compose)
 if [ ${#optional[@]} -eq 0 ]; then
-  log "nginx, prometheus, docker-compose: present"
+  log "nginx, prometheus: present"
 else
   for pkg in "${optional[@]}"; do
     apt_install "$pkg" || warn "could not install $pkg; checks that need it may fail"
   done
+fi
+# The compose policy checks (scripts/validate-infra.sh) read the rendered files with PyYAML.
+if ! /usr/bin/python3 -c 'import yaml' >/dev/null 2>&1; then
+  apt_install python3-yaml || warn "could not install python3-yaml; the compose policy check will fail"
+fi
+# Debian bookworm's own docker-compose package is v1, whose `config` differs from what users run.
+if [[ "$(docker-compose version --short 2>/dev/null)" == 2.* ]]; then
+  log "docker-compose: v$(docker-compose version --short)"
+else
+  "${SUDO[@]}" bash scripts/compose-test/install-compose-plugins.sh ||
+    warn "could not install Compose v2; the compose file checks will fail"
 fi
 
 # --- MongoDB-compatible server -----------------------------------------------------------------

@@ -5,8 +5,8 @@
 # Exit status is non-zero when any check failed. With $SUITE_COUNTS_FILE set (scripts/test.sh's
 # run_suite), writes "<passed> <failed>" there.
 #
-# Tools (Debian packages, installed by scripts/setup.sh): docker-compose (v1, `config` only),
-# prometheus (promtool), nginx; node; python3 with PyYAML (a dependency of docker-compose).
+# Tools (Debian packages, installed by scripts/setup.sh): docker-compose (Compose v2, `config` only),
+# prometheus (promtool), nginx; node; python3 with PyYAML.
 # Optional: the docker CLI, for `docker stack config` of the Swarm rendering (SKIP without it).
 set -uo pipefail
 
@@ -42,7 +42,7 @@ check() {
   fi
 }
 
-# Python with PyYAML: Debian's docker-compose depends on python3-yaml, so prefer /usr/bin/python3.
+# Python with PyYAML (Debian's python3-yaml, installed by scripts/setup.sh): /usr/bin/python3 first.
 PYTHON=""
 for candidate in /usr/bin/python3 python3; do
   if have "$candidate" && "$candidate" -c 'import yaml' >/dev/null 2>&1; then
@@ -65,7 +65,9 @@ CORE_SERVICES="api-gateway mongo nginx order-service product-service redis user-
 
 # --- docker compose files ------------------------------------------------------------------------
 if have docker-compose; then
-  # v1 warns that it ignores `configs` (Compose v2 and Swarm use them); that is expected.
+  # v1 lists profiled services in `config --services` and drops `configs`: not what users run.
+  check "docker-compose is Compose v2 (scripts/setup.sh installs it)" \
+    sh -c '[ "$(docker-compose version --short | cut -d. -f1)" = 2 ]'
   check "docker-compose config: docker-compose.yml" \
     sh -c 'docker-compose -f docker-compose.yml config >"$0"' "$TMP/compose.yml"
   check "docker-compose config: docker-compose.yml + docker-compose.prod.yml" \
@@ -75,7 +77,7 @@ if have docker-compose; then
   check "docker-compose config: docker-compose.yml + docker-compose.override.yml" \
     sh -c 'docker-compose -f docker-compose.yml -f docker-compose.override.yml config >"$0"' "$TMP/compose.local.yml"
 else
-  fail "docker-compose not installed (apt-get install docker-compose)"
+  fail "docker-compose not installed (bash scripts/setup.sh installs Compose v2)"
 fi
 
 if [ -n "$PYTHON" ] && [ -s "$TMP/compose.yml" ] && [ -s "$TMP/compose.prod.yml" ] && [ -s "$TMP/compose.local.yml" ]; then
