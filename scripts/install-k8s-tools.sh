@@ -4,9 +4,9 @@
 # the Go module proxy (no container registry or release download is reachable where the tests run).
 # Everything goes to a cache outside the checkout, keyed by the Kubernetes version, with one stamp
 # per tool: a fresh clone on a warm cache reuses it, an interrupted build resumes where it stopped.
-# The builds are nice'd and run one package at a time (the machine's cores are shared).
+# The builds run at idle priority, so they take only CPU time nothing else wants.
 #
-#   install-k8s-tools.sh              build what is missing (cold: about 35 min on 2 shared cores)
+#   install-k8s-tools.sh              build what is missing (cold: about 35 min on one core)
 #   install-k8s-tools.sh --is-current exit 0 when every tool is built
 #   install-k8s-tools.sh --dir        print the bin directory
 #   install-k8s-tools.sh --only NAME  build one tool (etcd, kubernetes, helm, coredns, pause)
@@ -64,8 +64,10 @@ esac
 command -v go >/dev/null || die "Go is required (scripts/setup.sh installs it)"
 mkdir -p "$BIN" "$SRC"
 
-# Shared cores: lowest priority, one package compiled at a time.
-gobuild() { GOMAXPROCS=1 nice -n 19 go build -p 1 -trimpath "$@"; }
+# At idle priority (SCHED_IDLE: it runs only on CPU time nothing else wants), so it can build while
+# the test suites run (scripts/test.sh starts it early) and still use both cores once they are done.
+if chrt --idle 0 true 2>/dev/null; then IDLE=(chrt --idle 0); else IDLE=(nice -n 19); fi
+gobuild() { "${IDLE[@]}" go build -trimpath "$@"; }
 
 # A wrapper module: etcd and Kubernetes have replace directives in their go.mod, so `go install
 # pkg@version` refuses them; requiring them from a module of our own works. tools.go imports each
