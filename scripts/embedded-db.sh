@@ -74,9 +74,6 @@ listen_addresses = '127.0.0.1'
 unix_socket_directories = ''
 # A local database, not a server's: the last commits may be lost on a power cut, never corrupted.
 synchronous_commit = off
-# Documents over ~2 kB (a customer's pending-units tally) are compressed on every update: pglz was
-# ~0.5 ms of CPU per checkout order (perf), lz4 is a fraction of that (BENCHMARKS.md).
-default_toast_compression = 'lz4'
 CONF
     $PG_BIN/pg_ctl -D $MOUNT_POINT -w -s -o '-c listen_addresses= -c unix_socket_directories=$MOUNT_POINT' start >/dev/null
     $PG_BIN/psql -h $MOUNT_POINT -U postgres -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION documentdb CASCADE' postgres 2>&1 | grep -v NOTICE || true
@@ -108,7 +105,11 @@ run_postgres() {
   # such racer stalled a second before its E11000 or retry.
   # Besides 127.0.0.1, a Unix socket in the data directory (only root and postgres may enter it)
   # for FerretDB: a query and its answer then skip loopback TCP's network stack.
-  local settings=(-c "port=$port" -c deadlock_timeout=100ms -c "unix_socket_directories=$MOUNT_POINT")
+  # Documents over ~2 kB (a customer's pending-units tally) are compressed on every update: pglz was
+  # ~0.5 ms of CPU per checkout order (perf), lz4 a fraction of that (BENCHMARKS.md). Set here, not in
+  # the template, so data directories made before it get it too.
+  local settings=(-c "port=$port" -c deadlock_timeout=100ms -c "unix_socket_directories=$MOUNT_POINT"
+    -c default_toast_compression=lz4)
   if [ "$throwaway" = 1 ]; then settings+=(-c fsync=off -c full_page_writes=off); fi
   in_namespace "$data_dir" setpriv --reuid=postgres --regid=postgres --init-groups \
     "$PG_BIN/postgres" -D "$MOUNT_POINT" "${settings[@]}" &
